@@ -1,0 +1,96 @@
+import Foundation
+
+/// A merchant: the tenant that owns customers, products, pools and seats.
+public struct Organization: Sendable, Equatable {
+    public var id: UUID
+    public var name: String
+    public var slug: String
+    public var seatBasedPricingEnabled: Bool
+    public var memberModelEnabled: Bool
+    public var createdAt: Date
+    public var modifiedAt: Date?
+
+    public init(id: UUID, name: String, slug: String, seatBasedPricingEnabled: Bool,
+                memberModelEnabled: Bool, createdAt: Date, modifiedAt: Date?) {
+        self.id = id
+        self.name = name
+        self.slug = slug
+        self.seatBasedPricingEnabled = seatBasedPricingEnabled
+        self.memberModelEnabled = memberModelEnabled
+        self.createdAt = createdAt
+        self.modifiedAt = modifiedAt
+    }
+
+    /// Every seat operation starts here: a merchant without the feature gets 403.
+    public func requireSeatFeature() throws {
+        guard seatBasedPricingEnabled else { throw TesseraError.featureNotEnabled }
+    }
+}
+
+/// Slugs appear in claim links: lower-case letters, digits and single dashes.
+public enum OrganizationSlug {
+    public static func isValid(_ slug: String) -> Bool {
+        guard (3...64).contains(slug.count), !slug.hasPrefix("-"), !slug.hasSuffix("-"),
+              !slug.contains("--") else { return false }
+        return slug.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+    }
+}
+
+/// The billing customer (a company or a person) of an organization.
+public struct Customer: Sendable, Equatable {
+    public var id: UUID
+    public var organizationId: UUID
+    public var email: String
+    public var name: String?
+    public var externalId: String?
+    public var metadata: [String: JSONValue]
+    public var createdAt: Date
+    public var modifiedAt: Date?
+
+    public init(id: UUID, organizationId: UUID, email: String, name: String?, externalId: String?,
+                metadata: [String: JSONValue], createdAt: Date, modifiedAt: Date?) {
+        self.id = id
+        self.organizationId = organizationId
+        self.email = email
+        self.name = name
+        self.externalId = externalId
+        self.metadata = metadata
+        self.createdAt = createdAt
+        self.modifiedAt = modifiedAt
+    }
+}
+
+/// A person who belongs to a customer and may hold seats.
+public struct Member: Sendable, Equatable {
+    public enum Role: String, Sendable, CaseIterable {
+        case owner
+        case billingManager = "billing_manager"
+        case member
+
+        /// Owners and billing managers may hand out seats in the portal.
+        public var managesSeats: Bool { self != .member }
+    }
+
+    public var id: UUID
+    public var organizationId: UUID
+    public var customerId: UUID
+    public var email: String
+    public var name: String?
+    public var externalId: String?
+    public var role: Role
+    public var createdAt: Date
+    public var modifiedAt: Date?
+
+    public init(id: UUID, organizationId: UUID, customerId: UUID, email: String, name: String?,
+                externalId: String?, role: Role, createdAt: Date, modifiedAt: Date?) {
+        self.id = id
+        self.organizationId = organizationId
+        self.customerId = customerId
+        self.email = email
+        self.name = name
+        self.externalId = externalId
+        self.role = role
+        self.createdAt = createdAt
+        self.modifiedAt = modifiedAt
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+
+public enum SeatStatus: String, Sendable, CaseIterable {
+    case pending, claimed, revoked
+
+    /// Pending and claimed seats occupy the pool; revoked ones are free for reuse.
+    public var isActive: Bool { self != .revoked }
+}
+
+/// Who holds (or is invited to) a seat.
+public struct SeatHolder: Sendable, Equatable {
+    /// The holder's customer (legacy mode) or the billing customer (member model).
+    public var customerId: UUID
+    public var memberId: UUID
+    /// The member's email in the member model; nil in legacy mode, as Polar has it.
+    public var email: String?
+
+    public init(customerId: UUID, memberId: UUID, email: String?) {
+        self.customerId = customerId
+        self.memberId = memberId
+        self.email = email
+    }
+}
+
+/// One seat of a pool and its state machine: pending → claimed, either → revoked, and a
+/// revoked seat back to pending or claimed when the pool's next assignment reuses it.
+public struct Seat: Sendable, Equatable {
+    public var id: UUID
+    public var pool: SeatPoolReference
+    public var organizationId: UUID
+    public var status: SeatStatus
+    public var holder: SeatHolder?
+    public var invitationTokenHash: String?
+    public var invitationTokenExpiresAt: Date?
+    public var claimedAt: Date?
+    public var revokedAt: Date?
+    public var metadata: [String: JSONValue]
+    public var createdAt: Date
+    public var modifiedAt: Date?
+
+    public init(id: UUID, pool: SeatPoolReference, organizationId: UUID, status: SeatStatus, holder: SeatHolder?,
+                invitationTokenHash: String?, invitationTokenExpiresAt: Date?, claimedAt: Date?, revokedAt: Date?,
+                metadata: [String: JSONValue], createdAt: Date, modifiedAt: Date?) {
+        self.id = id
+        self.pool = pool
+        self.organizationId = organizationId
+        self.status = status
+        self.holder = holder
+        self.invitationTokenHash = invitationTokenHash
+        self.invitationTokenExpiresAt = invitationTokenExpiresAt
+        self.claimedAt = claimedAt
+        self.revokedAt = revokedAt
+        self.metadata = metadata
+        self.createdAt = createdAt
+        self.modifiedAt = modifiedAt
+    }
+
+    /// A new seat (or a reused revoked one) given to `holder`. Returns the invitation token
+    /// to email, or nil for an immediate claim.
+    public static func assigning(
+        reusing revoked: Seat?, id: UUID, pool: SeatPoolReference, organizationId: UUID, holder: SeatHolder,
+        metadata: [String: JSONValue], immediateClaim: Bool, now: Date
+    ) -> (seat: Seat, invitation: SecretToken?) {
+        let invitation = immediateClaim ? nil : SecretToken.generate(.invitation)
+        var seat = revoked ?? Seat(
+            id: id, pool: pool, organizationId: organizationId, status: .pending, holder: nil,
+            invitationTokenHash: nil, invitationTokenExpiresAt: nil, claimedAt: nil, revokedAt: nil,
+            metadata: [:], createdAt: now, modifiedAt: nil)
+        seat.status = immediateClaim ? .claimed : .pending
+        seat.holder = holder
+        seat.invitationTokenHash = invitation?.hash
+        seat.invitationTokenExpiresAt = invitation.map { _ in now.addingTimeInterval(SecretLifetime.invitation) }
+        seat.claimedAt = immediateClaim ? now : nil
+        seat.revokedAt = nil
+        seat.metadata = metadata
+        if revoked != nil { seat.modifiedAt = now }
+        return (seat, invitation)
+    }
+
+    /// Whether the invitation held by this seat can still be used at `now`.
+    public func invitationIsUsable(at now: Date) -> Bool {
+        guard status == .pending, invitationTokenHash != nil, holder != nil else { return false }
+        guard let expiresAt = invitationTokenExpiresAt else { return true }
+        return expiresAt >= now
+    }
+
+    /// Claims with the invitation; the token is spent.
+    public mutating func claim(at now: Date) throws(TesseraError) {
+        guard invitationIsUsable(at: now) else { throw TesseraError.invalidInvitationToken }
+        status = .claimed
+        claimedAt = now
+        invitationTokenHash = nil
+        modifiedAt = now
+    }
+
+    /// Revokes the seat; returns false (changing nothing) when it was already revoked.
+    public mutating func revoke(at now: Date) -> Bool {
+        guard status != .revoked else { return false }
+        status = .revoked
+        revokedAt = now
+        holder = nil
+        invitationTokenHash = nil
+        modifiedAt = now
+        return true
+    }
+
+    /// Issues a fresh invitation and a fresh 24 hours; the previous link stops working.
+    public mutating func reissueInvitation(at now: Date) throws(TesseraError) -> SecretToken {
+        guard status == .pending, holder != nil else { throw TesseraError.seatNotPending }
+        let token = SecretToken.generate(.invitation)
+        invitationTokenHash = token.hash
+        invitationTokenExpiresAt = now.addingTimeInterval(SecretLifetime.invitation)
+        modifiedAt = now
+        return token
+    }
+}
+
+/// A seat with what its wire form shows alongside it: the holder's member and customer email.
+public struct SeatDetails: Sendable, Equatable {
+    public var seat: Seat
+    public var member: Member?
+    public var customerEmail: String?
+
+    public init(seat: Seat, member: Member?, customerEmail: String?) {
+        self.seat = seat
+        self.member = member
+        self.customerEmail = customerEmail
+    }
+}

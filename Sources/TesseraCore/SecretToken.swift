@@ -1,0 +1,50 @@
+import Crypto
+import Foundation
+
+/// A bearer secret: an invitation token, an access token or a session token.
+///
+/// 256 bits from the system's secure generator, URL-safe base64, with a kind prefix for
+/// access tokens. Only `hash` is ever stored; lookups compare hashes.
+public struct SecretToken: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case invitation = ""
+        case operatorAccess = "tsr_op_"
+        case organizationAccess = "tsr_oat_"
+        case customerSession = "tsr_cst_"
+        case memberSession = "tsr_mst_"
+    }
+
+    public let value: String
+
+    public init(value: String) { self.value = value }
+
+    /// A fresh random token of the given kind.
+    public static func generate(_ kind: Kind) -> SecretToken {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return SecretToken(value: kind.rawValue + Data(bytes).base64URLEncoded())
+    }
+
+    /// SHA-256 of the token, hex encoded: what the database keeps.
+    public var hash: String { Self.hash(value) }
+
+    public static func hash(_ value: String) -> String {
+        SHA256.hash(data: Data(value.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+extension Data {
+    /// Base64 with the URL-safe alphabet and no padding.
+    public func base64URLEncoded() -> String {
+        base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// How long the secrets live.
+public enum SecretLifetime {
+    public static let invitation: TimeInterval = 24 * 60 * 60
+    public static let customerSession: TimeInterval = 60 * 60
+}

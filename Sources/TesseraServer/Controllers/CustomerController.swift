@@ -1,0 +1,198 @@
+import Foundation
+import Hummingbird
+import TesseraCore
+import TesseraStore
+
+/// `/v1/customers` and `/v1/members`: the people who buy and hold seats.
+struct CustomerController {
+    let database: TesseraDatabase
+    let now: @Sendable () -> Date
+
+    func register(on routes: inout Routes) {
+        routes.add(.post, "/v1/customers", create)
+        routes.add(.get, "/v1/customers", list)
+        routes.add(.get, "/v1/customers/external/:external_id", getExternal)
+        routes.add(.get, "/v1/customers/:id", get)
+        routes.add(.patch, "/v1/customers/:id", update)
+        routes.add(.delete, "/v1/customers/:id", delete)
+        routes.add(.post, "/v1/customers/:id/members", createMember)
+        routes.add(.delete, "/v1/customers/:id/members/:member_id", deleteMember)
+        routes.add(.get, "/v1/members", listMembers)
+    }
+
+    @Sendable func create(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .customersWrite)
+        var body = try await BodyFields.read(request)
+        let email = body.requiredEmail("email")
+        let name = body.string("name", maxLength: 256)
+        let externalId = body.string("external_id", maxLength: 256)
+        let metadata = body.metadata()
+        try body.validate()
+        let now = now()
+        let customer = Customer(
+            id: UUID(), organizationId: organizationId, email: email ?? "", name: name, externalId: externalId,
+            metadata: metadata ?? [:], createdAt: now, modifiedAt: nil)
+        try await database.transaction { tx in
+            try await tx.requireUniqueCustomer(customer)
+            try await tx.customers.insert(customer)
+        }
+        return .json(Wire.customer(customer), status: .created)
+    }
+
+    @Sendable func list(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .customersRead)
+        var query = QueryFields(request)
+        let page = query.page()
+        try query.validate()
+        let result = try await database.withConnection {
+            try await $0.customers.list(organizationId: organizationId, email: query.string("email"), page: page)
+        }
+        return .json(Wire.list(result, request: page, item: Wire.customer))
+    }
+
+    @Sendable func get(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .customersRead)
+        let id = try context.pathUUID("id")
+        let customer = try await database.withConnection { try await $0.requireCustomer(id, organizationId: organizationId) }
+        return .json(Wire.customer(customer))
+    }
+
+    @Sendable func getExternal(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .customersRead)
+        let externalId = context.parameters.get("external_id") ?? ""
+        let customer = try await database.withConnection {
+            try await $0.customers.find(externalId: externalId, organizationId: organizationId)
+        }
+        guard let customer else { throw TesseraError.notFound("Customer not found") }
+        return .json(Wire.customer(customer))
+    }
+
+    @Sendable func update(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .customersWrite)
+        let id = try context.pathUUID("id")
+        var body = try await BodyFields.read(request)
+        let email = body.email("email")
+        let name = body.string("name", maxLength: 256)
+        let externalId = body.string("external_id", maxLength: 256)
+        let metadata = body.metadata()
+        try body.validate()
+        let now = now()
+        let customer = try await database.transaction { tx in
+            var customer = try await tx.requireCustomer(id, organizationId: organizationId)
+            if let email { customer.email = email }
+            if body.has("name") { customer.name = name }
+            if let externalId {
+                // Polar lets an external id be set once, never changed.
+                if let existing = customer.externalId, existing != externalId {
+                    throw ValidationFailure([.valueError([.key("body"), .key("external_id")],
+                                                         "external_id cannot be updated once set",
+                                                         input: .string(externalId))])
+                }
+                customer.externalId = externalId
+            }
+            if let metadata { customer.metadata = metadata }
+            customer.modifiedAt = now
+            try await tx.requireUniqueCustomer(customer)
+            try await tx.customers.update(customer)
+            return customer
+        }
+        return .json(Wire.customer(customer))
+    }
+
+    /// Deletes the customer and their members, revoking every seat they hold.
+    @Sendable func delete(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .customersWrite)
+        let id = try context.pathUUID("id")
+        let now = now()
+        try await database.transaction { tx in
+            _ = try await tx.requireCustomer(id, organizationId: organizationId)
+            let memberIds = try await tx.members.ids(customerId: id)
+            try await tx.revokeSeats(try await tx.seats.activeSeats(customerId: id, memberIds: memberIds), now: now)
+            for memberId in memberIds { try await tx.members.softDelete(id: memberId, at: now) }
+            try await tx.customers.softDelete(id: id, at: now)
+        }
+        return .noContent
+    }
+
+    @Sendable func createMember(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .membersWrite)
+        let customerId = try context.pathUUID("id")
+        var body = try await BodyFields.read(request)
+        let email = body.requiredEmail("email")
+        let name = body.string("name", maxLength: 256)
+        let externalId = body.string("external_id", maxLength: 256)
+        let role = body.choice("role", Member.Role.self) ?? .member
+        try body.validate()
+        let member = Member(
+            id: UUID(), organizationId: organizationId, customerId: customerId, email: email ?? "", name: name,
+            externalId: externalId, role: role, createdAt: now(), modifiedAt: nil)
+        try await database.transaction { tx in
+            _ = try await tx.requireCustomer(customerId, organizationId: organizationId)
+            if try await tx.members.find(email: member.email, customerId: customerId) != nil {
+                throw ValidationFailure([.valueError([.key("body"), .key("email")],
+                                                     "A member with this email already exists for this customer.",
+                                                     input: .string(member.email))])
+            }
+            if let externalId, try await tx.members.find(externalId: externalId, customerId: customerId) != nil {
+                throw ValidationFailure([.valueError([.key("body"), .key("external_id")],
+                                                     "A member with this external ID already exists for this customer.",
+                                                     input: .string(externalId))])
+            }
+            try await tx.members.insert(member)
+        }
+        return .json(Wire.member(member), status: .created)
+    }
+
+    /// Deletes a member, revoking the seats they hold.
+    @Sendable func deleteMember(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .membersWrite)
+        let customerId = try context.pathUUID("id")
+        let memberId = try context.pathUUID("member_id")
+        let now = now()
+        try await database.transaction { tx in
+            guard let member = try await tx.members.find(id: memberId, organizationId: organizationId),
+                  member.customerId == customerId else { throw TesseraError.notFound("Member not found") }
+            try await tx.revokeSeats(try await tx.seats.activeSeats(customerId: nil, memberIds: [memberId]), now: now)
+            try await tx.members.softDelete(id: memberId, at: now)
+        }
+        return .noContent
+    }
+
+    @Sendable func listMembers(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .membersRead)
+        var query = QueryFields(request)
+        let customerId = query.uuid("customer_id")
+        let page = query.page()
+        try query.validate()
+        let result = try await database.withConnection {
+            try await $0.members.list(organizationId: organizationId, customerId: customerId, page: page)
+        }
+        return .json(Wire.list(result, request: page, item: Wire.member))
+    }
+}
+
+extension SQLSession {
+    func requireCustomer(_ id: UUID, organizationId: UUID) async throws -> Customer {
+        guard let customer = try await customers.find(id: id, organizationId: organizationId) else {
+            throw TesseraError.notFound("Customer not found")
+        }
+        return customer
+    }
+
+    /// Email (case-insensitive) and external id are each unique within an organization.
+    func requireUniqueCustomer(_ customer: Customer) async throws {
+        if let other = try await customers.find(email: customer.email, organizationId: customer.organizationId),
+           other.id != customer.id {
+            throw ValidationFailure([.valueError([.key("body"), .key("email")],
+                                                 "A customer with this email address already exists.",
+                                                 input: .string(customer.email))])
+        }
+        if let externalId = customer.externalId,
+           let other = try await customers.find(externalId: externalId, organizationId: customer.organizationId),
+           other.id != customer.id {
+            throw ValidationFailure([.valueError([.key("body"), .key("external_id")],
+                                                 "A customer with this external ID already exists.",
+                                                 input: .string(externalId))])
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Hummingbird
+import TesseraCore
+import TesseraStore
+
+/// Operator routes: organizations and their access tokens.
+struct OrganizationController {
+    let database: TesseraDatabase
+    let now: @Sendable () -> Date
+
+    func register(on routes: inout Routes) {
+        routes.add(.post, "/v1/organizations", create)
+        routes.add(.get, "/v1/organizations/:id", get)
+        routes.add(.patch, "/v1/organizations/:id", update)
+        routes.add(.post, "/v1/organization-access-tokens", createToken)
+        routes.add(.delete, "/v1/organization-access-tokens/:id", deleteToken)
+    }
+
+    @Sendable func create(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        try context.requireOperator()
+        var body = try await BodyFields.read(request)
+        let name = body.requiredString("name", maxLength: 200)
+        let slug = body.requiredString("slug", maxLength: 64)
+        let features = body.object("feature_settings") ?? [:]
+        let seats = features["seat_based_pricing_enabled"]?.boolValue ?? true
+        let members = features["member_model_enabled"]?.boolValue ?? false
+        if let slug, !OrganizationSlug.isValid(slug) {
+            body.invalid("slug", "value_error",
+                         "Value error, a slug has 3 to 64 lower-case letters, digits and single dashes")
+        }
+        try body.validate()
+        let organization = Organization(
+            id: UUID(), name: name ?? "", slug: slug ?? "", seatBasedPricingEnabled: seats,
+            memberModelEnabled: members, createdAt: now(), modifiedAt: nil)
+        try await database.transaction { tx in
+            if try await tx.organizations.slugExists(organization.slug) {
+                throw TesseraError.conflict("An organization with the slug \(organization.slug) already exists.")
+            }
+            try await tx.organizations.insert(organization)
+        }
+        return .json(Wire.organization(organization), status: .created)
+    }
+
+    @Sendable func get(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        try context.requireOperator()
+        let id = try context.pathUUID("id")
+        let organization = try await database.withConnection { try await $0.requireOrganization(id) }
+        return .json(Wire.organization(organization))
+    }
+
+    @Sendable func update(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        try context.requireOperator()
+        let id = try context.pathUUID("id")
+        var body = try await BodyFields.read(request)
+        let name = body.string("name", maxLength: 200)
+        let slug = body.string("slug", maxLength: 64)
+        let features = body.object("feature_settings")
+        if let slug, !OrganizationSlug.isValid(slug) {
+            body.invalid("slug", "value_error",
+                         "Value error, a slug has 3 to 64 lower-case letters, digits and single dashes")
+        }
+        try body.validate()
+        let now = now()
+        let organization = try await database.transaction { tx in
+            var organization = try await tx.requireOrganization(id)
+            if let slug, slug != organization.slug {
+                if try await tx.organizations.slugExists(slug, except: id) {
+                    throw TesseraError.conflict("An organization with the slug \(slug) already exists.")
+                }
+                organization.slug = slug
+            }
+            if let name { organization.name = name }
+            if let enabled = features?["seat_based_pricing_enabled"]?.boolValue {
+                organization.seatBasedPricingEnabled = enabled
+            }
+            if let enabled = features?["member_model_enabled"]?.boolValue { organization.memberModelEnabled = enabled }
+            organization.modifiedAt = now
+            try await tx.organizations.update(organization)
+            return organization
+        }
+        return .json(Wire.organization(organization))
+    }
+
+    @Sendable func createToken(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        try context.requireOperator()
+        var body = try await BodyFields.read(request)
+        let organizationId = body.requiredUUID("organization_id")
+        let comment = body.requiredString("comment", minLength: 0, maxLength: 500)
+        let expiresIn = body.int("expires_in", minimum: 1)
+        var scopes: [Scope] = []
+        if let items = body.array("scopes") {
+            for item in items {
+                guard let scope = item.stringValue.flatMap(Scope.init(rawValue:)) else {
+                    body.invalid("scopes", "enum", "Unknown scope \(item.serialized())")
+                    continue
+                }
+                if !scopes.contains(scope) { scopes.append(scope) }
+            }
+        } else if !body.has("scopes") {
+            body.missing("scopes")
+        }
+        try body.validate()
+        let now = now()
+        let secret = SecretToken.generate(.organizationAccess)
+        let token = AccessToken(
+            id: UUID(), kind: .organization, organizationId: organizationId, customerId: nil, memberId: nil,
+            comment: comment ?? "", scopes: scopes.map(\.rawValue),
+            expiresAt: expiresIn.map { now.addingTimeInterval(TimeInterval($0)) }, lastUsedAt: nil, createdAt: now,
+            modifiedAt: nil)
+        try await database.transaction { tx in
+            _ = try await tx.requireOrganization(organizationId ?? UUID())
+            try await tx.accessTokens.insert(token, hash: secret.hash)
+        }
+        return .json(["organization_access_token": Wire.accessToken(token), "token": .string(secret.value)],
+                     status: .created)
+    }
+
+    @Sendable func deleteToken(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        try context.requireOperator()
+        let id = try context.pathUUID("id")
+        try await database.transaction { tx in
+            guard try await tx.accessTokens.find(id: id, kind: .organization) != nil else {
+                throw TesseraError.notFound()
+            }
+            try await tx.accessTokens.delete(id: id)
+        }
+        return .noContent
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Hummingbird
+import TesseraCore
+
+/// `/v1/customer-seats`: the six seat operations of Polar's Customer Seats API.
+struct SeatController {
+    let operations: SeatOperations
+
+    func register(on routes: inout Routes) {
+        routes.add(.post, "/v1/customer-seats", assign)
+        routes.add(.get, "/v1/customer-seats", list)
+        routes.add(.post, "/v1/customer-seats/claim", claim)
+        routes.add(.get, "/v1/customer-seats/claim/:invitation_token", claimInfo)
+        routes.add(.delete, "/v1/customer-seats/:seat_id", revoke)
+        routes.add(.post, "/v1/customer-seats/:seat_id/resend", resend)
+    }
+
+    @Sendable func assign(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .customerSeatsWrite)
+        var body = try await BodyFields.read(request)
+        let subscriptionId = body.uuid("subscription_id")
+        let orderId = body.uuid("order_id")
+        let checkoutId = body.uuid("checkout_id")
+        let email = body.string("email", maxLength: 320)
+        let customerId = body.uuid("customer_id")
+        let externalCustomerId = body.string("external_customer_id")
+        let memberId = body.uuid("member_id")
+        let externalMemberId = body.string("external_member_id")
+        let metadata = body.object("metadata")
+        let immediateClaim = body.bool("immediate_claim") ?? false
+        if checkoutId != nil {
+            body.invalid("checkout_id", "value_error", "Value error, checkout_id is not supported by Tessera; use subscription_id or order_id")
+        }
+        try body.validate()
+        let assignment = try SeatAssignment.validate(
+            subscriptionId: subscriptionId, orderId: orderId, email: email, customerId: customerId,
+            externalCustomerId: externalCustomerId, memberId: memberId, externalMemberId: externalMemberId,
+            metadata: metadata, immediateClaim: immediateClaim, body: body.whole)
+        let seat = try await operations.assign(assignment, organizationId: organizationId)
+        return .json(Wire.seat(seat))
+    }
+
+    @Sendable func list(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .customerSeatsRead, .customerSeatsWrite)
+        var query = QueryFields(request)
+        let subscriptionId = query.uuid("subscription_id")
+        let orderId = query.uuid("order_id")
+        try query.validate()
+        let reference: SeatPoolReference
+        if let subscriptionId {
+            reference = .subscription(subscriptionId)
+        } else if let orderId {
+            reference = .order(orderId)
+        } else {
+            throw TesseraError.poolNotGiven
+        }
+        let (pool, seats) = try await operations.list(reference, organizationId: organizationId)
+        return .json(Wire.seatsList(seats, pool: pool))
+    }
+
+    @Sendable func revoke(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .customerSeatsWrite)
+        let seatId = try context.pathUUID("seat_id")
+        return .json(Wire.seat(try await operations.revoke(seatId: seatId, organizationId: organizationId)))
+    }
+
+    @Sendable func resend(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .customerSeatsWrite)
+        let seatId = try context.pathUUID("seat_id")
+        return .json(Wire.seat(try await operations.resend(seatId: seatId, organizationId: organizationId)))
+    }
+
+    @Sendable func claimInfo(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let token = context.parameters.get("invitation_token") ?? ""
+        let info = try await operations.claimInfo(token: token)
+        return .json([
+            "product_name": .string(info.product.name),
+            "product_id": JSONValue(info.product.id),
+            "organization_name": .string(info.organization.name),
+            "organization_slug": .string(info.organization.slug),
+            "customer_email": .string(info.email),
+            "can_claim": true,
+        ])
+    }
+
+    @Sendable func claim(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        var body = try await BodyFields.read(request)
+        let token = body.requiredString("invitation_token")
+        try body.validate()
+        let (seat, session) = try await operations.claim(token: token ?? "")
+        return .json(["seat": Wire.seat(seat), "customer_session_token": .string(session.value)])
+    }
+}

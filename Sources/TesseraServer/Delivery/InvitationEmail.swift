@@ -1,0 +1,64 @@
+import Foundation
+import TesseraCore
+
+/// The invitation sent when a seat is assigned or its invitation resent.
+struct InvitationEmail {
+    var organizationName: String
+    var organizationSlug: String
+    var productName: String
+    var inviterEmail: String
+    var recipientEmail: String
+    var token: SecretToken
+    var publicURL: String
+
+    /// `{public_url}/{organization slug}/portal/claim?token={token}`
+    var claimLink: String {
+        let slug = organizationSlug.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? organizationSlug
+        return "\(publicURL)/\(slug)/portal/claim?token=\(token.value)"
+    }
+
+    var message: MailMessage {
+        let subject = "You've been invited to access \(Self.singleLine(productName))"
+        let text = """
+            Hello,
+
+            \(inviterEmail) has given you a seat for \(productName) from \(organizationName).
+
+            Claim your seat here:
+            \(claimLink)
+
+            This link expires in 24 hours and can be used once. If it has expired, ask \(inviterEmail) to send a new invitation.
+            """
+        let html = """
+            <!DOCTYPE html>
+            <html><body style="font-family: sans-serif; line-height: 1.5;">
+            <p>Hello,</p>
+            <p>\(Self.escape(inviterEmail)) has given you a seat for <strong>\(Self.escape(productName))</strong> from \(Self.escape(organizationName)).</p>
+            <p><a href="\(Self.escape(claimLink))">Claim your seat</a></p>
+            <p>Or copy this link into your browser:<br>\(Self.escape(claimLink))</p>
+            <p>This link expires in 24 hours and can be used once. If it has expired, ask \(Self.escape(inviterEmail)) to send a new invitation.</p>
+            </body></html>
+            """
+        return MailMessage(to: recipientEmail, subject: subject, text: text, html: html)
+    }
+
+    static func escape(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+
+    /// Names go into the subject header: control characters become spaces.
+    static func singleLine(_ text: String) -> String {
+        String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) })
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TesseraCore
+import TesseraStore
+
+/// Delivers what the outbox holds, with retries, in the background.
+///
+/// Each round leases due messages in a short transaction (so several processes share the
+/// work, `SKIP LOCKED` on PostgreSQL), delivers them outside any transaction, then records
+/// the outcome. A process that dies mid-delivery leaves its lease to expire, and the message
+/// is delivered again: at least once.
+public struct OutboxWorker: Service {
+    let database: TesseraDatabase
+    let mail: any MailTransport
+    let sender: String
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    /// How long a leased message is left alone before another worker may take it.
+    static let lease: TimeInterval = 120
+    static let batchSize = 20
+    static let maximumAttempts = 12
+
+    public init(database: TesseraDatabase, mail: any MailTransport, sender: String, logger: Logger,
+                now: @escaping @Sendable () -> Date = Date.init) {
+        self.database = database
+        self.mail = mail
+        self.sender = sender
+        self.logger = logger
+        self.now = now
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let delivered: Int
+            do {
+                delivered = try await deliverDue()
+            } catch {
+                logger.error("outbox round failed", metadata: ["error": "\(error)"])
+                delivered = 0
+            }
+            if delivered == 0 {
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        }
+    }
+
+    /// Runs one round; returns how many messages it handled.
+    @discardableResult
+    public func deliverDue() async throws -> Int {
+        let start = now()
+        let messages = try await database.transaction { tx in
+            try await tx.outbox.leaseDue(now: start, leaseUntil: start.addingTimeInterval(Self.lease), limit: Self.batchSize)
+        }
+        for message in messages {
+            await deliver(message)
+        }
+        return messages.count
+    }
+
+    private func deliver(_ message: OutboxMessage) async {
+        switch message.kind {
+        case .email:
+            guard let mailMessage = MailMessage(payload: message.payload) else {
+                await record { try await $0.outbox.markFailed(id: message.id, error: "unreadable payload", keptPayload: .null) }
+                return
+            }
+            do {
+                try await mail.send(mailMessage, from: sender)
+                await record {
+                    try await $0.outbox.markDelivered(id: message.id, keptPayload: mailMessage.deliveredRecord, at: now())
+                }
+            } catch {
+                let reason = "\(error)"
+                if message.attempts >= Self.maximumAttempts {
+                    logger.error("email failed for good", metadata: ["outbox_id": "\(message.id.wire)", "error": "\(reason)"])
+                    await record {
+                        try await $0.outbox.markFailed(id: message.id, error: reason, keptPayload: mailMessage.deliveredRecord)
+                    }
+                } else {
+                    let next = now().addingTimeInterval(Self.retryDelay(afterAttempt: message.attempts))
+                    logger.warning("email failed, will retry", metadata: ["outbox_id": "\(message.id.wire)", "error": "\(reason)"])
+                    await record { try await $0.outbox.scheduleRetry(id: message.id, error: reason, at: next) }
+                }
+            }
+        }
+    }
+
+    /// 10 s, 20 s, 40 s … capped at an hour.
+    static func retryDelay(afterAttempt attempt: Int) -> TimeInterval {
+        min(3600, 10 * pow(2, Double(max(0, attempt - 1))))
+    }
+
+    private func record(_ change: @escaping @Sendable (SQLSession) async throws -> Void) async {
+        do {
+            try await database.transaction { try await change($0) }
+        } catch {
+            // The lease runs out and the message is tried again: at least once, never lost.
+            logger.error("recording an outbox outcome failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+import TesseraCore
+import TesseraStore
+
+/// Resolves `Authorization: Bearer …` into a `Principal` before any route runs.
+///
+/// A presented token that is unknown, expired or deleted is refused here on every route
+/// (401 `invalid_token`); routes then check the kind of principal and its scopes before
+/// they read the body, so authentication always comes before validation.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = TesseraRequestContext
+
+    let database: TesseraDatabase
+    /// The hash of `TESSERA_ADMIN_TOKEN`, when set.
+    let adminTokenHash: String?
+    let now: @Sendable () -> Date
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        guard let header = request.headers[.authorization] else {
+            return try await next(request, context)
+        }
+        guard let token = Self.bearerToken(header) else { throw AuthError.invalidToken }
+        var context = context
+        context.principal = try await principal(for: token)
+        return try await next(request, context)
+    }
+
+    static func bearerToken(_ header: String) -> String? {
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+
+    private func principal(for token: String) async throws -> Principal {
+        let hash = SecretToken.hash(token)
+        if let adminTokenHash, hash == adminTokenHash { return .operatorAccess }
+        let now = now()
+        let stored = try await database.withConnection { session -> AccessToken? in
+            guard let stored = try await session.accessTokens.find(hash: hash), !stored.isExpired(at: now) else {
+                return nil
+            }
+            if stored.kind == .organization { try await session.accessTokens.touch(id: stored.id, at: now) }
+            return stored
+        }
+        guard let stored else { throw AuthError.invalidToken }
+        switch stored.kind {
+        case .operatorAccess:
+            return .operatorAccess
+        case .organization:
+            guard let organizationId = stored.organizationId else { throw AuthError.invalidToken }
+            return .organization(tokenId: stored.id, organizationId: organizationId, scopes: stored.grantedScopes)
+        case .customerSession:
+            guard let organizationId = stored.organizationId, let customerId = stored.customerId else {
+                throw AuthError.invalidToken
+            }
+            return .customerSession(organizationId: organizationId, customerId: customerId)
+        case .memberSession:
+            guard let organizationId = stored.organizationId, let customerId = stored.customerId,
+                  let memberId = stored.memberId else { throw AuthError.invalidToken }
+            return .memberSession(organizationId: organizationId, customerId: customerId, memberId: memberId)
+        }
+    }
+}

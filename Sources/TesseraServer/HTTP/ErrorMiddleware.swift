@@ -1,0 +1,120 @@
+import Foundation
+import Hummingbird
+import Logging
+import TesseraCore
+
+/// Turns every error into Tessera's documented JSON error bodies. It is the outermost
+/// middleware, so nothing — not an unknown route, not a bug — leaves as an HTML page or a
+/// bare 500; an unexpected error is logged and answered with a generic 500 body.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = TesseraRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as TesseraError {
+            return .json(["error": .string(error.name), "detail": .string(error.detail)],
+                         status: .init(code: error.status))
+        } catch let failure as ValidationFailure {
+            return .json(Wire.validationError(failure), status: .unprocessableContent)
+        } catch let error as AuthError {
+            return Self.response(for: error)
+        } catch let error as MethodNotAllowed {
+            var response = Response.json(
+                ["error": "MethodNotAllowed", "detail": .string("Method \(request.method) is not allowed here")],
+                status: .methodNotAllowed)
+            response.headers[.allow] = error.allowed.map(\.rawValue).sorted().joined(separator: ", ")
+            return response
+        } catch let error as HTTPError where error.status == .notFound {
+            return .json(["error": "ResourceNotFound", "detail": "Not found"], status: .notFound)
+        } catch let error as HTTPError {
+            return .json(["error": .string(error.status.reasonPhrase.replacingOccurrences(of: " ", with: "")),
+                          "detail": .string(error.body ?? error.status.reasonPhrase)],
+                         status: error.status)
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            return .json(["error": "InternalServerError", "detail": "An unexpected error occurred."],
+                         status: .internalServerError)
+        }
+    }
+
+    static func response(for error: AuthError) -> Response {
+        switch error {
+        case .unauthorized:
+            var response = Response.json(["error": "Unauthorized", "detail": "Unauthorized"], status: .unauthorized)
+            response.headers[.wwwAuthenticate] = #"Bearer realm="tessera""#
+            return response
+        case .invalidToken:
+            var response = Response.json(
+                ["error": "invalid_token",
+                 "error_description": "The access token provided is expired, revoked, malformed, or invalid for other reasons."],
+                status: .unauthorized)
+            response.headers[.wwwAuthenticate] = #"Bearer realm="tessera", error="invalid_token""#
+            return response
+        case .insufficientScope(let scope):
+            var response = Response.json(
+                ["error": "insufficient_scope",
+                 "error_description": .string("The request requires higher privileges than provided by the access token: \(scope)")],
+                status: .forbidden)
+            response.headers[.wwwAuthenticate] = #"Bearer realm="tessera", error="insufficient_scope", scope="\#(scope)""#
+            return response
+        }
+    }
+}
+
+extension Response {
+    /// A JSON response of `value`.
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: value.serialized())))
+    }
+
+    static var noContent: Response { Response(status: .noContent) }
+}
+
+/// A known path asked for with a method it does not take.
+struct MethodNotAllowed: Error {
+    let allowed: Set<HTTPRequest.Method>
+}
+
+/// Sits in front of the router's not-found answer only (it is added after every route):
+/// a path that exists under other methods gets 405 instead of 404.
+struct MethodNotAllowedMiddleware: RouterMiddleware {
+    typealias Context = TesseraRequestContext
+
+    let routes: RouteTable
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let allowed = routes.methods(allowedFor: request.uri.path)
+            if allowed.isEmpty { throw error }
+            throw MethodNotAllowed(allowed: allowed)
+        }
+    }
+}
+
+/// The method and path pattern of every route, so a known path with the wrong method gets
+/// 405 rather than the router's 404.
+struct RouteTable: Sendable {
+    private let patterns: [(method: HTTPRequest.Method, segments: [Substring])]
+
+    init(_ routes: [(HTTPRequest.Method, String)]) {
+        patterns = routes.map { ($0.0, $0.1.split(separator: "/")) }
+    }
+
+    func methods(allowedFor path: String) -> Set<HTTPRequest.Method> {
+        let segments = path.split(separator: "/")
+        return Set(patterns.filter { pattern in
+            pattern.segments.count == segments.count
+                && zip(pattern.segments, segments).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
+        }.map(\.method))
+    }
+}

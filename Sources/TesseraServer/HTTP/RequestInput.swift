@@ -1,0 +1,257 @@
+import Foundation
+import Hummingbird
+import TesseraCore
+import TesseraStore
+
+/// Reads a JSON request body field by field, collecting every problem as a FastAPI-style
+/// validation issue so one 422 lists them all. Absent and `null` optional fields read as nil.
+struct BodyFields {
+    let whole: JSONValue
+    private let object: [String: JSONValue]
+    private(set) var issues: [ValidationIssue] = []
+
+    /// Largest body Tessera reads; larger ones are refused with 413.
+    static let maximumSize = 1 << 20
+
+    /// Parses the body as a JSON object, or throws a 422 for malformed JSON or a non-object.
+    static func read(_ request: Request) async throws -> BodyFields {
+        let buffer = try await request.body.collect(upTo: maximumSize)
+        let data = Data(buffer.readableBytesView)
+        guard let value = JSONValue.parse(data) else {
+            throw ValidationFailure([ValidationIssue(
+                type: "json_invalid", loc: [.key("body"), .index(0)], msg: "JSON decode error", input: .object([:]))])
+        }
+        guard case .object(let object) = value else {
+            throw ValidationFailure([ValidationIssue(
+                type: "model_attributes_type", loc: [.key("body")],
+                msg: "Input should be a valid dictionary or object to extract fields from", input: value)])
+        }
+        return BodyFields(whole: value, object: object)
+    }
+
+    private init(whole: JSONValue, object: [String: JSONValue]) {
+        self.whole = whole
+        self.object = object
+    }
+
+    /// Whether the field is present at all (even as null): PATCH uses this.
+    func has(_ key: String) -> Bool { object[key] != nil }
+
+    private func loc(_ key: String) -> [ValidationIssue.LocationPart] { [.key("body"), .key(key)] }
+
+    mutating func appendIssue(_ issue: ValidationIssue) {
+        issues.append(issue)
+    }
+
+    mutating func missing(_ key: String) {
+        issues.append(ValidationIssue(type: "missing", loc: loc(key), msg: "Field required", input: whole))
+    }
+
+    mutating func invalid(_ key: String, _ type: String, _ message: String) {
+        issues.append(ValidationIssue(type: type, loc: loc(key), msg: message, input: object[key] ?? .null))
+    }
+
+    mutating func string(_ key: String, maxLength: Int = 10_000) -> String? {
+        guard let value = object[key], value != .null else { return nil }
+        guard case .string(let text) = value else {
+            invalid(key, "string_type", "Input should be a valid string")
+            return nil
+        }
+        if text.count > maxLength {
+            invalid(key, "string_too_long", "String should have at most \(maxLength) characters")
+            return nil
+        }
+        return text
+    }
+
+    mutating func requiredString(_ key: String, minLength: Int = 1, maxLength: Int = 10_000) -> String? {
+        guard object[key] != nil else { missing(key); return nil }
+        guard let text = string(key, maxLength: maxLength) else {
+            if object[key] == .null { invalid(key, "string_type", "Input should be a valid string") }
+            return nil
+        }
+        if text.count < minLength {
+            invalid(key, "string_too_short", "String should have at least \(minLength) character\(minLength == 1 ? "" : "s")")
+            return nil
+        }
+        return text
+    }
+
+    mutating func email(_ key: String) -> String? {
+        guard let text = string(key, maxLength: 320) else { return nil }
+        if let problem = EmailAddress.problem(with: text) {
+            invalid(key, "value_error", "value is not a valid email address: \(problem)")
+            return nil
+        }
+        return text
+    }
+
+    mutating func requiredEmail(_ key: String) -> String? {
+        guard object[key] != nil, object[key] != .null else { missing(key); return nil }
+        return email(key)
+    }
+
+    mutating func uuid(_ key: String) -> UUID? {
+        guard let value = object[key], value != .null else { return nil }
+        guard case .string(let text) = value, let id = UUID(uuidString: text) else {
+            invalid(key, "uuid_parsing", "Input should be a valid UUID")
+            return nil
+        }
+        return id
+    }
+
+    mutating func requiredUUID(_ key: String) -> UUID? {
+        guard object[key] != nil, object[key] != .null else { missing(key); return nil }
+        return uuid(key)
+    }
+
+    mutating func int(_ key: String, minimum: Int? = nil, maximum: Int? = nil) -> Int? {
+        guard let value = object[key], value != .null else { return nil }
+        let number: Int?
+        switch value {
+        case .int(let raw): number = Int(exactly: raw)
+        case .double(let raw) where raw.rounded() == raw: number = Int(exactly: raw)
+        default: number = nil
+        }
+        guard let number else {
+            invalid(key, "int_type", "Input should be a valid integer")
+            return nil
+        }
+        if let minimum, number < minimum {
+            invalid(key, "greater_than_equal", "Input should be greater than or equal to \(minimum)")
+            return nil
+        }
+        if let maximum, number > maximum {
+            invalid(key, "less_than_equal", "Input should be less than or equal to \(maximum)")
+            return nil
+        }
+        return number
+    }
+
+    mutating func bool(_ key: String) -> Bool? {
+        guard let value = object[key], value != .null else { return nil }
+        guard case .bool(let flag) = value else {
+            invalid(key, "bool_type", "Input should be a valid boolean")
+            return nil
+        }
+        return flag
+    }
+
+    mutating func object(_ key: String) -> [String: JSONValue]? {
+        guard let value = object[key], value != .null else { return nil }
+        guard case .object(let members) = value else {
+            invalid(key, "dict_type", "Input should be a valid dictionary")
+            return nil
+        }
+        return members
+    }
+
+    mutating func array(_ key: String) -> [JSONValue]? {
+        guard let value = object[key], value != .null else { return nil }
+        guard case .array(let items) = value else {
+            invalid(key, "list_type", "Input should be a valid list")
+            return nil
+        }
+        return items
+    }
+
+    /// A string that must be one of an enum's raw values.
+    mutating func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, _: Choice.Type) -> Choice?
+    where Choice.RawValue == String {
+        guard let text = string(key) else { return nil }
+        guard let choice = Choice(rawValue: text) else {
+            let allowed = Choice.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            invalid(key, "enum", "Input should be \(allowed)")
+            return nil
+        }
+        return choice
+    }
+
+    /// Metadata as Polar limits it: string keys up to 40 characters, at most 50 of them.
+    mutating func metadata(_ key: String = "metadata") -> [String: JSONValue]? {
+        guard let members = object(key) else { return nil }
+        if members.count > 50 {
+            invalid(key, "too_long", "Dictionary should have at most 50 items")
+            return nil
+        }
+        if let long = members.keys.first(where: { $0.count > 40 }) {
+            invalid(key, "string_too_long", "Key \(long.prefix(10))… should have at most 40 characters")
+            return nil
+        }
+        return members
+    }
+
+    /// Throws the collected issues, if any.
+    func validate() throws(ValidationFailure) {
+        if !issues.isEmpty { throw ValidationFailure(issues) }
+    }
+}
+
+/// Reads query parameters the same way.
+struct QueryFields {
+    private let parameters: [String: String]
+    private(set) var issues: [ValidationIssue] = []
+
+    init(_ request: Request) {
+        var parameters: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters {
+            parameters[String(key)] = String(value)
+        }
+        self.parameters = parameters
+    }
+
+    private mutating func invalid(_ key: String, _ type: String, _ message: String) {
+        issues.append(ValidationIssue(
+            type: type, loc: [.key("query"), .key(key)], msg: message, input: .string(parameters[key] ?? "")))
+    }
+
+    mutating func uuid(_ key: String) -> UUID? {
+        guard let text = parameters[key], !text.isEmpty else { return nil }
+        guard let id = UUID(uuidString: text) else {
+            invalid(key, "uuid_parsing", "Input should be a valid UUID")
+            return nil
+        }
+        return id
+    }
+
+    func string(_ key: String) -> String? {
+        parameters[key].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    mutating func int(_ key: String, default fallback: Int, minimum: Int, maximum: Int) -> Int {
+        guard let text = parameters[key], !text.isEmpty else { return fallback }
+        guard let number = Int(text) else {
+            invalid(key, "int_parsing", "Input should be a valid integer, unable to parse string as an integer")
+            return fallback
+        }
+        if number < minimum {
+            invalid(key, "greater_than_equal", "Input should be greater than or equal to \(minimum)")
+        } else if number > maximum {
+            invalid(key, "less_than_equal", "Input should be less than or equal to \(maximum)")
+        }
+        return number
+    }
+
+    /// `page` (from 1) and `limit` (1–100, default 10), as Polar pages lists.
+    mutating func page() -> PageRequest {
+        PageRequest(page: int("page", default: 1, minimum: 1, maximum: 1_000_000),
+                         limit: int("limit", default: 10, minimum: 1, maximum: 100))
+    }
+
+    func validate() throws(ValidationFailure) {
+        if !issues.isEmpty { throw ValidationFailure(issues) }
+    }
+}
+
+extension TesseraRequestContext {
+    /// A path parameter that must be a UUID, else 422 at `["path", name]`.
+    func pathUUID(_ name: String) throws(ValidationFailure) -> UUID {
+        let text = parameters.get(name) ?? ""
+        guard let id = UUID(uuidString: text) else {
+            throw ValidationFailure([ValidationIssue(
+                type: "uuid_parsing", loc: [.key("path"), .key(name)], msg: "Input should be a valid UUID",
+                input: .string(text))])
+        }
+        return id
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import Logging
+import TesseraCore
+import TesseraStore
+
+/// Everything the server needs to run, with the defaults of `tessera serve`.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8000
+    /// Base of claim links, without a trailing slash.
+    public var publicURL = "http://127.0.0.1:8000"
+    public var mailSender = "Tessera <no-reply@localhost>"
+    /// The hash of `TESSERA_ADMIN_TOKEN`, when set.
+    public var adminTokenHash: String?
+
+    public init() {}
+}
+
+/// Builds the HTTP application over an open, migrated database.
+public func buildApplication(
+    configuration: ServerConfiguration, database: TesseraDatabase, mail: any MailTransport, logger: Logger,
+    runsOutboxWorker: Bool = true, now: @escaping @Sendable () -> Date = Date.init
+) -> some ApplicationProtocol {
+    let router = buildRouter(configuration: configuration, database: database, now: now)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tessera"),
+        logger: logger)
+    if runsOutboxWorker {
+        app.addServices(OutboxWorker(database: database, mail: mail, sender: configuration.mailSender, logger: logger, now: now))
+    }
+    return app
+}
+
+/// The router with every route and middleware; tests drive it directly.
+public func buildRouter(configuration: ServerConfiguration, database: TesseraDatabase,
+                        now: @escaping @Sendable () -> Date = Date.init) -> Router<TesseraRequestContext> {
+    let router = Router(context: TesseraRequestContext.self)
+    // A middleware wraps only the routes added after it: errors outermost, then authentication.
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: AuthenticationMiddleware(
+        database: database, adminTokenHash: configuration.adminTokenHash, now: now))
+    var routes = Routes(router: router)
+    routes.add(.get, "/healthz") { _, _ in
+        try await database.withConnection { try await $0.execute("SELECT 1") }
+        return .json(["status": "ok"])
+    }
+    OrganizationController(database: database, now: now).register(on: &routes)
+    CustomerController(database: database, now: now).register(on: &routes)
+    ProductController(database: database, now: now).register(on: &routes)
+    PoolController(database: database, now: now).register(on: &routes)
+    SeatController(operations: SeatOperations(database: database, publicURL: configuration.publicURL, now: now))
+        .register(on: &routes)
+    router.add(middleware: MethodNotAllowedMiddleware(routes: routes.table))
+    return router
+}

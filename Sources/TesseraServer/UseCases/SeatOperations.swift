@@ -1,0 +1,220 @@
+import Foundation
+import TesseraCore
+import TesseraStore
+
+/// The six seat operations. Each write runs as one transaction that locks the seat pool
+/// first, applies the domain rules, writes, and enqueues its email in the same transaction.
+struct SeatOperations: Sendable {
+    let database: TesseraDatabase
+    let publicURL: String
+    let now: @Sendable () -> Date
+
+    // MARK: Assign
+
+    func assign(_ assignment: SeatAssignment, organizationId: UUID) async throws -> SeatDetails {
+        let now = now()
+        return try await database.transaction { tx in
+            guard let pool = try await tx.seats.lockPool(assignment.pool, organizationId: organizationId) else {
+                throw assignment.pool.notFound
+            }
+            let organization = try await tx.requireOrganization(organizationId)
+            try organization.requireSeatFeature()
+            try pool.requireFreeSeat()
+
+            let recipient = try await SeatRecipientResolver(tx: tx, organization: organization, pool: pool, now: now)
+                .resolve(assignment.recipient)
+            if try await tx.seats.activeSeat(in: pool.reference, memberId: recipient.holder.memberId) != nil {
+                throw TesseraError.seatAlreadyAssigned(assignment.recipient.identifier)
+            }
+
+            let revoked = try await tx.seats.firstRevoked(in: pool.reference)
+            let (seat, invitation) = Seat.assigning(
+                reusing: revoked, id: UUID(), pool: pool.reference, organizationId: organizationId,
+                holder: recipient.holder, metadata: assignment.metadata, immediateClaim: assignment.immediateClaim,
+                now: now)
+            if revoked == nil { try await tx.seats.insert(seat) } else { try await tx.seats.update(seat) }
+            try await tx.seats.adjustActiveSeats(pool.reference, by: 1)
+            if let invitation {
+                try await enqueueInvitation(tx: tx, organization: organization, pool: pool,
+                                            recipientEmail: recipient.email, token: invitation, now: now)
+            }
+            return try await tx.seats.requireDetails(seat.id)
+        }
+    }
+
+    // MARK: List
+
+    func list(_ reference: SeatPoolReference, organizationId: UUID) async throws -> (SeatPool, [SeatDetails]) {
+        try await database.withConnection { session in
+            guard let pool = try await session.seats.pool(reference, organizationId: organizationId) else {
+                throw reference.notFound
+            }
+            try await session.requireOrganization(organizationId).requireSeatFeature()
+            return (pool, try await session.seats.details(in: reference))
+        }
+    }
+
+    // MARK: Revoke
+
+    /// Revokes a seat. The answer of the revoking call still names the former holder
+    /// (`member`, `customer_email`) so its receiver knows whom to cut off; revoking again
+    /// changes nothing.
+    func revoke(seatId: UUID, organizationId: UUID) async throws -> SeatDetails {
+        let now = now()
+        return try await database.transaction { tx in
+            let (_, before) = try await tx.lockSeat(seatId, organizationId: organizationId)
+            var seat = before.seat
+            guard seat.revoke(at: now) else { return before }
+            try await tx.seats.update(seat)
+            try await tx.seats.adjustActiveSeats(seat.pool, by: -1)
+            return SeatDetails(seat: seat, member: before.member, customerEmail: before.customerEmail)
+        }
+    }
+
+    // MARK: Resend
+
+    /// Issues a fresh invitation (new token, fresh 24 hours) and emails it; the old link stops working.
+    func resend(seatId: UUID, organizationId: UUID) async throws -> SeatDetails {
+        let now = now()
+        return try await database.transaction { tx in
+            let (pool, details) = try await tx.lockSeat(seatId, organizationId: organizationId)
+            var seat = details.seat
+            let token = try seat.reissueInvitation(at: now)
+            try await tx.seats.update(seat)
+            let organization = try await tx.requireOrganization(organizationId)
+            try await enqueueInvitation(tx: tx, organization: organization, pool: pool,
+                                        recipientEmail: details.recipientEmail, token: token, now: now)
+            return SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail)
+        }
+    }
+
+    // MARK: Claim
+
+    struct ClaimInfo: Sendable {
+        var organization: Organization
+        var product: Product
+        var email: String
+    }
+
+    /// What an invitation is for. Reads only: mail scanners that follow links change nothing.
+    func claimInfo(token: String) async throws -> ClaimInfo {
+        try await database.withConnection { session in
+            guard let seat = try await session.seats.find(invitationTokenHash: SecretToken.hash(token)),
+                  seat.invitationIsUsable(at: now()),
+                  let details = try await session.seats.details(id: seat.id),
+                  let pool = try await session.seats.pool(seat.pool, organizationId: seat.organizationId),
+                  let product = try await session.products.find(id: pool.productId, organizationId: seat.organizationId)
+            else { throw TesseraError.invitationNotFound }
+            let organization = try await session.requireOrganization(seat.organizationId)
+            try organization.requireSeatFeature()
+            return ClaimInfo(organization: organization, product: product, email: details.recipientEmail)
+        }
+    }
+
+    /// Claims a seat with its invitation token (single use) and opens a portal session for
+    /// the new holder.
+    func claim(token: String) async throws -> (SeatDetails, SecretToken) {
+        let now = now()
+        return try await database.transaction { tx in
+            guard let found = try await tx.seats.find(invitationTokenHash: SecretToken.hash(token)) else {
+                throw TesseraError.invalidInvitationToken
+            }
+            let (_, details) = try await tx.lockSeat(found.id, organizationId: found.organizationId)
+            let organization = try await tx.requireOrganization(found.organizationId)
+            var seat = details.seat
+            try seat.claim(at: now)
+            try await tx.seats.update(seat)
+            guard let holder = seat.holder else { throw TesseraError.invalidInvitationToken }
+            let session = try await openPortalSession(tx: tx, organization: organization, holder: holder, now: now)
+            return (SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail), session)
+        }
+    }
+
+    // MARK: Shared steps
+
+    private func enqueueInvitation(tx: SQLSession, organization: Organization, pool: SeatPool, recipientEmail: String,
+                                   token: SecretToken, now: Date) async throws {
+        let product = try await tx.products.find(id: pool.productId, organizationId: organization.id)
+        let billing = try await tx.customers.find(id: pool.customerId, organizationId: organization.id)
+        let email = InvitationEmail(
+            organizationName: organization.name, organizationSlug: organization.slug,
+            productName: product?.name ?? "your team's plan", inviterEmail: billing?.email ?? organization.name,
+            recipientEmail: recipientEmail, token: token, publicURL: publicURL)
+        try await tx.outbox.enqueue(OutboxMessage(
+            id: UUID(), kind: .email, payload: email.message.payload, nextAttemptAt: now, createdAt: now))
+    }
+
+    /// A member session in the member model, else a customer session for the holder's customer.
+    private func openPortalSession(tx: SQLSession, organization: Organization, holder: SeatHolder, now: Date)
+        async throws -> SecretToken
+    {
+        let kind: SecretToken.Kind = organization.memberModelEnabled ? .memberSession : .customerSession
+        let token = SecretToken.generate(kind)
+        try await tx.accessTokens.insert(AccessToken(
+            id: UUID(), kind: organization.memberModelEnabled ? .memberSession : .customerSession,
+            organizationId: organization.id, customerId: holder.customerId,
+            memberId: organization.memberModelEnabled ? holder.memberId : nil, comment: "seat claim", scopes: [],
+            expiresAt: now.addingTimeInterval(SecretLifetime.customerSession), lastUsedAt: nil, createdAt: now,
+            modifiedAt: nil), hash: token.hash)
+        return token
+    }
+}
+
+extension SeatDetails {
+    /// Where the invitation goes: the member's email (member model) or the holder customer's.
+    var recipientEmail: String {
+        seat.holder?.email ?? customerEmail ?? member?.email ?? ""
+    }
+}
+
+extension SQLSession {
+    func requireOrganization(_ id: UUID) async throws -> Organization {
+        guard let organization = try await organizations.find(id: id) else { throw TesseraError.notFound() }
+        return organization
+    }
+
+    /// Finds a seat of the organization, checks the feature, locks its pool and re-reads the
+    /// seat under that lock.
+    func lockSeat(_ id: UUID, organizationId: UUID) async throws -> (SeatPool, SeatDetails) {
+        guard let seat = try await seats.find(id: id, organizationId: organizationId) else {
+            throw TesseraError.seatNotFound
+        }
+        try await requireOrganization(organizationId).requireSeatFeature()
+        guard let pool = try await seats.lockPool(seat.pool, organizationId: organizationId) else {
+            throw TesseraError.seatNotFound
+        }
+        return (pool, try await seats.requireDetails(id))
+    }
+}
+
+extension SeatStore {
+    func requireDetails(_ id: UUID) async throws -> SeatDetails {
+        guard let details = try await details(id: id) else { throw TesseraError.seatNotFound }
+        return details
+    }
+}
+
+extension SQLSession {
+    /// Revokes the given seats inside the current transaction: each pool is locked (in a fixed
+    /// order, so two such transactions cannot deadlock) and its count kept in step.
+    /// Returns the revoked seats.
+    @discardableResult
+    func revokeSeats(_ seats: [Seat], now: Date) async throws -> [Seat] {
+        let pools = Dictionary(grouping: seats, by: \.pool)
+        var revoked: [Seat] = []
+        for pool in pools.keys.sorted(by: { $0.id.wire < $1.id.wire }) {
+            guard let first = pools[pool]?.first,
+                  try await self.seats.lockPool(pool, organizationId: first.organizationId) != nil else { continue }
+            var count = 0
+            for stale in pools[pool] ?? [] {
+                guard var seat = try await self.seats.find(id: stale.id, organizationId: stale.organizationId),
+                      seat.revoke(at: now) else { continue }
+                try await self.seats.update(seat)
+                revoked.append(seat)
+                count += 1
+            }
+            try await self.seats.adjustActiveSeats(pool, by: -count)
+        }
+        return revoked
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import TesseraCore
+import TesseraStore
+
+/// Turns the recipient named in an assignment into a seat holder, creating the customer
+/// (legacy mode) or member (member model) for an email Tessera has not seen, as Polar does.
+///
+/// - Legacy mode: the holder is a customer of the organization; a member with the holder's
+///   email is also kept under the billing customer, so seats carry a `member`.
+/// - Member model: the holder is a member of the billing customer; the seat's `customer_id`
+///   is the billing customer.
+struct SeatRecipientResolver {
+    let tx: SQLSession
+    let organization: Organization
+    let pool: SeatPool
+    let now: Date
+
+    struct Resolved {
+        var holder: SeatHolder
+        /// Where the invitation goes.
+        var email: String
+    }
+
+    func resolve(_ recipient: SeatRecipient) async throws -> Resolved {
+        organization.memberModelEnabled ? try await resolveMember(recipient) : try await resolveLegacy(recipient)
+    }
+
+    private func resolveLegacy(_ recipient: SeatRecipient) async throws -> Resolved {
+        let customer: Customer
+        switch recipient {
+        case .email(let email):
+            customer = try await customerOrCreate(email: email)
+        case .customerId(let id):
+            guard let found = try await tx.customers.find(id: id, organizationId: organization.id) else {
+                throw TesseraError.customerNotFound(id.wire)
+            }
+            customer = found
+        case .externalCustomerId(let externalId):
+            guard let found = try await tx.customers.find(externalId: externalId, organizationId: organization.id) else {
+                throw TesseraError.customerNotFound(externalId)
+            }
+            customer = found
+        case .memberId(let id):
+            customer = try await customerOrCreate(email: try await member(id: id).email)
+        case .externalMemberId(let externalId, let email):
+            customer = try await customerOrCreate(email: try await member(externalId: externalId, email: email).email)
+        }
+        let member = try await memberOrCreate(email: customer.email, name: customer.name, externalId: nil)
+        return Resolved(holder: SeatHolder(customerId: customer.id, memberId: member.id, email: nil), email: customer.email)
+    }
+
+    private func resolveMember(_ recipient: SeatRecipient) async throws -> Resolved {
+        let member: Member
+        switch recipient {
+        case .email(let email):
+            member = try await memberOrCreate(email: email, name: nil, externalId: nil)
+        case .customerId(let id):
+            guard let customer = try await tx.customers.find(id: id, organizationId: organization.id) else {
+                throw TesseraError.invalidSeatAssignmentRequest
+            }
+            member = try await memberOrCreate(email: customer.email, name: customer.name, externalId: nil)
+        case .externalCustomerId(let externalId):
+            guard let customer = try await tx.customers.find(externalId: externalId, organizationId: organization.id) else {
+                throw TesseraError.invalidSeatAssignmentRequest
+            }
+            member = try await memberOrCreate(email: customer.email, name: customer.name, externalId: nil)
+        case .memberId(let id):
+            member = try await self.member(id: id)
+        case .externalMemberId(let externalId, let email):
+            member = try await self.member(externalId: externalId, email: email)
+        }
+        return Resolved(
+            holder: SeatHolder(customerId: pool.customerId, memberId: member.id, email: member.email), email: member.email)
+    }
+
+    /// A member of the billing customer, by id.
+    private func member(id: UUID) async throws -> Member {
+        guard let member = try await tx.members.find(id: id, organizationId: organization.id),
+              member.customerId == pool.customerId else { throw TesseraError.memberNotFound(id.wire) }
+        return member
+    }
+
+    /// A member of the billing customer, by external id. With an email, the member is created
+    /// when neither is known, and must agree with what is known.
+    private func member(externalId: String, email: String?) async throws -> Member {
+        let byExternalId = try await tx.members.find(externalId: externalId, customerId: pool.customerId)
+        guard let email else {
+            guard let byExternalId else { throw TesseraError.memberNotFound(externalId) }
+            return byExternalId
+        }
+        if let byExternalId {
+            guard EmailAddress.normalized(byExternalId.email) == EmailAddress.normalized(email) else {
+                throw TesseraError.memberEmailMismatch(
+                    "Member with external_id \(externalId) has a different email than \(email)")
+            }
+            return byExternalId
+        }
+        if let byEmail = try await tx.members.find(email: email, customerId: pool.customerId) {
+            guard byEmail.externalId == nil else {
+                throw TesseraError.memberEmailMismatch(
+                    "Member with email \(email) already has a different external_id")
+            }
+            var updated = byEmail
+            updated.externalId = externalId
+            updated.modifiedAt = now
+            try await tx.members.update(updated)
+            return updated
+        }
+        return try await memberOrCreate(email: email, name: nil, externalId: externalId)
+    }
+
+    private func customerOrCreate(email: String) async throws -> Customer {
+        if let existing = try await tx.customers.find(email: email, organizationId: organization.id) {
+            return existing
+        }
+        let customer = Customer(
+            id: UUID(), organizationId: organization.id, email: email, name: nil, externalId: nil, metadata: [:],
+            createdAt: now, modifiedAt: nil)
+        try await tx.customers.insert(customer)
+        return customer
+    }
+
+    private func memberOrCreate(email: String, name: String?, externalId: String?) async throws -> Member {
+        if let existing = try await tx.members.find(email: email, customerId: pool.customerId) {
+            return existing
+        }
+        let member = Member(
+            id: UUID(), organizationId: organization.id, customerId: pool.customerId, email: email, name: name,
+            externalId: externalId, role: .member, createdAt: now, modifiedAt: nil)
+        try await tx.members.insert(member)
+        return member
+    }
+}

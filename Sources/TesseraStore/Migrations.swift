@@ -1,0 +1,226 @@
+import Foundation
+import Logging
+import SQLKit
+
+/// Versioned schema migrations, the same schema on SQLite and PostgreSQL.
+///
+/// Each migration runs once, in its own transaction, and is recorded in
+/// `tessera_migrations`; running `migrate` again does nothing. On PostgreSQL an advisory
+/// lock keeps several starting processes from migrating at the same time.
+public enum Migrations {
+    struct Migration {
+        let version: Int
+        let name: String
+        let statements: [String]
+    }
+
+    // Timestamps are BIGINT microseconds since 1970 and ids lower-case UUID text, so both
+    // databases store and compare them identically.
+    static let all: [Migration] = [
+        Migration(version: 1, name: "seats foundation", statements: [
+            """
+            CREATE TABLE organizations (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                slug TEXT NOT NULL UNIQUE,
+                seat_based_pricing_enabled BOOLEAN NOT NULL,
+                member_model_enabled BOOLEAN NOT NULL,
+                created_at BIGINT NOT NULL,
+                modified_at BIGINT
+            )
+            """,
+            """
+            CREATE TABLE access_tokens (
+                id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                token_hash TEXT NOT NULL UNIQUE,
+                organization_id TEXT REFERENCES organizations(id),
+                customer_id TEXT,
+                member_id TEXT,
+                comment TEXT NOT NULL DEFAULT '',
+                scopes TEXT NOT NULL DEFAULT '',
+                expires_at BIGINT,
+                last_used_at BIGINT,
+                created_at BIGINT NOT NULL,
+                modified_at BIGINT
+            )
+            """,
+            """
+            CREATE TABLE customers (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                email TEXT NOT NULL,
+                email_key TEXT NOT NULL,
+                name TEXT,
+                external_id TEXT,
+                metadata TEXT NOT NULL DEFAULT '{}',
+                created_at BIGINT NOT NULL,
+                modified_at BIGINT,
+                deleted_at BIGINT
+            )
+            """,
+            "CREATE UNIQUE INDEX customers_email ON customers (organization_id, email_key) WHERE deleted_at IS NULL",
+            """
+            CREATE UNIQUE INDEX customers_external_id ON customers (organization_id, external_id)
+                WHERE deleted_at IS NULL AND external_id IS NOT NULL
+            """,
+            """
+            CREATE TABLE members (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                customer_id TEXT NOT NULL REFERENCES customers(id),
+                email TEXT NOT NULL,
+                email_key TEXT NOT NULL,
+                name TEXT,
+                external_id TEXT,
+                role TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                modified_at BIGINT,
+                deleted_at BIGINT
+            )
+            """,
+            "CREATE UNIQUE INDEX members_email ON members (customer_id, email_key) WHERE deleted_at IS NULL",
+            """
+            CREATE UNIQUE INDEX members_external_id ON members (customer_id, external_id)
+                WHERE deleted_at IS NULL AND external_id IS NOT NULL
+            """,
+            "CREATE INDEX members_organization ON members (organization_id, created_at)",
+            """
+            CREATE TABLE products (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                name TEXT NOT NULL,
+                description TEXT,
+                recurring_interval TEXT,
+                prices TEXT NOT NULL,
+                metadata TEXT NOT NULL DEFAULT '{}',
+                is_archived BOOLEAN NOT NULL,
+                created_at BIGINT NOT NULL,
+                modified_at BIGINT
+            )
+            """,
+            "CREATE INDEX products_organization ON products (organization_id, created_at)",
+            """
+            CREATE TABLE subscriptions (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                customer_id TEXT NOT NULL REFERENCES customers(id),
+                product_id TEXT NOT NULL REFERENCES products(id),
+                seats INTEGER,
+                active_seats INTEGER NOT NULL DEFAULT 0,
+                status TEXT NOT NULL,
+                amount BIGINT NOT NULL,
+                currency TEXT NOT NULL,
+                recurring_interval TEXT NOT NULL,
+                cancel_at_period_end BOOLEAN NOT NULL,
+                canceled_at BIGINT,
+                started_at BIGINT NOT NULL,
+                ended_at BIGINT,
+                current_period_start BIGINT NOT NULL,
+                current_period_end BIGINT NOT NULL,
+                metadata TEXT NOT NULL DEFAULT '{}',
+                created_at BIGINT NOT NULL,
+                modified_at BIGINT
+            )
+            """,
+            "CREATE INDEX subscriptions_organization ON subscriptions (organization_id, created_at)",
+            """
+            CREATE TABLE orders (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                customer_id TEXT NOT NULL REFERENCES customers(id),
+                product_id TEXT NOT NULL REFERENCES products(id),
+                seats INTEGER,
+                active_seats INTEGER NOT NULL DEFAULT 0,
+                status TEXT NOT NULL,
+                amount BIGINT NOT NULL,
+                currency TEXT NOT NULL,
+                metadata TEXT NOT NULL DEFAULT '{}',
+                created_at BIGINT NOT NULL,
+                modified_at BIGINT
+            )
+            """,
+            "CREATE INDEX orders_organization ON orders (organization_id, created_at)",
+            """
+            CREATE TABLE seats (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                subscription_id TEXT REFERENCES subscriptions(id),
+                order_id TEXT REFERENCES orders(id),
+                status TEXT NOT NULL,
+                customer_id TEXT,
+                member_id TEXT,
+                email TEXT,
+                invitation_token_hash TEXT UNIQUE,
+                invitation_token_expires_at BIGINT,
+                claimed_at BIGINT,
+                revoked_at BIGINT,
+                metadata TEXT NOT NULL DEFAULT '{}',
+                created_at BIGINT NOT NULL,
+                modified_at BIGINT,
+                CHECK ((subscription_id IS NULL) <> (order_id IS NULL))
+            )
+            """,
+            "CREATE INDEX seats_subscription ON seats (subscription_id, status, created_at)",
+            "CREATE INDEX seats_order ON seats (order_id, status, created_at)",
+            // One active seat per person per pool, enforced by the database as well as the rules.
+            "CREATE UNIQUE INDEX seats_subscription_member ON seats (subscription_id, member_id) WHERE member_id IS NOT NULL",
+            "CREATE UNIQUE INDEX seats_order_member ON seats (order_id, member_id) WHERE member_id IS NOT NULL",
+            "CREATE INDEX seats_customer ON seats (customer_id)",
+            "CREATE INDEX seats_member ON seats (member_id)",
+            """
+            CREATE TABLE outbox (
+                id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                status TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at BIGINT NOT NULL,
+                last_error TEXT,
+                created_at BIGINT NOT NULL,
+                delivered_at BIGINT
+            )
+            """,
+            "CREATE INDEX outbox_due ON outbox (status, next_attempt_at)",
+        ]),
+    ]
+
+    /// The newest schema version this build knows.
+    public static var latestVersion: Int { all.last?.version ?? 0 }
+
+    /// Applies every migration not yet applied. Returns the versions it applied.
+    @discardableResult
+    public static func migrate(_ database: TesseraDatabase) async throws -> [Int] {
+        try await database.withConnection { session in
+            try await session.execute("""
+                CREATE TABLE IF NOT EXISTS tessera_migrations (
+                    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
+                """)
+        }
+        var applied: [Int] = []
+        for migration in all {
+            let didApply = try await database.transaction { session -> Bool in
+                if session.dialect == .postgres {
+                    // Released at commit; a second process waits here, then sees the version recorded.
+                    try await session.execute("SELECT pg_advisory_xact_lock(7413021)")
+                }
+                let existing = try await session.first(
+                    "SELECT version FROM tessera_migrations WHERE version = \(bind: migration.version)")
+                guard existing == nil else { return false }
+                for statement in migration.statements {
+                    try await session.execute(SQLQueryString(statement))
+                }
+                try await session.execute("""
+                    INSERT INTO tessera_migrations (version, name, applied_at)
+                    VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Date().micros))
+                    """)
+                return true
+            }
+            if didApply {
+                applied.append(migration.version)
+                database.logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+            }
+        }
+        return applied
+    }
+}

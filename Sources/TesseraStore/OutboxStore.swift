@@ -1,0 +1,111 @@
+import Foundation
+import SQLKit
+import TesseraCore
+
+/// A side effect waiting to be delivered (an invitation email today; webhooks later).
+public struct OutboxMessage: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case email
+    }
+    public enum Status: String, Sendable {
+        case pending, delivered, failed
+    }
+
+    public var id: UUID
+    public var kind: Kind
+    public var payload: JSONValue
+    public var status: Status
+    public var attempts: Int
+    public var nextAttemptAt: Date
+    public var lastError: String?
+    public var createdAt: Date
+    public var deliveredAt: Date?
+
+    public init(id: UUID, kind: Kind, payload: JSONValue, status: Status = .pending, attempts: Int = 0,
+                nextAttemptAt: Date, lastError: String? = nil, createdAt: Date, deliveredAt: Date? = nil) {
+        self.id = id
+        self.kind = kind
+        self.payload = payload
+        self.status = status
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.lastError = lastError
+        self.createdAt = createdAt
+        self.deliveredAt = deliveredAt
+    }
+}
+
+/// The outbox table: written in the transaction of the change that causes the side effect,
+/// read by delivery workers that lease rows so several processes can share the work.
+public struct OutboxStore: Sendable {
+    let session: SQLSession
+
+    public func enqueue(_ message: OutboxMessage) async throws {
+        try await session.execute("""
+            INSERT INTO outbox (id, kind, payload, status, attempts, next_attempt_at, last_error, created_at, delivered_at)
+            VALUES (\(bind: message.id.wire), \(bind: message.kind.rawValue), \(bind: message.payload.serialized()),
+                    \(bind: message.status.rawValue), \(bind: message.attempts), \(bind: message.nextAttemptAt.micros),
+                    \(bind: message.lastError), \(bind: message.createdAt.micros), \(bind: message.deliveredAt.micros))
+            """)
+    }
+
+    /// Takes up to `limit` due messages and leases them until `leaseUntil`: a worker that dies
+    /// mid-delivery leaves them to be picked up again then (at-least-once delivery).
+    /// Call inside a transaction.
+    public func leaseDue(now: Date, leaseUntil: Date, limit: Int) async throws -> [OutboxMessage] {
+        let rows = try await session.rows("""
+            SELECT * FROM outbox WHERE status = \(bind: OutboxMessage.Status.pending.rawValue)
+              AND next_attempt_at <= \(bind: now.micros)
+            ORDER BY next_attempt_at, created_at LIMIT \(bind: limit)\(unsafeRaw: session.forUpdateSkipLocked)
+            """)
+        let messages = try rows.map(Self.message)
+        guard !messages.isEmpty else { return [] }
+        try await session.execute("""
+            UPDATE outbox SET attempts = attempts + 1, next_attempt_at = \(bind: leaseUntil.micros)
+            WHERE id IN (\(binds: messages.map(\.id.wire)))
+            """)
+        return messages.map { message in
+            var leased = message
+            leased.attempts += 1
+            return leased
+        }
+    }
+
+    /// Marks a message delivered and replaces its payload (dropping secrets such as claim links).
+    public func markDelivered(id: UUID, keptPayload: JSONValue, at now: Date) async throws {
+        try await session.execute("""
+            UPDATE outbox SET status = \(bind: OutboxMessage.Status.delivered.rawValue), delivered_at = \(bind: now.micros),
+                payload = \(bind: keptPayload.serialized()), last_error = NULL
+            WHERE id = \(bind: id.wire)
+            """)
+    }
+
+    public func scheduleRetry(id: UUID, error: String, at next: Date) async throws {
+        try await session.execute("""
+            UPDATE outbox SET next_attempt_at = \(bind: next.micros), last_error = \(bind: error) WHERE id = \(bind: id.wire)
+            """)
+    }
+
+    public func markFailed(id: UUID, error: String, keptPayload: JSONValue) async throws {
+        try await session.execute("""
+            UPDATE outbox SET status = \(bind: OutboxMessage.Status.failed.rawValue), last_error = \(bind: error),
+                payload = \(bind: keptPayload.serialized())
+            WHERE id = \(bind: id.wire)
+            """)
+    }
+
+    public func all() async throws -> [OutboxMessage] {
+        try await session.rows("SELECT * FROM outbox ORDER BY created_at, id").map(Self.message)
+    }
+
+    static func message(_ row: any SQLRow) throws -> OutboxMessage {
+        let payloadText = try row.string("payload")
+        return OutboxMessage(
+            id: try row.uuid("id"), kind: OutboxMessage.Kind(rawValue: try row.string("kind")) ?? .email,
+            payload: JSONValue.parse(Data(payloadText.utf8)) ?? .null,
+            status: OutboxMessage.Status(rawValue: try row.string("status")) ?? .pending,
+            attempts: try row.int("attempts"), nextAttemptAt: try row.date("next_attempt_at"),
+            lastError: try row.optionalString("last_error"), createdAt: try row.date("created_at"),
+            deliveredAt: try row.optionalDate("delivered_at"))
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import SQLKit
+import TesseraCore
+
+/// Seats and the seat-count of their pools.
+///
+/// Every write to a seat happens after `lockPool` in the same transaction, so the pool row is
+/// the single point of exclusion and `active_seats` always equals the pool's pending and
+/// claimed rows.
+public struct SeatStore: Sendable {
+    let session: SQLSession
+
+    /// Loads the pool and locks it for the rest of the transaction (`FOR UPDATE` on PostgreSQL;
+    /// SQLite transactions are already exclusive through `BEGIN IMMEDIATE`).
+    public func lockPool(_ reference: SeatPoolReference, organizationId: UUID) async throws -> SeatPool? {
+        try await pool(reference, organizationId: organizationId, lock: true)
+    }
+
+    /// Loads the pool without locking it, for reads.
+    public func pool(_ reference: SeatPoolReference, organizationId: UUID) async throws -> SeatPool? {
+        try await pool(reference, organizationId: organizationId, lock: false)
+    }
+
+    private func pool(_ reference: SeatPoolReference, organizationId: UUID, lock: Bool) async throws -> SeatPool? {
+        let forUpdate = lock ? session.forUpdate : ""
+        let row: (any SQLRow)?
+        switch reference {
+        case .subscription(let id):
+            row = try await session.first("""
+                SELECT organization_id, customer_id, product_id, seats, active_seats, status FROM subscriptions
+                WHERE id = \(bind: id.wire) AND organization_id = \(bind: organizationId.wire)\(unsafeRaw: forUpdate)
+                """)
+        case .order(let id):
+            row = try await session.first("""
+                SELECT organization_id, customer_id, product_id, seats, active_seats, status FROM orders
+                WHERE id = \(bind: id.wire) AND organization_id = \(bind: organizationId.wire)\(unsafeRaw: forUpdate)
+                """)
+        }
+        guard let row else { return nil }
+        let status = try row.string("status")
+        let accepts: Bool
+        switch reference {
+        case .subscription: accepts = status == Subscription.Status.active.rawValue
+        case .order: accepts = status == Order.Status.paid.rawValue
+        }
+        return SeatPool(
+            reference: reference, organizationId: try row.uuid("organization_id"),
+            customerId: try row.uuid("customer_id"), productId: try row.uuid("product_id"),
+            seats: try row.optionalInt("seats"), activeSeats: try row.int("active_seats"), acceptsAssignments: accepts)
+    }
+
+    /// Changes the pool's count of pending and claimed seats.
+    public func adjustActiveSeats(_ reference: SeatPoolReference, by delta: Int) async throws {
+        guard delta != 0 else { return }
+        switch reference {
+        case .subscription(let id):
+            try await session.execute(
+                "UPDATE subscriptions SET active_seats = active_seats + \(bind: delta) WHERE id = \(bind: id.wire)")
+        case .order(let id):
+            try await session.execute(
+                "UPDATE orders SET active_seats = active_seats + \(bind: delta) WHERE id = \(bind: id.wire)")
+        }
+    }
+
+    public func insert(_ seat: Seat) async throws {
+        try await session.execute("""
+            INSERT INTO seats (id, organization_id, subscription_id, order_id, status, customer_id, member_id, email,
+                               invitation_token_hash, invitation_token_expires_at, claimed_at, revoked_at, metadata,
+                               created_at, modified_at)
+            VALUES (\(bind: seat.id.wire), \(bind: seat.organizationId.wire), \(bind: seat.pool.subscriptionId?.wire),
+                    \(bind: seat.pool.orderId?.wire), \(bind: seat.status.rawValue), \(bind: seat.holder?.customerId.wire),
+                    \(bind: seat.holder?.memberId.wire), \(bind: seat.holder?.email), \(bind: seat.invitationTokenHash),
+                    \(bind: seat.invitationTokenExpiresAt.micros), \(bind: seat.claimedAt.micros),
+                    \(bind: seat.revokedAt.micros), \(bind: seat.metadata.stored), \(bind: seat.createdAt.micros),
+                    \(bind: seat.modifiedAt.micros))
+            """)
+    }
+
+    public func update(_ seat: Seat) async throws {
+        try await session.execute("""
+            UPDATE seats SET status = \(bind: seat.status.rawValue), customer_id = \(bind: seat.holder?.customerId.wire),
+                member_id = \(bind: seat.holder?.memberId.wire), email = \(bind: seat.holder?.email),
+                invitation_token_hash = \(bind: seat.invitationTokenHash),
+                invitation_token_expires_at = \(bind: seat.invitationTokenExpiresAt.micros),
+                claimed_at = \(bind: seat.claimedAt.micros), revoked_at = \(bind: seat.revokedAt.micros),
+                metadata = \(bind: seat.metadata.stored), modified_at = \(bind: seat.modifiedAt.micros)
+            WHERE id = \(bind: seat.id.wire)
+            """)
+    }
+
+    public func find(id: UUID, organizationId: UUID) async throws -> Seat? {
+        try await session.first("""
+            SELECT * FROM seats WHERE id = \(bind: id.wire) AND organization_id = \(bind: organizationId.wire)
+            """).map(Self.seat)
+    }
+
+    public func find(invitationTokenHash hash: String) async throws -> Seat? {
+        try await session.first("SELECT * FROM seats WHERE invitation_token_hash = \(bind: hash)").map(Self.seat)
+    }
+
+    /// The oldest revoked seat of the pool: the next assignment reuses it.
+    public func firstRevoked(in pool: SeatPoolReference) async throws -> Seat? {
+        try await session.first("""
+            SELECT * FROM seats WHERE \(Self.poolColumn(pool)) = \(bind: pool.id.wire)
+              AND status = \(bind: SeatStatus.revoked.rawValue)
+            ORDER BY created_at, id LIMIT 1
+            """).map(Self.seat)
+    }
+
+    /// The member's pending or claimed seat in the pool, if any.
+    public func activeSeat(in pool: SeatPoolReference, memberId: UUID) async throws -> Seat? {
+        try await session.first("""
+            SELECT * FROM seats WHERE \(Self.poolColumn(pool)) = \(bind: pool.id.wire)
+              AND member_id = \(bind: memberId.wire) AND status <> \(bind: SeatStatus.revoked.rawValue)
+            """).map(Self.seat)
+    }
+
+    /// Every seat of the pool, revoked ones included, oldest first, in one query.
+    public func details(in pool: SeatPoolReference) async throws -> [SeatDetails] {
+        try await session.rows("""
+            \(unsafeRaw: Self.detailsSelect) WHERE s.\(Self.poolColumn(pool)) = \(bind: pool.id.wire)
+            ORDER BY s.created_at, s.id
+            """).map(Self.details)
+    }
+
+    public func details(id: UUID) async throws -> SeatDetails? {
+        try await session.first("\(unsafeRaw: Self.detailsSelect) WHERE s.id = \(bind: id.wire)").map(Self.details)
+    }
+
+    /// Pending and claimed seats held by a customer or by any of the given members.
+    public func activeSeats(customerId: UUID?, memberIds: [UUID]) async throws -> [Seat] {
+        var conditions: [SQLQueryString] = []
+        if let customerId { conditions.append("customer_id = \(bind: customerId.wire)") }
+        if !memberIds.isEmpty { conditions.append("member_id IN (\(binds: memberIds.map(\.wire)))") }
+        guard !conditions.isEmpty else { return [] }
+        return try await session.rows("""
+            SELECT * FROM seats WHERE status <> \(bind: SeatStatus.revoked.rawValue)
+              AND (\(conditions.joined(separator: " OR "))) ORDER BY created_at, id
+            """).map(Self.seat)
+    }
+
+    /// Pending and claimed seats of a pool.
+    public func activeSeats(in pool: SeatPoolReference) async throws -> [Seat] {
+        try await session.rows("""
+            SELECT * FROM seats WHERE \(Self.poolColumn(pool)) = \(bind: pool.id.wire)
+              AND status <> \(bind: SeatStatus.revoked.rawValue) ORDER BY created_at, id
+            """).map(Self.seat)
+    }
+
+    /// Counts the pool's pending and claimed rows. Not used on the request path; it exists to
+    /// check that the kept count (`active_seats`) is right.
+    public func countActiveRows(in pool: SeatPoolReference) async throws -> Int {
+        let row = try await session.first("""
+            SELECT COUNT(*) AS n FROM seats WHERE \(Self.poolColumn(pool)) = \(bind: pool.id.wire)
+              AND status <> \(bind: SeatStatus.revoked.rawValue)
+            """)
+        return try row?.int("n") ?? 0
+    }
+
+    static func poolColumn(_ pool: SeatPoolReference) -> SQLQueryString {
+        switch pool {
+        case .subscription: "subscription_id"
+        case .order: "order_id"
+        }
+    }
+
+    private static let detailsSelect = """
+        SELECT s.*, c.email AS holder_customer_email,
+               m.id AS m_id, m.organization_id AS m_organization_id, m.customer_id AS m_customer_id,
+               m.email AS m_email, m.name AS m_name, m.external_id AS m_external_id, m.role AS m_role,
+               m.created_at AS m_created_at, m.modified_at AS m_modified_at
+        FROM seats s
+        LEFT JOIN customers c ON c.id = s.customer_id
+        LEFT JOIN members m ON m.id = s.member_id
+        """
+
+    static func details(_ row: any SQLRow) throws -> SeatDetails {
+        let member = try row.optionalString("m_id") == nil ? nil : try MemberStore.member(row, prefix: "m_")
+        return SeatDetails(seat: try seat(row), member: member, customerEmail: try row.optionalString("holder_customer_email"))
+    }
+
+    static func seat(_ row: any SQLRow) throws -> Seat {
+        let pool: SeatPoolReference
+        if let subscriptionId = try row.optionalUUID("subscription_id") {
+            pool = .subscription(subscriptionId)
+        } else if let orderId = try row.optionalUUID("order_id") {
+            pool = .order(orderId)
+        } else {
+            throw DatabaseError.unexpected("seat without a pool")
+        }
+        var holder: SeatHolder?
+        if let customerId = try row.optionalUUID("customer_id"), let memberId = try row.optionalUUID("member_id") {
+            holder = SeatHolder(customerId: customerId, memberId: memberId, email: try row.optionalString("email"))
+        }
+        return Seat(
+            id: try row.uuid("id"), pool: pool, organizationId: try row.uuid("organization_id"),
+            status: SeatStatus(rawValue: try row.string("status")) ?? .revoked, holder: holder,
+            invitationTokenHash: try row.optionalString("invitation_token_hash"),
+            invitationTokenExpiresAt: try row.optionalDate("invitation_token_expires_at"),
+            claimedAt: try row.optionalDate("claimed_at"), revokedAt: try row.optionalDate("revoked_at"),
+            metadata: try row.metadata("metadata"), createdAt: try row.date("created_at"),
+            modifiedAt: try row.optionalDate("modified_at"))
+    }
+}
