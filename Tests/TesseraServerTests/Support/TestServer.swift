@@ -1,0 +1,288 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import Testing
+import TesseraCore
+import TesseraServer
+import TesseraStore
+
+/// The databases every store and API test runs on: SQLite always, PostgreSQL when
+/// `TESSERA_TEST_POSTGRES_URL` is set (and then an unreachable server fails the tests).
+enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+
+    static var all: [Backend] {
+        let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"] ?? ""
+        return url.isEmpty ? [.sqlite] : [.sqlite, .postgres]
+    }
+
+    var testDescription: String { rawValue }
+
+    /// Opens a fresh, migrated database: a new SQLite file, or the shared PostgreSQL test database
+    /// (tests there never collide: every test makes its own organization).
+    func open() async throws -> TesseraDatabase {
+        let logger = Logger(label: "tessera-test")
+        let location: DatabaseLocation
+        switch self {
+        case .sqlite:
+            let path = FileManager.default.temporaryDirectory
+                .appendingPathComponent("tessera-test-\(UUID().wire).sqlite").path
+            location = .sqliteFile(path)
+        case .postgres:
+            let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"] ?? ""
+            location = try DatabaseLocation(url: url)
+        }
+        let database = try await TesseraDatabase.open(location, logger: logger)
+        do {
+            try await Migrations.migrate(database)
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+        return database
+    }
+}
+
+/// A clock tests can move forward (invitation and session expiry).
+final class TestClock: Sendable {
+    private let current = NIOLockedValueBox(Date())
+
+    var now: Date { current.withLockedValue { $0 } }
+
+    func advance(by interval: TimeInterval) {
+        current.withLockedValue { $0 = $0.addingTimeInterval(interval) }
+    }
+
+    var closure: @Sendable () -> Date { { [self] in self.now } }
+}
+
+/// Keeps every email a test server sends.
+final class RecordingMailTransport: MailTransport {
+    private let sent = NIOLockedValueBox<[MailMessage]>([])
+    private let failures = NIOLockedValueBox(0)
+
+    var messages: [MailMessage] { sent.withLockedValue { $0 } }
+
+    /// Makes the next `count` sends fail.
+    func failNext(_ count: Int) { failures.withLockedValue { $0 = count } }
+
+    func send(_ message: MailMessage, from sender: String) async throws {
+        let fail = failures.withLockedValue { remaining -> Bool in
+            guard remaining > 0 else { return false }
+            remaining -= 1
+            return true
+        }
+        if fail { throw TestFailure("mail server unavailable") }
+        sent.withLockedValue { $0.append(message) }
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A response as tests read it.
+struct TestResponse {
+    var status: HTTPResponse.Status
+    var headers: HTTPFields
+    var json: JSONValue
+
+    subscript(key: String) -> JSONValue? { json[key] }
+    var id: String { json["id"]?.stringValue ?? "" }
+    var errorName: String? { json["error"]?.stringValue }
+    var detail: String? { json["detail"]?.stringValue }
+}
+
+/// One Tessera server over one test database, driven in-process through HummingbirdTesting.
+struct TestServer {
+    static let adminToken = "test-operator-token"
+    static let publicURL = "https://seats.example.test"
+
+    let backend: Backend
+    let database: TesseraDatabase
+    let mail: RecordingMailTransport
+    let clock: TestClock
+    let client: any TestClientProtocol
+
+    var worker: OutboxWorker {
+        OutboxWorker(database: database, mail: mail, sender: "Tessera <test@example.test>",
+                     logger: Logger(label: "tessera-test"), now: clock.closure)
+    }
+
+    /// Runs `body` against a fresh server on `backend`, shutting everything down afterwards.
+    static func run(_ backend: Backend, _ body: @escaping @Sendable (TestServer) async throws -> Void) async throws {
+        let database = try await backend.open()
+        do {
+            try await run(database: database, backend: backend, body)
+            await database.shutdown()
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+    }
+
+    /// Runs `body` against a server over an already open database (several servers may share one).
+    static func run(database: TesseraDatabase, backend: Backend, clock: TestClock = TestClock(),
+                    _ body: @escaping @Sendable (TestServer) async throws -> Void) async throws {
+        var configuration = ServerConfiguration()
+        configuration.publicURL = publicURL
+        configuration.adminTokenHash = SecretToken.hash(adminToken)
+        let mail = RecordingMailTransport()
+        let app = buildApplication(
+            configuration: configuration, database: database, mail: mail, logger: Logger(label: "tessera-test"),
+            runsOutboxWorker: false, now: clock.closure)
+        try await app.test(.router) { client in
+            try await body(TestServer(backend: backend, database: database, mail: mail, clock: clock, client: client))
+        }
+    }
+
+    // MARK: Requests
+
+    @discardableResult
+    func request(_ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: JSONValue? = nil,
+                 rawBody: String? = nil, headers extra: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        var body: ByteBuffer?
+        if let json { body = ByteBuffer(string: json.serialized()) }
+        if let rawBody { body = ByteBuffer(string: rawBody) }
+        if body != nil { headers[.contentType] = "application/json" }
+        return try await client.execute(uri: path, method: method, headers: headers, body: body) { response in
+            let data = Data(response.body.readableBytesView)
+            let json = data.isEmpty ? .null : (JSONValue.parse(data) ?? .string(String(decoding: data, as: UTF8.self)))
+            return TestResponse(status: response.status, headers: response.headers, json: json)
+        }
+    }
+
+    // MARK: Setup
+
+    /// An organization and a token with every scope (or the given ones).
+    func makeOrganization(memberModel: Bool = false, seatsEnabled: Bool = true, scopes: [Scope] = Scope.allCases)
+        async throws -> TestOrganization
+    {
+        let slug = "org-\(UUID().wire.prefix(12))"
+        let organization = try await request(.post, "/v1/organizations/", token: Self.adminToken, json: [
+            "name": .string("Acme \(slug)"), "slug": .string(slug),
+            "feature_settings": ["seat_based_pricing_enabled": .bool(seatsEnabled), "member_model_enabled": .bool(memberModel)],
+        ])
+        try #require(organization.status == .created, "organization: \(organization.json)")
+        let token = try await makeToken(organizationId: organization.id, scopes: scopes)
+        return TestOrganization(id: organization.id, slug: slug, name: "Acme \(slug)", token: token)
+    }
+
+    func makeToken(organizationId: String, scopes: [Scope]) async throws -> String {
+        let response = try await request(.post, "/v1/organization-access-tokens/", token: Self.adminToken, json: [
+            "organization_id": .string(organizationId), "comment": "test",
+            "scopes": .array(scopes.map { .string($0.rawValue) }),
+        ])
+        try #require(response.status == .created, "token: \(response.json)")
+        return response["token"]?.stringValue ?? ""
+    }
+
+    func makeCustomer(_ org: TestOrganization, email: String? = nil, externalId: String? = nil) async throws
+        -> TestResponse
+    {
+        var body: [String: JSONValue] = ["email": .string(email ?? "billing-\(UUID().wire.prefix(8))@example.com")]
+        if let externalId { body["external_id"] = .string(externalId) }
+        let response = try await request(.post, "/v1/customers/", token: org.token, json: .object(body))
+        try #require(response.status == .created, "customer: \(response.json)")
+        return response
+    }
+
+    /// A seat-based product; recurring unless `oneTime`.
+    func makeSeatProduct(_ org: TestOrganization, oneTime: Bool = false, minSeats: Int = 1, maxSeats: Int? = nil)
+        async throws -> TestResponse
+    {
+        let response = try await request(.post, "/v1/products/", token: org.token, json: [
+            "name": "Team plan", "recurring_interval": oneTime ? nil : "month",
+            "prices": [[
+                "amount_type": "seat_based", "price_currency": "usd",
+                "seat_tiers": ["seat_tier_type": "volume", "tiers": [[
+                    "min_seats": JSONValue(minSeats), "max_seats": JSONValue(maxSeats), "price_per_seat": 1000,
+                ]]],
+            ]],
+        ])
+        try #require(response.status == .created, "product: \(response.json)")
+        return response
+    }
+
+    /// A customer with an active subscription of `seats` seats.
+    func makeSubscription(_ org: TestOrganization, seats: Int) async throws -> TestPool {
+        let customer = try await makeCustomer(org)
+        let product = try await makeSeatProduct(org)
+        let subscription = try await request(.post, "/v1/subscriptions/", token: org.token, json: [
+            "product_id": .string(product.id), "customer_id": .string(customer.id), "seats": JSONValue(seats),
+        ])
+        try #require(subscription.status == .created, "subscription: \(subscription.json)")
+        return TestPool(kind: "subscription_id", id: subscription.id, customerId: customer.id,
+                        customerEmail: customer["email"]?.stringValue ?? "", productId: product.id)
+    }
+
+    /// A customer with a one-time order of `seats` seats.
+    func makeOrder(_ org: TestOrganization, seats: Int, status: String = "paid") async throws -> TestPool {
+        let customer = try await makeCustomer(org)
+        let product = try await makeSeatProduct(org, oneTime: true)
+        let order = try await request(.post, "/v1/orders/", token: org.token, json: [
+            "product_id": .string(product.id), "customer_id": .string(customer.id), "seats": JSONValue(seats),
+            "status": .string(status),
+        ])
+        try #require(order.status == .created, "order: \(order.json)")
+        return TestPool(kind: "order_id", id: order.id, customerId: customer.id,
+                        customerEmail: customer["email"]?.stringValue ?? "", productId: product.id)
+    }
+
+    /// Assigns a seat in `pool` with the given body fields added to the pool id.
+    @discardableResult
+    func assign(_ org: TestOrganization, _ pool: TestPool, _ fields: [String: JSONValue]) async throws -> TestResponse {
+        var body = fields
+        body[pool.kind] = .string(pool.id)
+        return try await request(.post, "/v1/customer-seats", token: org.token, json: .object(body))
+    }
+
+    func list(_ org: TestOrganization, _ pool: TestPool) async throws -> TestResponse {
+        try await request(.get, "/v1/customer-seats?\(pool.kind)=\(pool.id)", token: org.token)
+    }
+
+    /// Runs the outbox worker once and returns the claim tokens of the emails sent to `email`.
+    func deliverInvitations(to email: String) async throws -> [String] {
+        try await worker.deliverDue()
+        return mail.messages.filter { $0.to == email }.compactMap { Self.claimToken(in: $0.text) }
+    }
+
+    static func claimToken(in text: String) -> String? {
+        guard let range = text.range(of: "token=") else { return nil }
+        let rest = text[range.upperBound...]
+        return String(rest.prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+    }
+
+    /// The pool's kept count of active seats and its real number of active rows.
+    func activeSeatCounts(_ pool: TestPool, organizationId: String) async throws -> (kept: Int, rows: Int) {
+        let id = try #require(UUID(uuidString: pool.id))
+        let reference: SeatPoolReference = pool.kind == "subscription_id" ? .subscription(id) : .order(id)
+        let organization = try #require(UUID(uuidString: organizationId))
+        return try await database.withConnection { session in
+            let kept = try await session.seats.pool(reference, organizationId: organization)?.activeSeats ?? -1
+            return (kept, try await session.seats.countActiveRows(in: reference))
+        }
+    }
+}
+
+struct TestOrganization: Sendable {
+    var id: String
+    var slug: String
+    var name: String
+    var token: String
+}
+
+struct TestPool: Sendable {
+    /// `subscription_id` or `order_id`: the assign and list parameter name.
+    var kind: String
+    var id: String
+    var customerId: String
+    var customerEmail: String
+    var productId: String
+}
