@@ -67,6 +67,11 @@ public final class TesseraDatabase: Sendable {
     public let dialect: DatabaseDialect
     private let backend: Backend
     let logger: Logger
+    private let statements = StatementCounter()
+
+    /// How many SQL statements this database has run: lets tests prove that an operation's
+    /// cost does not grow with the data (for example, listing a pool of 1,000 seats).
+    public var statementCount: Int { statements.value }
 
     private enum Backend: Sendable {
         case sqlite(SQLiteConnection, AsyncGate)
@@ -122,11 +127,11 @@ public final class TesseraDatabase: Sendable {
         switch backend {
         case .sqlite(let connection, let gate):
             return try await gate.withLock {
-                try await body(SQLSession(sql: connection.sql(queryLogLevel: nil), dialect: .sqlite))
+                try await body(SQLSession(sql: connection.sql(queryLogLevel: nil), dialect: .sqlite, counter: statements))
             }
         case .postgres(let client, _):
             return try await client.withConnection { connection in
-                try await body(SQLSession(sql: connection.sql(queryLogLevel: nil), dialect: .postgres))
+                try await body(SQLSession(sql: connection.sql(queryLogLevel: nil), dialect: .postgres, counter: statements))
             }
         }
     }
@@ -171,23 +176,33 @@ public final class TesseraDatabase: Sendable {
 public struct SQLSession: Sendable {
     public let sql: any SQLDatabase
     public let dialect: DatabaseDialect
+    let counter: StatementCounter
 
     public func execute(_ query: SQLQueryString) async throws {
+        counter.increment()
         try await sql.raw(query).run()
     }
 
     public func rows(_ query: SQLQueryString) async throws -> [any SQLRow] {
-        try await sql.raw(query).all()
+        counter.increment()
+        return try await sql.raw(query).all()
     }
 
     public func first(_ query: SQLQueryString) async throws -> (any SQLRow)? {
-        try await sql.raw(query).first()
+        counter.increment()
+        return try await sql.raw(query).first()
     }
 
     /// `FOR UPDATE` on PostgreSQL; nothing on SQLite, whose `BEGIN IMMEDIATE` already excludes writers.
     var forUpdate: String { dialect == .postgres ? " FOR UPDATE" : "" }
     /// `FOR UPDATE SKIP LOCKED` on PostgreSQL, so several workers share a queue.
     var forUpdateSkipLocked: String { dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
+}
+
+final class StatementCounter: Sendable {
+    private let count = NIOLockedValueBox(0)
+    var value: Int { count.withLockedValue { $0 } }
+    func increment() { count.withLockedValue { $0 += 1 } }
 }
 
 /// A first-in, first-out async mutex: serialises use of the single SQLite connection.

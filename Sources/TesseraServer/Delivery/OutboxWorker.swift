@@ -88,7 +88,7 @@ public struct OutboxWorker: Service {
     }
 
     /// 10 s, 20 s, 40 s … capped at an hour.
-    static func retryDelay(afterAttempt attempt: Int) -> TimeInterval {
+    public static func retryDelay(afterAttempt attempt: Int) -> TimeInterval {
         min(3600, 10 * pow(2, Double(max(0, attempt - 1))))
     }
 

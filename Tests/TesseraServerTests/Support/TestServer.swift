@@ -21,21 +21,39 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
 
     var testDescription: String { rawValue }
 
-    /// Opens a fresh, migrated database: a new SQLite file, or the shared PostgreSQL test database
-    /// (tests there never collide: every test makes its own organization).
-    func open() async throws -> TesseraDatabase {
-        let logger = Logger(label: "tessera-test")
-        let location: DatabaseLocation
+    /// A fresh, empty database: a new SQLite file, or a new database on the PostgreSQL server
+    /// (so tests that read whole tables, such as the outbox, never see each other's rows).
+    func freshLocation() async throws -> DatabaseLocation {
         switch self {
         case .sqlite:
             let path = FileManager.default.temporaryDirectory
                 .appendingPathComponent("tessera-test-\(UUID().wire).sqlite").path
-            location = .sqliteFile(path)
+            return .sqliteFile(path)
         case .postgres:
             let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"] ?? ""
-            location = try DatabaseLocation(url: url)
+            guard case .postgres(let host, let port, let username, let password, _) = try DatabaseLocation(url: url) else {
+                throw TestFailure("TESSERA_TEST_POSTGRES_URL is not a postgres:// URL")
+            }
+            let name = "tessera_test_" + UUID().wire.replacingOccurrences(of: "-", with: "")
+            let admin = try await TesseraDatabase.open(try DatabaseLocation(url: url), logger: Logger(label: "tessera-test"))
+            do {
+                try await admin.withConnection { try await $0.execute("CREATE DATABASE \(unsafeRaw: name)") }
+            } catch {
+                await admin.shutdown()
+                throw error
+            }
+            await admin.shutdown()
+            return .postgres(host: host, port: port, username: username, password: password, database: name)
         }
-        let database = try await TesseraDatabase.open(location, logger: logger)
+    }
+
+    /// Opens a fresh, migrated database.
+    func open() async throws -> TesseraDatabase {
+        try await Self.open(try await freshLocation())
+    }
+
+    static func open(_ location: DatabaseLocation) async throws -> TesseraDatabase {
+        let database = try await TesseraDatabase.open(location, logger: Logger(label: "tessera-test"))
         do {
             try await Migrations.migrate(database)
         } catch {
