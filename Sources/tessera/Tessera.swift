@@ -109,7 +109,8 @@ struct Serve: AsyncParsableCommand {
             try await Migrations.migrate(db)
             if configuration.adminTokenHash == nil, let token = try await OperatorTokens.createFirst(in: db) {
                 // Printed once, on the first start of an empty database: it is stored only as a hash.
-                print("Operator token (shown once, keep it safe): \(token.value)")
+                // Written straight to the file descriptor so it shows up at once even when stdout is a file.
+                FileHandle.standardOutput.write(Data("Operator token (shown once, keep it safe): \(token.value)\n".utf8))
             }
             let app = buildApplication(configuration: configuration, database: db, mail: transport, logger: logger)
             try await app.runService()
