@@ -119,12 +119,6 @@ public struct SubscriptionStore: Sendable {
         return Page(items: try rows.map(Self.subscription), totalCount: try count?.int("n") ?? 0)
     }
 
-    /// Active subscriptions of a customer, locked, for revoking their seats.
-    public func ids(customerId: UUID) async throws -> [UUID] {
-        try await session.rows("SELECT id FROM subscriptions WHERE customer_id = \(bind: customerId.wire)")
-            .map { try $0.uuid("id") }
-    }
-
     static func subscription(_ row: any SQLRow) throws -> Subscription {
         Subscription(
             id: try row.uuid("id"), organizationId: try row.uuid("organization_id"),

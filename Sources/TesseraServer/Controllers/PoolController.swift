@@ -25,54 +25,36 @@ struct PoolController {
     @Sendable func createSubscription(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let organizationId = try context.requireOrganization(anyOf: .subscriptionsWrite)
         var body = try await BodyFields.read(request)
-        let productId = body.requiredUUID("product_id")
-        let customerId = body.uuid("customer_id")
-        let externalCustomerId = body.string("external_customer_id")
-        let seats = body.int("seats", minimum: 1)
-        let metadata = body.metadata()
-        if (customerId == nil) == (externalCustomerId == nil) {
-            body.appendIssue(.valueError([.key("body")], "Exactly one of customer_id or external_customer_id must be provided",
-                                         input: body.whole))
-        }
+        let fields = NewPoolFields(&body)
         try body.validate()
         let now = now()
         let (subscription, customer, product) = try await database.transaction { tx in
-            let customer = try await tx.requirePoolCustomer(customerId, externalId: externalCustomerId,
-                                                            organizationId: organizationId)
-            let product = try await tx.requireProduct(productId ?? UUID(), organizationId: organizationId)
-            guard let interval = product.recurringInterval else {
+            let new = try await fields.resolve(tx, organizationId: organizationId)
+            guard let interval = new.product.recurringInterval else {
                 throw ValidationFailure([.valueError([.key("body"), .key("product_id")],
                                                      "A subscription needs a recurring product; use an order for a one-time product",
-                                                     input: JSONValue(productId))])
+                                                     input: JSONValue(new.product.id))])
             }
-            let poolSeats = try Self.validateSeats(seats, for: product)
-            let (amount, currency) = product.amount(forSeats: poolSeats)
             let subscription = Subscription(
-                id: UUID(), organizationId: organizationId, customerId: customer.id, productId: product.id,
-                seats: poolSeats, activeSeats: 0, status: .active, amount: amount, currency: currency,
+                id: UUID(), organizationId: organizationId, customerId: new.customer.id, productId: new.product.id,
+                seats: new.seats, activeSeats: 0, status: .active, amount: new.amount, currency: new.currency,
                 recurringInterval: interval, cancelAtPeriodEnd: false, canceledAt: nil, startedAt: now, endedAt: nil,
                 currentPeriodStart: now, currentPeriodEnd: Self.periodEnd(from: now, interval: interval),
-                metadata: metadata ?? [:], createdAt: now, modifiedAt: nil)
+                metadata: fields.metadata ?? [:], createdAt: now, modifiedAt: nil)
             try await tx.subscriptions.insert(subscription)
-            return (subscription, customer, product)
+            return (subscription, new.customer, new.product)
         }
         return .json(Wire.subscription(subscription, customer: customer, product: product), status: .created)
     }
 
     @Sendable func listSubscriptions(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let organizationId = try context.requireOrganization(anyOf: .subscriptionsRead)
-        var query = QueryFields(request)
-        let customerId = query.uuid("customer_id")
-        let productId = query.uuid("product_id")
-        let page = query.page()
-        try query.validate()
-        let (result, wire) = try await database.withConnection { session in
+        let filter = try PoolListFilter(request)
+        return .json(try await database.withConnection { session in
             let result = try await session.subscriptions.list(
-                organizationId: organizationId, customerId: customerId, productId: productId, page: page)
-            let wire = try await session.wireSubscriptions(result.items)
-            return (result, wire)
-        }
-        return .json(Wire.list(Page(items: wire, totalCount: result.totalCount), request: page, item: { $0 }))
+                organizationId: organizationId, customerId: filter.customerId, productId: filter.productId, page: filter.page)
+            return try await session.wireList(result, page: filter.page, item: session.wireSubscription)
+        })
     }
 
     @Sendable func getSubscription(_ request: Request, context: TesseraRequestContext) async throws -> Response {
@@ -82,7 +64,7 @@ struct PoolController {
             guard let subscription = try await session.subscriptions.find(id: id, organizationId: organizationId) else {
                 throw TesseraError.subscriptionNotFound
             }
-            return try await session.wireSubscriptions([subscription])[0]
+            return try await session.wireSubscription(subscription)
         })
     }
 
@@ -117,7 +99,7 @@ struct PoolController {
                 subscription.modifiedAt = now
             }
             try await tx.subscriptions.update(subscription)
-            return try await tx.wireSubscriptions([subscription])[0]
+            return try await tx.wireSubscription(subscription)
         })
     }
 
@@ -138,7 +120,7 @@ struct PoolController {
             subscription.modifiedAt = now
             try await tx.subscriptions.update(subscription)
             subscription.activeSeats = 0
-            return try await tx.wireSubscriptions([subscription])[0]
+            return try await tx.wireSubscription(subscription)
         })
     }
 
@@ -147,47 +129,30 @@ struct PoolController {
     @Sendable func createOrder(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let organizationId = try context.requireOrganization(anyOf: .ordersWrite)
         var body = try await BodyFields.read(request)
-        let productId = body.requiredUUID("product_id")
-        let customerId = body.uuid("customer_id")
-        let externalCustomerId = body.string("external_customer_id")
-        let seats = body.int("seats", minimum: 1)
+        let fields = NewPoolFields(&body)
         let status = body.choice("status", Order.Status.self) ?? .paid
-        let metadata = body.metadata()
-        if (customerId == nil) == (externalCustomerId == nil) {
-            body.appendIssue(.valueError([.key("body")], "Exactly one of customer_id or external_customer_id must be provided",
-                                         input: body.whole))
-        }
         try body.validate()
         let now = now()
         let (order, customer, product) = try await database.transaction { tx in
-            let customer = try await tx.requirePoolCustomer(customerId, externalId: externalCustomerId,
-                                                            organizationId: organizationId)
-            let product = try await tx.requireProduct(productId ?? UUID(), organizationId: organizationId)
-            let poolSeats = try Self.validateSeats(seats, for: product)
-            let (amount, currency) = product.amount(forSeats: poolSeats)
+            let new = try await fields.resolve(tx, organizationId: organizationId)
             let order = Order(
-                id: UUID(), organizationId: organizationId, customerId: customer.id, productId: product.id,
-                seats: poolSeats, activeSeats: 0, status: status, amount: amount, currency: currency,
-                metadata: metadata ?? [:], createdAt: now, modifiedAt: nil)
+                id: UUID(), organizationId: organizationId, customerId: new.customer.id, productId: new.product.id,
+                seats: new.seats, activeSeats: 0, status: status, amount: new.amount, currency: new.currency,
+                metadata: fields.metadata ?? [:], createdAt: now, modifiedAt: nil)
             try await tx.orders.insert(order)
-            return (order, customer, product)
+            return (order, new.customer, new.product)
         }
         return .json(Wire.order(order, customer: customer, product: product), status: .created)
     }
 
     @Sendable func listOrders(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let organizationId = try context.requireOrganization(anyOf: .ordersRead)
-        var query = QueryFields(request)
-        let customerId = query.uuid("customer_id")
-        let productId = query.uuid("product_id")
-        let page = query.page()
-        try query.validate()
-        let (result, wire) = try await database.withConnection { session in
+        let filter = try PoolListFilter(request)
+        return .json(try await database.withConnection { session in
             let result = try await session.orders.list(
-                organizationId: organizationId, customerId: customerId, productId: productId, page: page)
-            return (result, try await session.wireOrders(result.items))
-        }
-        return .json(Wire.list(Page(items: wire, totalCount: result.totalCount), request: page, item: { $0 }))
+                organizationId: organizationId, customerId: filter.customerId, productId: filter.productId, page: filter.page)
+            return try await session.wireList(result, page: filter.page, item: session.wireOrder)
+        })
     }
 
     @Sendable func getOrder(_ request: Request, context: TesseraRequestContext) async throws -> Response {
@@ -197,7 +162,7 @@ struct PoolController {
             guard let order = try await session.orders.find(id: id, organizationId: organizationId) else {
                 throw TesseraError.orderNotFound
             }
-            return try await session.wireOrders([order])[0]
+            return try await session.wireOrder(order)
         })
     }
 
@@ -223,7 +188,7 @@ struct PoolController {
             if let metadata { order.metadata = metadata }
             order.modifiedAt = now
             try await tx.orders.update(order)
-            return try await tx.wireOrders([order])[0]
+            return try await tx.wireOrder(order)
         })
     }
 
@@ -231,15 +196,6 @@ struct PoolController {
 
     enum ProrationBehavior: String, CaseIterable {
         case invoice, prorate, none
-    }
-
-    /// A pool's seat count for this product, as a 422 on `seats` when it does not fit.
-    static func validateSeats(_ seats: Int?, for product: Product) throws -> Int? {
-        do {
-            return try product.validateSeatCount(seats)
-        } catch {
-            throw ValidationFailure([.valueError([.key("body"), .key("seats")], error.detail, input: JSONValue(seats))])
-        }
     }
 
     static func periodEnd(from start: Date, interval: Product.RecurringInterval) -> Date {
@@ -251,6 +207,66 @@ struct PoolController {
         case .year: component = .year
         }
         return Calendar.current.date(byAdding: component, value: 1, to: start) ?? start.addingTimeInterval(30 * 86_400)
+    }
+}
+
+/// The fields shared by a new subscription and a new order.
+struct NewPoolFields: Sendable {
+    var productId: UUID?
+    var customerId: UUID?
+    var externalCustomerId: String?
+    var seats: Int?
+    var metadata: [String: JSONValue]?
+
+    init(_ body: inout BodyFields) {
+        productId = body.requiredUUID("product_id")
+        customerId = body.uuid("customer_id")
+        externalCustomerId = body.string("external_customer_id")
+        seats = body.int("seats", minimum: 1)
+        metadata = body.metadata()
+        if (customerId == nil) == (externalCustomerId == nil) {
+            body.appendIssue(.valueError([.key("body")], "Exactly one of customer_id or external_customer_id must be provided",
+                                         input: body.whole))
+        }
+    }
+
+    struct Resolved {
+        var customer: Customer
+        var product: Product
+        var seats: Int?
+        var amount: Int
+        var currency: String
+    }
+
+    /// Looks up the customer and product and checks the seat count against the product's tiers
+    /// (a 422 on `seats` when it does not fit).
+    func resolve(_ tx: SQLSession, organizationId: UUID) async throws -> Resolved {
+        let customer = try await tx.requirePoolCustomer(customerId, externalId: externalCustomerId,
+                                                        organizationId: organizationId)
+        let product = try await tx.requireProduct(productId ?? UUID(), organizationId: organizationId)
+        let poolSeats: Int?
+        do {
+            poolSeats = try product.validateSeatCount(seats)
+        } catch {
+            throw ValidationFailure([.valueError([.key("body"), .key("seats")], error.detail, input: JSONValue(seats))])
+        }
+        let (amount, currency) = product.amount(forSeats: poolSeats)
+        return Resolved(customer: customer, product: product, seats: poolSeats, amount: amount, currency: currency)
+    }
+}
+
+/// `customer_id`, `product_id`, `page` and `limit` of a pool list.
+struct PoolListFilter {
+    var customerId: UUID?
+    var productId: UUID?
+    var page: PageRequest
+
+    init(_ request: Request) throws {
+        var query = QueryFields(request)
+        customerId = query.uuid("customer_id")
+        productId = query.uuid("product_id")
+        page = query.page()
+        try query.validate()
     }
 }
 
@@ -271,24 +287,26 @@ extension SQLSession {
         return customer
     }
 
-    /// Subscriptions with their customer and product embedded, as Polar returns them.
-    func wireSubscriptions(_ subscriptions: [Subscription]) async throws -> [JSONValue] {
-        var wire: [JSONValue] = []
-        for subscription in subscriptions {
-            let customer = try await customers.findIncludingDeleted(id: subscription.customerId)
-            let product = try await requireProduct(subscription.productId, organizationId: subscription.organizationId)
-            wire.append(Wire.subscription(subscription, customer: customer, product: product))
-        }
-        return wire
+    /// A subscription with its customer and product embedded, as Polar returns it.
+    func wireSubscription(_ subscription: Subscription) async throws -> JSONValue {
+        let customer = try await customers.findIncludingDeleted(id: subscription.customerId)
+        let product = try await requireProduct(subscription.productId, organizationId: subscription.organizationId)
+        return Wire.subscription(subscription, customer: customer, product: product)
     }
 
-    func wireOrders(_ orders: [Order]) async throws -> [JSONValue] {
-        var wire: [JSONValue] = []
-        for order in orders {
-            let customer = try await customers.findIncludingDeleted(id: order.customerId)
-            let product = try await requireProduct(order.productId, organizationId: order.organizationId)
-            wire.append(Wire.order(order, customer: customer, product: product))
-        }
-        return wire
+    func wireOrder(_ order: Order) async throws -> JSONValue {
+        let customer = try await customers.findIncludingDeleted(id: order.customerId)
+        let product = try await requireProduct(order.productId, organizationId: order.organizationId)
+        return Wire.order(order, customer: customer, product: product)
+    }
+
+    /// A page of pools in Polar's list shape. Each item costs two lookups (its customer and
+    /// product); a page holds at most 100.
+    func wireList<Item>(_ page: Page<Item>, page request: PageRequest, item: (Item) async throws -> JSONValue)
+        async throws -> JSONValue
+    {
+        var items: [JSONValue] = []
+        for element in page.items { items.append(try await item(element)) }
+        return Wire.list(Page(items: items, totalCount: page.totalCount), request: request, item: { $0 })
     }
 }
