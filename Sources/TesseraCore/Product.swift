@@ -146,6 +146,12 @@ public struct SeatTiers: Sendable, Equatable, Codable {
     public var type: TierType
     public var tiers: [Tier]
 
+    /// The largest seat count Tessera accepts anywhere; keeps every seat count and amount far
+    /// from integer overflow.
+    public static let maximumSeatCount = 1_000_000
+    /// The largest price per seat, in cents.
+    public static let maximumPricePerSeat = 100_000_000
+
     public init(type: TierType, tiers: [Tier]) {
         self.type = type
         self.tiers = tiers
@@ -161,7 +167,12 @@ public struct SeatTiers: Sendable, Equatable, Codable {
         var expectedMin: Int?
         for (index, tier) in tiers.enumerated() {
             if tier.minSeats < 1 { return "Tier \(index + 1): min_seats must be at least 1." }
-            if tier.pricePerSeat < 0 { return "Tier \(index + 1): price_per_seat must not be negative." }
+            if tier.minSeats > Self.maximumSeatCount || (tier.maxSeats ?? 0) > Self.maximumSeatCount {
+                return "Tier \(index + 1): seat counts must be at most \(Self.maximumSeatCount)."
+            }
+            if tier.pricePerSeat < 0 || tier.pricePerSeat > Self.maximumPricePerSeat {
+                return "Tier \(index + 1): price_per_seat must be between 0 and \(Self.maximumPricePerSeat) cents."
+            }
             if let max = tier.maxSeats, max < tier.minSeats {
                 return "Tier \(index + 1): max_seats must be greater than or equal to min_seats."
             }

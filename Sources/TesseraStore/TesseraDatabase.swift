@@ -48,11 +48,14 @@ public enum DatabaseLocation: Sendable, Equatable {
 public enum DatabaseError: Error, CustomStringConvertible {
     case badURL(String)
     case unexpected(String)
+    /// A unique index refused a write: a concurrent request made the same thing first.
+    case uniqueViolation
 
     public var description: String {
         switch self {
         case .badURL(let message): "Invalid database URL: \(message)"
         case .unexpected(let message): message
+        case .uniqueViolation: "A unique constraint was violated"
         }
     }
 }
@@ -179,18 +182,31 @@ public struct SQLSession: Sendable {
     let counter: StatementCounter
 
     public func execute(_ query: SQLQueryString) async throws {
-        counter.increment()
-        try await sql.raw(query).run()
+        try await translatingErrors { try await sql.raw(query).run() }
     }
 
     public func rows(_ query: SQLQueryString) async throws -> [any SQLRow] {
-        counter.increment()
-        return try await sql.raw(query).all()
+        try await translatingErrors { try await sql.raw(query).all() }
     }
 
     public func first(_ query: SQLQueryString) async throws -> (any SQLRow)? {
+        try await translatingErrors { try await sql.raw(query).first() }
+    }
+
+    /// Counts the statement and turns either engine's unique-constraint error into
+    /// `DatabaseError.uniqueViolation`, so callers handle one error for both.
+    private func translatingErrors<T>(_ statement: () async throws -> T) async throws -> T {
         counter.increment()
-        return try await sql.raw(query).first()
+        do {
+            return try await statement()
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw DatabaseError.uniqueViolation
+        } catch let error as SQLiteError
+            where error.reason == .constraintUniqueFailed || error.reason == .constraintPrimaryKeyFailed
+            || (error.reason == .constraint && error.message.contains("UNIQUE"))
+        {
+            throw DatabaseError.uniqueViolation
+        }
     }
 
     /// `FOR UPDATE` on PostgreSQL; nothing on SQLite, whose `BEGIN IMMEDIATE` already excludes writers.

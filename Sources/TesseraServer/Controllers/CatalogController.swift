@@ -96,8 +96,8 @@ struct ProductController {
             case "free":
                 prices.append(ProductPrice(id: UUID(), kind: .free, createdAt: now))
             case "fixed":
-                guard let amount = item["price_amount"]?.intValue, amount >= 0 else {
-                    problem("price_amount must be a whole number of cents, zero or more")
+                guard let amount = item["price_amount"]?.intValue, (0...SeatTiers.maximumPricePerSeat).contains(amount) else {
+                    problem("price_amount must be a whole number of cents from 0 to \(SeatTiers.maximumPricePerSeat)")
                     continue
                 }
                 prices.append(ProductPrice(id: UUID(), kind: .fixed(currency: currency, amount: amount), createdAt: now))

@@ -73,7 +73,7 @@ struct PoolController {
         let organizationId = try context.requireOrganization(anyOf: .subscriptionsWrite)
         let id = try context.pathUUID("id")
         var body = try await BodyFields.read(request)
-        let seats = body.int("seats", minimum: 1)
+        let seats = body.int("seats", minimum: 1, maximum: SeatTiers.maximumSeatCount)
         _ = body.choice("proration_behavior", ProrationBehavior.self)
         let cancelAtPeriodEnd = body.bool("cancel_at_period_end")
         if seats == nil && cancelAtPeriodEnd == nil && body.issues.isEmpty {
@@ -222,7 +222,7 @@ struct NewPoolFields: Sendable {
         productId = body.requiredUUID("product_id")
         customerId = body.uuid("customer_id")
         externalCustomerId = body.string("external_customer_id")
-        seats = body.int("seats", minimum: 1)
+        seats = body.int("seats", minimum: 1, maximum: SeatTiers.maximumSeatCount)
         metadata = body.metadata()
         if (customerId == nil) == (externalCustomerId == nil) {
             body.appendIssue(.valueError([.key("body")], "Exactly one of customer_id or external_customer_id must be provided",

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import TesseraCore
+import TesseraStore
 
 /// Turns every error into Tessera's documented JSON error bodies. It is the outermost
 /// middleware, so nothing — not an unknown route, not a bug — leaves as an HTML page or a
@@ -19,6 +20,9 @@ struct ErrorMiddleware: RouterMiddleware {
                          status: .init(code: error.status))
         } catch let failure as ValidationFailure {
             return .json(Wire.validationError(failure), status: .unprocessableContent)
+        } catch DatabaseError.uniqueViolation {
+            return .json(["error": "Conflict", "detail": "The request conflicts with a concurrent change. Retry it."],
+                         status: .conflict)
         } catch let error as AuthError {
             return Self.response(for: error)
         } catch let error as MethodNotAllowed {
