@@ -52,6 +52,20 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
         try await Self.open(try await freshLocation())
     }
 
+    /// Removes a database made by `freshLocation`, once nothing uses it.
+    static func drop(_ location: DatabaseLocation) async {
+        if case .sqliteFile(let path) = location {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            return
+        }
+        guard case .postgres(_, _, _, _, let name) = location, name.hasPrefix("tessera_test_"),
+              let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"],
+              let admin = try? await TesseraDatabase.open(try DatabaseLocation(url: url), logger: Logger(label: "tessera-test"))
+        else { return }
+        _ = try? await admin.withConnection { try await $0.execute("DROP DATABASE IF EXISTS \(unsafeRaw: name)") }
+        await admin.shutdown()
+    }
+
     static func open(_ location: DatabaseLocation) async throws -> TesseraDatabase {
         let database = try await TesseraDatabase.open(location, logger: Logger(label: "tessera-test"))
         do {
@@ -133,12 +147,15 @@ struct TestServer {
 
     /// Runs `body` against a fresh server on `backend`, shutting everything down afterwards.
     static func run(_ backend: Backend, _ body: @escaping @Sendable (TestServer) async throws -> Void) async throws {
-        let database = try await backend.open()
+        let location = try await backend.freshLocation()
+        let database = try await Backend.open(location)
         do {
             try await run(database: database, backend: backend, body)
             await database.shutdown()
+            await Backend.drop(location)
         } catch {
             await database.shutdown()
+            await Backend.drop(location)
             throw error
         }
     }
