@@ -59,7 +59,9 @@ struct CustomerController {
 
     @Sendable func getExternal(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let organizationId = try context.requireOrganization(anyOf: .customersRead)
-        let externalId = context.parameters.get("external_id") ?? ""
+        // Route parameters arrive percent-encoded, as clients send them.
+        let rawExternalId = context.parameters.get("external_id") ?? ""
+        let externalId = rawExternalId.removingPercentEncoding ?? rawExternalId
         let customer = try await database.withConnection {
             try await $0.customers.find(externalId: externalId, organizationId: organizationId)
         }

@@ -1,0 +1,199 @@
+import Foundation
+import Hummingbird
+import Testing
+import TesseraCore
+
+/// Bearer authentication and scopes, on every kind of route.
+@Suite struct AuthTests {
+    private static let invalidTokenChallenge = #"Bearer realm="tessera", error="invalid_token""#
+
+    @Test(arguments: Backend.all)
+    func unknownBearerTokenIsInvalidOnEveryRoute(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let calls: [(HTTPRequest.Method, String)] = [
+                (.get, "/v1/customers/"),
+                (.post, "/v1/customer-seats"),
+                (.get, "/v1/organizations/\(UUID().wire)"),
+                (.get, "/v1/customer-seats/claim/some-invitation-token"),
+                (.get, "/healthz"),
+            ]
+            for (method, path) in calls {
+                for token in ["tsr_oat_unknown", "not-a-token-at-all"] {
+                    let response = try await server.request(method, path, token: token)
+                    #expect(response.status == .unauthorized, "\(method) \(path)")
+                    #expect(response.errorName == "invalid_token", "\(method) \(path)")
+                    #expect(response["error_description"]?.stringValue?.isEmpty == false)
+                    #expect(response.json.objectValue.map { Set($0.keys) } == ["error", "error_description"])
+                    #expect(response.headers[.wwwAuthenticate]?.contains(Self.invalidTokenChallenge) == true)
+                }
+            }
+            // A header that is not a bearer credential is refused the same way.
+            let basic = try await server.request(.get, "/v1/customers/", headers: [.authorization: "Basic dXNlcjpwYXNz"])
+            #expect(basic.status == .unauthorized)
+            #expect(basic.errorName == "invalid_token")
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func missingTokenOnAMerchantRouteIsUnauthorized(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let calls: [(HTTPRequest.Method, String)] = [
+                (.get, "/v1/customers/"), (.post, "/v1/customers/"), (.get, "/v1/customer-seats"),
+                (.post, "/v1/customer-seats"), (.delete, "/v1/customer-seats/\(UUID().wire)"),
+                (.get, "/v1/products/"), (.get, "/v1/subscriptions/"), (.get, "/v1/orders/"), (.get, "/v1/members/"),
+            ]
+            for (method, path) in calls {
+                let response = try await server.request(method, path)
+                #expect(response.status == .unauthorized, "\(method) \(path)")
+                #expect(response.json == ["error": "Unauthorized", "detail": "Unauthorized"], "\(method) \(path)")
+                #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true, "\(method) \(path)")
+            }
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func tokenWithoutTheScopeIsForbiddenNamingTheScope(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization(scopes: [.customersRead])
+            let response = try await server.request(.post, "/v1/customers/", token: org.token,
+                                                    json: ["email": "new@example.com"])
+            #expect(response.status == .forbidden)
+            #expect(response.errorName == "insufficient_scope")
+            #expect(response["error_description"]?.stringValue?.contains("customers:write") == true)
+            #expect(response.headers[.wwwAuthenticate]?.contains(#"error="insufficient_scope""#) == true)
+
+            let products = try await server.request(.get, "/v1/products/", token: org.token)
+            #expect(products.status == .forbidden)
+            #expect(products["error_description"]?.stringValue?.contains("products:read") == true)
+
+            // Nothing was created.
+            let list = try await server.request(.get, "/v1/customers/?email=new@example.com", token: org.token)
+            #expect(list["pagination"]?["total_count"] == 0)
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func operatorTokenIsNotAMerchantToken(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let response = try await server.request(.get, "/v1/customers/", token: TestServer.adminToken)
+            #expect(response.status == .forbidden)
+            #expect(response.errorName == "insufficient_scope")
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func authenticationComesBeforeBodyValidation(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let badToken = try await server.request(.post, "/v1/customer-seats", token: "tsr_oat_nope", rawBody: "{not json")
+            #expect(badToken.status == .unauthorized)
+            #expect(badToken.errorName == "invalid_token")
+
+            let noToken = try await server.request(.post, "/v1/customer-seats", rawBody: "{not json")
+            #expect(noToken.status == .unauthorized)
+            #expect(noToken.errorName == "Unauthorized")
+
+            let org = try await server.makeOrganization(scopes: [.customerSeatsRead])
+            let noScope = try await server.request(.post, "/v1/customer-seats", token: org.token, rawBody: "{not json")
+            #expect(noScope.status == .forbidden)
+            #expect(noScope.errorName == "insufficient_scope")
+
+            let wrongTypes = try await server.request(.post, "/v1/customers/", token: org.token, json: ["email": 5])
+            #expect(wrongTypes.status == .forbidden)
+
+            let operatorBody = try await server.request(.post, "/v1/organizations/", token: org.token, rawBody: "[")
+            #expect(operatorBody.status == .forbidden)
+
+            let badPath = try await server.request(.delete, "/v1/customer-seats/not-a-uuid", token: org.token)
+            #expect(badPath.status == .forbidden)
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func seatReadScopeListsButCannotAssign(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 2)
+            let assigned = try await server.assign(org, pool, ["email": "held@example.com"])
+            #expect(assigned.status == .ok)
+            let reader = TestOrganization(
+                id: org.id, slug: org.slug, name: org.name,
+                token: try await server.makeToken(organizationId: org.id, scopes: [.customerSeatsRead]))
+
+            let list = try await server.list(reader, pool)
+            #expect(list.status == .ok)
+            #expect(list["total_seats"] == 2)
+            #expect(list["available_seats"] == 1)
+
+            let refused = try await server.assign(reader, pool, ["email": "other@example.com"])
+            #expect(refused.status == .forbidden)
+            #expect(refused.errorName == "insufficient_scope")
+            #expect(refused["error_description"]?.stringValue?.contains("customer_seats:write") == true)
+
+            let seatId = assigned.id
+            let revoke = try await server.request(.delete, "/v1/customer-seats/\(seatId)", token: reader.token)
+            #expect(revoke.status == .forbidden)
+            let resend = try await server.request(.post, "/v1/customer-seats/\(seatId)/resend", token: reader.token)
+            #expect(resend.status == .forbidden)
+
+            let after = try await server.list(org, pool)
+            #expect(after["available_seats"] == 1)
+            let counts = try await server.activeSeatCounts(pool, organizationId: org.id)
+            #expect(counts.kept == 1)
+            #expect(counts.kept == counts.rows)
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func writeScopeImpliesRead(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 1)
+            let writer = try await server.makeToken(
+                organizationId: org.id,
+                scopes: [.customerSeatsWrite, .customersWrite, .productsWrite, .subscriptionsWrite, .ordersWrite,
+                         .membersWrite])
+            let reads = [
+                "/v1/customer-seats?subscription_id=\(pool.id)", "/v1/customers/", "/v1/customers/\(pool.customerId)",
+                "/v1/products/", "/v1/products/\(pool.productId)", "/v1/subscriptions/", "/v1/subscriptions/\(pool.id)",
+                "/v1/orders/", "/v1/members/",
+            ]
+            for path in reads {
+                let response = try await server.request(.get, path, token: writer)
+                #expect(response.status == .ok, "\(path): \(response.json)")
+            }
+            // But a read scope does not imply another resource's read scope.
+            let customersOnly = try await server.makeToken(organizationId: org.id, scopes: [.customersWrite])
+            #expect(try await server.request(.get, "/v1/products/", token: customersOnly).status == .forbidden)
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func sessionTokenIsUnauthorizedOnMerchantRoutes(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 1)
+            let assigned = try await server.assign(org, pool, ["email": "holder@example.com"])
+            #expect(assigned.status == .ok)
+            let invitation = try #require(try await server.deliverInvitations(to: "holder@example.com").first)
+            let claim = try await server.request(.post, "/v1/customer-seats/claim",
+                                                 json: ["invitation_token": .string(invitation)])
+            #expect(claim.status == .ok)
+            let session = try #require(claim["customer_session_token"]?.stringValue)
+
+            for path in ["/v1/customers/", "/v1/customer-seats?subscription_id=\(pool.id)"] {
+                let response = try await server.request(.get, path, token: session)
+                #expect(response.status == .unauthorized, "\(path)")
+                #expect(response.json == ["error": "Unauthorized", "detail": "Unauthorized"], "\(path)")
+                #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+            }
+            let operatorRoute = try await server.request(.get, "/v1/organizations/\(org.id)", token: session)
+            #expect(operatorRoute.status == .unauthorized)
+
+            // Once it expires (after an hour) the session token is invalid everywhere.
+            server.clock.advance(by: 3601)
+            let expired = try await server.request(.get, "/v1/customers/", token: session)
+            #expect(expired.status == .unauthorized)
+            #expect(expired.errorName == "invalid_token")
+        }
+    }
+}
