@@ -85,7 +85,8 @@ struct SeatController {
 
     @Sendable func claim(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         var body = try await BodyFields.read(request)
-        let token = body.requiredString("invitation_token")
+        // Polar takes any string here: an empty token is a bad token (400), not a 422.
+        let token = body.requiredString("invitation_token", minLength: 0)
         try body.validate()
         let (seat, session) = try await operations.claim(token: token ?? "")
         return .json(["seat": Wire.seat(seat), "customer_session_token": .string(session.value)])
