@@ -20,15 +20,17 @@ public struct ServerConfiguration: Sendable {
 /// Builds the HTTP application over an open, migrated database.
 public func buildApplication(
     configuration: ServerConfiguration, database: TesseraDatabase, mail: any MailTransport, logger: Logger,
-    runsOutboxWorker: Bool = true, now: @escaping @Sendable () -> Date = Date.init
+    runsBackgroundWorkers: Bool = true, now: @escaping @Sendable () -> Date = Date.init
 ) -> some ApplicationProtocol {
     let router = buildRouter(configuration: configuration, database: database, now: now)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tessera"),
         logger: logger)
-    if runsOutboxWorker {
-        app.addServices(OutboxWorker(database: database, mail: mail, sender: configuration.mailSender, logger: logger, now: now))
+    if runsBackgroundWorkers {
+        app.addServices(
+            OutboxWorker(database: database, mail: mail, sender: configuration.mailSender, logger: logger, now: now),
+            WebhookWorker(database: database, logger: logger, now: now))
     }
     return app
 }
@@ -50,6 +52,7 @@ public func buildRouter(configuration: ServerConfiguration, database: TesseraDat
     CustomerController(database: database, now: now).register(on: &routes)
     ProductController(database: database, now: now).register(on: &routes)
     PoolController(database: database, now: now).register(on: &routes)
+    WebhookController(database: database, now: now).register(on: &routes)
     SeatController(operations: SeatOperations(database: database, publicURL: configuration.publicURL, now: now))
         .register(on: &routes)
     router.add(middleware: MethodNotAllowedMiddleware(routes: routes.table))

@@ -183,6 +183,67 @@ public enum Migrations {
             """,
             "CREATE INDEX outbox_due ON outbox (status, next_attempt_at)",
         ]),
+        Migration(version: 2, name: "webhooks", statements: [
+            """
+            CREATE TABLE webhook_endpoints (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                url TEXT NOT NULL,
+                name TEXT,
+                secret TEXT NOT NULL,
+                events TEXT NOT NULL,
+                enabled BOOLEAN NOT NULL,
+                disabled_reason TEXT,
+                failed_events_in_row INTEGER NOT NULL DEFAULT 0,
+                created_at BIGINT NOT NULL,
+                modified_at BIGINT,
+                deleted_at BIGINT
+            )
+            """,
+            "CREATE INDEX webhook_endpoints_organization ON webhook_endpoints (organization_id, created_at)",
+            // One row per event, holding the exact body every endpoint receives (and its signature covers).
+            """
+            CREATE TABLE webhook_events (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                type TEXT NOT NULL,
+                body TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            // The work queue: one row per event and endpoint, until delivered or failed for good.
+            """
+            CREATE TABLE webhook_outbox (
+                id TEXT PRIMARY KEY,
+                event_id TEXT NOT NULL REFERENCES webhook_events(id),
+                endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id),
+                status TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at BIGINT NOT NULL,
+                last_http_code INTEGER,
+                created_at BIGINT NOT NULL,
+                finished_at BIGINT
+            )
+            """,
+            "CREATE INDEX webhook_outbox_due ON webhook_outbox (status, next_attempt_at, created_at)",
+            "CREATE INDEX webhook_outbox_event ON webhook_outbox (event_id)",
+            // Every attempt: Polar calls these deliveries.
+            """
+            CREATE TABLE webhook_deliveries (
+                id TEXT PRIMARY KEY,
+                outbox_id TEXT NOT NULL REFERENCES webhook_outbox(id),
+                event_id TEXT NOT NULL REFERENCES webhook_events(id),
+                endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id),
+                succeeded BOOLEAN NOT NULL,
+                http_code INTEGER,
+                error TEXT,
+                response TEXT,
+                duration_ms INTEGER NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, created_at)",
+        ]),
     ]
 
     /// The newest schema version this build knows.

@@ -73,8 +73,16 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("public-url"), help: "Base URL of claim links (env TESSERA_PUBLIC_URL).")
     var publicURL: String = environment["TESSERA_PUBLIC_URL"] ?? "http://127.0.0.1:8000"
 
-    @Option(help: "How invitation emails are delivered: log or file:///a/folder (env TESSERA_MAIL_URL).")
+    @Option(help: """
+        How invitation emails are delivered (env TESSERA_MAIL_URL): log, file:///a/folder, \
+        smtp://[user:pass@]host[:port] (port 25, STARTTLS when offered; add ?starttls=required to insist) \
+        or smtps://[user:pass@]host[:port] (TLS from the start, port 465).
+        """)
     var mail: String = environment["TESSERA_MAIL_URL"] ?? "log"
+
+    @Option(name: .customLong("mail-ca-file"),
+            help: "A PEM file of CA certificates to trust for SMTP, besides the system's (env TESSERA_MAIL_CA_FILE).")
+    var mailCAFile: String = environment["TESSERA_MAIL_CA_FILE"] ?? ""
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = environment["TESSERA_LOG_LEVEL"] ?? "info"
@@ -91,7 +99,15 @@ struct Serve: AsyncParsableCommand {
         if mail.hasPrefix("file://"), let url = URL(string: mail), !url.path.isEmpty {
             return FileMailTransport(directory: URL(fileURLWithPath: url.path))
         }
-        throw ValidationError("--mail must be log or file:///a/folder")
+        if mail.hasPrefix("smtp://") || mail.hasPrefix("smtps://") {
+            do {
+                let smtp = try SMTPConfiguration(url: mail, caFile: mailCAFile)
+                return try SMTPMailTransport(configuration: smtp, logger: logger)
+            } catch let error as SMTPConfigurationError {
+                throw ValidationError("--mail: \(error)")
+            }
+        }
+        throw ValidationError("--mail must be log, file:///a/folder, smtp://host[:port] or smtps://host[:port]")
     }
 
     func run() async throws {

@@ -35,6 +35,7 @@ struct CustomerController {
         try await database.transaction { tx in
             try await tx.requireUniqueCustomer(customer)
             try await tx.customers.insert(customer)
+            try await tx.webhooks.emit(.customerCreated, data: Wire.customer(customer), organizationId: organizationId, at: now)
         }
         return .json(Wire.customer(customer), status: .created)
     }
@@ -47,7 +48,7 @@ struct CustomerController {
         let result = try await database.withConnection {
             try await $0.customers.list(organizationId: organizationId, email: query.string("email"), page: page)
         }
-        return .json(Wire.list(result, request: page, item: Wire.customer))
+        return .json(Wire.list(result, request: page, item: { Wire.customer($0) }))
     }
 
     @Sendable func get(_ request: Request, context: TesseraRequestContext) async throws -> Response {
@@ -96,6 +97,7 @@ struct CustomerController {
             customer.modifiedAt = now
             try await tx.requireUniqueCustomer(customer)
             try await tx.customers.update(customer)
+            try await tx.webhooks.emit(.customerUpdated, data: Wire.customer(customer), organizationId: organizationId, at: now)
             return customer
         }
         return .json(Wire.customer(customer))
@@ -107,11 +109,17 @@ struct CustomerController {
         let id = try context.pathUUID("id")
         let now = now()
         try await database.transaction { tx in
-            _ = try await tx.requireCustomer(id, organizationId: organizationId)
+            let customer = try await tx.requireCustomer(id, organizationId: organizationId)
             let memberIds = try await tx.members.ids(customerId: id)
             try await tx.revokeSeats(try await tx.seats.activeSeats(customerId: id, memberIds: memberIds), now: now)
-            for memberId in memberIds { try await tx.members.softDelete(id: memberId, at: now) }
+            for memberId in memberIds {
+                guard let member = try await tx.members.find(id: memberId, organizationId: organizationId) else { continue }
+                try await tx.members.softDelete(id: memberId, at: now)
+                try await tx.webhooks.emit(.memberDeleted, data: Wire.member(member), organizationId: organizationId, at: now)
+            }
             try await tx.customers.softDelete(id: id, at: now)
+            try await tx.webhooks.emit(.customerDeleted, data: Wire.customer(customer, deletedAt: now),
+                                       organizationId: organizationId, at: now)
         }
         return .noContent
     }
@@ -141,6 +149,8 @@ struct CustomerController {
                                                      input: .string(externalId))])
             }
             try await tx.members.insert(member)
+            try await tx.webhooks.emit(.memberCreated, data: Wire.member(member), organizationId: organizationId,
+                                       at: member.createdAt)
         }
         return .json(Wire.member(member), status: .created)
     }
@@ -156,6 +166,7 @@ struct CustomerController {
                   member.customerId == customerId else { throw TesseraError.notFound("Member not found") }
             try await tx.revokeSeats(try await tx.seats.activeSeats(customerId: nil, memberIds: [memberId]), now: now)
             try await tx.members.softDelete(id: memberId, at: now)
+            try await tx.webhooks.emit(.memberDeleted, data: Wire.member(member), organizationId: organizationId, at: now)
         }
         return .noContent
     }

@@ -42,6 +42,9 @@ struct PoolController {
                 currentPeriodStart: now, currentPeriodEnd: Self.periodEnd(from: now, interval: interval),
                 metadata: fields.metadata ?? [:], createdAt: now, modifiedAt: nil)
             try await tx.subscriptions.insert(subscription)
+            try await tx.webhooks.emit(.subscriptionCreated,
+                                       data: Wire.subscription(subscription, customer: new.customer, product: new.product),
+                                       organizationId: organizationId, at: now)
             return (subscription, new.customer, new.product)
         }
         return .json(Wire.subscription(subscription, customer: customer, product: product), status: .created)
@@ -85,21 +88,28 @@ struct PoolController {
             guard var subscription = try await tx.subscriptions.findForUpdate(id: id, organizationId: organizationId) else {
                 throw TesseraError.subscriptionNotFound
             }
+            var events: [WebhookEventType] = []
             if let seats {
                 let product = try await tx.requireProduct(subscription.productId, organizationId: organizationId)
                 if try subscription.validateSeatChange(to: seats, tiers: product.seatTiers) {
                     subscription.seats = seats
                     subscription.amount = product.amount(forSeats: seats).amount
                     subscription.modifiedAt = now
+                    events = [.subscriptionUpdated]
                 }
             } else if let cancelAtPeriodEnd {
                 if subscription.status == .canceled { throw TesseraError.alreadyCanceledSubscription }
+                if cancelAtPeriodEnd != subscription.cancelAtPeriodEnd {
+                    events = cancelAtPeriodEnd ? [.subscriptionUpdated, .subscriptionCanceled] : [.subscriptionUpdated]
+                }
                 subscription.cancelAtPeriodEnd = cancelAtPeriodEnd
                 subscription.canceledAt = cancelAtPeriodEnd ? now : nil
                 subscription.modifiedAt = now
             }
             try await tx.subscriptions.update(subscription)
-            return try await tx.wireSubscription(subscription)
+            let wire = try await tx.wireSubscription(subscription)
+            for event in events { try await tx.webhooks.emit(event, data: wire, organizationId: organizationId, at: now) }
+            return wire
         })
     }
 
@@ -120,7 +130,11 @@ struct PoolController {
             subscription.modifiedAt = now
             try await tx.subscriptions.update(subscription)
             subscription.activeSeats = 0
-            return try await tx.wireSubscription(subscription)
+            let wire = try await tx.wireSubscription(subscription)
+            for event in [WebhookEventType.subscriptionUpdated, .subscriptionRevoked] {
+                try await tx.webhooks.emit(event, data: wire, organizationId: organizationId, at: now)
+            }
+            return wire
         })
     }
 
@@ -140,6 +154,10 @@ struct PoolController {
                 seats: new.seats, activeSeats: 0, status: status, amount: new.amount, currency: new.currency,
                 metadata: fields.metadata ?? [:], createdAt: now, modifiedAt: nil)
             try await tx.orders.insert(order)
+            let wire = Wire.order(order, customer: new.customer, product: new.product)
+            for event in order.status == .paid ? [WebhookEventType.orderCreated, .orderPaid] : [.orderCreated] {
+                try await tx.webhooks.emit(event, data: wire, organizationId: organizationId, at: now)
+            }
             return (order, new.customer, new.product)
         }
         return .json(Wire.order(order, customer: customer, product: product), status: .created)
@@ -179,6 +197,7 @@ struct PoolController {
             guard var order = try await tx.orders.find(id: id, organizationId: organizationId) else {
                 throw TesseraError.orderNotFound
             }
+            let becomesPaid = order.status == .pending && status == .paid
             if let status {
                 if order.status == .paid && status == .pending {
                     throw TesseraError.badRequest("A paid order cannot become pending again.")
@@ -188,7 +207,9 @@ struct PoolController {
             if let metadata { order.metadata = metadata }
             order.modifiedAt = now
             try await tx.orders.update(order)
-            return try await tx.wireOrder(order)
+            let wire = try await tx.wireOrder(order)
+            if becomesPaid { try await tx.webhooks.emit(.orderPaid, data: wire, organizationId: organizationId, at: now) }
+            return wire
         })
     }
 

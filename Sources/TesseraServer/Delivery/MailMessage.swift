@@ -75,11 +75,11 @@ enum MIMEMessage {
     static func render(_ message: MailMessage, from sender: String, date: Date = Date()) -> String {
         let boundary = "tessera-" + UUID().wire
         let headers = [
-            "From: \(header(sender))",
-            "To: \(header(message.to))",
+            "From: \(address(sender))",
+            "To: \(address(message.to))",
             "Subject: \(header(message.subject))",
             "Date: \(rfc5322Date(date))",
-            "Message-ID: <\(UUID().wire)@tessera>",
+            "Message-ID: <\(UUID().wire)@\(messageIDDomain(sender))>",
             "MIME-Version: 1.0",
             "Content-Type: multipart/alternative; boundary=\"\(boundary)\"",
         ]
@@ -100,12 +100,84 @@ enum MIMEMessage {
         ]).joined(separator: "\r\n")
     }
 
-    /// A header value: plain when it is printable ASCII, else an RFC 2047 encoded word.
-    /// Line breaks are never passed through.
+    /// An unstructured header value (a subject): plain when it is printable ASCII of a
+    /// sensible length, else RFC 2047 encoded words. CR, LF and every other control
+    /// character force the encoding (and become spaces in it), so a value can never start
+    /// a header of its own.
     static func header(_ value: String) -> String {
-        let isPlain = value.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F }
-        if isPlain { return value }
-        return "=?utf-8?B?\(Data(value.utf8).base64EncodedString())?="
+        if isPrintableASCII(value) && value.utf8.count <= 900 { return value }
+        return encodedWords(value)
+    }
+
+    /// Control characters (CR, LF, tab …) as spaces: a header cannot express a line break,
+    /// and some decoders (Python's email package, for one) reject a decoded name holding one.
+    private static func spacingControls(_ value: String) -> String {
+        String(String.UnicodeScalarView(value.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
+    }
+
+    /// An address header value. `Name <addr>` keeps the address readable by mail software
+    /// and encodes only the name when it needs it; anything that does not look like an
+    /// address is encoded whole, which is safe if useless.
+    static func address(_ value: String) -> String {
+        guard let address = bareAddress(value) else { return header(value) }
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        guard let open = trimmed.lastIndex(of: "<") else { return address }
+        let name = trimmed[..<open].trimmingCharacters(in: .whitespaces)
+        return name.isEmpty ? "<\(address)>" : "\(displayName(name)) <\(address)>"
+    }
+
+    /// The address alone: `kim@example.com` from `Kim <kim@example.com>` or from itself;
+    /// nil when it is not printable ASCII with an `@` and nothing that could end an
+    /// address, a header or an SMTP command.
+    static func bareAddress(_ value: String) -> String? {
+        var address = value.trimmingCharacters(in: .whitespaces)
+        if let open = address.lastIndex(of: "<"), address.hasSuffix(">") {
+            address = String(address[address.index(after: open)..<address.index(before: address.endIndex)])
+        }
+        let valid = address.contains("@") && address.utf8.count <= 254
+            && address.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && !"<>,".unicodeScalars.contains($0) }
+        return valid ? address : nil
+    }
+
+    /// A display name: bare when it is a plain phrase, quoted when it holds specials such
+    /// as `,` or `.`, encoded when it is not printable ASCII.
+    static func displayName(_ name: String) -> String {
+        guard isPrintableASCII(name), name.utf8.count <= 200 else { return encodedWords(name) }
+        let specials = Set("()<>[]:;@\\,.\"")
+        if !name.contains(where: { specials.contains($0) }) { return name }
+        let escaped = name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "\"\(escaped)\""
+    }
+
+    /// RFC 2047 `B` encoded words of at most 75 characters (45 bytes of UTF-8 each, never
+    /// splitting a character), folded onto continuation lines so no line grows too long.
+    static func encodedWords(_ value: String) -> String {
+        var words: [[UInt8]] = []
+        var chunk: [UInt8] = []
+        for scalar in spacingControls(value).unicodeScalars {
+            let bytes = Array(String(scalar).utf8)
+            if chunk.count + bytes.count > 45 {
+                words.append(chunk)
+                chunk = []
+            }
+            chunk += bytes
+        }
+        if !chunk.isEmpty || words.isEmpty { words.append(chunk) }
+        return words.map { "=?utf-8?B?\(Data($0).base64EncodedString())?=" }.joined(separator: "\r\n ")
+    }
+
+    private static func isPrintableASCII(_ value: some StringProtocol) -> Bool {
+        value.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F }
+    }
+
+    /// The sender's domain, so Message-IDs look like the sender's own; `tessera` otherwise.
+    private static func messageIDDomain(_ sender: String) -> String {
+        guard let address = bareAddress(sender), let at = address.lastIndex(of: "@") else { return "tessera" }
+        let domain = address[address.index(after: at)...]
+        let isHostname = domain.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "-"
+        }
+        return !domain.isEmpty && isHostname ? String(domain) : "tessera"
     }
 
     private static func base64Lines(_ text: String) -> String {

@@ -73,7 +73,9 @@ public struct OutboxWorker: Service {
                 }
             } catch {
                 let reason = "\(error)"
-                if message.attempts >= Self.maximumAttempts {
+                // A refusal for good (an SMTP 5xx) fails at once: retrying would only repeat it.
+                let permanent = (error as? MailDeliveryError)?.isPermanent ?? false
+                if permanent || message.attempts >= Self.maximumAttempts {
                     logger.error("email failed for good", metadata: ["outbox_id": "\(message.id.wire)", "error": "\(reason)"])
                     await record {
                         try await $0.outbox.markFailed(id: message.id, error: reason, keptPayload: mailMessage.deliveredRecord)

@@ -38,7 +38,11 @@ struct SeatOperations: Sendable {
                 try await enqueueInvitation(tx: tx, organization: organization, pool: pool,
                                             recipientEmail: recipient.email, token: invitation, now: now)
             }
-            return try await tx.seats.requireDetails(seat.id)
+            let details = try await tx.seats.requireDetails(seat.id)
+            // An immediate claim sends only `customer_seat.claimed`, as Polar does.
+            try await tx.webhooks.emit(assignment.immediateClaim ? .customerSeatClaimed : .customerSeatAssigned,
+                                       data: Wire.seat(details), organizationId: organizationId, at: now)
+            return details
         }
     }
 
@@ -63,11 +67,9 @@ struct SeatOperations: Sendable {
         let now = now()
         return try await database.transaction { tx in
             let (_, before) = try await tx.lockSeat(seatId, organizationId: organizationId)
-            var seat = before.seat
-            guard seat.revoke(at: now) else { return before }
-            try await tx.seats.update(seat)
-            try await tx.seats.adjustActiveSeats(seat.pool, by: -1)
-            return SeatDetails(seat: seat, member: before.member, customerEmail: before.customerEmail)
+            guard let revoked = try await tx.revokeSeat(before, now: now) else { return before }
+            try await tx.seats.adjustActiveSeats(before.seat.pool, by: -1)
+            return revoked
         }
     }
 
@@ -126,7 +128,9 @@ struct SeatOperations: Sendable {
             try await tx.seats.update(seat)
             guard let holder = seat.holder else { throw TesseraError.invalidInvitationToken }
             let session = try await openPortalSession(tx: tx, organization: organization, holder: holder, now: now)
-            return (SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail), session)
+            let claimed = SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail)
+            try await tx.webhooks.emit(.customerSeatClaimed, data: Wire.seat(claimed), organizationId: organization.id, at: now)
+            return (claimed, session)
         }
     }
 
@@ -196,25 +200,31 @@ extension SeatStore {
 
 extension SQLSession {
     /// Revokes the given seats inside the current transaction: each pool is locked (in a fixed
-    /// order, so two such transactions cannot deadlock) and its count kept in step.
-    /// Returns the revoked seats.
-    @discardableResult
-    func revokeSeats(_ seats: [Seat], now: Date) async throws -> [Seat] {
+    /// order, so two such transactions cannot deadlock) and its count kept in step, and each
+    /// revocation sends `customer_seat.revoked` naming the former holder.
+    func revokeSeats(_ seats: [Seat], now: Date) async throws {
         let pools = Dictionary(grouping: seats, by: \.pool)
-        var revoked: [Seat] = []
         for pool in pools.keys.sorted(by: { $0.id.wire < $1.id.wire }) {
             guard let first = pools[pool]?.first,
                   try await self.seats.lockPool(pool, organizationId: first.organizationId) != nil else { continue }
             var count = 0
             for stale in pools[pool] ?? [] {
-                guard var seat = try await self.seats.find(id: stale.id, organizationId: stale.organizationId),
-                      seat.revoke(at: now) else { continue }
-                try await self.seats.update(seat)
-                revoked.append(seat)
-                count += 1
+                guard let before = try await self.seats.details(id: stale.id) else { continue }
+                if try await revokeSeat(before, now: now) != nil { count += 1 }
             }
             try await self.seats.adjustActiveSeats(pool, by: -count)
         }
+    }
+
+    /// Revokes one seat (its pool already locked) and sends its event. The result still names
+    /// the former holder; nil, changing nothing, when it was revoked already. The caller adjusts
+    /// the pool's count.
+    func revokeSeat(_ before: SeatDetails, now: Date) async throws -> SeatDetails? {
+        var seat = before.seat
+        guard seat.revoke(at: now) else { return nil }
+        try await seats.update(seat)
+        let revoked = SeatDetails(seat: seat, member: before.member, customerEmail: before.customerEmail)
+        try await webhooks.emit(.customerSeatRevoked, data: Wire.seat(revoked), organizationId: seat.organizationId, at: now)
         return revoked
     }
 }

@@ -64,7 +64,7 @@ enum Wire {
         ])
     }
 
-    static func customer(_ customer: Customer) -> JSONValue {
+    static func customer(_ customer: Customer, deletedAt: Date? = nil) -> JSONValue {
         .object([
             "id": JSONValue(customer.id),
             "created_at": JSONValue(customer.createdAt),
@@ -81,7 +81,7 @@ enum Wire {
             "locale": .null,
             "organization_id": JSONValue(customer.organizationId),
             "default_payment_method_id": .null,
-            "deleted_at": .null,
+            "deleted_at": JSONValue(deletedAt),
             "first_user_event_at": .null,
             "avatar_url": .null,
         ])
@@ -286,6 +286,48 @@ enum Wire {
             "seats": .array(seats.map(seat)),
             "available_seats": JSONValue(pool.availableSeats),
             "total_seats": JSONValue(pool.seats ?? 0),
+        ])
+    }
+
+    static func webhookEndpoint(_ endpoint: WebhookEndpoint) -> JSONValue {
+        .object([
+            "id": JSONValue(endpoint.id),
+            "created_at": JSONValue(endpoint.createdAt),
+            "modified_at": JSONValue(endpoint.modifiedAt),
+            "url": .string(endpoint.url),
+            "name": JSONValue(endpoint.name),
+            "format": "raw",
+            "secret": .string(endpoint.secret),
+            "organization_id": JSONValue(endpoint.organizationId),
+            "events": .array(endpoint.events.map { .string($0.rawValue) }),
+            "enabled": JSONValue(endpoint.enabled),
+            "disabled_reason": JSONValue(endpoint.disabledReason),
+        ])
+    }
+
+    /// One attempt, with its event, as Polar's `WebhookDelivery`.
+    static func webhookDelivery(_ attempt: WebhookDeliveryAttempt) -> JSONValue {
+        .object([
+            "id": JSONValue(attempt.id),
+            "created_at": JSONValue(attempt.createdAt),
+            "modified_at": .null,
+            "succeeded": JSONValue(attempt.succeeded),
+            "http_code": JSONValue(attempt.httpCode),
+            "response": JSONValue(attempt.response),
+            "error": JSONValue(attempt.error),
+            "duration_ms": JSONValue(attempt.durationMs),
+            "endpoint_id": JSONValue(attempt.endpointId),
+            "webhook_event": .object([
+                "id": JSONValue(attempt.eventId),
+                "created_at": JSONValue(attempt.eventCreatedAt),
+                "modified_at": .null,
+                "last_http_code": JSONValue(attempt.httpCode),
+                "succeeded": JSONValue(attempt.succeeded),
+                "skipped": false,
+                "payload": .string(attempt.eventBody),
+                "type": .string(attempt.eventType),
+                "is_archived": false,
+            ]),
         ])
     }
 }

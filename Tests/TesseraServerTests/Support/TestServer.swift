@@ -140,6 +140,11 @@ struct TestServer {
     let clock: TestClock
     let client: any TestClientProtocol
 
+    /// Webhook delivery with the test clock and no jitter (retry delays are exactly the schedule's).
+    var webhookWorker: WebhookWorker {
+        WebhookWorker(database: database, logger: Logger(label: "tessera-test"), now: clock.closure, jitter: { 0.5 })
+    }
+
     var worker: OutboxWorker {
         OutboxWorker(database: database, mail: mail, sender: "Tessera <test@example.test>",
                      logger: Logger(label: "tessera-test"), now: clock.closure)
@@ -169,7 +174,7 @@ struct TestServer {
         let mail = RecordingMailTransport()
         let app = buildApplication(
             configuration: configuration, database: database, mail: mail, logger: Logger(label: "tessera-test"),
-            runsOutboxWorker: false, now: clock.closure)
+            runsBackgroundWorkers: false, now: clock.closure)
         try await app.test(.router) { client in
             try await body(TestServer(backend: backend, database: database, mail: mail, clock: clock, client: client))
         }

@@ -1,0 +1,176 @@
+import Foundation
+import Hummingbird
+import TesseraCore
+import TesseraStore
+
+/// `/v1/webhooks`: where a merchant's app receives seat events.
+struct WebhookController {
+    let database: TesseraDatabase
+    let now: @Sendable () -> Date
+
+    func register(on routes: inout Routes) {
+        routes.add(.post, "/v1/webhooks/endpoints", create)
+        routes.add(.get, "/v1/webhooks/endpoints", list)
+        routes.add(.get, "/v1/webhooks/endpoints/:id", get)
+        routes.add(.patch, "/v1/webhooks/endpoints/:id", update)
+        routes.add(.delete, "/v1/webhooks/endpoints/:id", delete)
+        routes.add(.patch, "/v1/webhooks/endpoints/:id/secret", rotateSecret)
+        routes.add(.get, "/v1/webhooks/deliveries", deliveries)
+        routes.add(.post, "/v1/webhooks/events/:id/redeliver", redeliver)
+    }
+
+    @Sendable func create(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .webhooksWrite)
+        var body = try await BodyFields.read(request)
+        let url = body.requiredString("url", maxLength: 2048)
+        let name = body.string("name", maxLength: 256)
+        let secret = body.string("secret", maxLength: 256)
+        Self.checkFormat(&body)
+        let events = Self.events(&body, required: true)
+        if let url, !WebhookEndpoint.isValidURL(url) {
+            body.invalid("url", "url_parsing", "Input should be a valid URL with an http or https scheme")
+        }
+        if let secret, secret.count < 16 {
+            body.invalid("secret", "string_too_short", "String should have at least 16 characters")
+        }
+        try body.validate()
+        let now = now()
+        let endpoint = WebhookEndpoint(
+            id: UUID(), organizationId: organizationId, url: url ?? "", name: name,
+            secret: secret ?? WebhookEndpoint.generateSecret(), events: events ?? [], enabled: true, disabledReason: nil,
+            failedEventsInRow: 0, createdAt: now, modifiedAt: nil)
+        try await database.transaction { try await $0.webhooks.insert(endpoint) }
+        return .json(Wire.webhookEndpoint(endpoint), status: .created)
+    }
+
+    @Sendable func list(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .webhooksRead)
+        var query = QueryFields(request)
+        let page = query.page()
+        try query.validate()
+        let result = try await database.withConnection { try await $0.webhooks.endpoints(organizationId: organizationId, page: page) }
+        return .json(Wire.list(result, request: page, item: Wire.webhookEndpoint))
+    }
+
+    @Sendable func get(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .webhooksRead)
+        let id = try context.pathUUID("id")
+        let endpoint = try await database.withConnection { try await $0.requireEndpoint(id, organizationId: organizationId) }
+        return .json(Wire.webhookEndpoint(endpoint))
+    }
+
+    /// Changes url, name, events or enabled. Enabling an endpoint Tessera disabled clears the
+    /// reason and the failure count.
+    @Sendable func update(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .webhooksWrite)
+        let id = try context.pathUUID("id")
+        var body = try await BodyFields.read(request)
+        let url = body.string("url", maxLength: 2048)
+        let name = body.string("name", maxLength: 256)
+        Self.checkFormat(&body)
+        let events = Self.events(&body, required: false)
+        let enabled = body.bool("enabled")
+        if let url, !WebhookEndpoint.isValidURL(url) {
+            body.invalid("url", "url_parsing", "Input should be a valid URL with an http or https scheme")
+        }
+        try body.validate()
+        let now = now()
+        let endpoint = try await database.transaction { tx in
+            var endpoint = try await tx.requireEndpoint(id, organizationId: organizationId)
+            if let url { endpoint.url = url }
+            if body.has("name") { endpoint.name = name }
+            if let events { endpoint.events = events }
+            if let enabled {
+                endpoint.enabled = enabled
+                if enabled {
+                    endpoint.disabledReason = nil
+                    endpoint.failedEventsInRow = 0
+                }
+            }
+            endpoint.modifiedAt = now
+            try await tx.webhooks.update(endpoint)
+            return endpoint
+        }
+        return .json(Wire.webhookEndpoint(endpoint))
+    }
+
+    @Sendable func delete(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .webhooksWrite)
+        let id = try context.pathUUID("id")
+        let now = now()
+        try await database.transaction { tx in
+            _ = try await tx.requireEndpoint(id, organizationId: organizationId)
+            try await tx.webhooks.delete(id: id, at: now)
+        }
+        return .noContent
+    }
+
+    /// A new secret; events from now on are signed with it.
+    @Sendable func rotateSecret(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .webhooksWrite)
+        let id = try context.pathUUID("id")
+        let now = now()
+        let endpoint = try await database.transaction { tx in
+            var endpoint = try await tx.requireEndpoint(id, organizationId: organizationId)
+            endpoint.secret = WebhookEndpoint.generateSecret()
+            endpoint.modifiedAt = now
+            try await tx.webhooks.update(endpoint)
+            return endpoint
+        }
+        return .json(Wire.webhookEndpoint(endpoint))
+    }
+
+    @Sendable func deliveries(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .webhooksRead)
+        var query = QueryFields(request)
+        let endpointId = query.uuid("endpoint_id")
+        let page = query.page()
+        try query.validate()
+        let result = try await database.withConnection {
+            try await $0.webhooks.deliveries(organizationId: organizationId, endpointId: endpointId, page: page)
+        }
+        return .json(Wire.list(result, request: page, item: Wire.webhookDelivery))
+    }
+
+    @Sendable func redeliver(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .webhooksWrite)
+        let id = try context.pathUUID("id")
+        let now = now()
+        let found = try await database.transaction {
+            try await $0.webhooks.redeliver(eventId: id, organizationId: organizationId, at: now)
+        }
+        guard found else { throw TesseraError.notFound("Webhook event not found") }
+        return .json(["status": "queued"], status: .accepted)
+    }
+
+    static func checkFormat(_ body: inout BodyFields) {
+        if let format = body.string("format"), format != "raw" {
+            body.invalid("format", "enum", "Tessera sends raw webhooks only; use 'raw'")
+        }
+    }
+
+    static func events(_ body: inout BodyFields, required: Bool) -> [WebhookEventType]? {
+        guard let items = body.array("events") else {
+            if required && !body.has("events") { body.missing("events") }
+            return nil
+        }
+        var events: [WebhookEventType] = []
+        for item in items {
+            guard let event = item.stringValue.flatMap(WebhookEventType.init(rawValue:)) else {
+                body.invalid("events", "enum", "Unknown or unsupported event \(item.serialized())")
+                continue
+            }
+            if !events.contains(event) { events.append(event) }
+        }
+        return events
+    }
+}
+
+extension SQLSession {
+    func requireEndpoint(_ id: UUID, organizationId: UUID) async throws -> WebhookEndpoint {
+        guard let endpoint = try await webhooks.endpoint(id: id, organizationId: organizationId) else {
+            throw TesseraError.notFound("Webhook endpoint not found")
+        }
+        return endpoint
+    }
+}
