@@ -112,7 +112,14 @@ public final class TesseraDatabase: Sendable {
                 host: host, port: port, username: username, password: password, database: database, tls: .disable)
             configuration.options.maximumConnections = 20
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-            let runner = Task { await client.run() }
+            // Wait until the runner task is under way, so the first lease does not find the pool
+            // not yet running (postgres-nio warns about that).
+            let (started, startedContinuation) = AsyncStream<Void>.makeStream()
+            let runner = Task {
+                startedContinuation.finish()
+                await client.run()
+            }
+            for await _ in started {}
             let db = TesseraDatabase(dialect: .postgres, backend: .postgres(client, runner), logger: logger)
             do {
                 // Fail fast on an unreachable server instead of at the first request.
