@@ -32,18 +32,7 @@ public struct OutboxWorker: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let delivered: Int
-            do {
-                delivered = try await deliverDue()
-            } catch {
-                logger.error("outbox round failed", metadata: ["error": "\(error)"])
-                delivered = 0
-            }
-            if delivered == 0 {
-                try? await Task.sleep(for: .milliseconds(250))
-            }
-        }
+        await DeliveryRounds.run(logger: logger, worker: "outbox") { try await deliverDue() }
     }
 
     /// Runs one round; returns how many messages it handled.

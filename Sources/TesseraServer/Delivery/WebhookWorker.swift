@@ -36,18 +36,7 @@ public struct WebhookWorker: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let handled: Int
-            do {
-                handled = try await deliverDue()
-            } catch {
-                logger.error("webhook round failed", metadata: ["error": "\(error)"])
-                handled = 0
-            }
-            if handled == 0 {
-                try? await Task.sleep(for: .milliseconds(250))
-            }
-        }
+        await DeliveryRounds.run(logger: logger, worker: "webhook") { try await deliverDue() }
     }
 
     /// Runs one round; returns how many sends it attempted.
