@@ -176,6 +176,7 @@ public enum Migrations {
                 status TEXT NOT NULL,
                 attempts INTEGER NOT NULL DEFAULT 0,
                 next_attempt_at BIGINT NOT NULL,
+                leased_until BIGINT,
                 last_error TEXT,
                 created_at BIGINT NOT NULL,
                 delivered_at BIGINT
@@ -220,6 +221,7 @@ public enum Migrations {
                 status TEXT NOT NULL,
                 attempts INTEGER NOT NULL DEFAULT 0,
                 next_attempt_at BIGINT NOT NULL,
+                leased_until BIGINT,
                 last_http_code INTEGER,
                 created_at BIGINT NOT NULL,
                 finished_at BIGINT

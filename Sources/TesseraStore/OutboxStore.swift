@@ -49,47 +49,51 @@ public struct OutboxStore: Sendable {
             """)
     }
 
-    /// Takes up to `limit` due messages and leases them until `leaseUntil`: a worker that dies
-    /// mid-delivery leaves them to be picked up again then (at-least-once delivery).
+    /// Takes the next due message and leases it until `leaseUntil`: a worker that dies
+    /// mid-delivery leaves it to be picked up again then (at-least-once delivery).
     /// Call inside a transaction.
-    public func leaseDue(now: Date, leaseUntil: Date, limit: Int) async throws -> [OutboxMessage] {
-        let rows = try await session.rows("""
+    public func leaseNext(now: Date, leaseUntil: Date) async throws -> OutboxMessage? {
+        guard let row = try await session.first("""
             SELECT * FROM outbox WHERE status = \(bind: OutboxMessage.Status.pending.rawValue)
               AND next_attempt_at <= \(bind: now.micros)
-            ORDER BY next_attempt_at, created_at LIMIT \(bind: limit)\(unsafeRaw: session.forUpdateSkipLocked)
-            """)
-        let messages = try rows.map(Self.message)
-        guard !messages.isEmpty else { return [] }
+              AND (leased_until IS NULL OR leased_until <= \(bind: now.micros))
+            ORDER BY next_attempt_at, created_at LIMIT 1\(unsafeRaw: session.forUpdateSkipLocked)
+            """) else { return nil }
+        var message = try Self.message(row)
         try await session.execute("""
-            UPDATE outbox SET attempts = attempts + 1, next_attempt_at = \(bind: leaseUntil.micros)
-            WHERE id IN (\(binds: messages.map(\.id.wire)))
+            UPDATE outbox SET attempts = attempts + 1, leased_until = \(bind: leaseUntil.micros)
+            WHERE id = \(bind: message.id.wire)
             """)
-        return messages.map { message in
-            var leased = message
-            leased.attempts += 1
-            return leased
-        }
+        message.attempts += 1
+        return message
+    }
+
+    /// Frees every lease. Only for a database no other process uses (SQLite), at start-up:
+    /// what a killed process was sending goes out at once instead of when its lease ends.
+    public func releaseLeases() async throws {
+        try await session.execute("UPDATE outbox SET leased_until = NULL WHERE leased_until IS NOT NULL")
     }
 
     /// Marks a message delivered and replaces its payload (dropping secrets such as claim links).
     public func markDelivered(id: UUID, keptPayload: JSONValue, at now: Date) async throws {
         try await session.execute("""
             UPDATE outbox SET status = \(bind: OutboxMessage.Status.delivered.rawValue), delivered_at = \(bind: now.micros),
-                payload = \(bind: keptPayload.serialized()), last_error = NULL
+                payload = \(bind: keptPayload.serialized()), last_error = NULL, leased_until = NULL
             WHERE id = \(bind: id.wire)
             """)
     }
 
     public func scheduleRetry(id: UUID, error: String, at next: Date) async throws {
         try await session.execute("""
-            UPDATE outbox SET next_attempt_at = \(bind: next.micros), last_error = \(bind: error) WHERE id = \(bind: id.wire)
+            UPDATE outbox SET next_attempt_at = \(bind: next.micros), last_error = \(bind: error), leased_until = NULL
+            WHERE id = \(bind: id.wire)
             """)
     }
 
     public func markFailed(id: UUID, error: String, keptPayload: JSONValue) async throws {
         try await session.execute("""
             UPDATE outbox SET status = \(bind: OutboxMessage.Status.failed.rawValue), last_error = \(bind: error),
-                payload = \(bind: keptPayload.serialized())
+                payload = \(bind: keptPayload.serialized()), leased_until = NULL
             WHERE id = \(bind: id.wire)
             """)
     }

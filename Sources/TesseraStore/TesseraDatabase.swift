@@ -45,6 +45,18 @@ public enum DatabaseLocation: Sendable, Equatable {
     }
 }
 
+/// A log-safe description of any error: for PostgreSQL, the server's SQLSTATE and message
+/// (PSQLError prints only a generic text, and its debug form includes bound values, which
+/// may hold secrets).
+public func loggableDescription(of error: any Error) -> String {
+    if let error = error as? PSQLError {
+        let state = error.serverInfo?[.sqlState] ?? "-"
+        let message = error.serverInfo?[.message] ?? "\(error.code)"
+        return "PostgreSQL \(state): \(message)"
+    }
+    return "\(error)"
+}
+
 public enum DatabaseError: Error, CustomStringConvertible {
     case badURL(String)
     case unexpected(String)
@@ -157,7 +169,7 @@ public final class TesseraDatabase: Sendable {
                 do {
                     try await session.execute("ROLLBACK")
                 } catch let rollbackError {
-                    self.logger.error("rollback failed", metadata: ["error": "\(rollbackError)"])
+                    self.logger.error("rollback failed", metadata: ["error": "\(loggableDescription(of: rollbackError))"])
                 }
                 throw error
             }
@@ -172,7 +184,7 @@ public final class TesseraDatabase: Sendable {
         case .sqlite(let connection, let gate):
             await gate.withLock {
                 do { try await connection.close() } catch {
-                    logger.warning("closing SQLite failed", metadata: ["error": "\(error)"])
+                    logger.warning("closing SQLite failed", metadata: ["error": "\(loggableDescription(of: error))"])
                 }
             }
         case .postgres(_, let runner):

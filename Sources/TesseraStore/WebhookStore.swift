@@ -159,29 +159,42 @@ public struct WebhookStore: Sendable {
 
     // MARK: Delivery queue
 
-    /// Leases due sends, oldest first, until `leaseUntil` (see `OutboxStore.leaseDue`).
+    /// Endpoints with sends due now (read without locking: lanes lease their own sends).
+    public func endpointsWithDueSends(now: Date) async throws -> [UUID] {
+        try await session.rows("""
+            SELECT DISTINCT endpoint_id FROM webhook_outbox
+            WHERE status = 'pending' AND next_attempt_at <= \(bind: now.micros)
+              AND (leased_until IS NULL OR leased_until <= \(bind: now.micros))
+            """).map { try $0.uuid("endpoint_id") }
+    }
+
+    /// Leases the endpoint's oldest due send until `leaseUntil` (see `OutboxStore.leaseNext`).
     /// Call inside a transaction.
-    public func leaseDue(now: Date, leaseUntil: Date, limit: Int) async throws -> [WebhookSend] {
-        let rows = try await session.rows("""
+    public func leaseNext(endpointId: UUID, now: Date, leaseUntil: Date) async throws -> WebhookSend? {
+        guard let row = try await session.first("""
             SELECT o.id AS outbox_id, o.event_id, o.endpoint_id, o.attempts, o.created_at, ev.type, ev.body, e.url, e.secret
             FROM webhook_outbox o
             JOIN webhook_events ev ON ev.id = o.event_id
             JOIN webhook_endpoints e ON e.id = o.endpoint_id
-            WHERE o.status = 'pending' AND o.next_attempt_at <= \(bind: now.micros)
-            ORDER BY o.created_at, o.id LIMIT \(bind: limit)\(unsafeRaw: session.dialect == .postgres ? " FOR UPDATE OF o SKIP LOCKED" : "")
-            """)
-        let sends = try rows.map { row in
-            WebhookSend(
-                outboxId: try row.uuid("outbox_id"), eventId: try row.uuid("event_id"), eventType: try row.string("type"),
-                body: try row.string("body"), endpointId: try row.uuid("endpoint_id"), url: try row.string("url"),
-                secret: try row.string("secret"), attempt: try row.int("attempts") + 1, createdAt: try row.date("created_at"))
-        }
-        guard !sends.isEmpty else { return [] }
+            WHERE o.endpoint_id = \(bind: endpointId.wire) AND o.status = 'pending'
+              AND o.next_attempt_at <= \(bind: now.micros)
+              AND (o.leased_until IS NULL OR o.leased_until <= \(bind: now.micros))
+            ORDER BY o.created_at, o.id LIMIT 1\(unsafeRaw: session.dialect == .postgres ? " FOR UPDATE OF o SKIP LOCKED" : "")
+            """) else { return nil }
+        let send = WebhookSend(
+            outboxId: try row.uuid("outbox_id"), eventId: try row.uuid("event_id"), eventType: try row.string("type"),
+            body: try row.string("body"), endpointId: try row.uuid("endpoint_id"), url: try row.string("url"),
+            secret: try row.string("secret"), attempt: try row.int("attempts") + 1, createdAt: try row.date("created_at"))
         try await session.execute("""
-            UPDATE webhook_outbox SET attempts = attempts + 1, next_attempt_at = \(bind: leaseUntil.micros)
-            WHERE id IN (\(binds: sends.map(\.outboxId.wire)))
+            UPDATE webhook_outbox SET attempts = attempts + 1, leased_until = \(bind: leaseUntil.micros)
+            WHERE id = \(bind: send.outboxId.wire)
             """)
-        return sends
+        return send
+    }
+
+    /// Frees every lease (see `OutboxStore.releaseLeases`).
+    public func releaseLeases() async throws {
+        try await session.execute("UPDATE webhook_outbox SET leased_until = NULL WHERE leased_until IS NOT NULL")
     }
 
     /// Records one attempt and its outcome for the queue row and the endpoint, in one go.
@@ -197,7 +210,7 @@ public struct WebhookStore: Sendable {
         if attempt.succeeded {
             try await session.execute("""
                 UPDATE webhook_outbox SET status = 'delivered', finished_at = \(bind: now.micros),
-                    last_http_code = \(bind: attempt.httpCode)
+                    last_http_code = \(bind: attempt.httpCode), leased_until = NULL
                 WHERE id = \(bind: outboxId.wire)
                 """)
             try await session.execute("""
@@ -205,13 +218,14 @@ public struct WebhookStore: Sendable {
                 """)
         } else if let retryAt {
             try await session.execute("""
-                UPDATE webhook_outbox SET next_attempt_at = \(bind: retryAt.micros), last_http_code = \(bind: attempt.httpCode)
+                UPDATE webhook_outbox SET next_attempt_at = \(bind: retryAt.micros), last_http_code = \(bind: attempt.httpCode),
+                    leased_until = NULL
                 WHERE id = \(bind: outboxId.wire)
                 """)
         } else {
             try await session.execute("""
                 UPDATE webhook_outbox SET status = 'failed', finished_at = \(bind: now.micros),
-                    last_http_code = \(bind: attempt.httpCode)
+                    last_http_code = \(bind: attempt.httpCode), leased_until = NULL
                 WHERE id = \(bind: outboxId.wire)
                 """)
             try await session.execute("""

@@ -1,4 +1,5 @@
 import Logging
+import TesseraStore
 import ServiceLifecycle
 
 /// The rhythm shared by the delivery workers: rounds back to back while there is work, a
@@ -13,7 +14,7 @@ enum DeliveryRounds {
             do {
                 handled = try await round()
             } catch {
-                logger.error("\(worker) round failed", metadata: ["error": "\(error)"])
+                logger.error("\(worker) round failed", metadata: ["error": "\(loggableDescription(of: error))"])
                 handled = 0
             }
             if handled == 0 {

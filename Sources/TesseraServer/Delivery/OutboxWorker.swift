@@ -6,10 +6,10 @@ import TesseraStore
 
 /// Delivers what the outbox holds, with retries, in the background.
 ///
-/// Each round leases due messages in a short transaction (so several processes share the
-/// work, `SKIP LOCKED` on PostgreSQL), delivers them outside any transaction, then records
-/// the outcome. A process that dies mid-delivery leaves its lease to expire, and the message
-/// is delivered again: at least once.
+/// Each due message is leased in a short transaction (so several processes share the work,
+/// `SKIP LOCKED` on PostgreSQL), delivered outside any transaction, and its outcome recorded.
+/// A process that dies mid-delivery leaves its lease to expire (on SQLite, the next start
+/// frees it), and the message is delivered again: at least once.
 public struct OutboxWorker: Service {
     let database: TesseraDatabase
     let mail: any MailTransport
@@ -17,9 +17,9 @@ public struct OutboxWorker: Service {
     let logger: Logger
     let now: @Sendable () -> Date
 
-    /// How long a leased message is left alone before another worker may take it.
-    static let lease: TimeInterval = 120
-    static let batchSize = 20
+    /// How long a leased message is left alone before another worker may take it: longer than
+    /// an SMTP delivery may take (one minute), so a slow send is never sent twice.
+    static let lease: TimeInterval = 90
     static let maximumAttempts = 12
 
     public init(database: TesseraDatabase, mail: any MailTransport, sender: String, logger: Logger,
@@ -32,20 +32,27 @@ public struct OutboxWorker: Service {
     }
 
     public func run() async throws {
+        if database.dialect == .sqlite {
+            // One process owns a SQLite file: leases left by a killed run are nobody's now.
+            try await database.transaction { try await $0.outbox.releaseLeases() }
+        }
         await DeliveryRounds.run(logger: logger, worker: "outbox") { try await deliverDue() }
     }
 
-    /// Runs one round; returns how many messages it handled.
+    /// Sends every message that is due, one at a time, each under its own lease; returns how
+    /// many it handled.
     @discardableResult
     public func deliverDue() async throws -> Int {
-        let start = now()
-        let messages = try await database.transaction { tx in
-            try await tx.outbox.leaseDue(now: start, leaseUntil: start.addingTimeInterval(Self.lease), limit: Self.batchSize)
-        }
-        for message in messages {
+        var handled = 0
+        while !Task.isShuttingDownGracefully {
+            let start = now()
+            guard let message = try await database.transaction({ tx in
+                try await tx.outbox.leaseNext(now: start, leaseUntil: start.addingTimeInterval(Self.lease))
+            }) else { break }
             await deliver(message)
+            handled += 1
         }
-        return messages.count
+        return handled
     }
 
     private func deliver(_ message: OutboxMessage) async {
@@ -88,7 +95,7 @@ public struct OutboxWorker: Service {
             try await database.transaction { try await change($0) }
         } catch {
             // The lease runs out and the message is tried again: at least once, never lost.
-            logger.error("recording an outbox outcome failed", metadata: ["error": "\(error)"])
+            logger.error("recording an outbox outcome failed", metadata: ["error": "\(loggableDescription(of: error))"])
         }
     }
 }

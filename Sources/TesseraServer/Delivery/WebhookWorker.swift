@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
@@ -9,23 +10,36 @@ import TesseraStore
 
 /// Posts webhook events to merchants' endpoints, signed as Standard Webhooks, with retries.
 ///
-/// Works like `OutboxWorker`: lease due sends in a short transaction (`SKIP LOCKED` on
-/// PostgreSQL, so several processes share the queue without sending an event twice in the
-/// normal case), post them outside any transaction, record each attempt. An endpoint's sends
-/// go out one after another, oldest first; different endpoints are served side by side.
+/// Each endpoint with due sends gets a lane: a task that leases the endpoint's oldest due
+/// send (`SKIP LOCKED` on PostgreSQL, so several processes share the queue without sending an
+/// event twice in the normal case), posts it, records the attempt, and goes on until the
+/// endpoint has nothing due. So one endpoint's events go out in order, one after another,
+/// while a slow or dead endpoint holds up only its own lane.
 public struct WebhookWorker: Service {
     let database: TesseraDatabase
-    let httpClient: HTTPClient
+    /// nil: `run()` makes its own client and shuts it down when it stops.
+    let httpClient: HTTPClient?
     let logger: Logger
     let now: @Sendable () -> Date
     let jitter: @Sendable () -> Double
 
-    static let lease: TimeInterval = 120
-    static let batchSize = 50
+    /// Longer than one send may take (the 10 s timeout), so a send in progress is never
+    /// taken by another worker; also how long a send leased by a killed process waits.
+    static let lease: TimeInterval = 30
     public static let requestTimeout: TimeAmount = .seconds(10)
     static let responseExcerptLength = 1024
 
-    public init(database: TesseraDatabase, httpClient: HTTPClient = .shared, logger: Logger,
+    /// How the worker's HTTP client behaves: no redirects (a redirect is a failed delivery),
+    /// and a refused connection fails at once instead of being retried until the timeout.
+    public static var httpConfiguration: HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(5), read: requestTimeout))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return configuration
+    }
+
+    public init(database: TesseraDatabase, httpClient: HTTPClient? = nil, logger: Logger,
                 now: @escaping @Sendable () -> Date = Date.init,
                 jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         self.database = database
@@ -36,30 +50,65 @@ public struct WebhookWorker: Service {
     }
 
     public func run() async throws {
-        await DeliveryRounds.run(logger: logger, worker: "webhook") { try await deliverDue() }
-    }
-
-    /// Runs one round; returns how many sends it attempted.
-    @discardableResult
-    public func deliverDue() async throws -> Int {
-        let start = now()
-        let sends = try await database.transaction { tx in
-            try await tx.webhooks.leaseDue(now: start, leaseUntil: start.addingTimeInterval(Self.lease), limit: Self.batchSize)
+        if database.dialect == .sqlite {
+            // One process owns a SQLite file: leases left by a killed run are nobody's now.
+            try await database.transaction { try await $0.webhooks.releaseLeases() }
         }
-        let byEndpoint = Dictionary(grouping: sends, by: \.endpointId)
+        let client = httpClient ?? HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.httpConfiguration)
+        let lanes = NIOLockedValueBox<Set<UUID>>([])
         await withTaskGroup(of: Void.self) { group in
-            for queue in byEndpoint.values {
-                group.addTask {
-                    for send in queue.sorted(by: { ($0.createdAt, $0.outboxId.wire) < ($1.createdAt, $1.outboxId.wire) }) {
-                        await deliver(send)
+            // Every quarter second, open a lane for each endpoint with due sends and none open.
+            await DeliveryRounds.run(logger: logger, worker: "webhook") {
+                let due = try await database.withConnection { try await $0.webhooks.endpointsWithDueSends(now: now()) }
+                for endpointId in due where lanes.withLockedValue({ $0.insert(endpointId).inserted }) {
+                    group.addTask {
+                        _ = await lane(endpointId, client: client)
+                        _ = lanes.withLockedValue { $0.remove(endpointId) }
                     }
                 }
+                return 0
             }
+            await group.waitForAll()
         }
-        return sends.count
+        if httpClient == nil { try? await client.shutdown() }
     }
 
-    private func deliver(_ send: WebhookSend) async {
+    /// Sends everything due now, every endpoint's lane side by side, and waits for them;
+    /// returns how many sends it attempted. Tests drive delivery with it.
+    @discardableResult
+    public func deliverDue() async throws -> Int {
+        let client = httpClient ?? HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.httpConfiguration)
+        defer { if httpClient == nil { client.shutdown { _ in } } }
+        let due = try await database.withConnection { try await $0.webhooks.endpointsWithDueSends(now: now()) }
+        return await withTaskGroup(of: Int.self) { group in
+            for endpointId in due { group.addTask { await lane(endpointId, client: client) } }
+            return await group.reduce(0, +)
+        }
+    }
+
+    /// Sends the endpoint's due events, oldest first, until none is left or the server stops.
+    private func lane(_ endpointId: UUID, client: HTTPClient) async -> Int {
+        var sent = 0
+        while !Task.isShuttingDownGracefully {
+            let start = now()
+            let send: WebhookSend?
+            do {
+                send = try await database.transaction { tx in
+                    try await tx.webhooks.leaseNext(endpointId: endpointId, now: start,
+                                                    leaseUntil: start.addingTimeInterval(Self.lease))
+                }
+            } catch {
+                logger.error("leasing a webhook failed", metadata: ["error": "\(loggableDescription(of: error))"])
+                break
+            }
+            guard let send else { break }
+            await deliver(send, client: client)
+            sent += 1
+        }
+        return sent
+    }
+
+    private func deliver(_ send: WebhookSend, client: HTTPClient) async {
         let started = ContinuousClock.now
         var httpCode: Int?
         var error: String?
@@ -71,7 +120,7 @@ public struct WebhookWorker: Service {
                 request.headers.add(name: name, value: value)
             }
             request.body = .bytes(ByteBuffer(string: send.body))
-            let answer = try await httpClient.execute(request, timeout: Self.requestTimeout)
+            let answer = try await client.execute(request, timeout: Self.requestTimeout)
             httpCode = Int(answer.status.code)
             let bytes = try await answer.body.collect(upTo: Self.responseExcerptLength * 4)
             response = String(String(buffer: bytes).prefix(Self.responseExcerptLength))
@@ -101,7 +150,7 @@ public struct WebhookWorker: Service {
             }
         } catch {
             // The lease runs out and the send is tried again: at least once, never lost.
-            logger.error("recording a webhook attempt failed", metadata: ["error": "\(error)"])
+            logger.error("recording a webhook attempt failed", metadata: ["error": "\(loggableDescription(of: error))"])
         }
     }
 

@@ -38,7 +38,7 @@ struct ErrorMiddleware: RouterMiddleware {
                           "detail": .string(error.body ?? error.status.reasonPhrase)],
                          status: error.status)
         } catch {
-            context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            context.logger.error("unexpected error", metadata: ["error": "\(loggableDescription(of: error))"])
             return .json(["error": "InternalServerError", "detail": "An unexpected error occurred."],
                          status: .internalServerError)
         }

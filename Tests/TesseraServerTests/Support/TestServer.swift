@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -142,8 +143,12 @@ struct TestServer {
 
     /// Webhook delivery with the test clock and no jitter (retry delays are exactly the schedule's).
     var webhookWorker: WebhookWorker {
-        WebhookWorker(database: database, logger: Logger(label: "tessera-test"), now: clock.closure, jitter: { 0.5 })
+        WebhookWorker(database: database, httpClient: Self.httpClient, logger: Logger(label: "tessera-test"),
+                      now: clock.closure, jitter: { 0.5 })
     }
+
+    /// One client for every test's webhook deliveries; it lives as long as the test process.
+    static let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: WebhookWorker.httpConfiguration)
 
     var worker: OutboxWorker {
         OutboxWorker(database: database, mail: mail, sender: "Tessera <test@example.test>",

@@ -18,7 +18,7 @@ public struct SMTPMailTransport: MailTransport {
         /// Each reply, from sending a command (or the message) to its reply.
         public var command: TimeAmount = .seconds(30)
         /// The whole message, from connecting to the reply to DATA.
-        public var message: TimeAmount = .seconds(120)
+        public var message: TimeAmount = .seconds(60)
 
         public init() {}
     }
