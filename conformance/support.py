@@ -36,6 +36,8 @@ ALL_SCOPES = [
     "subscriptions:write",
     "orders:read",
     "orders:write",
+    "webhooks:read",
+    "webhooks:write",
 ]
 
 # A claim link as the invitation email carries it. The token alphabet is
