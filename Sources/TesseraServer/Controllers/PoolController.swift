@@ -85,28 +85,21 @@ struct PoolController {
         try body.validate()
         let now = now()
         return .json(try await database.transaction { tx in
+            if let seats {
+                return try await tx.changeSeats(subscriptionId: id, to: seats, scope: .merchant(organizationId), now: now)
+            }
             guard var subscription = try await tx.subscriptions.findForUpdate(id: id, organizationId: organizationId) else {
                 throw TesseraError.subscriptionNotFound
             }
+            if subscription.status == .canceled { throw TesseraError.alreadyCanceledSubscription }
             var events: [WebhookEventType] = []
-            if let seats {
-                let product = try await tx.requireProduct(subscription.productId, organizationId: organizationId)
-                if try subscription.validateSeatChange(to: seats, tiers: product.seatTiers) {
-                    subscription.seats = seats
-                    subscription.amount = product.amount(forSeats: seats).amount
-                    subscription.modifiedAt = now
-                    events = [.subscriptionUpdated]
-                }
-            } else if let cancelAtPeriodEnd {
-                if subscription.status == .canceled { throw TesseraError.alreadyCanceledSubscription }
-                if cancelAtPeriodEnd != subscription.cancelAtPeriodEnd {
-                    events = cancelAtPeriodEnd ? [.subscriptionUpdated, .subscriptionCanceled] : [.subscriptionUpdated]
-                }
+            if let cancelAtPeriodEnd, cancelAtPeriodEnd != subscription.cancelAtPeriodEnd {
+                events = cancelAtPeriodEnd ? [.subscriptionUpdated, .subscriptionCanceled] : [.subscriptionUpdated]
                 subscription.cancelAtPeriodEnd = cancelAtPeriodEnd
                 subscription.canceledAt = cancelAtPeriodEnd ? now : nil
                 subscription.modifiedAt = now
+                try await tx.subscriptions.update(subscription)
             }
-            try await tx.subscriptions.update(subscription)
             let wire = try await tx.wireSubscription(subscription)
             for event in events { try await tx.webhooks.emit(event, data: wire, organizationId: organizationId, at: now) }
             return wire

@@ -17,6 +17,19 @@ struct SeatController {
 
     @Sendable func assign(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let organizationId = try context.requireOrganization(anyOf: .customerSeatsWrite)
+        let assignment = try await Self.assignment(from: request)
+        let seat = try await operations.assign(assignment, scope: .merchant(organizationId))
+        return .json(Wire.seat(seat))
+    }
+
+    @Sendable func list(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let organizationId = try context.requireOrganization(anyOf: .customerSeatsRead, .customerSeatsWrite)
+        let (pool, seats) = try await operations.list(try Self.pool(from: request), scope: .merchant(organizationId))
+        return .json(Wire.seatsList(seats, pool: pool))
+    }
+
+    /// Reads a `SeatAssign` body (shared with the customer portal).
+    static func assignment(from request: Request) async throws -> SeatAssignment {
         var body = try await BodyFields.read(request)
         let subscriptionId = body.uuid("subscription_id")
         let orderId = body.uuid("order_id")
@@ -32,42 +45,33 @@ struct SeatController {
             body.invalid("checkout_id", "value_error", "Value error, checkout_id is not supported by Tessera; use subscription_id or order_id")
         }
         try body.validate()
-        let assignment = try SeatAssignment.validate(
+        return try SeatAssignment.validate(
             subscriptionId: subscriptionId, orderId: orderId, email: email, customerId: customerId,
             externalCustomerId: externalCustomerId, memberId: memberId, externalMemberId: externalMemberId,
             metadata: metadata, immediateClaim: immediateClaim, body: body.whole)
-        let seat = try await operations.assign(assignment, organizationId: organizationId)
-        return .json(Wire.seat(seat))
     }
 
-    @Sendable func list(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .customerSeatsRead, .customerSeatsWrite)
+    /// Reads `?subscription_id=` or `?order_id=` (shared with the customer portal).
+    static func pool(from request: Request) throws -> SeatPoolReference {
         var query = QueryFields(request)
         let subscriptionId = query.uuid("subscription_id")
         let orderId = query.uuid("order_id")
         try query.validate()
-        let reference: SeatPoolReference
-        if let subscriptionId {
-            reference = .subscription(subscriptionId)
-        } else if let orderId {
-            reference = .order(orderId)
-        } else {
-            throw TesseraError.poolNotGiven
-        }
-        let (pool, seats) = try await operations.list(reference, organizationId: organizationId)
-        return .json(Wire.seatsList(seats, pool: pool))
+        if let subscriptionId { return .subscription(subscriptionId) }
+        if let orderId { return .order(orderId) }
+        throw TesseraError.poolNotGiven
     }
 
     @Sendable func revoke(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let organizationId = try context.requireOrganization(anyOf: .customerSeatsWrite)
         let seatId = try context.pathUUID("seat_id")
-        return .json(Wire.seat(try await operations.revoke(seatId: seatId, organizationId: organizationId)))
+        return .json(Wire.seat(try await operations.revoke(seatId: seatId, scope: .merchant(organizationId))))
     }
 
     @Sendable func resend(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let organizationId = try context.requireOrganization(anyOf: .customerSeatsWrite)
         let seatId = try context.pathUUID("seat_id")
-        return .json(Wire.seat(try await operations.resend(seatId: seatId, organizationId: organizationId)))
+        return .json(Wire.seat(try await operations.resend(seatId: seatId, scope: .merchant(organizationId))))
     }
 
     @Sendable func claimInfo(_ request: Request, context: TesseraRequestContext) async throws -> Response {

@@ -5,16 +5,30 @@ import TesseraStore
 /// The six seat operations. Each write runs as one transaction that locks the seat pool
 /// first, applies the domain rules, writes, and enqueues its email in the same transaction.
 struct SeatOperations: Sendable {
+    /// Whose seats a caller may touch: a merchant token reaches every pool of its organization,
+    /// a portal session only the pools its customer bought (others are 404, as if absent).
+    struct Scope: Sendable {
+        var organizationId: UUID
+        /// The billing customer whose pools are reachable; nil for the merchant.
+        var customerId: UUID?
+
+        static func merchant(_ organizationId: UUID) -> Scope { Scope(organizationId: organizationId, customerId: nil) }
+
+        func reaches(_ pool: SeatPool) -> Bool { customerId.map { $0 == pool.customerId } ?? true }
+    }
+
     let database: TesseraDatabase
     let publicURL: String
     let now: @Sendable () -> Date
 
     // MARK: Assign
 
-    func assign(_ assignment: SeatAssignment, organizationId: UUID) async throws -> SeatDetails {
+    func assign(_ assignment: SeatAssignment, scope: Scope) async throws -> SeatDetails {
         let now = now()
+        let organizationId = scope.organizationId
         return try await database.transaction { tx in
-            guard let pool = try await tx.seats.lockPool(assignment.pool, organizationId: organizationId) else {
+            guard let pool = try await tx.seats.lockPool(assignment.pool, organizationId: organizationId),
+                  scope.reaches(pool) else {
                 throw assignment.pool.notFound
             }
             let organization = try await tx.requireOrganization(organizationId)
@@ -48,12 +62,13 @@ struct SeatOperations: Sendable {
 
     // MARK: List
 
-    func list(_ reference: SeatPoolReference, organizationId: UUID) async throws -> (SeatPool, [SeatDetails]) {
+    func list(_ reference: SeatPoolReference, scope: Scope) async throws -> (SeatPool, [SeatDetails]) {
         try await database.withConnection { session in
-            guard let pool = try await session.seats.pool(reference, organizationId: organizationId) else {
+            guard let pool = try await session.seats.pool(reference, organizationId: scope.organizationId),
+                  scope.reaches(pool) else {
                 throw reference.notFound
             }
-            try await session.requireOrganization(organizationId).requireSeatFeature()
+            try await session.requireOrganization(scope.organizationId).requireSeatFeature()
             return (pool, try await session.seats.details(in: reference))
         }
     }
@@ -63,10 +78,10 @@ struct SeatOperations: Sendable {
     /// Revokes a seat. The answer of the revoking call still names the former holder
     /// (`member`, `customer_email`) so its receiver knows whom to cut off; revoking again
     /// changes nothing.
-    func revoke(seatId: UUID, organizationId: UUID) async throws -> SeatDetails {
+    func revoke(seatId: UUID, scope: Scope) async throws -> SeatDetails {
         let now = now()
         return try await database.transaction { tx in
-            let (_, before) = try await tx.lockSeat(seatId, organizationId: organizationId)
+            let (_, before) = try await tx.lockSeat(seatId, scope: scope)
             guard let revoked = try await tx.revokeSeat(before, now: now) else { return before }
             try await tx.seats.adjustActiveSeats(before.seat.pool, by: -1)
             return revoked
@@ -76,14 +91,14 @@ struct SeatOperations: Sendable {
     // MARK: Resend
 
     /// Issues a fresh invitation (new token, fresh 24 hours) and emails it; the old link stops working.
-    func resend(seatId: UUID, organizationId: UUID) async throws -> SeatDetails {
+    func resend(seatId: UUID, scope: Scope) async throws -> SeatDetails {
         let now = now()
         return try await database.transaction { tx in
-            let (pool, details) = try await tx.lockSeat(seatId, organizationId: organizationId)
+            let (pool, details) = try await tx.lockSeat(seatId, scope: scope)
             var seat = details.seat
             let token = try seat.reissueInvitation(at: now)
             try await tx.seats.update(seat)
-            let organization = try await tx.requireOrganization(organizationId)
+            let organization = try await tx.requireOrganization(scope.organizationId)
             try await enqueueInvitation(tx: tx, organization: organization, pool: pool,
                                         recipientEmail: details.recipientEmail, token: token, now: now)
             return SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail)
@@ -121,7 +136,7 @@ struct SeatOperations: Sendable {
             guard let found = try await tx.seats.find(invitationTokenHash: SecretToken.hash(token)) else {
                 throw TesseraError.invalidInvitationToken
             }
-            let (_, details) = try await tx.lockSeat(found.id, organizationId: found.organizationId)
+            let (_, details) = try await tx.lockSeat(found.id, scope: .merchant(found.organizationId))
             let organization = try await tx.requireOrganization(found.organizationId)
             var seat = details.seat
             try seat.claim(at: now)
@@ -177,14 +192,15 @@ extension SQLSession {
         return organization
     }
 
-    /// Finds a seat of the organization, checks the feature, locks its pool and re-reads the
+    /// Finds a seat the scope reaches, checks the feature, locks its pool and re-reads the
     /// seat under that lock.
-    func lockSeat(_ id: UUID, organizationId: UUID) async throws -> (SeatPool, SeatDetails) {
-        guard let seat = try await seats.find(id: id, organizationId: organizationId) else {
+    func lockSeat(_ id: UUID, scope: SeatOperations.Scope) async throws -> (SeatPool, SeatDetails) {
+        guard let seat = try await seats.find(id: id, organizationId: scope.organizationId) else {
             throw TesseraError.seatNotFound
         }
-        try await requireOrganization(organizationId).requireSeatFeature()
-        guard let pool = try await seats.lockPool(seat.pool, organizationId: organizationId) else {
+        try await requireOrganization(scope.organizationId).requireSeatFeature()
+        guard let pool = try await seats.lockPool(seat.pool, organizationId: scope.organizationId),
+              scope.reaches(pool) else {
             throw TesseraError.seatNotFound
         }
         return (pool, try await seats.requireDetails(id))
