@@ -53,8 +53,9 @@ public func buildRouter(configuration: ServerConfiguration, database: TesseraDat
     ProductController(database: database, now: now).register(on: &routes)
     PoolController(database: database, now: now).register(on: &routes)
     WebhookController(database: database, now: now).register(on: &routes)
-    SeatController(operations: SeatOperations(database: database, publicURL: configuration.publicURL, now: now))
-        .register(on: &routes)
+    let seatOperations = SeatOperations(database: database, publicURL: configuration.publicURL, now: now)
+    SeatController(operations: seatOperations).register(on: &routes)
+    PortalController(operations: seatOperations, publicURL: configuration.publicURL, now: now).register(on: &routes)
     router.add(middleware: MethodNotAllowedMiddleware(routes: routes.table))
     return router
 }

@@ -139,6 +139,15 @@ public struct SeatStore: Sendable {
             """).map(Self.seat)
     }
 
+    /// Subscriptions in which the holder (a member, or in legacy mode a customer) has a claimed seat.
+    public func subscriptionIdsWithClaimedSeat(memberId: UUID?, customerId: UUID?) async throws -> [UUID] {
+        let holder: SQLQueryString = memberId.map { "member_id = \(bind: $0.wire)" } ?? "customer_id = \(bind: customerId?.wire ?? "")"
+        return try await session.rows("""
+            SELECT DISTINCT subscription_id FROM seats
+            WHERE \(holder) AND status = \(bind: SeatStatus.claimed.rawValue) AND subscription_id IS NOT NULL
+            """).map { try $0.uuid("subscription_id") }
+    }
+
     /// Pending and claimed seats of a pool.
     public func activeSeats(in pool: SeatPoolReference) async throws -> [Seat] {
         try await session.rows("""
