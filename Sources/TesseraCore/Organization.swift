@@ -29,9 +29,16 @@ public struct Organization: Sendable, Equatable {
 
 /// Slugs appear in claim links: lower-case letters, digits and single dashes.
 public enum OrganizationSlug {
+    /// First path segments Tessera's own routes use: an organization with one of these slugs
+    /// would have unreachable pages.
+    public static let reserved: Set<String> = ["v1", "healthz"]
+
+    /// What `isValid` checks, in words, for error messages.
+    public static let rule = "a slug has 3 to 64 lower-case letters, digits and single dashes, and is not v1 or healthz"
+
     public static func isValid(_ slug: String) -> Bool {
         guard (3...64).contains(slug.count), !slug.hasPrefix("-"), !slug.hasSuffix("-"),
-              !slug.contains("--") else { return false }
+              !slug.contains("--"), !reserved.contains(slug) else { return false }
         return slug.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
     }
 }

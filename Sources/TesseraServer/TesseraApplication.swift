@@ -56,6 +56,7 @@ public func buildRouter(configuration: ServerConfiguration, database: TesseraDat
     let seatOperations = SeatOperations(database: database, publicURL: configuration.publicURL, now: now)
     SeatController(operations: seatOperations).register(on: &routes)
     PortalController(operations: seatOperations, publicURL: configuration.publicURL, now: now).register(on: &routes)
+    PageController(operations: seatOperations, publicURL: configuration.publicURL, now: now).register(on: &routes)
     router.add(middleware: MethodNotAllowedMiddleware(routes: routes.table))
     return router
 }

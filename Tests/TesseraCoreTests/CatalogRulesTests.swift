@@ -120,3 +120,12 @@ import Testing
         #expect(Timestamp.date(micros: Timestamp.micros(Date(timeIntervalSince1970: 12.5))) == Date(timeIntervalSince1970: 12.5))
     }
 }
+
+@Suite struct OrganizationSlugTests {
+    @Test(arguments: ["acme", "big-co", "a1b2c3"])
+    func valid(_ slug: String) { #expect(OrganizationSlug.isValid(slug)) }
+
+    // "healthz" would make /healthz/portal unreachable behind the health route.
+    @Test(arguments: ["ab", "-acme", "acme-", "ac--me", "Acme", "ac_me", "healthz", "v1"])
+    func invalid(_ slug: String) { #expect(!OrganizationSlug.isValid(slug)) }
+}

@@ -26,7 +26,7 @@ struct OrganizationController {
         let members = features["member_model_enabled"]?.boolValue ?? false
         if let slug, !OrganizationSlug.isValid(slug) {
             body.invalid("slug", "value_error",
-                         "Value error, a slug has 3 to 64 lower-case letters, digits and single dashes")
+                         "Value error, \(OrganizationSlug.rule)")
         }
         try body.validate()
         let organization = Organization(
@@ -57,7 +57,7 @@ struct OrganizationController {
         let features = body.object("feature_settings")
         if let slug, !OrganizationSlug.isValid(slug) {
             body.invalid("slug", "value_error",
-                         "Value error, a slug has 3 to 64 lower-case letters, digits and single dashes")
+                         "Value error, \(OrganizationSlug.rule)")
         }
         try body.validate()
         let now = now()

@@ -331,3 +331,57 @@ struct TestPool: Sendable {
     var customerEmail: String
     var productId: String
 }
+
+// MARK: Pages (HTML, forms and cookies)
+
+/// An HTML page (or redirect) as a browser gets it.
+struct TestPage {
+    var status: HTTPResponse.Status
+    var headers: HTTPFields
+    var html: String
+
+    var location: String? { headers[.location] }
+    /// Every `Set-Cookie` line.
+    var setCookies: [String] { headers[values: .setCookie] }
+
+    /// The `Set-Cookie` line of the named cookie.
+    func setCookie(_ name: String) -> String? { setCookies.first { $0.hasPrefix("\(name)=") } }
+
+    /// The value the named cookie is set to.
+    func cookieValue(_ name: String) -> String? {
+        setCookie(name).map { String($0.dropFirst(name.count + 1).prefix { $0 != ";" }) }
+    }
+
+    /// The value of the first `<input name="…" value="…">` with that name.
+    func field(_ name: String) -> String? {
+        guard let range = html.range(of: "name=\"\(name)\" value=\"") else { return nil }
+        return String(html[range.upperBound...].prefix { $0 != "\"" })
+    }
+}
+
+extension TestServer {
+    /// Sends a browser-like request: cookies, and a form body (`application/x-www-form-urlencoded`).
+    func page(_ method: HTTPRequest.Method, _ path: String, form: [(String, String)]? = nil,
+              cookies: [String: String] = [:], rawBody: String? = nil) async throws -> TestPage {
+        var headers: HTTPFields = [:]
+        if !cookies.isEmpty {
+            headers[.cookie] = cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+        }
+        var body: ByteBuffer?
+        if let form {
+            body = ByteBuffer(string: form.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&"))
+        }
+        if let rawBody { body = ByteBuffer(string: rawBody) }
+        if body != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
+        return try await client.execute(uri: path, method: method, headers: headers, body: body) { response in
+            TestPage(status: response.status, headers: response.headers,
+                     html: String(decoding: response.body.readableBytesView, as: UTF8.self))
+        }
+    }
+
+    static func formEncode(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}

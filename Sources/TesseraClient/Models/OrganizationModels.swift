@@ -1,0 +1,137 @@
+import Foundation
+
+/// A merchant: the owner of products, customers and seat pools.
+public struct Organization: Codable, Sendable, Hashable, Identifiable {
+    public var id: String
+    public var createdAt: Date
+    public var modifiedAt: Date?
+    public var name: String
+    /// Used in claim links: `{public_url}/{slug}/portal/claim?token=…`.
+    public var slug: String
+    public var featureSettings: OrganizationFeatureSettings?
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case createdAt = "created_at"
+        case modifiedAt = "modified_at"
+        case name, slug
+        case featureSettings = "feature_settings"
+    }
+}
+
+/// The organization settings that change how seats work. In a request, nil leaves a
+/// setting as it is.
+public struct OrganizationFeatureSettings: Codable, Sendable, Hashable {
+    /// Whether seat-based products can be sold (Tessera's default: on).
+    public var seatBasedPricingEnabled: Bool?
+    /// Whether seat holders are members of the billing customer (default: off, Polar's legacy mode).
+    public var memberModelEnabled: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case seatBasedPricingEnabled = "seat_based_pricing_enabled"
+        case memberModelEnabled = "member_model_enabled"
+    }
+
+    /// Creates the value; optional fields left nil are not sent.
+    public init(seatBasedPricingEnabled: Bool? = nil, memberModelEnabled: Bool? = nil) {
+        self.seatBasedPricingEnabled = seatBasedPricingEnabled
+        self.memberModelEnabled = memberModelEnabled
+    }
+}
+
+/// The body of ``Organizations/create(_:retries:)``.
+public struct OrganizationCreate: Codable, Sendable, Hashable {
+    public var name: String
+    /// 3 to 64 lower-case letters, digits and single dashes; unique on the server.
+    public var slug: String
+    public var featureSettings: OrganizationFeatureSettings?
+
+    enum CodingKeys: String, CodingKey {
+        case name, slug
+        case featureSettings = "feature_settings"
+    }
+
+    /// Creates the value; optional fields left nil are not sent.
+    public init(name: String, slug: String, featureSettings: OrganizationFeatureSettings? = nil) {
+        self.name = name
+        self.slug = slug
+        self.featureSettings = featureSettings
+    }
+}
+
+/// The body of ``Organizations/update(id:_:retries:)``: only the fields that are set change.
+public struct OrganizationUpdate: Codable, Sendable, Hashable {
+    public var name: String?
+    public var slug: String?
+    public var featureSettings: OrganizationFeatureSettings?
+
+    enum CodingKeys: String, CodingKey {
+        case name, slug
+        case featureSettings = "feature_settings"
+    }
+
+    /// Creates the value; optional fields left nil are not sent.
+    public init(name: String? = nil, slug: String? = nil, featureSettings: OrganizationFeatureSettings? = nil) {
+        self.name = name
+        self.slug = slug
+        self.featureSettings = featureSettings
+    }
+}
+
+/// An organization access token's record (its secret value is shown only once, at creation).
+public struct OrganizationAccessToken: Codable, Sendable, Hashable, Identifiable {
+    public var id: String
+    public var createdAt: Date
+    public var modifiedAt: Date?
+    public var organizationId: String
+    public var comment: String
+    public var scopes: [AccessTokenScope]
+    public var expiresAt: Date?
+    public var lastUsedAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case createdAt = "created_at"
+        case modifiedAt = "modified_at"
+        case organizationId = "organization_id"
+        case comment, scopes
+        case expiresAt = "expires_at"
+        case lastUsedAt = "last_used_at"
+    }
+}
+
+/// The body of ``OrganizationAccessTokens/create(_:retries:)`` (Tessera's operator API).
+public struct OrganizationAccessTokenCreate: Codable, Sendable, Hashable {
+    public var organizationId: String
+    /// What the token is for, for people reading the list later.
+    public var comment: String
+    public var scopes: [AccessTokenScope]
+    /// Lifetime in seconds; nil for a token that does not expire.
+    public var expiresIn: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case organizationId = "organization_id"
+        case comment, scopes
+        case expiresIn = "expires_in"
+    }
+
+    /// Creates the value; optional fields left nil are not sent.
+    public init(organizationId: String, comment: String, scopes: [AccessTokenScope], expiresIn: Int? = nil) {
+        self.organizationId = organizationId
+        self.comment = comment
+        self.scopes = scopes
+        self.expiresIn = expiresIn
+    }
+}
+
+/// A new token: its record and, once only, its secret value.
+public struct OrganizationAccessTokenCreateResponse: Codable, Sendable, Hashable {
+    public var organizationAccessToken: OrganizationAccessToken
+    /// The bearer token (`tsr_oat_…`). Not retrievable later: keep it.
+    public var token: String
+
+    enum CodingKeys: String, CodingKey {
+        case organizationAccessToken = "organization_access_token"
+        case token
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// The Customer Seats API (`/v1/customer-seats`), as Polar defines it and Tessera serves it.
+///
+/// Each call takes an optional `retries:` that overrides the client's ``RetryConfig`` for that
+/// call. By default only `listSeats`, `revokeSeat` and `getClaimInfo` are retried.
+public struct CustomerSeats: Sendable {
+    let executor: RequestExecutor
+
+    /// Assigns a seat in a subscription's or an order's pool to a person, who is emailed an
+    /// invitation to claim it (or gets it at once with `immediateClaim`). A revoked seat of the
+    /// pool is reused before a new one is made.
+    ///
+    /// Scope `customer_seats:write`. Not retried unless `retries:` is given: a repeat could
+    /// assign a second seat or fail with `SeatAlreadyAssigned`.
+    /// - Throws: ``HTTPValidationError`` for invalid input; ``APIError`` such as `SeatNotAvailable`
+    ///   (400, the pool is full) or `SeatAlreadyAssigned` (400); ``TransportError``.
+    public func assignSeat(_ request: SeatAssign, retries: RetryConfig? = nil) async throws -> CustomerSeat {
+        try await executor.send(APIRequest(.POST, "/v1/customer-seats", safeToRetry: false).with(body: request),
+                                retries: retries)
+    }
+
+    /// A pool's seats (revoked ones included), with how many are free. Give exactly one of
+    /// `subscriptionId` and `orderId`.
+    ///
+    /// Scope `customer_seats:read` (or `:write`). Retried by default.
+    public func listSeats(subscriptionId: String? = nil, orderId: String? = nil, retries: RetryConfig? = nil)
+        async throws -> SeatsList
+    {
+        try await executor.send(
+            APIRequest(.GET, "/v1/customer-seats",
+                       query: [("subscription_id", subscriptionId), ("order_id", orderId)], safeToRetry: true),
+            retries: retries)
+    }
+
+    /// Revokes a seat: its holder loses the product's benefits and the seat is free again.
+    /// Revoking a revoked seat changes nothing and returns it.
+    ///
+    /// Scope `customer_seats:write`. Retried by default (idempotent by contract).
+    public func revokeSeat(seatId: String, retries: RetryConfig? = nil) async throws -> CustomerSeat {
+        try await executor.send(
+            APIRequest(.DELETE, "/v1/customer-seats/\(URLEncoding.segment(seatId))", safeToRetry: true),
+            retries: retries)
+    }
+
+    /// Emails a pending seat's invitation again. On Tessera this issues a fresh link, valid for
+    /// 24 hours, and the previous link stops working.
+    ///
+    /// Scope `customer_seats:write`. Not retried unless `retries:` is given (a repeat sends
+    /// another email and, on Tessera, another link).
+    public func resendInvitation(seatId: String, retries: RetryConfig? = nil) async throws -> CustomerSeat {
+        try await executor.send(
+            APIRequest(.POST, "/v1/customer-seats/\(URLEncoding.segment(seatId))/resend", safeToRetry: false),
+            retries: retries)
+    }
+
+    /// What an invitation is for: product, organization and invited email. Reading it changes
+    /// nothing. Needs no token (none is sent).
+    ///
+    /// Retried by default.
+    /// - Throws: ``APIError`` 404 for an unknown, used, revoked or expired token.
+    public func getClaimInfo(invitationToken: String, retries: RetryConfig? = nil) async throws -> SeatClaimInfo {
+        try await executor.send(
+            APIRequest(.GET, "/v1/customer-seats/claim/\(URLEncoding.segment(invitationToken))",
+                       authenticated: false, safeToRetry: true),
+            retries: retries)
+    }
+
+    /// Claims a seat with the token from its invitation; returns the seat and a customer portal
+    /// session token. Needs no token (none is sent).
+    ///
+    /// Not retried unless `retries:` is given: the invitation token is single-use, so a repeat
+    /// after a lost answer fails with `InvalidInvitationToken`.
+    public func claimSeat(_ request: SeatClaim, retries: RetryConfig? = nil) async throws
+        -> CustomerSeatClaimResponse
+    {
+        try await executor.send(
+            APIRequest(.POST, "/v1/customer-seats/claim", authenticated: false, safeToRetry: false)
+                .with(body: request),
+            retries: retries)
+    }
+}

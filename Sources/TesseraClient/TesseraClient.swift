@@ -1,0 +1,173 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+
+/// The Swift SDK for Tessera and for Polar's API.
+///
+/// ```swift
+/// let client = TesseraClient(accessToken: token, server: .localTessera)   // or .polarProduction
+/// let seat = try await client.customerSeats.assignSeat(SeatAssign(subscriptionId: id, email: "ada@example.com"))
+/// ```
+///
+/// ## Servers
+/// ``Server`` picks the API: a Tessera server (``Server/localTessera`` or any ``Server/url(_:)``),
+/// or Polar's production or sandbox API. Nothing else changes between them.
+///
+/// ## Lifecycle
+/// By default every client sends through one `HTTPClient` that the SDK creates on first use
+/// and keeps for the life of the process (``sharedHTTPClient``), as AsyncHTTPClient's own
+/// `HTTPClient.shared` does. There is nothing to close: a client can be dropped at any time,
+/// and ``shutdown()`` does nothing for it. Pass ``HTTPClientSource/dedicated(_:)`` for an
+/// `HTTPClient` of the client's own, which ``shutdown()`` then must close; pass
+/// ``HTTPClientSource/provided(_:)`` to use yours, which stays yours to shut down.
+///
+/// ## Retries
+/// The client's ``RetryConfig`` (``RetryConfig/default`` unless given) applies to the calls
+/// that are safe to repeat:
+/// - every `GET` (`listSeats`, `getClaimInfo`, every `get` and `list`);
+/// - `revokeSeat` (revoking is idempotent by contract), and every other `DELETE`
+///   (customers, members, tokens, webhook endpoints, `subscriptions.revoke`);
+/// - the `PATCH`es that set absolute values: `organizations.update`, `customers.update`,
+///   `products.update`, `subscriptions.updateSeats`, `subscriptions.cancelAtPeriodEnd`,
+///   `orders.markPaid`, `webhookEndpoints.update`.
+///
+/// Never automatically: `assignSeat`, `resendInvitation`, `claimSeat`, every `create`, and
+/// `webhookEndpoints.rotateSecret`; repeating one of them could act twice. A call's own
+/// `retries:` argument overrides the client's configuration for that call, on any call.
+public final class TesseraClient: Sendable {
+    /// Which API the client talks to.
+    public enum Server: Sendable, Hashable {
+        /// Any server, by its base URL (`https://seats.example.com`); a trailing `/` is ignored.
+        case url(String)
+        /// `tessera serve` with its defaults: `http://127.0.0.1:8000`.
+        case localTessera
+        /// Polar's production API: `https://api.polar.sh`.
+        case polarProduction
+        /// Polar's sandbox API: `https://sandbox-api.polar.sh`.
+        case polarSandbox
+
+        /// The base URL requests go to, without a trailing slash.
+        public var baseURL: String {
+            switch self {
+            case .url(let url):
+                var trimmed = url
+                while trimmed.hasSuffix("/") { trimmed.removeLast() }
+                return trimmed
+            case .localTessera: return "http://127.0.0.1:8000"
+            case .polarProduction: return "https://api.polar.sh"
+            case .polarSandbox: return "https://sandbox-api.polar.sh"
+            }
+        }
+    }
+
+    /// Where the client's `HTTPClient` comes from.
+    public enum HTTPClientSource: Sendable {
+        /// ``TesseraClient/sharedHTTPClient``: made by the SDK once, shared by every client,
+        /// never shut down. Nothing to manage.
+        case shared
+        /// A new `HTTPClient` with this configuration, owned by the client: call
+        /// ``TesseraClient/shutdown()`` when done with it.
+        case dedicated(HTTPClient.Configuration)
+        /// Your `HTTPClient`: the SDK never shuts it down.
+        case provided(HTTPClient)
+    }
+
+    /// The API this client talks to.
+    public let server: Server
+    /// The retry configuration of calls that are safe to repeat (see the type's documentation).
+    public let retryConfig: RetryConfig
+
+    /// The six seat operations: assign, list, revoke, resend, claim info, claim.
+    public let customerSeats: CustomerSeats
+    /// Organizations (Tessera's operator API: needs the operator token).
+    public let organizations: Organizations
+    /// Organization access tokens (Tessera's operator API: needs the operator token).
+    public let organizationAccessTokens: OrganizationAccessTokens
+    /// Customers: the buyers of seat pools, and seat holders.
+    public let customers: Customers
+    /// Members: the people under a customer.
+    public let members: Members
+    /// Products and their seat tiers.
+    public let products: Products
+    /// Subscriptions: seat pools that renew.
+    public let subscriptions: Subscriptions
+    /// Orders: one-time seat pools.
+    public let orders: Orders
+    /// Webhook endpoints.
+    public let webhookEndpoints: WebhookEndpoints
+
+    private let httpClient: HTTPClient
+    private let ownsHTTPClient: Bool
+
+    /// Creates a client.
+    ///
+    /// - Parameters:
+    ///   - accessToken: The bearer token: an organization access token (`tsr_oat_…` on Tessera,
+    ///     `polar_oat_…` on Polar), or Tessera's operator token for organizations and tokens.
+    ///     nil for a client that only reads and claims invitations (those calls take no token).
+    ///   - server: The API to talk to.
+    ///   - httpClient: Where the `HTTPClient` comes from; ``HTTPClientSource/shared`` by default.
+    ///   - retryConfig: Retries for calls that are safe to repeat; ``RetryConfig/default`` by default.
+    ///   - timeout: The longest a single attempt may take, connecting and reading included.
+    ///   - retryClock: Where retries read the time and wait; tests pass their own.
+    ///   - logger: Receives a debug line per request, answer and retry (never the token).
+    public init(accessToken: String?, server: Server, httpClient: HTTPClientSource = .shared,
+                retryConfig: RetryConfig = .default, timeout: Duration = .seconds(60),
+                retryClock: any RetryClock = SystemRetryClock(),
+                logger: Logger = Logger(label: "tessera-client", factory: { _ in SwiftLogNoOpLogHandler() })) {
+        switch httpClient {
+        case .shared:
+            self.httpClient = Self.sharedHTTPClient
+            ownsHTTPClient = false
+        case .dedicated(let configuration):
+            self.httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            ownsHTTPClient = true
+        case .provided(let client):
+            self.httpClient = client
+            ownsHTTPClient = false
+        }
+        self.server = server
+        self.retryConfig = retryConfig
+        let executor = RequestExecutor(
+            baseURL: server.baseURL, accessToken: accessToken, httpClient: self.httpClient, retryConfig: retryConfig,
+            clock: retryClock, timeout: .nanoseconds(Int64(min(max(timeout.seconds, 0), 1e9) * 1e9)), logger: logger)
+        customerSeats = CustomerSeats(executor: executor)
+        organizations = Organizations(executor: executor)
+        organizationAccessTokens = OrganizationAccessTokens(executor: executor)
+        customers = Customers(executor: executor)
+        members = Members(executor: executor)
+        products = Products(executor: executor)
+        subscriptions = Subscriptions(executor: executor)
+        orders = Orders(executor: executor)
+        webhookEndpoints = WebhookEndpoints(executor: executor)
+    }
+
+    /// Shuts down the client's own `HTTPClient` when it has one (``HTTPClientSource/dedicated(_:)``),
+    /// after its requests in flight finish; later calls then fail with a ``TransportError`` of kind
+    /// ``TransportError/Kind/shutDown``. It must be called for a dedicated client, and may be called
+    /// any number of times. For the shared client and a provided one it does nothing.
+    public func shutdown() async throws {
+        guard ownsHTTPClient else { return }
+        do {
+            try await httpClient.shutdown()
+        } catch let error as HTTPClientError where error == .alreadyShutdown {
+            // Shutting down twice is fine.
+        }
+    }
+
+    /// The configuration of ``sharedHTTPClient``: no redirects followed (an API answer is never
+    /// a redirect), a 10 s connect timeout, and no reconnection attempts inside AsyncHTTPClient,
+    /// so that a refused connection fails at once and ``RetryConfig`` alone decides what happens.
+    public static var defaultHTTPConfiguration: HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return configuration
+    }
+
+    /// The `HTTPClient` shared by every ``TesseraClient`` made with ``HTTPClientSource/shared``.
+    /// It lives as long as the process; do not shut it down.
+    public static let sharedHTTPClient = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: defaultHTTPConfiguration)
+}

@@ -1,0 +1,321 @@
+import Foundation
+import Hummingbird
+import TesseraCore
+import TesseraStore
+
+/// The browser side: the claim page behind every invitation link, and the customer portal
+/// where a customer's people see and hand out the seats their company bought. Plain HTML
+/// forms (no JavaScript), calling the same use cases as the portal API with the same scope.
+///
+/// Every error becomes an HTML page here (`page(_:)`); none reaches the JSON error middleware.
+struct PageController {
+    let operations: SeatOperations
+    let publicURL: String
+    let now: @Sendable () -> Date
+
+    var database: TesseraDatabase { operations.database }
+    /// Cookies are marked `Secure` when the server is reached over https.
+    var secureCookies: Bool { publicURL.lowercased().hasPrefix("https://") }
+
+    func register(on routes: inout Routes) {
+        // The router does not fall back from a constant first segment to `:slug`, so the
+        // stylesheet lives under `_static`, which no organization slug can be.
+        routes.add(.get, "/_static/tessera.css", stylesheet)
+        routes.add(.get, "/:slug/portal/claim", page(claimPage))
+        routes.add(.post, "/:slug/portal/claim", page(claim))
+        routes.add(.get, "/:slug/portal", page(portal))
+        routes.add(.post, "/:slug/portal/seats", page(assign))
+        routes.add(.post, "/:slug/portal/seats/:seat_id/resend", page(resend))
+        routes.add(.post, "/:slug/portal/seats/:seat_id/revoke", page(revoke))
+        routes.add(.post, "/:slug/portal/sign-out", page(signOut))
+    }
+
+    static func portalPath(_ slug: String) -> String { "/\(slug)/portal" }
+
+    // MARK: Every page
+
+    /// Wraps a page handler: failures become pages, and every answer gets the page headers.
+    private func page(_ handler: @escaping @Sendable (Request, TesseraRequestContext) async throws -> Response)
+        -> Routes.Handler
+    {
+        { [secureCookies] request, context in
+            var response: Response
+            do {
+                response = try await handler(request, context)
+            } catch let failure as PageFailure {
+                response = PageRenderer.page(for: failure, secureCookies: secureCookies)
+            } catch {
+                if let message = PageErrorMessage(error) {
+                    response = PageRenderer.page(
+                        for: PageFailure(status: message.status, title: message.heading, heading: message.heading,
+                                         paragraphs: [message.message]),
+                        secureCookies: secureCookies)
+                } else {
+                    context.logger.error("page failed", metadata: ["error": "\(loggableDescription(of: error))"])
+                    response = PageRenderer.page(for: .unexpected, secureCookies: secureCookies)
+                }
+            }
+            PageRenderer.addSecurityHeaders(to: &response.headers)
+            return response
+        }
+    }
+
+    @Sendable func stylesheet(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        var response = Response(
+            status: .ok, headers: [.contentType: "text/css; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: PageStylesheet.css)))
+        PageRenderer.addSecurityHeaders(to: &response.headers, cacheable: true)
+        return response
+    }
+
+    private func slug(_ context: TesseraRequestContext) -> String {
+        context.parameters.get("slug") ?? ""
+    }
+
+    // MARK: Claim
+
+    /// The invitation. Reads only: mail scanners that follow the link change nothing.
+    @Sendable func claimPage(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let slug = slug(context)
+        guard let token = QueryFields(request).string("token") else { throw PageFailure.invalidInvitation }
+        let info = try await invitation(token: token, slug: slug)
+        let csrf = CSRFToken.current(in: request)
+        var response = PageRenderer.html("claim", title: "Claim your seat", values: [
+            "organization_name": info.organization.name, "product_name": info.product.name, "email": info.email,
+            "slug": info.organization.slug, "token": token, "csrf": csrf,
+        ])
+        response.setCookie(CSRFToken.cookie(csrf, secure: secureCookies))
+        return response
+    }
+
+    /// Claims the seat (single use) and shows what the person now has, with a link into the
+    /// portal that signs them in with the new session.
+    @Sendable func claim(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let slug = slug(context)
+        let form = try await FormFields.read(request)
+        let token = form.trimmed("token")
+        guard CSRFToken.isValid(request, form: form) else {
+            let back = token.flatMap { token -> (href: String, text: String)? in
+                guard OrganizationSlug.isValid(slug),
+                      let query = token.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) else { return nil }
+                return ("/\(slug)/portal/claim?token=\(query)", "Back to the invitation")
+            }
+            throw PageFailure.forgedForm(retry: back)
+        }
+        guard let token else { throw PageFailure.invalidInvitation }
+        let info = try await invitation(token: token, slug: slug)
+        let session: SecretToken
+        do {
+            (_, session) = try await operations.claim(token: token)
+        } catch let error as TesseraError where error.status == 400 || error.status == 404 {
+            throw PageFailure.invalidInvitation
+        }
+        let organizationSlug = info.organization.slug
+        return PageRenderer.html("claimed", title: "Seat claimed", values: [
+            "organization_name": info.organization.name, "product_name": info.product.name, "email": info.email,
+            "portal_href": "\(Self.portalPath(organizationSlug))?customer_session_token=\(session.value)",
+        ])
+    }
+
+    /// What a usable invitation of this organization is for; anything else is the 404 page.
+    private func invitation(token: String, slug: String) async throws -> SeatOperations.ClaimInfo {
+        let info: SeatOperations.ClaimInfo
+        do {
+            info = try await operations.claimInfo(token: token)
+        } catch is TesseraError {
+            throw PageFailure.invalidInvitation
+        }
+        guard info.organization.slug == slug else { throw PageFailure.invalidInvitation }
+        return info
+    }
+
+    // MARK: Portal
+
+    /// With `?customer_session_token=`: signs in (a cookie) and redirects to the bare URL, so
+    /// the token leaves the address bar and history. Without it: the signed-in customer's pools.
+    @Sendable func portal(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let slug = slug(context)
+        let query = QueryFields(request)
+        if let token = query.string("customer_session_token") {
+            let viewer = try await signedIn(token: token, slug: slug)
+            let path = Self.portalPath(viewer.organization.slug)
+            var response = PageRenderer.redirect(to: path)
+            let lifetime = viewer.session.expiresAt.map { Int($0.timeIntervalSince(now()).rounded()) }
+            response.setCookie(PortalSessionCookie.setting(
+                token, path: path, maxAge: lifetime ?? Int(SecretLifetime.customerSession), secure: secureCookies))
+            return response
+        }
+        let viewer = try await signedIn(request, slug: slug)
+        let notice = query.string("notice").flatMap(PortalNotice.init(rawValue:))
+        return try await portalPage(request, viewer: viewer, notice: notice)
+    }
+
+    @Sendable func assign(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let (viewer, form) = try await portalForm(request, context: context)
+        let pool = form.trimmed("subscription_id").flatMap(UUID.init(uuidString:))
+            .map(SeatPoolReference.subscription)
+            ?? form.trimmed("order_id").flatMap(UUID.init(uuidString:)).map(SeatPoolReference.order)
+        do {
+            try viewer.requireSeatManager()
+            _ = try await operations.assign(try Self.assignment(form, pool: pool), scope: viewer.caller.scope)
+        } catch let error where PageErrorMessage(error) != nil {
+            return try await portalPage(request, viewer: viewer, error: PageErrorMessage(error),
+                                        form: (pool?.id, form.trimmed("email") ?? ""))
+        }
+        return PageRenderer.redirect(to: "\(Self.portalPath(viewer.organization.slug))?notice=\(PortalNotice.assigned.rawValue)")
+    }
+
+    @Sendable func resend(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        try await changeSeat(request, context: context, notice: .resent) { seatId, scope in
+            _ = try await operations.resend(seatId: seatId, scope: scope)
+        }
+    }
+
+    @Sendable func revoke(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        try await changeSeat(request, context: context, notice: .revoked) { seatId, scope in
+            _ = try await operations.revoke(seatId: seatId, scope: scope)
+        }
+    }
+
+    @Sendable func signOut(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let slug = slug(context)
+        let form = try await FormFields.read(request)
+        guard CSRFToken.isValid(request, form: form) else { throw PageFailure.forgedForm(retry: nil) }
+        var failure = PageFailure(
+            status: .ok, title: "Signed out", heading: "You are signed out",
+            paragraphs: ["To come back, open a portal link again."], tone: "success")
+        if OrganizationSlug.isValid(slug) { failure.clearsSessionAt = Self.portalPath(slug) }
+        return PageRenderer.page(for: failure, secureCookies: secureCookies)
+    }
+
+    /// Resend and revoke: the seat id from the path, then back to the portal with a notice.
+    private func changeSeat(
+        _ request: Request, context: TesseraRequestContext, notice: PortalNotice,
+        _ change: (UUID, SeatOperations.Scope) async throws -> Void
+    ) async throws -> Response {
+        let (viewer, _) = try await portalForm(request, context: context)
+        do {
+            try viewer.requireSeatManager()
+            guard let seatId = context.parameters.get("seat_id").flatMap(UUID.init(uuidString:)) else {
+                throw TesseraError.seatNotFound
+            }
+            try await change(seatId, viewer.caller.scope)
+        } catch let error where PageErrorMessage(error) != nil {
+            return try await portalPage(request, viewer: viewer, error: PageErrorMessage(error))
+        }
+        return PageRenderer.redirect(to: "\(Self.portalPath(viewer.organization.slug))?notice=\(notice.rawValue)")
+    }
+
+    /// A portal form post: the session (else 401), then the anti-forgery check (else 403).
+    private func portalForm(_ request: Request, context: TesseraRequestContext) async throws
+        -> (PortalViewer, FormFields)
+    {
+        let form = try await FormFields.read(request)
+        let viewer = try await signedIn(request, slug: slug(context))
+        guard CSRFToken.isValid(request, form: form) else {
+            throw PageFailure.forgedForm(retry: (Self.portalPath(viewer.organization.slug), "Back to your seats"))
+        }
+        return (viewer, form)
+    }
+
+    /// The assign form as the use case takes it: an email (required here) and the pool.
+    static func assignment(_ form: FormFields, pool: SeatPoolReference?) throws -> SeatAssignment {
+        guard let email = form.trimmed("email") else {
+            throw ValidationFailure([ValidationIssue(
+                type: "missing", loc: [.key("body"), .key("email")],
+                msg: "Enter the email address of the person to invite.", input: .null)])
+        }
+        guard let pool else { throw TesseraError.poolNotGiven }
+        return try SeatAssignment.validate(
+            subscriptionId: pool.subscriptionId, orderId: pool.orderId, email: email, customerId: nil,
+            externalCustomerId: nil, memberId: nil, externalMemberId: nil, metadata: nil, immediateClaim: false,
+            body: ["email": .string(email)])
+    }
+
+    // MARK: Sessions
+
+    /// The viewer of the browser's session cookie, or the 401 page (which also clears it).
+    private func signedIn(_ request: Request, slug: String) async throws -> PortalViewer {
+        guard let token = request.cookies[PortalSessionCookie.name]?.value, !token.isEmpty else {
+            throw PageFailure.signIn(slug: OrganizationSlug.isValid(slug) ? slug : nil)
+        }
+        return try await signedIn(token: token, slug: slug)
+    }
+
+    /// Looks a session token up by its hash: a customer or member session of this
+    /// organization that has not expired.
+    private func signedIn(token: String, slug: String) async throws -> PortalViewer {
+        let now = now()
+        let viewer = try await database.withConnection { session -> PortalViewer? in
+            guard let organization = try await session.organizations.find(slug: slug) else {
+                throw PageFailure.portalNotFound
+            }
+            guard let stored = try await session.accessTokens.find(hash: SecretToken.hash(token)),
+                  stored.kind == .customerSession || stored.kind == .memberSession,
+                  !stored.isExpired(at: now), stored.organizationId == organization.id,
+                  let customerId = stored.customerId,
+                  let customer = try await session.customers.find(id: customerId, organizationId: organization.id)
+            else { return nil }
+            var member: Member?
+            if stored.kind == .memberSession {
+                guard let memberId = stored.memberId,
+                      let found = try await session.members.find(id: memberId, organizationId: organization.id),
+                      found.customerId == customerId else { return nil }
+                member = found
+            }
+            return PortalViewer(
+                organization: organization, session: stored, customer: customer, member: member,
+                caller: PortalCaller(organizationId: organization.id, customerId: customerId, memberId: member?.id))
+        }
+        guard let viewer else { throw PageFailure.signIn(slug: OrganizationSlug.isValid(slug) ? slug : nil) }
+        return viewer
+    }
+
+    // MARK: The portal page
+
+    private func portalPage(
+        _ request: Request, viewer: PortalViewer, notice: PortalNotice? = nil, error: PageErrorMessage? = nil,
+        form: (poolId: UUID?, email: String)? = nil
+    ) async throws -> Response {
+        try viewer.organization.requireSeatFeature()
+        let overview = try await database.withConnection { session in
+            try await PortalOverview.load(session, viewer: viewer)
+        }
+        let csrf = CSRFToken.current(in: request)
+        let values = overview.values(viewer: viewer, csrf: csrf, notice: notice, error: error, form: form)
+        var response = PageRenderer.html(
+            "portal", title: "Seats at \(viewer.organization.name)", values: values, status: error?.status ?? .ok)
+        response.setCookie(CSRFToken.cookie(csrf, secure: secureCookies))
+        return response
+    }
+}
+
+/// The short confirmations shown after a form, named in the redirect's query.
+enum PortalNotice: String {
+    case assigned, resent, revoked
+
+    var text: String {
+        switch self {
+        case .assigned: "Seat assigned. An invitation email is on its way."
+        case .resent: "A fresh invitation was sent. The previous link no longer works."
+        case .revoked: "Seat revoked. It is free for someone else."
+        }
+    }
+}
+
+/// Who is signed into the portal page.
+struct PortalViewer: Sendable {
+    var organization: Organization
+    var session: AccessToken
+    var customer: Customer
+    var member: Member?
+    var caller: PortalCaller
+
+    var email: String { member?.email ?? customer.email }
+    /// Owners and billing managers (and customer sessions) may change seats; plain members look.
+    var canManage: Bool { member.map(\.role.managesSeats) ?? true }
+
+    func requireSeatManager() throws {
+        guard canManage else { throw TesseraError.notPermitted }
+    }
+}

@@ -1,0 +1,284 @@
+import Foundation
+import Hummingbird
+import Mustache
+import NIOCore
+import TesseraCore
+import TesseraStore
+
+/// A page that ends a request early: an invalid link, a refused form, a request to sign in.
+/// Page handlers throw it; `PageController.page` renders it, never the JSON error middleware.
+struct PageFailure: Error {
+    var status: HTTPResponse.Status
+    var title: String
+    var heading: String
+    var paragraphs: [String]
+    var link: (href: String, text: String)?
+    var tone = "error"
+    /// The portal path whose session cookie is cleared with this page.
+    var clearsSessionAt: String?
+
+    /// An invitation link that is unknown, expired, used, replaced or revoked: 404.
+    static var invalidInvitation: PageFailure {
+        PageFailure(
+            status: .notFound, title: "Invitation link no longer valid",
+            heading: "This invitation link is no longer valid",
+            paragraphs: [
+                "It may have expired (links work for 24 hours), been used already, been replaced by a newer invitation, or the seat was taken back.",
+                "Ask the person who invited you for a new invitation.",
+            ])
+    }
+
+    /// No session, or one that ended: 401 with nothing of the portal on the page.
+    static func signIn(slug: String?) -> PageFailure {
+        PageFailure(
+            status: .unauthorized, title: "Sign in again", heading: "Please sign in again",
+            paragraphs: [
+                "Your portal session has ended, or this browser is not signed in. Sessions last an hour.",
+                "Open the portal link you were given again, or ask the company you buy from to send you a new one.",
+            ],
+            tone: "warning", clearsSessionAt: slug.map(PageController.portalPath))
+    }
+
+    /// A form whose anti-forgery field does not match this browser's cookie: 403.
+    static func forgedForm(retry: (href: String, text: String)?) -> PageFailure {
+        PageFailure(
+            status: .forbidden, title: "Form expired", heading: "This form could not be accepted",
+            paragraphs: [
+                "It was sent without the security check this browser was given, for example from an old tab, another site, or with cookies turned off.",
+                "Nothing was changed. Go back, reload the page and try again.",
+            ],
+            link: retry)
+    }
+
+    static var portalNotFound: PageFailure {
+        PageFailure(status: .notFound, title: "Not found", heading: "There is no seat portal here",
+                    paragraphs: ["Check the link you followed, or ask the company you buy from for a new one."])
+    }
+
+    static var tooLarge: PageFailure {
+        PageFailure(status: .contentTooLarge, title: "Form too large", heading: "This form is too large",
+                    paragraphs: ["Nothing was changed. Go back and try again with less text."])
+    }
+
+    static var unexpected: PageFailure {
+        PageFailure(status: .internalServerError, title: "Something went wrong", heading: "Something went wrong",
+                    paragraphs: ["Nothing you did caused this. Try again in a moment."])
+    }
+}
+
+/// An error of a use case, as a person reads it on a page.
+struct PageErrorMessage {
+    var status: HTTPResponse.Status
+    var heading: String
+    var message: String
+
+    /// The readable form of a use-case error, or nil for errors that are not the person's to fix.
+    init?(_ error: any Error) {
+        switch error {
+        case let error as TesseraError:
+            status = HTTPResponse.Status(code: error.status)
+            (heading, message) = Self.describe(error)
+        case let failure as ValidationFailure:
+            status = .unprocessableContent
+            heading = "Please check the form"
+            message = failure.issues.map(Self.describe).joined(separator: " ")
+        case DatabaseError.uniqueViolation:
+            status = .conflict
+            heading = "Someone else changed this at the same time"
+            message = "Nothing was changed. Reload the page and try again."
+        default:
+            return nil
+        }
+    }
+
+    private static func describe(_ error: TesseraError) -> (String, String) {
+        switch error.name {
+        case TesseraError.notPermitted.name:
+            return ("Not permitted",
+                    "Your role lets you see your team's seats, but not change them. Ask an owner or billing manager of your team.")
+        case "SeatNotAvailable" where error.detail.hasPrefix("No available seats"):
+            return ("No free seats", "Every seat of this plan is in use. Revoke a seat to free it, or ask for more seats.")
+        case TesseraError.seatNotPending.name:
+            return ("Cannot re-send", "Only a pending invitation can be re-sent; this seat is already claimed or revoked.")
+        case "SeatAlreadyAssigned":
+            return ("Already has a seat", "This person already has a seat in this plan.")
+        case "ResourceNotFound", "CustomerNotFound", "MemberNotFound":
+            return ("Not found", "\(error.detail). It may belong to someone else, or this page is out of date: reload it.")
+        default:
+            return (error.name == "FeatureNotEnabled" ? "Seats are turned off" : "That did not work", error.detail)
+        }
+    }
+
+    private static func describe(_ issue: ValidationIssue) -> String {
+        if issue.loc.last == .key("email"), issue.type != "missing" {
+            let reason = issue.msg.replacingOccurrences(of: "value is not a valid email address: ", with: "")
+            return "That email address is not valid: \(reason)"
+        }
+        if issue.msg.hasPrefix("Value error, ") { return String(issue.msg.dropFirst("Value error, ".count)) }
+        return issue.msg
+    }
+}
+
+/// Renders templates into complete pages and gives every page answer the same headers.
+enum PageRenderer {
+    static let siteName = "Tessera"
+
+    /// `content` rendered with `values`, inside the layout.
+    static func render(_ template: String, title: String, values: [String: Any]) -> String {
+        let library = PageTemplates.library
+        let content = library.render(values, withTemplate: template) ?? ""
+        return library.render(["title": title, "site_name": siteName, "content": content], withTemplate: "layout") ?? ""
+    }
+
+    static func html(_ template: String, title: String, values: [String: Any], status: HTTPResponse.Status = .ok)
+        -> Response
+    {
+        Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: render(template, title: title, values: values))))
+    }
+
+    static func page(for failure: PageFailure, secureCookies: Bool) -> Response {
+        var values: [String: Any] = [
+            "heading": failure.heading, "paragraphs": failure.paragraphs, "tone": failure.tone,
+            "has_link": failure.link != nil,
+        ]
+        if let link = failure.link {
+            values["link_href"] = link.href
+            values["link_text"] = link.text
+        }
+        var response = html("message", title: failure.title, values: values, status: failure.status)
+        if let path = failure.clearsSessionAt {
+            response.setCookie(PortalSessionCookie.clearing(path: path, secure: secureCookies))
+        }
+        return response
+    }
+
+    static func redirect(to location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+
+    /// The policy of every page: nothing from other hosts, no script at all, no framing, no
+    /// form posting elsewhere, and no Referer (claim and sign-in links carry tokens).
+    static let contentSecurityPolicy =
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+    static func addSecurityHeaders(to headers: inout HTTPFields, cacheable: Bool = false) {
+        headers[.contentSecurityPolicy] = contentSecurityPolicy
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.init("Referrer-Policy")!] = "no-referrer"
+        headers[.cacheControl] = cacheable ? "public, max-age=3600" : "no-store"
+    }
+
+    /// `2026-05-01 14:03 UTC`, and the ISO 8601 form for `<time datetime>`.
+    static func time(_ date: Date) -> [String: Any] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        let text = String(format: "%04d-%02d-%02d %02d:%02d UTC", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0,
+                          c.minute ?? 0)
+        return ["text": text, "iso": Timestamp.format(date)]
+    }
+}
+
+/// `application/x-www-form-urlencoded` fields of a request body (at most 64 KB).
+struct FormFields {
+    static let maximumSize = 64 * 1024
+
+    private let values: [String: String]
+
+    static func read(_ request: Request) async throws -> FormFields {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maximumSize)
+        } catch is NIOTooManyBytesError {
+            throw PageFailure.tooLarge
+        }
+        return FormFields(encoded: String(decoding: buffer.readableBytesView, as: UTF8.self))
+    }
+
+    /// Parses `a=1&b=two+words`; the first of repeated names wins.
+    init(encoded: String) {
+        var values: [String: String] = [:]
+        for pair in encoded.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = Self.decode(parts[0])
+            let value = parts.count > 1 ? Self.decode(parts[1]) : ""
+            if values[name] == nil { values[name] = value }
+        }
+        self.values = values
+    }
+
+    private static func decode(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+
+    subscript(_ name: String) -> String? { values[name] }
+
+    /// The field with surrounding white space removed; nil when absent or blank.
+    func trimmed(_ name: String) -> String? {
+        guard let value = values[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
+            return nil
+        }
+        return value
+    }
+}
+
+/// Cross-site request forgery protection by double submit: the page sets a random cookie
+/// (`SameSite=Strict`, `HttpOnly`) and puts the same value in each form; a POST is accepted
+/// only when the two match. Another site can make a browser post a form, but can neither
+/// read nor set this cookie, so it cannot know the value to put in the field.
+enum CSRFToken {
+    static let cookieName = "tessera_csrf"
+    static let fieldName = "csrf"
+
+    /// The browser's current value when it has a well-formed one (so several open tabs keep
+    /// working), else a new random one.
+    static func current(in request: Request) -> String {
+        if let value = request.cookies[cookieName]?.value, isWellFormed(value) { return value }
+        return SecretToken.generate(.invitation).value
+    }
+
+    static func cookie(_ value: String, secure: Bool) -> Cookie {
+        Cookie(name: cookieName, value: value, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
+    }
+
+    /// Whether the form's field matches the browser's cookie.
+    static func isValid(_ request: Request, form: FormFields) -> Bool {
+        guard let cookie = request.cookies[cookieName]?.value, isWellFormed(cookie),
+              let field = form[fieldName] else { return false }
+        return constantTimeEquals(Array(cookie.utf8), Array(field.utf8))
+    }
+
+    private static func isWellFormed(_ value: String) -> Bool {
+        value.utf8.count == 43 && value.utf8.allSatisfy { byte in
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-")
+                || byte == UInt8(ascii: "_")
+        }
+    }
+
+    private static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+}
+
+/// The portal's sign-in cookie: the session token itself, `HttpOnly` and `SameSite=Lax` (so
+/// a link from an email or the merchant's site arrives signed in, while cross-site form
+/// posts do not carry it), limited to the organization's portal path and to the session's life.
+enum PortalSessionCookie {
+    static let name = "tessera_session"
+
+    static func setting(_ token: String, path: String, maxAge: Int, secure: Bool) -> Cookie {
+        Cookie(name: name, value: token, maxAge: max(1, maxAge), path: path, secure: secure, httpOnly: true,
+               sameSite: .lax)
+    }
+
+    static func clearing(path: String, secure: Bool) -> Cookie {
+        Cookie(name: name, value: "", maxAge: 0, path: path, secure: secure, httpOnly: true, sameSite: .lax)
+    }
+}

@@ -1,0 +1,265 @@
+"""The claim page and the customer portal in a real browser.
+
+Headless Chromium from Debian's packages (`chromium`, `chromium-driver`; `.ci/run` installs
+them), driven by Selenium through /usr/bin/chromedriver, so Selenium Manager downloads
+nothing. JavaScript is turned off in the browser: every step works with plain HTML forms.
+
+A person goes from the invitation email to a claimed seat, lands in the portal, assigns a
+second person and revokes them. Screenshots of each step are kept in the test's tmp dir;
+the portal one is also copied to docs/portal.png for the README.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from support import Org, Server, unique_email
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+INVALID_LINK = "This invitation link is no longer valid"
+ASK_FOR_NEW = "Ask the person who invited you for a new invitation."
+
+
+@pytest.fixture
+def driver(tmp_path: Path):
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not (p.is_file() and os.access(p, os.X_OK))]
+    if missing:
+        pytest.fail(
+            f"headless Chromium is needed for the browser tests, but {', '.join(missing)} is not installed: "
+            "run `.ci/run` (it installs Debian's chromium and chromium-driver) or "
+            "`apt-get install -y chromium chromium-driver`",
+            pytrace=False,
+        )
+    # Nothing may be fetched: Selenium Manager stays offline and the driver path is given.
+    os.environ.setdefault("SE_OFFLINE", "true")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = str(CHROMIUM)
+    options.add_argument("--headless=new")
+    if os.geteuid() == 0:
+        options.add_argument("--no-sandbox")  # Chromium's sandbox refuses to run as root
+    options.add_argument("--disable-dev-shm-usage")
+    options.add_argument("--disable-gpu")
+    options.add_argument("--no-first-run")
+    options.add_argument("--hide-scrollbars")
+    options.add_argument("--window-size=1100,1000")
+    options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
+    # No JavaScript at all: the pages must work with plain HTML forms.
+    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    service = Service(executable_path=str(CHROMEDRIVER), log_output=str(tmp_path / "chromedriver.log"))
+    browser = webdriver.Chrome(service=service, options=options)
+    browser.set_page_load_timeout(30)
+    try:
+        yield browser
+    finally:
+        browser.quit()
+
+
+class Shots:
+    """Numbered screenshots in the test's tmp dir."""
+
+    def __init__(self, driver, directory: Path):
+        self.driver = driver
+        self.directory = directory
+        self.count = 0
+
+    def take(self, name: str) -> Path:
+        self.count += 1
+        path = self.directory / f"{self.count:02d}-{name}.png"
+        assert self.driver.save_screenshot(str(path)), f"screenshot {path} failed"
+        assert path.stat().st_size > 1000, f"screenshot {path} is empty"
+        return path
+
+
+def press(driver, element) -> None:
+    """Clicks a button or link that loads another page, and waits until that page is in.
+
+    A click returns once the browser has the event, not once the form's answer (often a 303
+    and another GET) has replaced the page, so this waits for the old document to go stale
+    and the new one's footer, its last element, to be there."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 15).until(EC.staleness_of(old))
+    WebDriverWait(driver, 15).until(EC.presence_of_element_located((By.CSS_SELECTOR, "footer.site")))
+
+
+def _text(driver) -> str:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.TAG_NAME, "body").text
+
+
+def _assign(org: Org, subscription_id: str, email: str) -> dict:
+    with org.server.http(org.token) as c:
+        res = c.post("/v1/customer-seats", json={"subscription_id": subscription_id, "email": email})
+        assert res.status_code == 200, res.text
+        return res.json()
+
+
+def _revoke(org: Org, seat_id: str) -> None:
+    with org.server.http(org.token) as c:
+        res = c.delete(f"/v1/customer-seats/{seat_id}")
+        assert res.status_code == 200, res.text
+
+
+def _status(org: Org, subscription_id: str, seat_id: str) -> str:
+    with org.server.http(org.token) as c:
+        seats = c.get("/v1/customer-seats", params={"subscription_id": subscription_id}).json()["seats"]
+    return next(s["status"] for s in seats if s["id"] == seat_id)
+
+
+def test_from_invitation_email_to_managing_the_team_in_the_browser(server: Server, org: Org, driver, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+
+    shots = Shots(driver, tmp_path)
+    # A legacy-mode organization; the billing customer gives a seat to their own email, so the
+    # claimer's session is the billing customer's and can manage the pool.
+    with server.http(server.admin_token) as c:
+        renamed = c.patch(f"/v1/organizations/{org.id}", json={"name": "Acme Analytics"})
+        assert renamed.status_code == 200, renamed.text
+    org.name = "Acme Analytics"
+    suffix = uuid.uuid4().hex[:4]
+    billing_email = f"dana.{suffix}@bigco.example"
+    customer = org.create_customer(billing_email)
+    product = org.create_product(name="Team plan")
+    subscription = org.create_subscription(seats=3, product=product, customer=customer)
+    own_seat = _assign(org, subscription["id"], billing_email)
+    invitation = server.mailbox.wait_for_invitation(billing_email)
+
+    # 1. The link from the .eml: the invitation page. Opening it changes nothing.
+    driver.get(invitation.link)
+    heading = driver.find_element(By.TAG_NAME, "h1").text
+    assert heading == "You're invited to Team plan", heading
+    page = _text(driver)
+    assert org.name in page and "Team plan" in page and billing_email in page, page
+    assert driver.find_element(By.CSS_SELECTOR, "html").get_attribute("lang") == "en"
+    shots.take("claim-page")
+    assert _status(org, subscription["id"], own_seat["id"]) == "pending"
+
+    # 2. "Claim seat": the confirmation names the product and the organization.
+    press(driver, driver.find_element(By.XPATH, "//button[normalize-space()='Claim seat']"))
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Seat claimed"
+    page = _text(driver)
+    assert f"You now have a seat for Team plan from {org.name}" in page, page
+    assert _status(org, subscription["id"], own_seat["id"]) == "claimed"
+    shots.take("claimed")
+
+    # 3. Into the portal: signed in by the new session, and the token has left the URL.
+    link = driver.find_element(By.LINK_TEXT, "Open the seat portal")
+    assert "customer_session_token=" in link.get_attribute("href")
+    press(driver, link)
+    url = urlsplit(driver.current_url)
+    assert url.path == f"/{org.slug}/portal", driver.current_url
+    assert "customer_session_token" not in driver.current_url
+    assert "token" not in url.query
+    assert driver.find_element(By.TAG_NAME, "h1").text == f"Seats at {org.name}"
+    pool = driver.find_element(By.ID, f"pool-{subscription['id']}")
+    assert "1 of 3 seats used, 2 free" in pool.text, pool.text
+    own_row = driver.find_element(By.ID, f"seat-{own_seat['id']}")
+    assert billing_email in own_row.text and "Claimed" in own_row.text, own_row.text
+    shots.take("portal")
+
+    # 4. Assign a second person by email: they are pending.
+    second_email = f"sam.{suffix}@bigco.example"
+    field = driver.find_element(By.ID, f"email-{subscription['id']}")
+    label = driver.find_element(By.CSS_SELECTOR, f"label[for='email-{subscription['id']}']")
+    assert label.text == "Invite someone by email"
+    field.send_keys(second_email)
+    pool = driver.find_element(By.ID, f"pool-{subscription['id']}")
+    press(driver, pool.find_element(By.XPATH, ".//button[normalize-space()='Assign seat']"))
+    assert urlsplit(driver.current_url).path == f"/{org.slug}/portal"
+    notice = driver.find_element(By.CSS_SELECTOR, "[role=status]").text
+    assert notice == "Seat assigned. An invitation email is on its way.", notice
+    second_row = driver.find_element(
+        By.XPATH, f"//tr[contains(@class, 'seat')][.//*[normalize-space()='{second_email}']]")
+    assert "Pending" in second_row.text, second_row.text
+    second_seat_id = second_row.get_attribute("id").removeprefix("seat-")
+    assert "2 of 3 seats used, 1 free" in driver.find_element(By.ID, f"pool-{subscription['id']}").text
+    assert _status(org, subscription["id"], second_seat_id) == "pending"
+    assert server.mailbox.wait_for_invitation(second_email).link
+    portal_shot = shots.take("assigned")
+    if server.backend == "sqlite":
+        docs = REPO_ROOT / "docs"
+        docs.mkdir(exist_ok=True)
+        shutil.copyfile(portal_shot, docs / "portal.png")
+
+    # 5. Revoke them: the row says revoked and the seat is free again.
+    press(driver, second_row.find_element(By.XPATH, ".//button[normalize-space()='Revoke']"))
+    notice = driver.find_element(By.CSS_SELECTOR, "[role=status]").text
+    assert notice == "Seat revoked. It is free for someone else.", notice
+    revoked_row = driver.find_element(By.ID, f"seat-{second_seat_id}")
+    assert "Revoked" in revoked_row.text, revoked_row.text
+    assert "status-revoked" in revoked_row.get_attribute("class")
+    assert revoked_row.find_elements(By.XPATH, ".//button") == []
+    assert "1 of 3 seats used, 2 free" in driver.find_element(By.ID, f"pool-{subscription['id']}").text
+    assert _status(org, subscription["id"], second_seat_id) == "revoked"
+    shots.take("revoked")
+
+    # 6. On a phone-sized window the portal still reads (the table becomes one card per seat).
+    driver.set_window_size(390, 844)
+    driver.refresh()
+    assert driver.find_element(By.TAG_NAME, "h1").text == f"Seats at {org.name}"
+    shots.take("portal-phone")
+    assert len(list(tmp_path.glob("*.png"))) == shots.count
+
+
+def test_a_stale_and_a_reused_link_show_the_invalid_link_page(server: Server, org: Org, driver, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+
+    shots = Shots(driver, tmp_path)
+    subscription = org.create_subscription(seats=3)
+
+    # Stale: the seat was revoked after the invitation went out.
+    stale_email = unique_email("stale")
+    stale_seat = _assign(org, subscription["id"], stale_email)
+    stale = server.mailbox.wait_for_invitation(stale_email)
+    _revoke(org, stale_seat["id"])
+    driver.get(stale.link)
+    assert driver.find_element(By.TAG_NAME, "h1").text == INVALID_LINK
+    assert ASK_FOR_NEW in _text(driver)
+    assert driver.find_elements(By.XPATH, "//button[normalize-space()='Claim seat']") == []
+    assert httpx.get(stale.link, timeout=15).status_code == 404
+    shots.take("stale-link")
+
+    # Reused: claimed once in the browser, then opened again.
+    reused_email = unique_email("reused")
+    reused_seat = _assign(org, subscription["id"], reused_email)
+    reused = server.mailbox.wait_for_invitation(reused_email)
+    driver.get(reused.link)
+    press(driver, driver.find_element(By.XPATH, "//button[normalize-space()='Claim seat']"))
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Seat claimed"
+    driver.get(reused.link)
+    assert driver.find_element(By.TAG_NAME, "h1").text == INVALID_LINK
+    assert ASK_FOR_NEW in _text(driver)
+    assert httpx.get(reused.link, timeout=15).status_code == 404
+    assert _status(org, subscription["id"], reused_seat["id"]) == "claimed"
+    shots.take("reused-link")
+
+    # Claimed twice: the page was open, the seat got claimed elsewhere, then the button is pressed.
+    twice_email = unique_email("twice")
+    _assign(org, subscription["id"], twice_email)
+    twice = server.mailbox.wait_for_invitation(twice_email)
+    driver.get(twice.link)
+    with server.http(None) as c:
+        res = c.post("/v1/customer-seats/claim", json={"invitation_token": twice.token})
+        assert res.status_code == 200, res.text
+    press(driver, driver.find_element(By.XPATH, "//button[normalize-space()='Claim seat']"))
+    assert driver.find_element(By.TAG_NAME, "h1").text == INVALID_LINK
+    shots.take("claimed-twice")
