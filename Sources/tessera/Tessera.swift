@@ -14,8 +14,17 @@ struct Tessera: AsyncParsableCommand {
         discussion: """
             Start a server on 127.0.0.1:8000 with its data in ./tessera.sqlite:
               tessera serve
+
+            The client commands (organizations, tokens, customers, products, \
+            subscriptions, orders, seats) talk to a running server; say where it is \
+            and give a token once:
+              export TESSERA_SERVER_URL=http://127.0.0.1:8000
+              export TESSERA_ACCESS_TOKEN=tsr_oat_…
+              tessera seats list --subscription-id $SUBSCRIPTION
             """,
-        subcommands: [Serve.self, Migrate.self, Admin.self])
+        subcommands: [Serve.self, Migrate.self, Admin.self,
+                      OrganizationsCommand.self, TokensCommand.self, CustomersCommand.self, ProductsCommand.self,
+                      SubscriptionsCommand.self, OrdersCommand.self, SeatsCommand.self])
 }
 
 /// Where the database is: shared by every command that opens it.

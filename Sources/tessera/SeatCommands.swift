@@ -1,0 +1,273 @@
+import ArgumentParser
+import Foundation
+import TesseraClient
+
+/// `tessera seats …`: Polar's six Customer Seats operations.
+struct SeatsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seats",
+        abstract: "Assign, list, revoke and claim seats (the Customer Seats API).",
+        discussion: """
+            Example, assigning a seat of a subscription by email and listing the pool:
+              export TESSERA_SERVER_URL=http://127.0.0.1:8000
+              export TESSERA_ACCESS_TOKEN=tsr_oat_…
+              tessera seats assign --subscription-id $SUBSCRIPTION \\
+                --email ada@bigco.example
+              tessera seats list --subscription-id $SUBSCRIPTION
+            """,
+        subcommands: [Assign.self, List.self, Revoke.self, Resend.self, ClaimInfo.self, Claim.self])
+
+    static func table(_ seats: [CustomerSeat]) -> String {
+        Output.table(
+            ["ID", "STATUS", "EMAIL", "CLAIMED/REVOKED"],
+            seats.map { seat in
+                let when: String
+                switch seat.status {
+                case .claimed: when = Output.date(seat.claimedAt)
+                case .revoked: when = Output.date(seat.revokedAt)
+                default: when = "-"
+                }
+                return [seat.id, seat.status.rawValue, Output.or(seat.email ?? seat.customerEmail), when]
+            })
+    }
+
+    struct Assign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Assign a seat of a pool to a person, who is emailed an invitation to claim it.",
+            discussion: """
+                Give the pool (--subscription-id or --order-id) and the person (--email, --customer-id, \
+                --external-customer-id, --member-id or --external-member-id). Scope customer_seats:write.
+
+                Example:
+                  tessera seats assign --subscription-id $SUBSCRIPTION \\
+                    --email ada@bigco.example --metadata team=data
+                """)
+
+        @OptionGroup var options: ClientOptions
+
+        @Option(name: .customLong("subscription-id"), help: "The subscription whose pool the seat is in.")
+        var subscriptionId: String?
+        @Option(name: .customLong("order-id"), help: "The order whose pool the seat is in.")
+        var orderId: String?
+
+        @Option(help: "The person's email.")
+        var email: String?
+        @Option(name: .customLong("customer-id"), help: "The person as an existing customer.")
+        var customerId: String?
+        @Option(name: .customLong("external-customer-id"), help: "The person as a customer, by your own id.")
+        var externalCustomerId: String?
+        @Option(name: .customLong("member-id"), help: "The person as a member of the billing customer.")
+        var memberId: String?
+        @Option(name: .customLong("external-member-id"), help: "The person as a member, by your own id.")
+        var externalMemberId: String?
+
+        @Flag(name: .customLong("immediate-claim"), help: "Claim the seat at once, without an invitation.")
+        var immediateClaim = false
+
+        @Option(name: .customLong("metadata"), parsing: .singleValue,
+                help: ArgumentHelp("Metadata stored on the seat, as key=value (repeatable).", valueName: "key=value"))
+        var metadata: [String] = []
+
+        func validate() throws {
+            let pools = [subscriptionId, orderId].compactMap { $0 }
+            guard pools.count == 1 else { throw ValidationError("give exactly one of --subscription-id and --order-id") }
+            let people = [email, customerId, externalCustomerId, memberId, externalMemberId].compactMap { $0 }
+            guard people.count == 1 else {
+                throw ValidationError("""
+                    give exactly one of --email, --customer-id, --external-customer-id, --member-id and \
+                    --external-member-id
+                    """)
+            }
+            _ = try parsedMetadata()
+        }
+
+        func parsedMetadata() throws -> Metadata? {
+            guard !metadata.isEmpty else { return nil }
+            var result: Metadata = [:]
+            for pair in metadata {
+                guard let separator = pair.firstIndex(of: "="), separator != pair.startIndex else {
+                    throw ValidationError("--metadata must be key=value, not '\(pair)'")
+                }
+                result[String(pair[..<separator])] = .string(String(pair[pair.index(after: separator)...]))
+            }
+            return result
+        }
+
+        func run() async throws {
+            let metadata = try parsedMetadata()
+            try await options.execute { client in
+                let seat = try await client.customerSeats.assignSeat(SeatAssign(
+                    subscriptionId: subscriptionId, orderId: orderId, email: email, customerId: customerId,
+                    externalCustomerId: externalCustomerId, memberId: memberId, externalMemberId: externalMemberId,
+                    metadata: metadata, immediateClaim: immediateClaim ? true : nil))
+                try Output.emit(seat, json: options.json) {
+                    let who = Output.or(seat.email ?? seat.customerEmail)
+                    let what = seat.status == .claimed ? "Seat claimed for \(who)." : "Seat assigned; invitation sent to \(who)."
+                    return SeatsCommand.table([seat]) + "\n" + what
+                }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List a pool's seats (revoked ones too) and how many are free.",
+            discussion: """
+                Scope customer_seats:read or customer_seats:write.
+
+                Example:
+                  tessera seats list --subscription-id $SUBSCRIPTION
+                """)
+
+        @OptionGroup var options: ClientOptions
+
+        @Option(name: .customLong("subscription-id"), help: "The subscription whose pool to list.")
+        var subscriptionId: String?
+        @Option(name: .customLong("order-id"), help: "The order whose pool to list.")
+        var orderId: String?
+
+        func validate() throws {
+            guard [subscriptionId, orderId].compactMap({ $0 }).count == 1 else {
+                throw ValidationError("give exactly one of --subscription-id and --order-id")
+            }
+        }
+
+        func run() async throws {
+            try await options.execute { client in
+                let list = try await client.customerSeats.listSeats(subscriptionId: subscriptionId, orderId: orderId)
+                try Output.emit(list, json: options.json) {
+                    let summary = "\(list.availableSeats) of \(list.totalSeats) seats available"
+                    return list.seats.isEmpty ? "No seats assigned.\n\(summary)" : SeatsCommand.table(list.seats) + "\n" + summary
+                }
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a seat: its holder loses access and the seat is free again.",
+            discussion: """
+                Revoking a revoked seat changes nothing. Scope customer_seats:write.
+
+                Example:
+                  tessera seats revoke $SEAT
+                """)
+
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "The seat's id.") var seatId: String
+
+        func run() async throws {
+            try await options.execute { client in
+                let seat = try await client.customerSeats.revokeSeat(seatId: seatId)
+                try Output.emit(seat, json: options.json) { SeatsCommand.table([seat]) + "\nSeat revoked." }
+            }
+        }
+    }
+
+    struct Resend: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Email a pending seat's invitation again, with a fresh link.",
+            discussion: """
+                The previous link stops working. Scope customer_seats:write.
+
+                Example:
+                  tessera seats resend $SEAT
+                """)
+
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "The seat's id.") var seatId: String
+
+        func run() async throws {
+            try await options.execute { client in
+                let seat = try await client.customerSeats.resendInvitation(seatId: seatId)
+                try Output.emit(seat, json: options.json) {
+                    SeatsCommand.table([seat]) + "\nInvitation sent again to \(Output.or(seat.email ?? seat.customerEmail))."
+                }
+            }
+        }
+    }
+
+    struct ClaimInfo: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "claim-info",
+            abstract: "Show what an invitation is for, without claiming it (needs no access token).",
+            discussion: """
+                Give the `token` parameter of the invitation email's claim link, or the whole link.
+
+                Example:
+                  tessera seats claim-info $INVITATION_TOKEN
+                """)
+
+        @OptionGroup var options: ClientOptions
+        @OptionGroup var invitation: InvitationArgument
+
+        func run() async throws {
+            try await options.execute(tokenRequired: false) { client in
+                let info = try await client.customerSeats.getClaimInfo(invitationToken: invitation.token)
+                try Output.emit(info, json: options.json) {
+                    Output.fields([
+                        ("Product", "\(info.productName) (\(info.productId))"),
+                        ("Organization", "\(info.organizationName) (\(info.organizationSlug))"),
+                        ("Invited email", info.customerEmail),
+                        ("Can claim", info.canClaim ? "yes" : "no"),
+                    ])
+                }
+            }
+        }
+    }
+
+    struct Claim: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Claim a seat with its invitation token (needs no access token).",
+            discussion: """
+                Give the `token` parameter of the invitation email's claim link, or the whole link. \
+                Prints the claimed seat and, alone on the last line, a customer portal session token.
+
+                Example:
+                  tessera seats claim $INVITATION_TOKEN
+                """)
+
+        @OptionGroup var options: ClientOptions
+        @OptionGroup var invitation: InvitationArgument
+
+        func run() async throws {
+            try await options.execute(tokenRequired: false) { client in
+                let claimed = try await client.customerSeats.claimSeat(SeatClaim(invitationToken: invitation.token))
+                try Output.emit(claimed, json: options.json) {
+                    SeatsCommand.table([claimed.seat])
+                        + "\nSeat claimed by \(Output.or(claimed.seat.email ?? claimed.seat.customerEmail)). "
+                        + "Customer session token:\n\(claimed.customerSessionToken)"
+                }
+            }
+        }
+    }
+}
+
+/// The invitation token of `seats claim-info` and `seats claim`.
+///
+/// Tokens are URL-safe base64, so one may start with `-`: the argument takes any word that is
+/// not one of the command's options, where a plain `@Argument` would read it as an option.
+struct InvitationArgument: ParsableArguments {
+    @Argument(parsing: .allUnrecognized,
+              help: ArgumentHelp("The invitation token, or the whole claim link (…/portal/claim?token=…).",
+                                 valueName: "invitation-token"))
+    var words: [String] = []
+
+    func validate() throws {
+        guard words.count == 1 else {
+            throw ValidationError(words.isEmpty ? "Missing expected argument '<invitation-token>'"
+                                                : "give one invitation token, not \(words.count) words")
+        }
+        guard !token.isEmpty else { throw ValidationError("the invitation token is empty") }
+    }
+
+    /// The token: the argument, or the `token` parameter of a claim link.
+    var token: String {
+        let word = words.first ?? ""
+        if word.contains("token="), let components = URLComponents(string: word),
+           let token = components.queryItems?.first(where: { $0.name == "token" })?.value {
+            return token
+        }
+        return word
+    }
+}

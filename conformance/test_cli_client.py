@@ -1,0 +1,340 @@
+"""The `tessera` client commands: from an empty server to a claimed seat with only
+`tessera` subprocesses, the human tables and `--json`, and one-line errors with exit codes.
+
+Exit codes: 1 for an error answer from the API, 3 when the server cannot be reached,
+64 (ArgumentParser's EX_USAGE) for a usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from typing import Optional
+
+from conftest import _free_port, _server_binary
+from support import Server, unique_email, unique_slug
+
+API_ERROR = 1
+TRANSPORT_ERROR = 3
+USAGE_ERROR = 64
+
+
+def tessera(server_url: str, *args: str, token: Optional[str] = None,
+            check: bool = True) -> subprocess.CompletedProcess:
+    """Runs `tessera ARGS` with TESSERA_SERVER_URL (and TESSERA_ACCESS_TOKEN when given)
+    in a clean environment."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TESSERA_SERVER_URL": server_url}
+    if token is not None:
+        env["TESSERA_ACCESS_TOKEN"] = token
+    res = subprocess.run([str(_server_binary()), *args], env=env, capture_output=True, text=True,
+                         timeout=60, stdin=subprocess.DEVNULL)
+    if check:
+        assert res.returncode == 0, (
+            f"tessera {' '.join(args)} exited {res.returncode}\nstdout: {res.stdout}\nstderr: {res.stderr}"
+        )
+        assert res.stderr == "", res.stderr
+    return res
+
+
+def tessera_json(server_url: str, *args: str, token: Optional[str] = None):
+    return json.loads(tessera(server_url, *args, "--json", token=token).stdout)
+
+
+def one_error_line(res: subprocess.CompletedProcess, exit_code: int) -> str:
+    """Asserts the command failed with exit_code, printing nothing on stdout and exactly one
+    `error: …` line on stderr; returns that line."""
+    assert res.returncode == exit_code, (res.returncode, res.stdout, res.stderr)
+    assert res.stdout == "", res.stdout
+    lines = res.stderr.splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got: {res.stderr!r}"
+    assert lines[0].startswith("error: "), lines[0]
+    assert "Traceback" not in lines[0] and "Fatal error" not in lines[0]
+    return lines[0]
+
+
+def row_of(table: str, first_cell: str) -> list[str]:
+    """The cells of the table row whose first column is first_cell."""
+    for line in table.splitlines():
+        cells = line.split()
+        if cells and cells[0] == first_cell:
+            return cells
+    raise AssertionError(f"no row {first_cell!r} in:\n{table}")
+
+
+def setup_org(server: Server) -> tuple[str, str]:
+    """An organization and a token for it, made with `tessera` (returns org id, token)."""
+    url = server.base_url
+    org = tessera_json(url, "organizations", "create", "--name", "CLI Org", "--slug", unique_slug("cli"),
+                       token=server.admin_token)
+    scopes = ["customer_seats:write", "customers:write", "products:write", "subscriptions:write",
+              "orders:write"]
+    args = ["tokens", "create", "--organization-id", org["id"], "--comment", "cli test"]
+    for scope in scopes:
+        args += ["--scope", scope]
+    out = tessera(url, *args, token=server.admin_token).stdout
+    token = out.strip().splitlines()[-1]
+    assert token.startswith("tsr_oat_"), out
+    return org["id"], token
+
+
+def setup_pool(server: Server, token: str, seats: int) -> str:
+    url = server.base_url
+    customer = tessera_json(url, "customers", "create", "--email", unique_email("billing"), token=token)
+    product = tessera_json(url, "products", "create", "--name", "Team plan", "--recurring", "month",
+                           "--seat-price", "1500", token=token)
+    sub = tessera_json(url, "subscriptions", "create", "--customer-id", customer["id"],
+                       "--product-id", product["id"], "--seats", str(seats), token=token)
+    return sub["id"]
+
+
+# --------------------------------------------------------------------------
+# The walkthrough of the README
+# --------------------------------------------------------------------------
+
+
+def test_from_an_empty_server_to_a_claimed_seat(server: Server):
+    url = server.base_url
+    slug = unique_slug("acme")
+
+    # 1. The operator makes an organization and a token for it.
+    out = tessera(url, "organizations", "create", "--name", "Acme", "--slug", slug,
+                  token=server.admin_token).stdout
+    org_id = out.splitlines()[1].split()[0]
+    assert row_of(out, org_id)[1:3] == ["Acme", slug], out
+    out = tessera(url, "tokens", "create", "--organization-id", org_id,
+                  "--scope", "customer_seats:write", "--scope", "customers:write",
+                  "--scope", "products:write", "--scope", "subscriptions:write",
+                  "--comment", "backend", token=server.admin_token).stdout
+    token = out.splitlines()[-1]          # what `| tail -n 1` gives
+    assert token.startswith("tsr_oat_"), out
+    assert "customer_seats:write" in out
+
+    # 2. A customer, a seat-based product and a subscription with 2 seats.
+    customer = tessera_json(url, "customers", "create", "--email", unique_email("billing"),
+                            "--name", "BigCo", token=token)
+    assert customer["name"] == "BigCo"
+    table = tessera(url, "customers", "list", "--email", customer["email"], token=token).stdout
+    assert row_of(table, customer["id"])[1] == customer["email"]
+
+    product = tessera_json(url, "products", "create", "--name", "Team plan", "--recurring", "month",
+                           "--seat-price", "1500", "--max-seats", "50", token=token)
+    assert product["recurring_interval"] == "month"
+    tier = product["prices"][0]["seat_tiers"]["tiers"][0]
+    assert (tier["min_seats"], tier["max_seats"], tier["price_per_seat"]) == (1, 50, 1500)
+    table = tessera(url, "products", "get", product["id"], token=token).stdout
+    row = " ".join(row_of(table, product["id"]))
+    assert "Team plan every month 15.00 USD 1–50" in row, table
+
+    sub = tessera_json(url, "subscriptions", "create", "--customer-id", customer["id"],
+                       "--product-id", product["id"], "--seats", "2", token=token)
+    assert sub["seats"] == 2 and sub["status"] == "active"
+
+    # 3. Assign a seat by email: an invitation goes out.
+    ada = unique_email("ada")
+    out = tessera(url, "seats", "assign", "--subscription-id", sub["id"], "--email", ada,
+                  "--metadata", "team=data", token=token).stdout
+    assert "pending" in out and ada in out, out
+    seats = tessera_json(url, "seats", "list", "--subscription-id", sub["id"], token=token)
+    assert [s["customer_email"] for s in seats["seats"]] == [ada]
+    seat_id = seats["seats"][0]["id"]
+    assert seats["seats"][0]["seat_metadata"] == {"team": "data"}
+
+    # 4. Ada's email has the claim link; its token is all `claim-info` and `claim` need.
+    invitation = server.mailbox.wait_for_invitation(ada)
+    info = tessera(url, "seats", "claim-info", invitation.token).stdout
+    assert "Team plan" in info and slug in info and ada in info, info
+    assert "Can claim:" in info and info.rstrip().endswith("yes"), info
+    info_json = tessera_json(url, "seats", "claim-info", invitation.link)   # the whole link works too
+    assert info_json["customer_email"] == ada and info_json["can_claim"] is True
+
+    claimed = tessera_json(url, "seats", "claim", invitation.token)
+    assert claimed["seat"]["id"] == seat_id
+    assert claimed["seat"]["status"] == "claimed"
+    assert claimed["customer_session_token"].startswith("tsr_cst_")
+
+    # 5. The pool shows the claimed seat.
+    table = tessera(url, "seats", "list", "--subscription-id", sub["id"], token=token).stdout
+    lines = table.splitlines()
+    assert lines[0].split() == ["ID", "STATUS", "EMAIL", "CLAIMED/REVOKED"], table
+    row = row_of(table, seat_id)
+    assert row[1:3] == ["claimed", ada], table
+    assert row[3] != "-", table
+    assert lines[-1] == "1 of 2 seats available", table
+
+
+# --------------------------------------------------------------------------
+# Errors: one line on stderr, a non-zero exit code
+# --------------------------------------------------------------------------
+
+
+def test_full_pool_is_one_seat_not_available_line(server: Server):
+    _, token = setup_org(server)
+    sub_id = setup_pool(server, token, seats=1)
+    tessera(server.base_url, "seats", "assign", "--subscription-id", sub_id, "--email", unique_email(),
+            token=token)
+    res = tessera(server.base_url, "seats", "assign", "--subscription-id", sub_id, "--email", unique_email(),
+                  token=token, check=False)
+    line = one_error_line(res, API_ERROR)
+    assert line.startswith("error: SeatNotAvailable: "), line
+    assert "400" in line
+
+
+def test_malformed_email_is_one_invalid_request_line(server: Server):
+    _, token = setup_org(server)
+    sub_id = setup_pool(server, token, seats=1)
+    res = tessera(server.base_url, "seats", "assign", "--subscription-id", sub_id, "--email", "not-an-email",
+                  token=token, check=False)
+    line = one_error_line(res, API_ERROR)
+    assert line.startswith("error: invalid request: body.email: "), line
+
+
+def test_bad_token_is_one_401_line(server: Server):
+    res = tessera(server.base_url, "seats", "list", "--subscription-id", "00000000-0000-0000-0000-000000000000",
+                  token="tsr_oat_not-a-real-token", check=False)
+    line = one_error_line(res, API_ERROR)
+    assert "invalid_token" in line and "401" in line, line
+
+
+def test_unreachable_server_is_one_transport_line():
+    url = f"http://127.0.0.1:{_free_port()}"
+    res = tessera(url, "seats", "list", "--subscription-id", "x", token="tsr_oat_x", check=False)
+    line = one_error_line(res, TRANSPORT_ERROR)
+    assert line == f"error: cannot reach {url}: connection refused", line
+    # --server-url wins over the environment.
+    res = tessera("http://127.0.0.1:9", "seats", "claim-info", "x", "--server-url", url, check=False)
+    assert one_error_line(res, TRANSPORT_ERROR) == f"error: cannot reach {url}: connection refused"
+
+
+def test_unknown_ids_are_one_not_found_line(server: Server):
+    _, token = setup_org(server)
+    res = tessera(server.base_url, "seats", "revoke", "00000000-0000-0000-0000-000000000000", token=token,
+                  check=False)
+    assert "ResourceNotFound" in one_error_line(res, API_ERROR)
+    res = tessera(server.base_url, "seats", "claim", "no-such-invitation", check=False)
+    assert one_error_line(res, API_ERROR).startswith("error: InvalidInvitationToken: ")
+    # Invitation tokens are URL-safe base64: one starting with "-" is a token, not an option.
+    res = tessera(server.base_url, "seats", "claim-info", "-0YClG8YcLRjao_0aH0iheY2jGYdvcbagm8NxPyjfyc", check=False)
+    assert one_error_line(res, API_ERROR).startswith("error: ResourceNotFound: ")
+
+
+def test_usage_errors(server: Server):
+    url = server.base_url
+    # A missing required option.
+    res = tessera(url, "customers", "create", token="tsr_oat_x", check=False)
+    assert res.returncode == USAGE_ERROR, res
+    assert "--email" in res.stderr and "Usage:" in res.stderr, res.stderr
+    # Neither or both pools, or no person.
+    for args in (["seats", "assign", "--email", "a@example.com"],
+                 ["seats", "assign", "--subscription-id", "s", "--order-id", "o", "--email", "a@example.com"],
+                 ["seats", "assign", "--subscription-id", "s"],
+                 ["seats", "list"],
+                 ["products", "create", "--name", "P", "--seat-price", "100"],
+                 ["products", "create", "--name", "P", "--seat-price", "100", "--one-time", "--recurring", "month"],
+                 ["tokens", "create", "--organization-id", "o"]):
+        res = tessera(url, *args, token="tsr_oat_x", check=False)
+        assert res.returncode == USAGE_ERROR, (args, res)
+        assert res.stdout == ""
+        assert "Error:" in res.stderr and "Usage:" in res.stderr, (args, res.stderr)
+    # No token for a command that needs one: one line.
+    res = tessera(url, "seats", "list", "--subscription-id", "s", check=False)
+    line = one_error_line(res, USAGE_ERROR)
+    assert "TESSERA_ACCESS_TOKEN" in line
+    # A server URL that is not one.
+    res = tessera("not a url", "seats", "claim-info", "x", check=False)
+    assert res.returncode == USAGE_ERROR and "--server-url" in res.stderr, res
+
+
+def test_help_says_what_each_command_does_with_an_example():
+    binary = str(_server_binary())
+    top = subprocess.run([binary, "--help"], capture_output=True, text=True, check=True).stdout
+    for command in ("organizations", "tokens", "customers", "products", "subscriptions", "orders", "seats"):
+        assert f"  {command} " in top, top
+    commands = [["seats", sub] for sub in ("assign", "list", "revoke", "resend", "claim-info", "claim")]
+    commands += [["organizations", "create"], ["tokens", "create"], ["tokens", "delete"],
+                 ["customers", "create"], ["customers", "list"], ["customers", "get"], ["customers", "delete"],
+                 ["products", "create"], ["products", "list"], ["products", "get"],
+                 ["subscriptions", "create"], ["subscriptions", "list"], ["subscriptions", "get"],
+                 ["subscriptions", "set-seats"], ["subscriptions", "revoke"],
+                 ["orders", "create"], ["orders", "list"], ["orders", "get"], ["orders", "mark-paid"]]
+    for command in commands:
+        text = subprocess.run([binary, *command, "--help"], capture_output=True, text=True, check=True).stdout
+        assert text.startswith("OVERVIEW: "), (command, text)
+        assert f"tessera {' '.join(command)}" in text.split("USAGE:")[0], (command, text)
+        for option in ("--server-url", "--token", "--json"):
+            assert option in text, (command, option)
+
+
+# --------------------------------------------------------------------------
+# The other commands
+# --------------------------------------------------------------------------
+
+
+def test_orders_seat_changes_and_cleanup(server: Server):
+    url = server.base_url
+    _, token = setup_org(server)
+    customer = tessera_json(url, "customers", "create", "--email", unique_email("billing"),
+                            "--external-id", unique_slug("ext"), token=token)
+    assert tessera_json(url, "customers", "get", customer["id"], token=token)["id"] == customer["id"]
+    product = tessera_json(url, "products", "create", "--name", "Team pack", "--one-time",
+                           "--seat-price", "900", token=token)
+    assert product["recurring_interval"] is None or "recurring_interval" not in product
+    assert product["id"] in [p["id"] for p in tessera_json(url, "products", "list", "--limit", "100",
+                                                           token=token)["items"]]
+
+    # A pending order's seats cannot be assigned until it is paid.
+    order = tessera_json(url, "orders", "create", "--customer-id", customer["id"], "--product-id", product["id"],
+                         "--seats", "3", "--pending", token=token)
+    assert order["status"] == "pending"
+    res = tessera(url, "seats", "assign", "--order-id", order["id"], "--email", unique_email(), token=token,
+                  check=False)
+    one_error_line(res, API_ERROR)
+    table = tessera(url, "orders", "mark-paid", order["id"], token=token).stdout
+    assert row_of(table, order["id"])[1] == "paid", table
+    assert tessera_json(url, "orders", "get", order["id"], token=token)["paid"] is True
+    assert order["id"] in tessera(url, "orders", "list", token=token).stdout
+
+    bob = unique_email("bob")
+    seat = tessera_json(url, "seats", "assign", "--order-id", order["id"], "--email", bob, token=token)
+    assert seat["status"] == "pending"
+    first = server.mailbox.wait_for_invitation(bob)
+    resent = tessera_json(url, "seats", "resend", seat["id"], token=token)
+    assert resent["id"] == seat["id"]
+    invitations = server.mailbox.wait_for_invitations(bob, 2)
+    assert {i.token for i in invitations} - {first.token}
+    revoked = tessera(url, "seats", "revoke", seat["id"], token=token).stdout
+    assert row_of(revoked, seat["id"])[1] == "revoked", revoked
+    table = tessera(url, "seats", "list", "--order-id", order["id"], token=token).stdout
+    assert table.splitlines()[-1] == "3 of 3 seats available", table
+
+    # Immediate claim by customer id, then resize and revoke a subscription.
+    sub_id = setup_pool(server, token, seats=2)
+    seat = tessera_json(url, "seats", "assign", "--subscription-id", sub_id, "--customer-id", customer["id"],
+                        "--immediate-claim", token=token)
+    assert seat["status"] == "claimed"
+    sub = tessera_json(url, "subscriptions", "set-seats", sub_id, "5", token=token)
+    assert sub["seats"] == 5
+    assert tessera_json(url, "subscriptions", "get", sub_id, token=token)["seats"] == 5
+    assert sub_id in [s["id"] for s in tessera_json(url, "subscriptions", "list", "--limit", "100",
+                                                    token=token)["items"]]
+    res = tessera(url, "subscriptions", "set-seats", sub_id, "0", token=token, check=False)
+    assert res.returncode == USAGE_ERROR
+    revoked = tessera_json(url, "subscriptions", "revoke", sub_id, token=token)
+    assert revoked["status"] == "canceled"
+
+    # Deleting a customer and a token.
+    other = tessera_json(url, "customers", "create", "--email", unique_email("gone"), token=token)
+    assert tessera(url, "customers", "delete", other["id"], token=token).stdout.startswith("Deleted customer")
+    res = tessera(url, "customers", "get", other["id"], token=token, check=False)
+    assert "ResourceNotFound" in one_error_line(res, API_ERROR)
+
+    org_id, spare = setup_org(server)
+    created = tessera_json(url, "tokens", "create", "--organization-id", org_id, "--scope", "customers:read",
+                           "--expires-in", "3600", token=server.admin_token)
+    assert created["organization_access_token"]["expires_at"]
+    assert tessera_json(url, "tokens", "delete", created["organization_access_token"]["id"],
+                        token=server.admin_token) == {"deleted": True,
+                                                      "id": created["organization_access_token"]["id"]}
+    res = tessera(url, "customers", "list", token=created["token"], check=False)
+    assert "401" in one_error_line(res, API_ERROR)
+    assert tessera_json(url, "customers", "list", token=spare)["items"] == []
