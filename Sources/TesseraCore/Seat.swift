@@ -32,6 +32,8 @@ public struct Seat: Sendable, Equatable {
     public var holder: SeatHolder?
     public var invitationTokenHash: String?
     public var invitationTokenExpiresAt: Date?
+    /// When the current (or last) holder got the seat; a reused row gets a new one.
+    public var assignedAt: Date?
     public var claimedAt: Date?
     public var revokedAt: Date?
     public var metadata: [String: JSONValue]
@@ -39,8 +41,8 @@ public struct Seat: Sendable, Equatable {
     public var modifiedAt: Date?
 
     public init(id: UUID, pool: SeatPoolReference, organizationId: UUID, status: SeatStatus, holder: SeatHolder?,
-                invitationTokenHash: String?, invitationTokenExpiresAt: Date?, claimedAt: Date?, revokedAt: Date?,
-                metadata: [String: JSONValue], createdAt: Date, modifiedAt: Date?) {
+                invitationTokenHash: String?, invitationTokenExpiresAt: Date?, assignedAt: Date? = nil, claimedAt: Date?,
+                revokedAt: Date?, metadata: [String: JSONValue], createdAt: Date, modifiedAt: Date?) {
         self.id = id
         self.pool = pool
         self.organizationId = organizationId
@@ -48,6 +50,7 @@ public struct Seat: Sendable, Equatable {
         self.holder = holder
         self.invitationTokenHash = invitationTokenHash
         self.invitationTokenExpiresAt = invitationTokenExpiresAt
+        self.assignedAt = assignedAt
         self.claimedAt = claimedAt
         self.revokedAt = revokedAt
         self.metadata = metadata
@@ -70,6 +73,7 @@ public struct Seat: Sendable, Equatable {
         seat.holder = holder
         seat.invitationTokenHash = invitation?.hash
         seat.invitationTokenExpiresAt = invitation.map { _ in now.addingTimeInterval(SecretLifetime.invitation) }
+        seat.assignedAt = now
         seat.claimedAt = immediateClaim ? now : nil
         seat.revokedAt = nil
         seat.metadata = metadata

@@ -246,6 +246,11 @@ public enum Migrations {
             """,
             "CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, created_at)",
         ]),
+        // A reused seat row keeps its created_at; the portal shows when the holder got it.
+        Migration(version: 3, name: "seat assignment time", statements: [
+            "ALTER TABLE seats ADD COLUMN assigned_at BIGINT",
+            "UPDATE seats SET assigned_at = created_at WHERE status <> 'revoked'",
+        ]),
     ]
 
     /// The newest schema version this build knows.

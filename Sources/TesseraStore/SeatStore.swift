@@ -65,13 +65,14 @@ public struct SeatStore: Sendable {
     public func insert(_ seat: Seat) async throws {
         try await session.execute("""
             INSERT INTO seats (id, organization_id, subscription_id, order_id, status, customer_id, member_id, email,
-                               invitation_token_hash, invitation_token_expires_at, claimed_at, revoked_at, metadata,
-                               created_at, modified_at)
+                               invitation_token_hash, invitation_token_expires_at, assigned_at, claimed_at, revoked_at,
+                               metadata, created_at, modified_at)
             VALUES (\(bind: seat.id.wire), \(bind: seat.organizationId.wire), \(bind: seat.pool.subscriptionId?.wire),
                     \(bind: seat.pool.orderId?.wire), \(bind: seat.status.rawValue), \(bind: seat.holder?.customerId.wire),
                     \(bind: seat.holder?.memberId.wire), \(bind: seat.holder?.email), \(bind: seat.invitationTokenHash),
-                    \(bind: seat.invitationTokenExpiresAt.micros), \(bind: seat.claimedAt.micros),
-                    \(bind: seat.revokedAt.micros), \(bind: seat.metadata.stored), \(bind: seat.createdAt.micros),
+                    \(bind: seat.invitationTokenExpiresAt.micros), \(bind: seat.assignedAt.micros),
+                    \(bind: seat.claimedAt.micros), \(bind: seat.revokedAt.micros), \(bind: seat.metadata.stored),
+                    \(bind: seat.createdAt.micros),
                     \(bind: seat.modifiedAt.micros))
             """)
     }
@@ -82,7 +83,7 @@ public struct SeatStore: Sendable {
                 member_id = \(bind: seat.holder?.memberId.wire), email = \(bind: seat.holder?.email),
                 invitation_token_hash = \(bind: seat.invitationTokenHash),
                 invitation_token_expires_at = \(bind: seat.invitationTokenExpiresAt.micros),
-                claimed_at = \(bind: seat.claimedAt.micros), revoked_at = \(bind: seat.revokedAt.micros),
+                assigned_at = \(bind: seat.assignedAt.micros), claimed_at = \(bind: seat.claimedAt.micros), revoked_at = \(bind: seat.revokedAt.micros),
                 metadata = \(bind: seat.metadata.stored), modified_at = \(bind: seat.modifiedAt.micros)
             WHERE id = \(bind: seat.id.wire)
             """)
@@ -206,7 +207,7 @@ public struct SeatStore: Sendable {
             status: SeatStatus(rawValue: try row.string("status")) ?? .revoked, holder: holder,
             invitationTokenHash: try row.optionalString("invitation_token_hash"),
             invitationTokenExpiresAt: try row.optionalDate("invitation_token_expires_at"),
-            claimedAt: try row.optionalDate("claimed_at"), revokedAt: try row.optionalDate("revoked_at"),
+            assignedAt: try row.optionalDate("assigned_at"), claimedAt: try row.optionalDate("claimed_at"), revokedAt: try row.optionalDate("revoked_at"),
             metadata: try row.metadata("metadata"), createdAt: try row.date("created_at"),
             modifiedAt: try row.optionalDate("modified_at"))
     }

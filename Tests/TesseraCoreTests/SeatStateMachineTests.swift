@@ -74,6 +74,7 @@ import Testing
             immediateClaim: false, now: now.addingTimeInterval(100))
         #expect(reused.id == seat.id)
         #expect(reused.createdAt == seat.createdAt)
+        #expect(reused.assignedAt == now.addingTimeInterval(100))
         #expect(reused.status == .pending)
         #expect(reused.revokedAt == nil)
         #expect(reused.invitationTokenHash == token?.hash)

@@ -101,7 +101,7 @@ struct PortalOverview: Sendable {
                     "seat_id": seat.id.wire, "status": seat.status.rawValue,
                     "status_label": Self.label(seat.status.rawValue),
                     "has_person": !email.isEmpty, "person_email": email, "has_name": !name.isEmpty, "person_name": name,
-                    "assigned": PageRenderer.time(seat.createdAt),
+                    "assigned": PageRenderer.time(seat.assignedAt ?? seat.createdAt),
                     "claimed": false, "revoked": false,
                     "can_resend": seat.status == .pending, "can_revoke": seat.status != .revoked,
                 ]
