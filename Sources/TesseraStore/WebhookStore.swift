@@ -270,15 +270,6 @@ public struct WebhookStore: Sendable {
         return Page(items: items, totalCount: try count?.int("n") ?? 0)
     }
 
-    /// Counts of queued sends by status, for tests and health checks.
-    public func outboxStatusCounts() async throws -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for row in try await session.rows("SELECT status, COUNT(*) AS n FROM webhook_outbox GROUP BY status") {
-            counts[try row.string("status")] = try row.int("n")
-        }
-        return counts
-    }
-
     static func eventsText(_ events: [WebhookEventType]) -> String {
         events.map(\.rawValue).joined(separator: " ")
     }
