@@ -124,6 +124,14 @@ public struct SeatStore: Sendable {
             """).map(Self.details)
     }
 
+    /// Several seats by id, oldest first, in one query.
+    public func details(ids: [UUID]) async throws -> [SeatDetails] {
+        guard !ids.isEmpty else { return [] }
+        return try await session.rows("""
+            \(unsafeRaw: Self.detailsSelect) WHERE s.id IN (\(binds: ids.map(\.wire))) ORDER BY s.created_at, s.id
+            """).map(Self.details)
+    }
+
     public func details(id: UUID) async throws -> SeatDetails? {
         try await session.first("\(unsafeRaw: Self.detailsSelect) WHERE s.id = \(bind: id.wire)").map(Self.details)
     }

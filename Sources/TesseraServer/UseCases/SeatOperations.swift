@@ -223,9 +223,9 @@ extension SQLSession {
         for pool in pools.keys.sorted(by: { $0.id.wire < $1.id.wire }) {
             guard let first = pools[pool]?.first,
                   try await self.seats.lockPool(pool, organizationId: first.organizationId) != nil else { continue }
+            // Re-read under the pool's lock, all of this pool's seats in one query.
             var count = 0
-            for stale in pools[pool] ?? [] {
-                guard let before = try await self.seats.details(id: stale.id) else { continue }
+            for before in try await self.seats.details(ids: (pools[pool] ?? []).map(\.id)) {
                 if try await revokeSeat(before, now: now) != nil { count += 1 }
             }
             try await self.seats.adjustActiveSeats(pool, by: -count)
