@@ -94,9 +94,21 @@ def press(driver, element) -> None:
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
+    from selenium.common.exceptions import WebDriverException
+
     old = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 15).until(EC.staleness_of(old))
+
+    def old_page_gone(_driver) -> bool:
+        # Mid-navigation, Chromium may answer "node does not belong to the document"
+        # instead of a stale-element error (seen in CI); both mean the old page is gone.
+        try:
+            old.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+
+    WebDriverWait(driver, 15).until(old_page_gone)
     WebDriverWait(driver, 15).until(EC.presence_of_element_located((By.CSS_SELECTOR, "footer.site")))
 
 
