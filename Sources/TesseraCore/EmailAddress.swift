@@ -3,14 +3,20 @@ import Foundation
 /// Email syntax rules. Tessera checks syntax only (no DNS), accepts international local
 /// parts, and compares addresses case-insensitively through `normalized`.
 public enum EmailAddress {
-    /// The form used to compare and to enforce uniqueness.
+    /// The form used to compare and to enforce uniqueness: ASCII letters folded to lower case,
+    /// every other character kept exactly. Unicode case folding would let a look-alike such as
+    /// KELVIN SIGN (U+212A) in `\u{212A}im@…` fold to `kim@…` and squat that address.
     public static func normalized(_ email: String) -> String {
-        email.lowercased()
+        var bytes = Array(email.utf8)
+        for index in bytes.indices where (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(bytes[index]) {
+            bytes[index] += 32
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Returns nil when valid, or the reason it is not.
     public static func problem(with email: String) -> String? {
-        guard email.count <= 254 else { return "The email address is too long." }
+        guard TextRules.length(of: email) <= 254 else { return "The email address is too long." }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2 else { return "An email address must have an @-sign." }
         let local = parts[0], domain = parts[1]
@@ -27,7 +33,7 @@ public enum EmailAddress {
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2 else { return "The part after the @-sign is not valid. It should have a period." }
         for label in labels {
-            guard !label.isEmpty, label.count <= 63 else {
+            guard !label.isEmpty, TextRules.length(of: label) <= 63 else {
                 return "The part after the @-sign is not valid."
             }
             if label.hasPrefix("-") || label.hasSuffix("-") {

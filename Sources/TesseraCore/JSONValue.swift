@@ -2,6 +2,9 @@ import Foundation
 
 /// Any JSON value. Used for free-form metadata and for building wire objects where
 /// `null` must be written out rather than omitted.
+///
+/// Parse untrusted text with `JSONValue.parse(bytes:)`, never through `Decodable`: decoding
+/// tries each case in turn, which costs time exponential in the nesting depth.
 public enum JSONValue: Sendable, Equatable, Codable {
     case null
     case bool(Bool)
@@ -74,9 +77,9 @@ extension JSONValue {
     public init(_ value: Date?) { self = value.map { .string(Timestamp.format($0)) } ?? .null }
     public init(_ value: [String: JSONValue]?) { self = value.map(JSONValue.object) ?? .null }
 
-    /// Parses JSON text; returns nil when it is not valid JSON.
+    /// Parses JSON text; returns nil when it is not valid JSON or nests deeper than `maximumDepth`.
     public static func parse(_ data: Data) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: data)
+        try? parse(bytes: data)
     }
 
     /// Compact JSON text with sorted keys, so equal values give equal text.
@@ -124,7 +127,7 @@ extension JSONValue {
 /// ISO 8601 timestamps in UTC with microseconds, as Polar writes them.
 public enum Timestamp {
     public static func format(_ date: Date) -> String {
-        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        let micros = micros(date)
         let seconds = micros.quotientAndRemainder(dividingBy: 1_000_000)
         var wholeSeconds = seconds.quotient
         var fraction = seconds.remainder
@@ -138,8 +141,13 @@ public enum Timestamp {
     }
 
     /// Microseconds since 1970: how timestamps are stored, identically on both databases.
+    /// Saturates at the ends of `Int64` instead of trapping, so no date can crash a request.
     public static func micros(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        let value = (date.timeIntervalSince1970 * 1_000_000).rounded(.down)
+        guard !value.isNaN else { return 0 }
+        if value >= 9.2e18 { return Int64.max }
+        if value <= -9.2e18 { return Int64.min }
+        return Int64(value)
     }
 
     public static func date(micros: Int64) -> Date {

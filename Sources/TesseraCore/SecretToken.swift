@@ -47,4 +47,6 @@ extension Data {
 public enum SecretLifetime {
     public static let invitation: TimeInterval = 24 * 60 * 60
     public static let customerSession: TimeInterval = 60 * 60
+    /// The longest `expires_in` an organization access token may ask for: ten years, in seconds.
+    public static let maximumAccessTokenSeconds = 10 * 366 * 24 * 60 * 60
 }

@@ -41,6 +41,7 @@ public func buildRouter(configuration: ServerConfiguration, database: TesseraDat
     let router = Router(context: TesseraRequestContext.self)
     // A middleware wraps only the routes added after it: errors outermost, then authentication.
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: PathScreeningMiddleware())
     router.add(middleware: AuthenticationMiddleware(
         database: database, adminTokenHash: configuration.adminTokenHash, now: now))
     var routes = Routes(router: router)

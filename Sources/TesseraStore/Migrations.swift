@@ -12,6 +12,12 @@ public enum Migrations {
         let version: Int
         let name: String
         let statements: [String]
+        /// PostgreSQL's own form of `statements`, where the two dialects differ.
+        var postgresStatements: [String]? = nil
+
+        func statements(for dialect: DatabaseDialect) -> [String] {
+            dialect == .postgres ? postgresStatements ?? statements : statements
+        }
     }
 
     // Timestamps are BIGINT microseconds since 1970 and ids lower-case UUID text, so both
@@ -251,6 +257,15 @@ public enum Migrations {
             "ALTER TABLE seats ADD COLUMN assigned_at BIGINT",
             "UPDATE seats SET assigned_at = created_at WHERE status <> 'revoked'",
         ]),
+        // Email keys fold ASCII letters only (a KELVIN SIGN must not fold to "k"). SQLite's
+        // lower() folds ASCII only; PostgreSQL's does so under the "C" collation.
+        Migration(version: 4, name: "ascii-only email keys", statements: [
+            "UPDATE customers SET email_key = lower(email) WHERE email_key <> lower(email)",
+            "UPDATE members SET email_key = lower(email) WHERE email_key <> lower(email)",
+        ], postgresStatements: [
+            #"UPDATE customers SET email_key = lower(email COLLATE "C") WHERE email_key <> lower(email COLLATE "C")"#,
+            #"UPDATE members SET email_key = lower(email COLLATE "C") WHERE email_key <> lower(email COLLATE "C")"#,
+        ]),
     ]
 
     /// The newest schema version this build knows.
@@ -275,7 +290,7 @@ public enum Migrations {
                 let existing = try await session.first(
                     "SELECT version FROM tessera_migrations WHERE version = \(bind: migration.version)")
                 guard existing == nil else { return false }
-                for statement in migration.statements {
+                for statement in migration.statements(for: session.dialect) {
                     try await session.execute(SQLQueryString(statement))
                 }
                 try await session.execute("""

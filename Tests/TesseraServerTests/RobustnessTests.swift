@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import Testing
 import TesseraCore
 import TesseraStore
@@ -7,9 +8,23 @@ import TesseraStore
 /// the wrong shape, and concurrent duplicates are answered with a clear error.
 @Suite struct RobustnessTests {
     static let wrongValues: [JSONValue] = [
-        .null, true, 0, -1, .int(Int64.max), .double(1.5), "", "not-a-uuid", .string(String(repeating: "x", count: 5000)),
-        [], ["nested": ["deep": []]],
+        .null, true, 0, -1, .int(Int64.max), .int(Int64.min), .double(1.5), .double(1e13), .double(-1e300),
+        .double(18446744073709551616), "", "not-a-uuid", "a\u{0}b", .string(String(repeating: "x", count: 5000)),
+        .string("a" + String(repeating: "\u{0301}", count: 600)), [], ["nested": ["deep": []]], ["a\u{0}": 1],
     ]
+
+    /// Sends every wrong value in every field of `baseline`, alone (PATCH) or in a full body (POST).
+    static func fuzz(_ server: TestServer, _ method: HTTPRequest.Method, _ path: String, token: String,
+                     _ baseline: [String: JSONValue]) async throws {
+        for field in baseline.keys {
+            for value in wrongValues {
+                var body = method == .patch ? [:] : baseline
+                body[field] = value
+                let response = try await server.request(method, path, token: token, json: .object(body))
+                #expect(response.status.code < 500, "\(method) \(path) \(field)=\(value.serialized()): \(response.json)")
+            }
+        }
+    }
 
     @Test(arguments: Backend.all)
     func noWrongValueInAnyFieldGivesA500(backend: Backend) async throws {
@@ -51,6 +66,77 @@ import TesseraStore
                         #expect(response.status.code < 500, "PATCH \(path) \(field)=\(value.serialized()): \(response.json)")
                     }
                 }
+            }
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func noWrongValueInOperatorPortalOrWebhookFieldsGivesA500(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 3)
+            let admin = TestServer.adminToken
+            try await Self.fuzz(server, .post, "/v1/organizations/", token: admin, [
+                "name": "Fuzz", "slug": "fuzz-org", "feature_settings": ["seat_based_pricing_enabled": true]])
+            try await Self.fuzz(server, .patch, "/v1/organizations/\(org.id)", token: admin, [
+                "name": "Fuzz", "slug": "fuzz-org-2", "feature_settings": ["member_model_enabled": true]])
+            try await Self.fuzz(server, .post, "/v1/organization-access-tokens/", token: admin, [
+                "organization_id": .string(org.id), "comment": "c", "scopes": ["customers:read"], "expires_in": 60])
+            try await Self.fuzz(server, .post, "/v1/webhooks/endpoints", token: org.token, [
+                "url": "https://hooks.example.com/x", "format": "raw", "events": ["customer_seat.assigned"],
+                "name": "n", "secret": "0123456789abcdef0123"])
+            let endpoint = try await server.request(.post, "/v1/webhooks/endpoints", token: org.token, json: [
+                "url": "https://hooks.example.com/x", "format": "raw", "events": ["customer_seat.assigned"]])
+            try await Self.fuzz(server, .patch, "/v1/webhooks/endpoints/\(endpoint.id)", token: org.token, [
+                "url": "https://hooks.example.com/y", "format": "raw", "events": [], "name": "m", "enabled": true])
+            try await Self.fuzz(server, .post, "/v1/customer-sessions/", token: org.token, [
+                "customer_id": .string(pool.customerId), "external_customer_id": .null, "member_id": .null,
+                "external_member_id": .null, "return_url": "https://shop.example.com/"])
+            let session = try await server.request(.post, "/v1/customer-sessions/", token: org.token,
+                                                   json: ["customer_id": .string(pool.customerId)])
+            let sessionToken = try #require(session["token"]?.stringValue, "\(session.json)")
+            try await Self.fuzz(server, .post, "/v1/customer-portal/seats", token: sessionToken, [
+                "subscription_id": .string(pool.id), "email": "p@example.com", "metadata": [:],
+                "immediate_claim": false, "member_id": .null, "external_member_id": .null, "checkout_id": .null])
+            try await Self.fuzz(server, .patch, "/v1/customer-portal/subscriptions/\(pool.id)", token: sessionToken,
+                                ["seats": 4])
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func noWrongQueryParameterGivesA500(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 3)
+            let session = try await server.request(.post, "/v1/customer-sessions/", token: org.token,
+                                                   json: ["customer_id": .string(pool.customerId)])
+            let sessionToken = try #require(session["token"]?.stringValue, "\(session.json)")
+            let wrong = ["", "0", "-1", "9223372036854775808", "-9223372036854775809", "1e3", "1.5", "abc", "a%00b",
+                         "%FF", "%ED%A0%80", String(repeating: "9", count: 400), "not-a-uuid"]
+            let routes: [(String, [String], String)] = [
+                ("/v1/customer-seats", ["subscription_id", "order_id"], org.token),
+                ("/v1/subscriptions/", ["customer_id", "product_id", "page", "limit"], org.token),
+                ("/v1/orders/", ["customer_id", "product_id", "page", "limit"], org.token),
+                ("/v1/products/", ["page", "limit"], org.token),
+                ("/v1/customers/", ["email", "page", "limit"], org.token),
+                ("/v1/members", ["customer_id", "page", "limit"], org.token),
+                ("/v1/webhooks/endpoints", ["page", "limit"], org.token),
+                ("/v1/webhooks/deliveries", ["endpoint_id", "page", "limit"], org.token),
+                ("/v1/customer-portal/seats", ["subscription_id", "order_id"], sessionToken),
+                ("/v1/customer-portal/seats/subscriptions", ["page", "limit"], sessionToken),
+            ]
+            for (path, parameters, token) in routes {
+                for parameter in parameters {
+                    for value in wrong {
+                        let response = try await server.request(.get, "\(path)?\(parameter)=\(value)", token: token)
+                        #expect(response.status.code < 500, "\(path)?\(parameter)=\(value): \(response.json)")
+                    }
+                }
+            }
+            for path in ["/v1/customers/external/a%00b", "/v1/customers/external/%FF", "/v1/customer-seats/claim/a%00b",
+                         "/v1/customers/\(String(repeating: "9", count: 400))", "/\(org.slug)%00/portal"] {
+                let response = try await server.request(.get, path, token: org.token)
+                #expect(response.status.code < 500, "\(path): \(response.json)")
             }
         }
     }

@@ -86,7 +86,7 @@ struct OrganizationController {
         var body = try await BodyFields.read(request)
         let organizationId = body.requiredUUID("organization_id")
         let comment = body.requiredString("comment", minLength: 0, maxLength: 500)
-        let expiresIn = body.int("expires_in", minimum: 1)
+        let expiresIn = body.int("expires_in", minimum: 1, maximum: SecretLifetime.maximumAccessTokenSeconds)
         var scopes: [Scope] = []
         if let items = body.array("scopes") {
             for item in items {

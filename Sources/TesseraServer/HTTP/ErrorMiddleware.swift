@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import TesseraCore
 import TesseraStore
 
@@ -20,6 +21,11 @@ struct ErrorMiddleware: RouterMiddleware {
                          status: .init(code: error.status))
         } catch let failure as ValidationFailure {
             return .json(Wire.validationError(failure), status: .unprocessableContent)
+        } catch is NIOTooManyBytesError {
+            let limit = BodyFields.maximumSize
+            return .json(["error": "RequestTooLarge",
+                          "detail": .string("The request body is larger than the limit of \(limit) bytes (1 MiB).")],
+                         status: .contentTooLarge)
         } catch DatabaseError.uniqueViolation {
             return .json(["error": "Conflict", "detail": "The request conflicts with a concurrent change. Retry it."],
                          status: .conflict)

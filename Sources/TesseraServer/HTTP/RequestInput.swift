@@ -13,20 +13,36 @@ struct BodyFields {
     /// Largest body Tessera reads; larger ones are refused with 413.
     static let maximumSize = 1 << 20
 
-    /// Parses the body as a JSON object, or throws a 422 for malformed JSON or a non-object.
+    /// Parses the body as a JSON object, or throws a 422 for malformed JSON, nesting deeper
+    /// than `JSONValue.maximumDepth`, or a non-object. A body over `maximumSize` throws
+    /// `NIOTooManyBytesError`, which the error middleware answers with 413.
     static func read(_ request: Request) async throws -> BodyFields {
         let buffer = try await request.body.collect(upTo: maximumSize)
-        let data = Data(buffer.readableBytesView)
-        guard let value = JSONValue.parse(data) else {
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(bytes: buffer.readableBytesView)
+        } catch .tooDeep(let depth) {
             throw ValidationFailure([ValidationIssue(
-                type: "json_invalid", loc: [.key("body"), .index(0)], msg: "JSON decode error", input: .object([:]))])
+                type: "json_invalid", loc: [.key("body")],
+                msg: "JSON decode error: arrays and objects may nest at most \(depth) levels deep", input: .object([:]))])
+        } catch .invalid(let offset) {
+            throw ValidationFailure([ValidationIssue(
+                type: "json_invalid", loc: [.key("body"), .index(offset)], msg: "JSON decode error", input: .object([:]))])
         }
         guard case .object(let object) = value else {
             throw ValidationFailure([ValidationIssue(
                 type: "model_attributes_type", loc: [.key("body")],
                 msg: "Input should be a valid dictionary or object to extract fields from", input: value)])
         }
-        return BodyFields(whole: value, object: object)
+        var fields = BodyFields(whole: value, object: object)
+        // Text with NUL characters is refused on every field, as Polar does: SQLite would cut the
+        // text at the NUL and PostgreSQL refuses it, so it must never reach the store.
+        for (key, member) in object.sorted(by: { $0.key < $1.key })
+        where TextRules.containsNUL(key) || member.containsNUL {
+            fields.issues.append(.valueError([.key("body"), .key(key)], TextRules.invalidCharactersMessage,
+                                             input: member))
+        }
+        return fields
     }
 
     private init(whole: JSONValue, object: [String: JSONValue]) {
@@ -57,7 +73,7 @@ struct BodyFields {
             invalid(key, "string_type", "Input should be a valid string")
             return nil
         }
-        if text.count > maxLength {
+        if TextRules.length(of: text) > maxLength {
             invalid(key, "string_too_long", "String should have at most \(maxLength) characters")
             return nil
         }
@@ -70,7 +86,7 @@ struct BodyFields {
             if object[key] == .null { invalid(key, "string_type", "Input should be a valid string") }
             return nil
         }
-        if text.count < minLength {
+        if TextRules.length(of: text) < minLength {
             invalid(key, "string_too_short", "String should have at least \(minLength) character\(minLength == 1 ? "" : "s")")
             return nil
         }
@@ -105,7 +121,9 @@ struct BodyFields {
         return uuid(key)
     }
 
-    mutating func int(_ key: String, minimum: Int? = nil, maximum: Int? = nil) -> Int? {
+    /// An integer within `minimum...maximum`: every number a caller sends is bounded, so no
+    /// later arithmetic on it can overflow.
+    mutating func int(_ key: String, minimum: Int, maximum: Int) -> Int? {
         guard let value = object[key], value != .null else { return nil }
         let number: Int?
         switch value {
@@ -117,11 +135,11 @@ struct BodyFields {
             invalid(key, "int_type", "Input should be a valid integer")
             return nil
         }
-        if let minimum, number < minimum {
+        if number < minimum {
             invalid(key, "greater_than_equal", "Input should be greater than or equal to \(minimum)")
             return nil
         }
-        if let maximum, number > maximum {
+        if number > maximum {
             invalid(key, "less_than_equal", "Input should be less than or equal to \(maximum)")
             return nil
         }
@@ -174,7 +192,7 @@ struct BodyFields {
             invalid(key, "too_long", "Dictionary should have at most 50 items")
             return nil
         }
-        if let long = members.keys.first(where: { $0.count > 40 }) {
+        if let long = members.keys.first(where: { TextRules.length(of: $0) > 40 }) {
             invalid(key, "string_too_long", "Key \(long.prefix(10))… should have at most 40 characters")
             return nil
         }
@@ -198,6 +216,10 @@ struct QueryFields {
             parameters[String(key)] = String(value)
         }
         self.parameters = parameters
+        for (key, value) in parameters.sorted(by: { $0.key < $1.key })
+        where TextRules.containsNUL(key) || TextRules.containsNUL(value) {
+            issues.append(.valueError([.key("query"), .key(key)], TextRules.invalidCharactersMessage, input: .string(value)))
+        }
     }
 
     private mutating func invalid(_ key: String, _ type: String, _ message: String) {

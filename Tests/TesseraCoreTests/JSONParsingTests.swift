@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+import TesseraCore
+
+@Suite struct JSONParsingTests {
+    private func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+        try JSONValue.parse(bytes: Array(text.utf8))
+    }
+
+    @Test func parsesEveryKindOfValue() throws {
+        let value = try parse(#" {"a": [1, -2, 3.5, 1e3, true, false, null, "x\"y\u00e9\n"], "b": {}} "#)
+        #expect(value == ["a": [1, -2, .double(3.5), .double(1000), true, false, nil, "x\"yé\n"], "b": [:]])
+    }
+
+    @Test func integersBeyond64BitsBecomeDoublesAndHugeNumbersAreRefused() throws {
+        #expect(try parse("9223372036854775807") == .int(Int64.max))
+        #expect(try parse("-9223372036854775808") == .int(Int64.min))
+        #expect(try parse("18446744073709551616") == .double(18446744073709551616))
+        #expect(throws: JSONParseError.self) { try parse("1e400") }
+    }
+
+    @Test func surrogatePairsDecodeAndLoneSurrogatesAreRefused() throws {
+        #expect(try parse(#""\ud83d\ude00""#) == "😀")
+        #expect(throws: JSONParseError.self) { try parse(#""\ud800""#) }
+        #expect(throws: JSONParseError.self) { try parse(#""\udc00x""#) }
+        #expect(throws: JSONParseError.self) { try parse(#""\ud800\u0041""#) }
+    }
+
+    @Test func invalidUTF8AndControlCharactersAreRefused() {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(bytes: [0x22, 0xFF, 0x22]) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(bytes: [0x22, 0x0A, 0x22]) }
+    }
+
+    @Test func malformedTextIsRefused() {
+        for text in ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "tru", "nul", "[1] x", "{\"a\":1,}", "'a'", ".5"] {
+            #expect(throws: JSONParseError.self, "\(text)") { try parse(text) }
+        }
+    }
+
+    @Test func duplicateKeysKeepTheLastValue() throws {
+        #expect(try parse(#"{"a": 1, "a": 2}"#) == ["a": 2])
+    }
+
+    @Test func nestingUpToTheLimitIsReadAndDeeperIsRefusedAsTooDeep() throws {
+        let limit = JSONValue.maximumDepth
+        let deepest = String(repeating: "[", count: limit) + String(repeating: "]", count: limit)
+        #expect(throws: Never.self) { try parse(deepest) }
+        let tooDeep = String(repeating: "[", count: limit + 1) + String(repeating: "]", count: limit + 1)
+        #expect(throws: JSONParseError.tooDeep(maximumDepth: limit)) { try parse(tooDeep) }
+        let objects = String(repeating: #"{"a":"#, count: limit + 1) + "1" + String(repeating: "}", count: limit + 1)
+        #expect(throws: JSONParseError.tooDeep(maximumDepth: limit)) { try parse(objects) }
+        // Ten thousand levels, unclosed: refused at the limit, not after reading the rest.
+        #expect(throws: JSONParseError.tooDeep(maximumDepth: limit)) { try parse(String(repeating: "[", count: 10_000)) }
+    }
+
+    @Test func nulInsideStringsIsKeptForTheValidatorToRefuse() throws {
+        let value = try parse(#"{"name": "a\u0000b"}"#)
+        #expect(value.containsNUL)
+        #expect(!(try parse(#"{"name": "ab"}"#)).containsNUL)
+        #expect((try parse(#"{"a\u0000": 1}"#)).containsNUL)
+    }
+}
+
+@Suite struct TextRulesTests {
+    @Test func lengthCountsUnicodeScalarsNotDisplayedCharacters() {
+        let stacked = "a" + String(repeating: "\u{0301}", count: 300)
+        #expect(stacked.count == 1)
+        #expect(TextRules.length(of: stacked) == 301)
+    }
+
+    @Test func emailKeysFoldASCIILettersOnly() {
+        #expect(EmailAddress.normalized("Kim@Acme.Example") == "kim@acme.example")
+        // KELVIN SIGN would fold to "k" under Unicode rules; it must stay distinct from kim@.
+        #expect(EmailAddress.normalized("\u{212A}im@acme.example") != EmailAddress.normalized("kim@acme.example"))
+        #expect(EmailAddress.normalized("ÉLODIE@acme.example") == "Élodie@acme.example")
+        #expect(EmailAddress.normalized("ÉLODIE@acme.example") != EmailAddress.normalized("élodie@acme.example"))
+    }
+
+    @Test func emailLengthCountsScalars() {
+        let long = "a" + String(repeating: "\u{0301}", count: 300) + "@acme.example"
+        #expect(EmailAddress.problem(with: long) != nil)
+    }
+}
