@@ -23,6 +23,8 @@ from typing import Any, Optional
 import httpx
 from polar_sdk import Polar, models
 
+import openapi_check
+
 ALL_SCOPES = [
     "customer_seats:read",
     "customer_seats:write",
@@ -236,13 +238,15 @@ class Server:
 
     def http(self, token: Optional[str]) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=self.base_url, headers=headers, timeout=15.0)
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=15.0,
+                            event_hooks=openapi_check.EVENT_HOOKS)
 
     def sdk(self, token: Optional[str]) -> Polar:
         return Polar(
             access_token=token,
             server_url=self.base_url,
-            client=RecordingClient(timeout=SDK_TIMEOUT_MS / 1000),
+            client=RecordingClient(timeout=SDK_TIMEOUT_MS / 1000,
+                                   event_hooks=openapi_check.EVENT_HOOKS),
             timeout_ms=SDK_TIMEOUT_MS,
         )
 

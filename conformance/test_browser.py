@@ -4,8 +4,9 @@ Headless Chromium from Debian's packages (`chromium`, `chromium-driver`; `.ci/ru
 them), driven by Selenium through /usr/bin/chromedriver, so Selenium Manager downloads
 nothing. JavaScript is turned off in the browser: every step works with plain HTML forms.
 
-A person goes from the invitation email to a claimed seat, lands in the portal, assigns a
-second person and revokes them. Screenshots of each step are kept in the test's tmp dir;
+A person goes from the invitation email to a claimed seat and lands in the portal as a member
+of the team; the billing customer, signed in by the merchant, assigns a second person and
+revokes them. Screenshots of each step are kept in the test's tmp dir;
 with TESSERA_UPDATE_SCREENSHOT=1 the portal one is also copied to docs/portal.png for the README.
 """
 
@@ -137,12 +138,24 @@ def _status(org: Org, subscription_id: str, seat_id: str) -> str:
     return next(s["status"] for s in seats if s["id"] == seat_id)
 
 
+def _assert_form_token_is_no_cookie(driver) -> None:
+    """Every form's hidden `csrf` field holds a server-signed token (43 characters), equal to no cookie."""
+    from selenium.webdriver.common.by import By
+
+    tokens = {field.get_attribute("value") for field in driver.find_elements(By.CSS_SELECTOR, "input[name=csrf]")}
+    assert len(tokens) == 1, tokens
+    token = tokens.pop()
+    assert len(token) == 43, token
+    assert token not in {cookie["value"] for cookie in driver.get_cookies()}
+
+
 def test_from_invitation_email_to_managing_the_team_in_the_browser(server: Server, org: Org, driver, tmp_path: Path):
     from selenium.webdriver.common.by import By
 
     shots = Shots(driver, tmp_path)
-    # A legacy-mode organization; the billing customer gives a seat to their own email, so the
-    # claimer's session is the billing customer's and can manage the pool.
+    # A legacy-mode organization; the billing customer gives a seat to their own email. Claiming
+    # signs the claimer in as a member of the team (as on Polar), who sees the seats but may not
+    # change them; the merchant's customer session is the one that manages the pool.
     with server.http(server.admin_token) as c:
         renamed = c.patch(f"/v1/organizations/{org.id}", json={"name": "Acme Analytics"})
         assert renamed.status_code == 200, renamed.text
@@ -164,6 +177,8 @@ def test_from_invitation_email_to_managing_the_team_in_the_browser(server: Serve
     assert driver.find_element(By.CSS_SELECTOR, "html").get_attribute("lang") == "en"
     shots.take("claim-page")
     assert _status(org, subscription["id"], own_seat["id"]) == "pending"
+    # The form's anti-forgery token is signed by the server, not a copy of a cookie.
+    _assert_form_token_is_no_cookie(driver)
 
     # 2. "Claim seat": the confirmation names the product and the organization.
     press(driver, driver.find_element(By.XPATH, "//button[normalize-space()='Claim seat']"))
@@ -186,6 +201,25 @@ def test_from_invitation_email_to_managing_the_team_in_the_browser(server: Serve
     assert "1 of 3 seats used, 2 free" in pool.text, pool.text
     own_row = driver.find_element(By.ID, f"seat-{own_seat['id']}")
     assert billing_email in own_row.text and "Claimed" in own_row.text, own_row.text
+    assert "(Member)" in _text(driver)
+    assert driver.find_elements(By.XPATH, "//button[normalize-space()='Assign seat']") == []
+    _assert_form_token_is_no_cookie(driver)
+    shots.take("portal-as-member")
+
+    # 3b. The merchant signs the billing customer in: the same portal, with the forms.
+    with server.http(server.admin_token) as c:
+        res = c.post("/v1/organization-access-tokens/", json={
+            "organization_id": org.id, "comment": "sessions", "scopes": ["customer_sessions:write"]})
+        assert res.status_code == 201, res.text
+        sessions_token = res.json()["token"]
+    with server.http(sessions_token) as c:
+        res = c.post("/v1/customer-sessions", json={"customer_id": customer["id"]})
+        assert res.status_code == 201, res.text
+        portal_url = res.json()["customer_portal_url"]
+    driver.get(portal_url)
+    assert "customer_session_token" not in driver.current_url
+    assert f"Signed in as {billing_email}" in _text(driver)
+    _assert_form_token_is_no_cookie(driver)
     shots.take("portal")
 
     # 4. Assign a second person by email: they are pending.

@@ -151,7 +151,7 @@ def test_from_an_empty_server_to_a_claimed_seat(server: Server):
     claimed = tessera_json(url, "seats", "claim", invitation.token)
     assert claimed["seat"]["id"] == seat_id
     assert claimed["seat"]["status"] == "claimed"
-    assert claimed["customer_session_token"].startswith("tsr_cst_")
+    assert claimed["customer_session_token"].startswith("tsr_mst_")
 
     # 5. The pool shows the claimed seat.
     table = tessera(url, "seats", "list", "--subscription-id", sub["id"], token=token).stdout

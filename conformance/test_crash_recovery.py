@@ -68,7 +68,8 @@ def _free_port() -> int:
 class ServerProcess:
     """`tessera serve` on a free loopback port; stop() or kill() it."""
 
-    def __init__(self, database_url: str, mail_dir: Path, log_path: Path, admin_token: str):
+    def __init__(self, database_url: str, mail_dir: Path, log_path: Path, admin_token: str,
+                 allow_private_webhooks: bool = True):
         self.port = _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -77,9 +78,18 @@ class ServerProcess:
             [str(_binary()), "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--database-url", database_url, "--public-url", self.base_url,
              "--mail", f"file://{mail_dir}"],
-            cwd=log_path.parent, env=dict(os.environ, TESSERA_ADMIN_TOKEN=admin_token),
+            cwd=log_path.parent, env=self._env(admin_token, allow_private_webhooks),
             stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self._wait_healthy()
+
+    @staticmethod
+    def _env(admin_token: str, allow_private_webhooks: bool) -> dict[str, str]:
+        env = dict(os.environ, TESSERA_ADMIN_TOKEN=admin_token)
+        # The receivers listen on 127.0.0.1, which Tessera refuses by default.
+        env.pop("TESSERA_WEBHOOK_ALLOW_PRIVATE", None)
+        if allow_private_webhooks:
+            env["TESSERA_WEBHOOK_ALLOW_PRIVATE"] = "1"
+        return env
 
     def _wait_healthy(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout

@@ -562,6 +562,109 @@ def test_invalid_url_is_422(client, url):
     assert any("url" in loc for loc in locs), locs
 
 
+# --------------------------------------------------------------------------
+# Request forgery: endpoints cannot point at this machine or private networks
+# --------------------------------------------------------------------------
+
+# Every form the server must refuse unless the operator allows private networks.
+FORBIDDEN_URLS = [
+    "http://127.0.0.1:8080/hooks", "http://localhost/hooks", "http://api.localhost/x",
+    "http://0x7f000001/x", "http://2130706433/x", "http://0177.0.0.1/x", "http://127.1/x",
+    "http://user:pw@127.0.0.1/x", "http://user:pw@example.com/x",
+    "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://172.16.0.1/",
+    "http://192.168.0.1/", "http://100.64.0.1/", "http://224.0.0.1/", "http://0.0.0.0/",
+    "http://240.0.0.1/", "http://255.255.255.255/", "http://192.0.0.1/", "http://192.0.2.1/",
+    "http://198.18.0.1/", "http://198.51.100.1/", "http://203.0.113.1/", "http://[::1]/",
+    "http://[::]/", "http://[fc00::1]/", "http://[fe80::1]/", "http://[ff02::1]/",
+    "http://[::ffff:127.0.0.1]/", "http://[64:ff9b::a9fe:a9fe]/", "http://[2001:db8::1]/",
+]
+
+# Refused even when private networks are allowed: no resolver reads them the same way twice.
+MALFORMED_HOST_URLS = [
+    "http://0x7f000001/x", "http://2130706433/x", "http://0177.0.0.1/x", "http://127.1/x",
+    "http://user:pw@127.0.0.1/x", "http://[fe80::1%25eth0]/",
+]
+
+
+def _start(database_url: str, folder, allow_private: bool):
+    # test_crash_recovery's server process: our own `tessera serve`, with or without
+    # --webhook-allow-private (the shared `server` fixture always allows it).
+    from test_crash_recovery import ServerProcess
+
+    mail_dir = folder / "mail"
+    mail_dir.mkdir(exist_ok=True)
+    admin_token = "webhooks-admin-" + secrets.token_urlsafe(24)
+    process = ServerProcess(database_url, mail_dir, folder / "server.log", admin_token,
+                            allow_private_webhooks=allow_private)
+    return process, Server(process.base_url, admin_token, mail_dir, folder / "server.log", "sqlite")
+
+
+@pytest.fixture(scope="module")
+def strict_client(tmp_path_factory):
+    """An organization's client on a server with the default policy (SQLite: the
+    rules do not depend on the database)."""
+    folder = tmp_path_factory.mktemp("webhooks-strict")
+    process, strict = _start(str(folder / "tessera.sqlite"), folder, allow_private=False)
+    try:
+        org = strict.create_org()
+        with strict.http(org.token) as c:
+            yield c
+    finally:
+        process.stop()
+
+
+@pytest.mark.parametrize("url", FORBIDDEN_URLS)
+def test_private_and_local_targets_are_422_on_create_and_patch(strict_client, url):
+    res = strict_client.post("/v1/webhooks/endpoints", json={
+        "url": url, "format": "raw", "events": ["customer.created"]})
+    assert ["body", "url"] in validation_locs(res), res.text
+    (item,) = [d for d in res.json()["detail"] if d["loc"] == ["body", "url"]]
+    assert item["input"] == url and item["msg"], item
+
+    ep = create_endpoint(strict_client, "https://hooks.example.com/tessera", events=["customer.created"])
+    res = strict_client.patch(f"/v1/webhooks/endpoints/{ep['id']}", json={"url": url})
+    assert ["body", "url"] in validation_locs(res), res.text
+    assert expect(strict_client.get(f"/v1/webhooks/endpoints/{ep['id']}"), 200)["url"] \
+        == "https://hooks.example.com/tessera"
+
+
+@pytest.mark.parametrize("url", MALFORMED_HOST_URLS)
+def test_numeric_host_tricks_and_user_info_are_422_even_when_private_is_allowed(client, url):
+    locs = validation_locs(client.post("/v1/webhooks/endpoints", json={
+        "url": url, "format": "raw", "events": ["customer.created"]}))
+    assert ["body", "url"] in locs, locs
+
+
+def test_an_endpoint_allowed_once_is_not_sent_to_after_private_is_turned_off(tmp_path, receiver):
+    """Endpoints made under --webhook-allow-private stay in the database; a server
+    without it refuses each attempt before connecting (localhost by name, 127.0.0.1
+    by address), records why, and the receiver hears nothing."""
+    database_url = str(tmp_path / "tessera.sqlite")
+    port = receiver.url.split(":")[2].split("/")[0]
+    by_name = f"http://localhost:{port}/hooks/tessera"
+    lenient, server = _start(database_url, tmp_path, allow_private=True)
+    try:
+        org = server.create_org()
+        with server.http(org.token) as c:
+            endpoints = [create_endpoint(c, url, events=["customer.created"])
+                         for url in (by_name, receiver.url)]
+    finally:
+        lenient.stop()
+
+    strict, server = _start(database_url, tmp_path, allow_private=False)
+    try:
+        with server.http(org.token) as c:
+            create_customer(c)
+            for ep in endpoints:
+                (attempt,) = attempts_of(c, ep["id"], 1)["items"]
+                assert attempt["succeeded"] is False, attempt
+                assert attempt["http_code"] is None and attempt["response"] is None, attempt
+                assert attempt["error"].startswith("Not sent: "), attempt
+            assert receiver.deliveries() == []
+    finally:
+        strict.stop()
+
+
 def test_invalid_url_in_patch_is_422(client, receiver):
     ep = create_endpoint(client, receiver.url, events=["customer.created"])
     locs = validation_locs(client.patch(f"/v1/webhooks/endpoints/{ep['id']}", json={"url": "nope"}))

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Optional, Union
 
+import openapi_check
+
 
 @dataclass
 class Delivery:
@@ -63,6 +65,7 @@ class Receiver:
                     body=body,
                     received_at=time.monotonic(),
                 )
+                openapi_check.check_webhook(body)  # against Polar's Webhook…Payload
                 status = receiver.status
                 code = status(delivery) if callable(status) else status
                 delivery.answered = code

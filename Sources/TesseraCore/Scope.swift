@@ -73,3 +73,61 @@ public struct AccessToken: Sendable, Equatable {
 
     public var grantedScopes: Set<Scope> { Set(scopes.compactMap(Scope.init(rawValue:))) }
 }
+
+/// What a seat assignment made from the customer portal (API or pages) may name. Stricter than
+/// Polar's portal on purpose (README, "Differences from Polar"): a portal session acts for one
+/// customer, so it must not reach other customers, and must not claim a seat for someone else.
+///
+/// - The recipient is an email address or a member of the session's own customer (`member_id`,
+///   `external_member_id`, looked up within that customer only). Naming a customer
+///   (`customer_id`, `external_customer_id`) is a 422 whether or not it exists, so the answer
+///   neither confirms a guessed id nor shows that customer's email.
+/// - `immediate_claim` skips the invitation, the recipient's consent, so it is allowed only when
+///   the recipient is the signed-in person: the session's member, or for a customer session the
+///   customer itself (its email).
+public enum PortalSeatRule {
+    /// The person signed into the portal, as far as seat rules care.
+    public enum SignedInPerson: Sendable, Equatable {
+        /// A member session's member.
+        case member(UUID)
+        /// A customer session's customer, known by its email; nil when the customer is gone.
+        case customer(email: String?)
+    }
+
+    /// Refuses the recipient kinds the portal may not name (checked before anything is read).
+    public static func checkRecipient(_ recipient: SeatRecipient) throws(ValidationFailure) {
+        switch recipient {
+        case .email, .memberId, .externalMemberId:
+            return
+        case .customerId(let id):
+            throw refusal("customer_id", input: .string(id.wire))
+        case .externalCustomerId(let externalId):
+            throw refusal("external_customer_id", input: .string(externalId))
+        }
+    }
+
+    /// Refuses `immediate_claim` for anyone but the signed-in person. `recipientMemberId` and
+    /// `recipientEmail` are the resolved recipient's member and the address its invitation would go to.
+    public static func checkImmediateClaim(
+        _ immediateClaim: Bool, recipientMemberId: UUID?, recipientEmail: String, signedIn: SignedInPerson
+    ) throws(ValidationFailure) {
+        guard immediateClaim else { return }
+        let isSelf = switch signedIn {
+        case .member(let memberId): recipientMemberId == memberId
+        case .customer(let email?): EmailAddress.normalized(email) == EmailAddress.normalized(recipientEmail)
+        case .customer(nil): false
+        }
+        guard !isSelf else { return }
+        throw ValidationFailure([.valueError(
+            [.key("body"), .key("immediate_claim")],
+            "immediate_claim is only allowed from the customer portal for your own seat; other people get an invitation to accept",
+            input: .bool(true))])
+    }
+
+    private static func refusal(_ field: String, input: JSONValue) -> ValidationFailure {
+        ValidationFailure([.valueError(
+            [.key("body"), .key(field)],
+            "\(field) cannot be used from the customer portal; assign by email, member_id or external_member_id",
+            input: input)])
+    }
+}

@@ -130,4 +130,11 @@ public struct SeatDetails: Sendable, Equatable {
         self.member = member
         self.customerEmail = customerEmail
     }
+
+    /// The address of the seat's person, as Polar computes `customer_email`: the seat's own
+    /// email (member model), else its member's, else its customer's. A revoked seat keeps
+    /// its former member, so it still names the former holder.
+    public var holderEmail: String? {
+        seat.holder?.email ?? member?.email ?? customerEmail
+    }
 }

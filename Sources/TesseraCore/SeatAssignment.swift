@@ -20,6 +20,21 @@ public enum SeatRecipient: Sendable, Equatable {
     }
 }
 
+/// The route an assignment came through: Polar names the pool fields differently in each.
+public enum SeatAssignmentRoute: Sendable {
+    /// `POST /v1/customer-seats` (merchant token).
+    case merchant
+    /// `POST /v1/customer-portal/seats` (portal session), which also knows `checkout_id`.
+    case portal
+
+    var poolMessage: String {
+        switch self {
+        case .merchant: "Exactly one of subscription_id or order_id must be provided"
+        case .portal: "Exactly one of subscription_id, order_id, or checkout_id must be provided"
+        }
+    }
+}
+
 /// A validated request to assign a seat.
 public struct SeatAssignment: Sendable, Equatable {
     public var pool: SeatPoolReference
@@ -34,7 +49,7 @@ public struct SeatAssignment: Sendable, Equatable {
     public static func validate(
         subscriptionId: UUID?, orderId: UUID?, email: String?, customerId: UUID?, externalCustomerId: String?,
         memberId: UUID?, externalMemberId: String?, metadata: [String: JSONValue]?, immediateClaim: Bool,
-        body: JSONValue
+        body: JSONValue, route: SeatAssignmentRoute = .merchant
     ) throws(ValidationFailure) -> SeatAssignment {
         var issues: [ValidationIssue] = []
         if let metadata {
@@ -58,9 +73,7 @@ public struct SeatAssignment: Sendable, Equatable {
         case (let id?, nil): pool = .subscription(id)
         case (nil, let id?): pool = .order(id)
         default:
-            throw ValidationFailure([.valueError(
-                [.key("body")], "Exactly one of subscription_id, checkout_id, or order_id must be provided",
-                input: body)])
+            throw ValidationFailure([.valueError([.key("body")], route.poolMessage, input: body)])
         }
         do {
             let recipient = try recipient(email: email, customerId: customerId, externalCustomerId: externalCustomerId,
@@ -77,28 +90,28 @@ public struct SeatAssignment: Sendable, Equatable {
     private static func recipient(
         email: String?, customerId: UUID?, externalCustomerId: String?, memberId: UUID?, externalMemberId: String?
     ) throws(RuleMessage) -> SeatRecipient {
-        let hasCustomerIdentifier = customerId != nil || externalCustomerId != nil
-        let hasMemberIdentifier = memberId != nil || externalMemberId != nil
-        if !hasCustomerIdentifier && !hasMemberIdentifier && email == nil {
-            throw RuleMessage(text: "One of email, customer_id, external_customer_id, member_id or external_member_id must be provided")
+        // Polar's checks, in Polar's order and words.
+        let customerIdentifiers = [customerId != nil, externalCustomerId != nil].filter { $0 }.count
+        let memberIdentifiers = [memberId != nil, externalMemberId != nil].filter { $0 }.count
+        if customerIdentifiers + memberIdentifiers == 0 && email == nil {
+            throw RuleMessage(text: "At least one of email, external_customer_id, customer_id, external_member_id, or member_id must be provided")
         }
-        if hasCustomerIdentifier && hasMemberIdentifier {
-            throw RuleMessage(text: "Customer identifiers (customer_id, external_customer_id) cannot be combined with member identifiers (member_id, external_member_id)")
+        if customerIdentifiers > 0 && memberIdentifiers > 0 {
+            throw RuleMessage(text: "Cannot combine external_customer_id/customer_id with external_member_id/member_id")
         }
-        if memberId != nil && externalMemberId != nil {
-            throw RuleMessage(text: "Only one of member_id or external_member_id can be provided")
+        if memberIdentifiers > 1 {
+            throw RuleMessage(text: "Cannot provide both external_member_id and member_id")
         }
-        if let memberId {
-            if email != nil { throw RuleMessage(text: "email cannot be combined with member_id") }
-            return .memberId(memberId)
-        }
-        if let externalMemberId { return .externalMemberId(externalMemberId, email: email) }
-        let customerIdentifiers = [email != nil, customerId != nil, externalCustomerId != nil].filter { $0 }.count
-        if customerIdentifiers != 1 {
+        if customerIdentifiers > 0 && customerIdentifiers + (email == nil ? 0 : 1) != 1 {
             throw RuleMessage(text: "Exactly one of email, external_customer_id, or customer_id must be provided")
         }
-        if let email { return .email(email) }
+        if memberId != nil && email != nil {
+            throw RuleMessage(text: "Cannot combine member_id with email")
+        }
+        if let memberId { return .memberId(memberId) }
+        if let externalMemberId { return .externalMemberId(externalMemberId, email: email) }
         if let customerId { return .customerId(customerId) }
-        return .externalCustomerId(externalCustomerId ?? "")
+        if let externalCustomerId { return .externalCustomerId(externalCustomerId) }
+        return .email(email ?? "")
     }
 }

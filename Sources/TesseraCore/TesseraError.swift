@@ -58,11 +58,18 @@ extension TesseraError {
     public static func memberNotFound(_ identifier: String) -> TesseraError {
         TesseraError(status: 404, name: "MemberNotFound", detail: "Member not found: \(identifier)")
     }
+    /// In the member model, a `customer_id` or `external_customer_id` that names no customer.
     public static let invalidSeatAssignmentRequest = TesseraError(
         status: 400, name: "InvalidSeatAssignmentRequest",
-        detail: "The seat recipient must be an existing customer of this organization or be identified by email")
-    public static func memberEmailMismatch(_ detail: String) -> TesseraError {
-        TesseraError(status: 400, name: "MemberEmailMismatch", detail: detail)
+        detail: "Customer not found for the provided customer_id or external_customer_id.")
+    public static func memberEmailMismatch(externalId: String, email: String) -> TesseraError {
+        TesseraError(status: 400, name: "MemberEmailMismatch",
+                     detail: "Member with external_member_id '\(externalId)' exists but has a different email than '\(email)'")
+    }
+    /// Tessera's own case: the email names a member who already has another external id.
+    public static func memberExternalIdMismatch(email: String) -> TesseraError {
+        TesseraError(status: 400, name: "MemberEmailMismatch",
+                     detail: "Member with email '\(email)' exists but has a different external_member_id")
     }
     public static let seatNotFound = TesseraError(status: 404, name: "ResourceNotFound", detail: "Seat not found")
     public static let subscriptionNotFound = TesseraError(
@@ -76,9 +83,9 @@ extension TesseraError {
         status: 403, name: "AlreadyCanceledSubscription",
         detail: "This subscription is already canceled or will be at the end of the period.")
     public static let notASeatBasedSubscription = TesseraError(
-        status: 400, name: "NotASeatBasedSubscription", detail: "This subscription does not use seat-based pricing.")
+        status: 400, name: "NotASeatBasedSubscription", detail: "This subscription does not support seat-based pricing.")
     public static func belowMinimumSeats(minimum: Int) -> TesseraError {
-        TesseraError(status: 400, name: "BelowMinimumSeats", detail: "Minimum seats is \(minimum).")
+        TesseraError(status: 400, name: "BelowMinimumSeats", detail: "Minimum \(minimum) seats required.")
     }
     public static func aboveMaximumSeats(maximum: Int) -> TesseraError {
         TesseraError(status: 400, name: "AboveMaximumSeats", detail: "Maximum seats is \(maximum).")

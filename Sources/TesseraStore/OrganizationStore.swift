@@ -63,8 +63,20 @@ public struct AccessTokenStore: Sendable {
             """)
     }
 
+    /// The token with this hash. A session token whose customer or member is gone or deleted is
+    /// not found: deleting them also deletes their sessions (`deleteSessions`), and this keeps any
+    /// session that outlived its subject (say, from before that rule) from being used.
     public func find(hash: String) async throws -> AccessToken? {
-        try await session.first("SELECT * FROM access_tokens WHERE token_hash = \(bind: hash)").map(Self.token)
+        try await session.first("""
+            SELECT t.* FROM access_tokens t
+            WHERE t.token_hash = \(bind: hash)
+              AND (t.customer_id IS NULL OR EXISTS (
+                    SELECT 1 FROM customers c
+                    WHERE c.id = t.customer_id AND c.organization_id = t.organization_id AND c.deleted_at IS NULL))
+              AND (t.member_id IS NULL OR EXISTS (
+                    SELECT 1 FROM members m
+                    WHERE m.id = t.member_id AND m.customer_id = t.customer_id AND m.deleted_at IS NULL))
+            """).map(Self.token)
     }
 
     public func find(id: UUID, kind: AccessToken.Kind) async throws -> AccessToken? {
@@ -75,6 +87,23 @@ public struct AccessTokenStore: Sendable {
 
     public func delete(id: UUID) async throws {
         try await session.execute("DELETE FROM access_tokens WHERE id = \(bind: id.wire)")
+    }
+
+    /// Ends every portal session of a customer: its own and those of its members (which carry
+    /// the customer too). Run in the transaction that deletes the customer.
+    public func deleteSessions(customerId: UUID) async throws {
+        try await session.execute("""
+            DELETE FROM access_tokens WHERE customer_id = \(bind: customerId.wire) AND kind IN (
+                \(bind: AccessToken.Kind.customerSession.rawValue), \(bind: AccessToken.Kind.memberSession.rawValue))
+            """)
+    }
+
+    /// Ends every portal session of a member. Run in the transaction that deletes the member.
+    public func deleteSessions(memberId: UUID) async throws {
+        try await session.execute("""
+            DELETE FROM access_tokens WHERE member_id = \(bind: memberId.wire)
+              AND kind = \(bind: AccessToken.Kind.memberSession.rawValue)
+            """)
     }
 
     /// Records use at most once a minute per token, to keep reads from becoming writes.

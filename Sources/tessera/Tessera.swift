@@ -96,11 +96,37 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = environment["TESSERA_LOG_LEVEL"] ?? "info"
 
+    @Flag(name: .customLong("webhook-allow-private"),
+          help: "Let webhook endpoints use localhost and loopback, private or other non-public addresses: for development and tests only (env TESSERA_WEBHOOK_ALLOW_PRIVATE=1).")
+    var webhookAllowPrivate = false
+
+    // No default from the environment here: ArgumentParser prints defaults in --help, and this is a secret.
+    @Option(name: .customLong("csrf-key"), help: """
+        A secret of at least 32 characters that signs the pages' form tokens (env TESSERA_CSRF_KEY, \
+        preferred: a flag shows in the process list). Give every process serving the same pages the same \
+        one; without it each process makes a random key at start.
+        """)
+    var csrfKey: String?
+
+    /// The configured CSRF secret, flag first, else the environment; nil when neither is set.
+    private var csrfSecret: String? {
+        if let csrfKey { return csrfKey }
+        guard let secret = Self.environment["TESSERA_CSRF_KEY"], !secret.isEmpty else { return nil }
+        return secret
+    }
+
+    @OptionGroup(title: "Connection and rate limits") var limits: LimitOptions
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard URL(string: publicURL)?.scheme != nil else { throw ValidationError("--public-url must be an absolute URL") }
         _ = try mailTransport(logger: .tessera())
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        if let csrfSecret {
+            do { _ = try FormTokenKey(secret: csrfSecret) } catch {
+                throw ValidationError("--csrf-key (or TESSERA_CSRF_KEY): \(error)")
+            }
+        }
     }
 
     func mailTransport(logger: Logger) throws -> any MailTransport {
@@ -129,6 +155,13 @@ struct Serve: AsyncParsableCommand {
         if let adminToken = Self.environment["TESSERA_ADMIN_TOKEN"], !adminToken.isEmpty {
             configuration.adminTokenHash = SecretToken.hash(adminToken)
         }
+        if let csrfSecret { configuration.csrfKey = try FormTokenKey(secret: csrfSecret) }
+        configuration.webhookAllowPrivate = webhookAllowPrivate
+            || ["1", "true", "yes", "on"].contains(Self.environment["TESSERA_WEBHOOK_ALLOW_PRIVATE"]?.lowercased() ?? "")
+        if configuration.webhookAllowPrivate {
+            logger.warning("webhook endpoints may point at private networks and this machine (--webhook-allow-private)")
+        }
+        limits.configure(&configuration, logger: logger)
         let transport = try mailTransport(logger: logger)
         try await withDatabase(database, logger: logger) { db in
             try await Migrations.migrate(db)
@@ -140,6 +173,96 @@ struct Serve: AsyncParsableCommand {
             let app = buildApplication(configuration: configuration, database: db, mail: transport, logger: logger)
             try await app.runService()
         }
+    }
+}
+
+/// Connection time-outs and caps, and per-client request rate limits, of `tessera serve`.
+struct LimitOptions: ParsableArguments {
+    private static let environment = ProcessInfo.processInfo.environment
+    private static let defaults = RateLimits()
+
+    private static func number<Number: LosslessStringConvertible>(_ name: String) -> Number? {
+        environment[name].flatMap { Number($0) }
+    }
+
+    @Option(name: .customLong("idle-timeout"),
+            help: "Seconds a connection may stay open with no request in progress (env TESSERA_IDLE_TIMEOUT).")
+    var idleTimeout: Int = number("TESSERA_IDLE_TIMEOUT") ?? 60
+
+    @Option(name: .customLong("request-timeout"),
+            help: "Seconds a client has to send a whole request, head and body, from its first byte (env TESSERA_REQUEST_TIMEOUT).")
+    var requestTimeout: Int = number("TESSERA_REQUEST_TIMEOUT") ?? 30
+
+    @Option(name: .customLong("max-connections"),
+            help: "Most connections open at once; more are closed at once (env TESSERA_MAX_CONNECTIONS; default half the open file limit, at most 4096).")
+    var maxConnections: Int? = number("TESSERA_MAX_CONNECTIONS")
+
+    @Option(name: .customLong("rate-limit"), help: "on or off: per-client request rate limits (env TESSERA_RATE_LIMIT).")
+    var rateLimit: String = environment["TESSERA_RATE_LIMIT"] ?? "on"
+
+    @Option(name: .customLong("api-rate"),
+            help: "Requests per second each token (or session) earns on the API (env TESSERA_API_RATE).")
+    var apiRate: Double = number("TESSERA_API_RATE") ?? defaults.api.perSecond
+
+    @Option(name: .customLong("api-burst"),
+            help: "Requests each token (or session) may send at once (env TESSERA_API_BURST).")
+    var apiBurst: Int = number("TESSERA_API_BURST") ?? defaults.api.burst
+
+    @Option(name: .customLong("claim-rate"),
+            help: "Requests per second each client address earns on the claim routes (env TESSERA_CLAIM_RATE).")
+    var claimRate: Double = number("TESSERA_CLAIM_RATE") ?? defaults.claim.perSecond
+
+    @Option(name: .customLong("claim-burst"),
+            help: "Requests each client address may send at once to the claim routes (env TESSERA_CLAIM_BURST).")
+    var claimBurst: Int = number("TESSERA_CLAIM_BURST") ?? defaults.claim.burst
+
+    @Flag(name: .customLong("trust-forwarded-for"),
+          help: "Take the client address from the last X-Forwarded-For entry: only behind one reverse proxy (env TESSERA_TRUST_FORWARDED_FOR=1).")
+    var trustForwardedFor = false
+
+    func validate() throws {
+        // A mistyped environment value must not fall back to a default silently.
+        let whole = ["TESSERA_IDLE_TIMEOUT", "TESSERA_REQUEST_TIMEOUT", "TESSERA_MAX_CONNECTIONS",
+                     "TESSERA_API_BURST", "TESSERA_CLAIM_BURST"]
+        for name in whole where Self.environment[name] != nil && Int(Self.environment[name] ?? "") == nil {
+            throw ValidationError("\(name) must be a whole number")
+        }
+        for name in ["TESSERA_API_RATE", "TESSERA_CLAIM_RATE"]
+        where Self.environment[name] != nil && Double(Self.environment[name] ?? "") == nil {
+            throw ValidationError("\(name) must be a number")
+        }
+        guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be at least 1 second") }
+        guard requestTimeout > 0 else { throw ValidationError("--request-timeout must be at least 1 second") }
+        if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        guard ["on", "off"].contains(rateLimit) else { throw ValidationError("--rate-limit must be on or off") }
+        guard apiRate > 0, apiRate.isFinite, claimRate > 0, claimRate.isFinite else {
+            throw ValidationError("--api-rate and --claim-rate must be more than 0")
+        }
+        guard apiBurst >= 1, claimBurst >= 1 else { throw ValidationError("--api-burst and --claim-burst must be at least 1") }
+    }
+
+    /// Raises the open file limit to its hard limit, then fills in the limits.
+    func configure(_ configuration: inout ServerConfiguration, logger: Logger) {
+        let fileLimit = OpenFileLimit.raiseToHardLimit()
+        configuration.connections.idleTimeout = .seconds(idleTimeout)
+        configuration.connections.requestTimeout = .seconds(requestTimeout)
+        let maximum = maxConnections ?? ConnectionLimits.defaultMaximumConnections(openFileLimit: fileLimit)
+        configuration.connections.maximumConnections = maximum
+        if let fileLimit, maximum > fileLimit / 4 * 3 {
+            logger.warning("--max-connections \(maximum) leaves little of the open file limit (\(fileLimit)) for anything else")
+        }
+        configuration.rateLimits.isEnabled = rateLimit == "on"
+        configuration.rateLimits.api = RateLimit(perSecond: apiRate, burst: apiBurst)
+        configuration.rateLimits.claim = RateLimit(perSecond: claimRate, burst: claimBurst)
+        let trusted = ["1", "true", "yes", "on"].contains(Self.environment["TESSERA_TRUST_FORWARDED_FOR"]?.lowercased() ?? "")
+        configuration.rateLimits.trustsForwardedFor = trustForwardedFor || trusted
+        let rates = configuration.rateLimits.isEnabled
+            ? "API \(apiRate)/s, burst \(apiBurst), per token; claims \(claimRate)/s, burst \(claimBurst), per address"
+            : "off"
+        logger.info("""
+            Connections: at most \(maximum) (open file limit \(fileLimit.map(String.init) ?? "unknown")), \
+            idle time-out \(idleTimeout) s, request time-out \(requestTimeout) s. Rate limits: \(rates).
+            """)
     }
 }
 

@@ -44,7 +44,7 @@ import TesseraClient
             #expect(claimed.seat.id == seat.id)
             #expect(claimed.seat.status == .claimed)
             #expect(claimed.seat.claimedAt != nil)
-            #expect(claimed.customerSessionToken.hasPrefix("tsr_cst_"))
+            #expect(claimed.customerSessionToken.hasPrefix("tsr_mst_"))
 
             // Resend, on another seat: a fresh link, and the old one stops working.
             let second = try await client.customerSeats.assignSeat(

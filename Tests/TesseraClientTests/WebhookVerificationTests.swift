@@ -4,6 +4,7 @@ import Testing
 import TesseraClient
 import TesseraServer
 import enum TesseraCore.WebhookSignature
+import struct TesseraCore.WebhookTargetPolicy
 
 /// `Webhooks.verify`: Standard Webhooks signatures, checked and decoded.
 @Suite struct WebhookVerificationTests {
@@ -121,7 +122,8 @@ import enum TesseraCore.WebhookSignature
                 let seat = try await client.customerSeats.assignSeat(
                     SeatAssign(subscriptionId: subscription.id, email: "ada@bigco.example"))
 
-                let worker = WebhookWorker(database: server.database, logger: Logger(label: "tessera-sdk-test"))
+                let worker = WebhookWorker(database: server.database, logger: Logger(label: "tessera-sdk-test"),
+                                           targetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: true))
                 _ = try await worker.deliverDue()
                 let delivery = try #require(receiver.received.first)
                 #expect(delivery.method == "POST")

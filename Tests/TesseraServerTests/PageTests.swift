@@ -4,10 +4,12 @@ import Testing
 import TesseraCore
 
 /// A browser for page tests: keeps the cookies the server sets (by name; a cookie set with
-/// `Max-Age=0` is dropped) and sends them back.
+/// `Max-Age=0` is dropped) and sends them back, and remembers the last form token it was shown.
 struct TestBrowser {
     let server: TestServer
     var cookies: [String: String] = [:]
+    /// The `csrf` field of the last page that had one.
+    var csrf: String?
 
     init(_ server: TestServer) { self.server = server }
 
@@ -31,10 +33,9 @@ struct TestBrowser {
             let name = String(pair[..<equals])
             if line.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = String(pair[pair.index(after: equals)...]) }
         }
+        if let field = page.field("csrf") { csrf = field }
         return page
     }
-
-    var csrf: String? { cookies["tessera_csrf"] }
 }
 
 /// The claim page and the customer portal: server-rendered HTML over the seat use cases.
@@ -104,19 +105,21 @@ struct TestBrowser {
             #expect(page.html.contains("Claim seat"))
             #expect(page.html.contains("<form method=\"post\" action=\"/\(org.slug)/portal/claim\">"))
             #expect(page.field("token") == token)
-            // The CSRF cookie: random, HttpOnly, SameSite=Strict, Path=/, Secure (the public URL is https).
+            // The visit's nonce cookie: random, HttpOnly, SameSite=Strict, Path=/, Secure (the public URL is https).
             let cookie = try #require(page.setCookie("tessera_csrf"))
             for attribute in ["HttpOnly", "SameSite=Strict", "Path=/", "Secure"] {
                 #expect(cookie.contains(attribute), "\(cookie)")
             }
-            let csrf = try #require(page.cookieValue("tessera_csrf"))
-            #expect(csrf.count == 43)
-            #expect(page.field("csrf") == csrf)
-            // The same browser keeps its value; another browser gets another one.
+            let nonce = try #require(page.cookieValue("tessera_csrf"))
+            let field = try #require(page.field("csrf"))
+            #expect(nonce.count == 43 && field.count == 43)
+            // The field is the nonce's signed token, not the nonce itself.
+            #expect(field != nonce)
+            // Every visit gets a new nonce, even when the browser sends its old one back: the
+            // server never signs a value the browser chose.
             let again = try await browser.get("/\(org.slug)/portal/claim?token=\(token)")
-            #expect(again.field("csrf") == csrf)
-            let other = try await server.page(.get, "/\(org.slug)/portal/claim?token=\(token)")
-            #expect(other.field("csrf") != csrf)
+            #expect(again.cookieValue("tessera_csrf") != nonce)
+            #expect(again.field("csrf") != field)
             // Viewing changed nothing: the seat is pending and the link still claims.
             #expect(try await Self.seatStatus(server, org, pool, seatId: seatId) == "pending")
             let info = try await server.request(.get, "/v1/customer-seats/claim/\(token)")
@@ -216,17 +219,20 @@ struct TestBrowser {
             let prefix = "href=\"/\(org.slug)/portal?customer_session_token="
             let start = try #require(claimed.html.range(of: prefix))
             let session = String(claimed.html[start.upperBound...].prefix { $0 != "\"" })
-            #expect(session.hasPrefix("tsr_cst_"))
+            // A member session, as on Polar: the claimer is signed in as themselves, a member of the
+            // billing customer, not as the billing customer.
+            #expect(session.hasPrefix("tsr_mst_"))
             let redirect = try await browser.get("/\(org.slug)/portal?customer_session_token=\(session)")
             #expect(redirect.status == .seeOther)
-            // The claimer is this pool's holder, not its billing customer: the portal lists the held seat.
+            // The claimer sees the team's seats, their own among them, and may not change them.
             let portal = try await browser.get("/\(org.slug)/portal")
             #expect(portal.status == .ok)
-            #expect(portal.html.contains("ada@example.com"))
-            #expect(portal.html.contains("Seats you hold"))
-            #expect(portal.html.contains("<li>Team plan"))
-            // Claiming again with the same link is the invalid-link page.
-            let reused = try await browser.post("/\(org.slug)/portal/claim", [("token", token), ("csrf", browser.csrf ?? "")])
+            #expect(portal.html.contains("Signed in as <strong>ada@example.com</strong> (Member)"))
+            #expect(try #require(Self.row(portal.html, seatId: seatId)).contains("status-claimed"))
+            #expect(!portal.html.contains("Assign seat"))
+            // Claiming again with the same link (the same visit's form) is the invalid-link page.
+            let reused = try await browser.post("/\(org.slug)/portal/claim",
+                                                [("token", token), ("csrf", try #require(page.field("csrf")))])
             #expect(reused.status == .notFound)
             #expect(reused.html.contains("This invitation link is no longer valid"))
             let reopened = try await browser.get("/\(org.slug)/portal/claim?token=\(token)")
@@ -374,7 +380,9 @@ struct TestBrowser {
             #expect(html.contains("id=\"email-\(subscription.id)\""))
             #expect(html.contains("name=\"subscription_id\" value=\"\(subscription.id)\""))
             #expect(html.contains("name=\"order_id\" value=\"\(order.id)\""))
-            #expect(portal.field("csrf") == browser.csrf)
+            // The forms' token is bound to the session: no separate cookie is set for it.
+            #expect(portal.field("csrf")?.count == 43)
+            #expect(portal.setCookie("tessera_csrf") == nil)
             // Screen readers: captions, column headers, a viewport for phones; nothing from other hosts.
             #expect(html.contains("<caption>"))
             #expect(html.contains("<th scope=\"col\">Person</th>"))
@@ -439,10 +447,13 @@ struct TestBrowser {
             #expect(odd.status == .ok)
             #expect(!odd.html.contains("hi</b>") && !odd.html.contains("&lt;b&gt;hi"))
 
-            // Forms without the CSRF field are refused and change nothing.
+            // Forms without the CSRF field, or with another session's, are refused and change nothing.
             let forged = try await browser.post("\(portalPath)/seats", [("subscription_id", pool.id), ("email", "forged@example.com")])
             #expect(forged.status == .forbidden)
-            let forgedRevoke = try await server.page(.post, "\(portalPath)/seats/\(seatId)/revoke", form: [("csrf", csrf)],
+            let otherToken = try await Self.sessionToken(server, org, customerId: pool.customerId)
+            let otherCSRF = try #require(try await Self.signedInBrowser(server, org, token: otherToken).csrf)
+            #expect(otherCSRF != csrf)
+            let forgedRevoke = try await server.page(.post, "\(portalPath)/seats/\(seatId)/revoke", form: [("csrf", otherCSRF)],
                                                      cookies: ["tessera_session": token])
             #expect(forgedRevoke.status == .forbidden)
             #expect(try await server.list(org, pool)["available_seats"] == 2)

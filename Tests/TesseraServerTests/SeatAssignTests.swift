@@ -88,21 +88,21 @@ import TesseraStore
                 var msg: String
                 var wholeBodyIsInput = true
             }
-            let exactlyOnePool = "Value error, Exactly one of subscription_id, checkout_id, or order_id must be provided"
-            let mixed = "Value error, Customer identifiers (customer_id, external_customer_id) cannot be combined with member identifiers (member_id, external_member_id)"
+            let exactlyOnePool = "Value error, Exactly one of subscription_id or order_id must be provided"
+            let mixed = "Value error, Cannot combine external_customer_id/customer_id with external_member_id/member_id"
             let oneCustomerIdentifier = "Value error, Exactly one of email, external_customer_id, or customer_id must be provided"
             let cases: [Case] = [
                 Case(name: "both pools", body: ["subscription_id": sub, "order_id": .string(order.id), "email": "a@example.com"],
                      msg: exactlyOnePool),
                 Case(name: "no pool", body: ["email": "a@example.com"], msg: exactlyOnePool),
                 Case(name: "no recipient", body: ["subscription_id": sub],
-                     msg: "Value error, One of email, customer_id, external_customer_id, member_id or external_member_id must be provided"),
+                     msg: "Value error, At least one of email, external_customer_id, customer_id, external_member_id, or member_id must be provided"),
                 Case(name: "customer_id with member_id", body: ["subscription_id": sub, "customer_id": customer, "member_id": someId],
                      msg: mixed),
                 Case(name: "external_customer_id with external_member_id",
                      body: ["subscription_id": sub, "external_customer_id": "c1", "external_member_id": "m1"], msg: mixed),
                 Case(name: "both member identifiers", body: ["subscription_id": sub, "member_id": someId, "external_member_id": "m1"],
-                     msg: "Value error, Only one of member_id or external_member_id can be provided"),
+                     msg: "Value error, Cannot provide both external_member_id and member_id"),
                 Case(name: "email with customer_id", body: ["subscription_id": sub, "email": "a@example.com", "customer_id": customer],
                      msg: oneCustomerIdentifier),
                 Case(name: "email with external_customer_id",
@@ -110,7 +110,7 @@ import TesseraStore
                 Case(name: "customer_id with external_customer_id",
                      body: ["subscription_id": sub, "customer_id": customer, "external_customer_id": "c1"], msg: oneCustomerIdentifier),
                 Case(name: "member_id with email", body: ["subscription_id": sub, "member_id": someId, "email": "a@example.com"],
-                     msg: "Value error, email cannot be combined with member_id"),
+                     msg: "Value error, Cannot combine member_id with email"),
                 Case(name: "eleven metadata keys", body: ["subscription_id": sub, "email": "a@example.com", "metadata": elevenKeys],
                      loc: ["body", "metadata"], msg: "Value error, Metadata cannot have more than 10 keys", wholeBodyIsInput: false),
                 Case(name: "metadata over 1 KB", body: ["subscription_id": sub, "email": "a@example.com", "metadata": oversized],

@@ -104,7 +104,15 @@ import TesseraCore
             #expect(claimed["revoked_at"] == .null)
             #expect(!claim.json.serialized().contains(token))
             let session = try #require(claim["customer_session_token"]?.stringValue)
-            #expect(session.hasPrefix("tsr_cst_"), "\(session)")
+            // A member session, as on Polar: the claimer is signed in as themselves, a member of
+            // the billing customer, not as the billing customer.
+            #expect(session.hasPrefix("tsr_mst_"), "\(session)")
+            let signedIn = try await server.request(.get, "/v1/customer-portal/seats?subscription_id=\(pool.id)",
+                                                    token: session)
+            #expect(signedIn.status == .ok, "\(signedIn.json)")
+            let changes = try await server.request(.post, "/v1/customer-portal/seats", token: session,
+                                                   json: ["subscription_id": .string(pool.id), "email": "x@example.com"])
+            #expect(changes.status == .forbidden, "a plain member may not hand out seats: \(changes.json)")
 
             let listed = try #require(SeatSupport.array(try await server.list(org, pool)["seats"]).first)
             #expect(listed["status"] == "claimed")

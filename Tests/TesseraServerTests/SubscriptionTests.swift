@@ -273,6 +273,7 @@ import TesseraCore
             let response = try await Self.patchSeats(server, org, subscription.id, 5)
             #expect(response.status == .badRequest)
             #expect(response.errorName == "NotASeatBasedSubscription")
+            #expect(response.detail == "This subscription does not support seat-based pricing.")
             let fetched = try await server.request(.get, "/v1/subscriptions/\(subscription.id)", token: org.token)
             #expect(fetched["seats"] == .null)
         }
@@ -294,7 +295,7 @@ import TesseraCore
             let below = try await Self.patchSeats(server, org, subscription.id, 1)
             #expect(below.status == .badRequest)
             #expect(below.errorName == "BelowMinimumSeats")
-            #expect(below.detail == "Minimum seats is 2.")
+            #expect(below.detail == "Minimum 2 seats required.")
 
             let above = try await Self.patchSeats(server, org, subscription.id, 11)
             #expect(above.status == .badRequest)

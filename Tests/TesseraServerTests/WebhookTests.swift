@@ -79,7 +79,7 @@ import TesseraStore
     @Test(arguments: Backend.all)
     func seatEventsAreSignedAndCarryTheAPIsJSON(backend: Backend) async throws {
         try await WebhookReceiver.run { receiver in
-            try await TestServer.run(backend) { server in
+            try await TestServer.run(backend, webhookAllowPrivate: true) { server in
                 let org = try await server.makeOrganization()
                 let endpoint = try await Self.makeEndpoint(server, org, url: receiver.url)
                 let secret = try #require(endpoint["secret"]?.stringValue)
@@ -109,7 +109,7 @@ import TesseraStore
     @Test(arguments: Backend.all)
     func everyChangeSendsItsEvent(backend: Backend) async throws {
         try await WebhookReceiver.run { receiver in
-            try await TestServer.run(backend) { server in
+            try await TestServer.run(backend, webhookAllowPrivate: true) { server in
                 let org = try await server.makeOrganization()
                 _ = try await Self.makeEndpoint(server, org, url: receiver.url)
                 let pool = try await server.makeSubscription(org, seats: 4)
@@ -154,7 +154,7 @@ import TesseraStore
     @Test(arguments: Backend.all)
     func aFailedAttemptIsRetriedWithTheSameIdAndRecorded(backend: Backend) async throws {
         try await WebhookReceiver.run { receiver in
-            try await TestServer.run(backend) { server in
+            try await TestServer.run(backend, webhookAllowPrivate: true) { server in
                 let org = try await server.makeOrganization()
                 let endpoint = try await Self.makeEndpoint(server, org, url: receiver.url, events: [.customerSeatAssigned])
                 let pool = try await server.makeSubscription(org, seats: 3)
@@ -193,7 +193,7 @@ import TesseraStore
     @Test(arguments: Backend.all)
     func anEndpointFailingEveryRetryOfSeveralEventsIsDisabled(backend: Backend) async throws {
         try await WebhookReceiver.run { receiver in
-            try await TestServer.run(backend) { server in
+            try await TestServer.run(backend, webhookAllowPrivate: true) { server in
                 let org = try await server.makeOrganization()
                 let endpoint = try await Self.makeEndpoint(server, org, url: receiver.url, events: [.customerSeatAssigned])
                 let pool = try await server.makeSubscription(org, seats: 10)
@@ -224,7 +224,7 @@ import TesseraStore
     @Test(arguments: Backend.all)
     func aChangeThatRollsBackSendsNoEvent(backend: Backend) async throws {
         try await WebhookReceiver.run { receiver in
-            try await TestServer.run(backend) { server in
+            try await TestServer.run(backend, webhookAllowPrivate: true) { server in
                 let org = try await server.makeOrganization()
                 _ = try await Self.makeEndpoint(server, org, url: receiver.url, events: [.customerSeatAssigned])
                 let pool = try await server.makeSubscription(org, seats: 1)
@@ -265,8 +265,8 @@ import TesseraStore
         let second = try await Backend.open(location)
         do {
             try await WebhookReceiver.run { receiver in
-                try await TestServer.run(database: first, backend: .postgres) { one in
-                    try await TestServer.run(database: second, backend: .postgres) { two in
+                try await TestServer.run(database: first, backend: .postgres, webhookAllowPrivate: true) { one in
+                    try await TestServer.run(database: second, backend: .postgres, webhookAllowPrivate: true) { two in
                         let org = try await one.makeOrganization()
                         _ = try await WebhookTests.makeEndpoint(one, org, url: receiver.url, events: [.customerSeatAssigned])
                         let pool = try await one.makeSubscription(org, seats: 60)

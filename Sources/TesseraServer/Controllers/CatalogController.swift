@@ -91,7 +91,13 @@ struct ProductController {
                 problem("amount_type must be one of 'seat_based', 'fixed', 'free'")
                 continue
             }
-            let currency = item["price_currency"]?.stringValue ?? "usd"
+            let currencyValue = item["price_currency"] ?? .null
+            guard currencyValue.isNull || currencyValue.stringValue.map({ (3...8).contains(TextRules.length(of: $0)) }) == true
+            else {
+                problem("price_currency must be a currency code such as 'usd'")
+                continue
+            }
+            let currency = currencyValue.stringValue ?? "usd"
             switch amountType {
             case "free":
                 prices.append(ProductPrice(id: UUID(), kind: .free, createdAt: now))
@@ -108,8 +114,8 @@ struct ProductController {
                     problem("seat_tiers with a list of tiers is required for a seat-based price")
                     continue
                 }
-                let typeText = tiersObject["seat_tier_type"]?.stringValue ?? "volume"
-                guard let type = SeatTiers.TierType(rawValue: typeText) else {
+                let typeValue = tiersObject["seat_tier_type"] ?? .null
+                guard let type = SeatTiers.TierType(rawValue: typeValue.isNull ? "volume" : typeValue.stringValue ?? "") else {
                     problem("seat_tier_type must be 'volume' or 'graduated'")
                     continue
                 }

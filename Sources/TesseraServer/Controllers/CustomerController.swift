@@ -103,7 +103,8 @@ struct CustomerController {
         return .json(Wire.customer(customer))
     }
 
-    /// Deletes the customer and their members, revoking every seat they hold.
+    /// Deletes the customer and their members, revoking every seat they hold and ending their
+    /// portal sessions (API and pages) in the same transaction.
     @Sendable func delete(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let organizationId = try context.requireOrganization(anyOf: .customersWrite)
         let id = try context.pathUUID("id")
@@ -118,6 +119,8 @@ struct CustomerController {
                 try await tx.webhooks.emit(.memberDeleted, data: Wire.member(member), organizationId: organizationId, at: now)
             }
             try await tx.customers.softDelete(id: id, at: now)
+            // Member sessions carry their customer too, so this ends those of every member above.
+            try await tx.accessTokens.deleteSessions(customerId: id)
             try await tx.webhooks.emit(.customerDeleted, data: Wire.customer(customer, deletedAt: now),
                                        organizationId: organizationId, at: now)
         }
@@ -155,7 +158,8 @@ struct CustomerController {
         return .json(Wire.member(member), status: .created)
     }
 
-    /// Deletes a member, revoking the seats they hold.
+    /// Deletes a member, revoking the seats they hold and ending their portal sessions in the
+    /// same transaction.
     @Sendable func deleteMember(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let organizationId = try context.requireOrganization(anyOf: .membersWrite)
         let customerId = try context.pathUUID("id")
@@ -166,6 +170,7 @@ struct CustomerController {
                   member.customerId == customerId else { throw TesseraError.notFound("Member not found") }
             try await tx.revokeSeats(try await tx.seats.activeSeats(customerId: nil, memberIds: [memberId]), now: now)
             try await tx.members.softDelete(id: memberId, at: now)
+            try await tx.accessTokens.deleteSessions(memberId: memberId)
             try await tx.webhooks.emit(.memberDeleted, data: Wire.member(member), organizationId: organizationId, at: now)
         }
         return .noContent

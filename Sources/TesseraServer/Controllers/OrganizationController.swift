@@ -21,9 +21,9 @@ struct OrganizationController {
         var body = try await BodyFields.read(request)
         let name = body.requiredString("name", maxLength: 200)
         let slug = body.requiredString("slug", maxLength: 64)
-        let features = body.object("feature_settings") ?? [:]
-        let seats = features["seat_based_pricing_enabled"]?.boolValue ?? true
-        let members = features["member_model_enabled"]?.boolValue ?? false
+        let features = Self.featureSettings(&body)
+        let seats = features.seatBasedPricing ?? true
+        let members = features.memberModel ?? false
         if let slug, !OrganizationSlug.isValid(slug) {
             body.invalid("slug", "value_error",
                          "Value error, \(OrganizationSlug.rule)")
@@ -41,6 +41,15 @@ struct OrganizationController {
         return .json(Wire.organization(organization), status: .created)
     }
 
+    /// `feature_settings`: each flag a boolean, or absent/null for "unchanged" (422 otherwise).
+    private static func featureSettings(_ body: inout BodyFields) -> (seatBasedPricing: Bool?, memberModel: Bool?) {
+        guard var features = body.nested("feature_settings") else { return (nil, nil) }
+        let settings = (features.bool("seat_based_pricing_enabled", nullable: false),
+                        features.bool("member_model_enabled", nullable: false))
+        body.merge(features)
+        return settings
+    }
+
     @Sendable func get(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         try context.requireOperator()
         let id = try context.pathUUID("id")
@@ -54,7 +63,7 @@ struct OrganizationController {
         var body = try await BodyFields.read(request)
         let name = body.string("name", maxLength: 200)
         let slug = body.string("slug", maxLength: 64)
-        let features = body.object("feature_settings")
+        let features = Self.featureSettings(&body)
         if let slug, !OrganizationSlug.isValid(slug) {
             body.invalid("slug", "value_error",
                          "Value error, \(OrganizationSlug.rule)")
@@ -70,10 +79,8 @@ struct OrganizationController {
                 organization.slug = slug
             }
             if let name { organization.name = name }
-            if let enabled = features?["seat_based_pricing_enabled"]?.boolValue {
-                organization.seatBasedPricingEnabled = enabled
-            }
-            if let enabled = features?["member_model_enabled"]?.boolValue { organization.memberModelEnabled = enabled }
+            if let enabled = features.seatBasedPricing { organization.seatBasedPricingEnabled = enabled }
+            if let enabled = features.memberModel { organization.memberModelEnabled = enabled }
             organization.modifiedAt = now
             try await tx.organizations.update(organization)
             return organization

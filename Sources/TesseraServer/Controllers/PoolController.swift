@@ -86,7 +86,8 @@ struct PoolController {
         let now = now()
         return .json(try await database.transaction { tx in
             if let seats {
-                return try await tx.changeSeats(subscriptionId: id, to: seats, scope: .merchant(organizationId), now: now)
+                let changed = try await tx.changeSeats(subscriptionId: id, to: seats, scope: .merchant(organizationId), now: now)
+                return try await tx.wireSubscription(changed)
             }
             guard var subscription = try await tx.subscriptions.findForUpdate(id: id, organizationId: organizationId) else {
                 throw TesseraError.subscriptionNotFound
@@ -306,6 +307,13 @@ extension SQLSession {
         let customer = try await customers.findIncludingDeleted(id: subscription.customerId)
         let product = try await requireProduct(subscription.productId, organizationId: subscription.organizationId)
         return Wire.subscription(subscription, customer: customer, product: product)
+    }
+
+    /// A subscription as the customer portal shows it to its customer (Polar's `CustomerSubscription`).
+    func wireCustomerSubscription(_ subscription: Subscription) async throws -> JSONValue {
+        let product = try await requireProduct(subscription.productId, organizationId: subscription.organizationId)
+        let organization = try await requireOrganization(subscription.organizationId)
+        return Wire.customerSubscription(subscription, product: product, organization: organization)
     }
 
     func wireOrder(_ order: Order) async throws -> JSONValue {

@@ -98,7 +98,7 @@ struct PortalController {
 
     @Sendable func assignSeat(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let caller = try await requireSeatManager(context)
-        let assignment = try await SeatController.assignment(from: request)
+        let assignment = try await SeatController.assignment(from: request, route: .portal)
         return .json(Wire.seat(try await operations.assign(assignment, scope: caller.scope)))
     }
 
@@ -132,7 +132,7 @@ struct PortalController {
             subscriptions.sort { ($0.createdAt, $0.id.wire) < ($1.createdAt, $1.id.wire) }
             let slice = Array(subscriptions.dropFirst((page.page - 1) * page.limit).prefix(page.limit))
             return try await session.wireList(Page(items: slice, totalCount: subscriptions.count), page: page,
-                                              item: session.wireSubscription)
+                                              item: session.wireCustomerSubscription)
         })
     }
 
@@ -146,7 +146,8 @@ struct PortalController {
         try body.validate()
         let now = now()
         return .json(try await database.transaction { tx in
-            try await tx.changeSeats(subscriptionId: id, to: seats ?? 0, scope: caller.scope, now: now)
+            let changed = try await tx.changeSeats(subscriptionId: id, to: seats ?? 0, scope: caller.scope, now: now)
+            return try await tx.wireCustomerSubscription(changed)
         })
     }
 
@@ -170,8 +171,11 @@ struct PortalCaller {
     var customerId: UUID
     var memberId: UUID?
 
-    /// The portal reaches only the pools this customer bought.
-    var scope: SeatOperations.Scope { SeatOperations.Scope(organizationId: organizationId, customerId: customerId) }
+    /// The portal reaches only the pools this customer bought; the member (if any) is who
+    /// `immediate_claim` may name (`PortalSeatRule`).
+    var scope: SeatOperations.Scope {
+        SeatOperations.Scope(organizationId: organizationId, customerId: customerId, memberId: memberId)
+    }
 }
 
 extension TesseraRequestContext {

@@ -29,7 +29,7 @@ struct SeatController {
     }
 
     /// Reads a `SeatAssign` body (shared with the customer portal).
-    static func assignment(from request: Request) async throws -> SeatAssignment {
+    static func assignment(from request: Request, route: SeatAssignmentRoute = .merchant) async throws -> SeatAssignment {
         var body = try await BodyFields.read(request)
         let subscriptionId = body.uuid("subscription_id")
         let orderId = body.uuid("order_id")
@@ -48,7 +48,7 @@ struct SeatController {
         return try SeatAssignment.validate(
             subscriptionId: subscriptionId, orderId: orderId, email: email, customerId: customerId,
             externalCustomerId: externalCustomerId, memberId: memberId, externalMemberId: externalMemberId,
-            metadata: metadata, immediateClaim: immediateClaim, body: body.whole)
+            metadata: metadata, immediateClaim: immediateClaim, body: body.whole, route: route)
     }
 
     /// Reads `?subscription_id=` or `?order_id=` (shared with the customer portal).

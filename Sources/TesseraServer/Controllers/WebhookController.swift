@@ -7,6 +7,8 @@ import TesseraStore
 struct WebhookController {
     let database: TesseraDatabase
     let now: @Sendable () -> Date
+    /// Which URLs endpoints may have (no private networks unless the operator allows them).
+    let targetPolicy: WebhookTargetPolicy
 
     func register(on routes: inout Routes) {
         routes.add(.post, "/v1/webhooks/endpoints", create)
@@ -27,9 +29,7 @@ struct WebhookController {
         let secret = body.string("secret", maxLength: 256)
         Self.checkFormat(&body)
         let events = Self.events(&body, required: true)
-        if let url, !WebhookEndpoint.isValidURL(url) {
-            body.invalid("url", "url_parsing", "Input should be a valid URL with an http or https scheme")
-        }
+        if let url { checkURL(url, in: &body) }
         if let secret, secret.count < 16 {
             body.invalid("secret", "string_too_short", "String should have at least 16 characters")
         }
@@ -70,9 +70,7 @@ struct WebhookController {
         Self.checkFormat(&body)
         let events = Self.events(&body, required: false)
         let enabled = body.bool("enabled")
-        if let url, !WebhookEndpoint.isValidURL(url) {
-            body.invalid("url", "url_parsing", "Input should be a valid URL with an http or https scheme")
-        }
+        if let url { checkURL(url, in: &body) }
         try body.validate()
         let now = now()
         let endpoint = try await database.transaction { tx in
@@ -141,6 +139,20 @@ struct WebhookController {
         }
         guard found else { throw TesseraError.notFound("Webhook event not found") }
         return .json(["status": "queued"], status: .accepted)
+    }
+
+    /// Refuses a URL the policy refuses: a malformed one as pydantic words it, and one that
+    /// points at this machine or a private network (request forgery) with the policy's reason.
+    func checkURL(_ url: String, in body: inout BodyFields) {
+        do {
+            _ = try targetPolicy.target(for: url)
+        } catch {
+            if error.reason == .notHTTP {
+                body.invalid("url", "url_parsing", "Input should be a valid URL with an http or https scheme")
+            } else {
+                body.invalid("url", "value_error", "Value error, webhook URL refused: \(error.message)")
+            }
+        }
     }
 
     static func checkFormat(_ body: inout BodyFields) {

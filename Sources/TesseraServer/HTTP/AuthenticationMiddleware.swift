@@ -5,9 +5,10 @@ import TesseraStore
 
 /// Resolves `Authorization: Bearer …` into a `Principal` before any route runs.
 ///
-/// A presented token that is unknown, expired or deleted is refused here on every route
-/// (401 `invalid_token`); routes then check the kind of principal and its scopes before
-/// they read the body, so authentication always comes before validation.
+/// A presented token that is unknown, expired or deleted, or a session whose customer or member
+/// is gone (the token store does not find those), is refused here on every route (401
+/// `invalid_token`); routes then check the kind of principal and its scopes before they read
+/// the body, so authentication always comes before validation.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = TesseraRequestContext
 

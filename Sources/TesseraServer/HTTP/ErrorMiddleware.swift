@@ -31,6 +31,11 @@ struct ErrorMiddleware: RouterMiddleware {
                          status: .conflict)
         } catch let error as AuthError {
             return Self.response(for: error)
+        } catch let refusal as TooManyRequests {
+            var response = Response.json(["error": "TooManyRequests", "detail": .string(refusal.detail)],
+                                         status: .tooManyRequests)
+            response.headers[.retryAfter] = String(refusal.retryAfter)
+            return response
         } catch let error as MethodNotAllowed {
             var response = Response.json(
                 ["error": "MethodNotAllowed", "detail": .string("Method \(request.method) is not allowed here")],

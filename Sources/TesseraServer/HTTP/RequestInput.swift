@@ -8,6 +8,8 @@ import TesseraStore
 struct BodyFields {
     let whole: JSONValue
     private let object: [String: JSONValue]
+    /// Where this object sits: `["body"]`, or deeper for a nested object read with `nested`.
+    private var location: [ValidationIssue.LocationPart] = [.key("body")]
     private(set) var issues: [ValidationIssue] = []
 
     /// Largest body Tessera reads; larger ones are refused with 413.
@@ -53,7 +55,21 @@ struct BodyFields {
     /// Whether the field is present at all (even as null): PATCH uses this.
     func has(_ key: String) -> Bool { object[key] != nil }
 
-    private func loc(_ key: String) -> [ValidationIssue.LocationPart] { [.key("body"), .key(key)] }
+    private func loc(_ key: String) -> [ValidationIssue.LocationPart] { location + [.key(key)] }
+
+    /// A nested object's fields, read the same way (issues located inside it); nil when the
+    /// field is absent or null. Hand the reader back with `merge` so its issues are reported.
+    mutating func nested(_ key: String) -> BodyFields? {
+        guard let members = object(key) else { return nil }
+        var child = BodyFields(whole: .object(members), object: members)
+        child.location = loc(key)
+        return child
+    }
+
+    /// Takes over the issues found by a nested reader.
+    mutating func merge(_ child: BodyFields) {
+        issues.append(contentsOf: child.issues)
+    }
 
     mutating func appendIssue(_ issue: ValidationIssue) {
         issues.append(issue)
@@ -146,8 +162,9 @@ struct BodyFields {
         return number
     }
 
-    mutating func bool(_ key: String) -> Bool? {
-        guard let value = object[key], value != .null else { return nil }
+    /// A boolean; absent reads as nil, and so does null unless the field is not `nullable`.
+    mutating func bool(_ key: String, nullable: Bool = true) -> Bool? {
+        guard let value = object[key], value != .null || !nullable else { return nil }
         guard case .bool(let flag) = value else {
             invalid(key, "bool_type", "Input should be a valid boolean")
             return nil

@@ -11,9 +11,12 @@ import TesseraStore
 struct PageController {
     let operations: SeatOperations
     let publicURL: String
+    /// Signs the forms' anti-forgery tokens (`CSRFToken`).
+    let formKey: FormTokenKey
     let now: @Sendable () -> Date
 
     var database: TesseraDatabase { operations.database }
+    var csrf: CSRFToken { CSRFToken(key: formKey) }
     /// Cookies are marked `Secure` when the server is reached over https.
     var secureCookies: Bool { publicURL.lowercased().hasPrefix("https://") }
 
@@ -79,12 +82,13 @@ struct PageController {
         let slug = slug(context)
         guard let token = QueryFields(request).string("token") else { throw PageFailure.invalidInvitation }
         let info = try await invitation(token: token, slug: slug)
-        let csrf = CSRFToken.current(in: request)
+        // A fresh nonce on every visit: the server signs only nonces it made itself.
+        let visit = csrf.claimVisit()
         var response = PageRenderer.html("claim", title: "Claim your seat", values: [
             "organization_name": info.organization.name, "product_name": info.product.name, "email": info.email,
-            "slug": info.organization.slug, "token": token, "csrf": csrf,
+            "slug": info.organization.slug, "token": token, "csrf": visit.token,
         ])
-        response.setCookie(CSRFToken.cookie(csrf, secure: secureCookies))
+        response.setCookie(CSRFToken.nonceCookie(visit.nonce, secure: secureCookies))
         return response
     }
 
@@ -94,7 +98,7 @@ struct PageController {
         let slug = slug(context)
         let form = try await FormFields.read(request)
         let token = form.trimmed("token")
-        guard CSRFToken.isValid(request, form: form) else {
+        guard csrf.isValidClaimForm(request, form: form) else {
             let back = token.flatMap { token -> (href: String, text: String)? in
                 guard OrganizationSlug.isValid(slug),
                       let query = token.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) else { return nil }
@@ -180,7 +184,11 @@ struct PageController {
     @Sendable func signOut(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let slug = slug(context)
         let form = try await FormFields.read(request)
-        guard CSRFToken.isValid(request, form: form) else { throw PageFailure.forgedForm(retry: nil) }
+        // Without a session cookie there is nothing to end; with one, the form must be its own.
+        if let token = request.cookies[PortalSessionCookie.name]?.value, !token.isEmpty,
+           !csrf.isValidPortalForm(form, sessionTokenHash: SecretToken.hash(token)) {
+            throw PageFailure.forgedForm(retry: nil)
+        }
         var failure = PageFailure(
             status: .ok, title: "Signed out", heading: "You are signed out",
             paragraphs: ["To come back, open a portal link again."], tone: "success")
@@ -206,13 +214,14 @@ struct PageController {
         return PageRenderer.redirect(to: "\(Self.portalPath(viewer.organization.slug))?notice=\(notice.rawValue)")
     }
 
-    /// A portal form post: the session (else 401), then the anti-forgery check (else 403).
+    /// A portal form post: the session (else 401), then the anti-forgery token bound to that
+    /// session (else 403).
     private func portalForm(_ request: Request, context: TesseraRequestContext) async throws
         -> (PortalViewer, FormFields)
     {
         let form = try await FormFields.read(request)
         let viewer = try await signedIn(request, slug: slug(context))
-        guard CSRFToken.isValid(request, form: form) else {
+        guard csrf.isValidPortalForm(form, sessionTokenHash: viewer.sessionTokenHash) else {
             throw PageFailure.forgedForm(retry: (Self.portalPath(viewer.organization.slug), "Back to your seats"))
         }
         return (viewer, form)
@@ -243,14 +252,15 @@ struct PageController {
     }
 
     /// Looks a session token up by its hash: a customer or member session of this
-    /// organization that has not expired.
+    /// organization that has not expired, whose customer (and member) still exist.
     private func signedIn(token: String, slug: String) async throws -> PortalViewer {
         let now = now()
+        let tokenHash = SecretToken.hash(token)
         let viewer = try await database.withConnection { session -> PortalViewer? in
             guard let organization = try await session.organizations.find(slug: slug) else {
                 throw PageFailure.portalNotFound
             }
-            guard let stored = try await session.accessTokens.find(hash: SecretToken.hash(token)),
+            guard let stored = try await session.accessTokens.find(hash: tokenHash),
                   stored.kind == .customerSession || stored.kind == .memberSession,
                   !stored.isExpired(at: now), stored.organizationId == organization.id,
                   let customerId = stored.customerId,
@@ -264,7 +274,7 @@ struct PageController {
                 member = found
             }
             return PortalViewer(
-                organization: organization, session: stored, customer: customer, member: member,
+                organization: organization, session: stored, sessionTokenHash: tokenHash, customer: customer, member: member,
                 caller: PortalCaller(organizationId: organization.id, customerId: customerId, memberId: member?.id))
         }
         guard let viewer else { throw PageFailure.signIn(slug: OrganizationSlug.isValid(slug) ? slug : nil) }
@@ -281,12 +291,10 @@ struct PageController {
         let overview = try await database.withConnection { session in
             try await PortalOverview.load(session, viewer: viewer)
         }
-        let csrf = CSRFToken.current(in: request)
-        let values = overview.values(viewer: viewer, csrf: csrf, notice: notice, error: error, form: form)
-        var response = PageRenderer.html(
+        let token = csrf.portalToken(sessionTokenHash: viewer.sessionTokenHash)
+        let values = overview.values(viewer: viewer, csrf: token, notice: notice, error: error, form: form)
+        return PageRenderer.html(
             "portal", title: "Seats at \(viewer.organization.name)", values: values, status: error?.status ?? .ok)
-        response.setCookie(CSRFToken.cookie(csrf, secure: secureCookies))
-        return response
     }
 }
 
@@ -307,6 +315,8 @@ enum PortalNotice: String {
 struct PortalViewer: Sendable {
     var organization: Organization
     var session: AccessToken
+    /// The hash of the session's token: what the portal forms' anti-forgery token is bound to.
+    var sessionTokenHash: String
     var customer: Customer
     var member: Member?
     var caller: PortalCaller

@@ -39,7 +39,7 @@ struct PageFailure: Error {
             tone: "warning", clearsSessionAt: slug.map(PageController.portalPath))
     }
 
-    /// A form whose anti-forgery field does not match this browser's cookie: 403.
+    /// A form whose anti-forgery field is not this browser's token (`CSRFToken`): 403.
     static func forgedForm(retry: (href: String, text: String)?) -> PageFailure {
         PageFailure(
             status: .forbidden, title: "Form expired", heading: "This form could not be accepted",
@@ -225,45 +225,65 @@ struct FormFields {
     }
 }
 
-/// Cross-site request forgery protection by double submit: the page sets a random cookie
-/// (`SameSite=Strict`, `HttpOnly`) and puts the same value in each form; a POST is accepted
-/// only when the two match. Another site can make a browser post a form, but can neither
-/// read nor set this cookie, so it cannot know the value to put in the field.
-enum CSRFToken {
-    static let cookieName = "tessera_csrf"
+/// Cross-site request forgery protection: every form carries a token that is the HMAC-SHA256,
+/// under the server's `FormTokenKey`, of who is filling it in:
+///
+/// - a portal form: the session, by its token's hash (the token is a 256-bit secret in an
+///   `HttpOnly` cookie);
+/// - the claim form, which comes before any session: a fresh random nonce that this visit to
+///   the claim page sets as a cookie (`HttpOnly`, `SameSite=Strict`).
+///
+/// Another site can make a browser post a form but cannot read the page, so it cannot know the
+/// token. A plain double submit (the same random value in a cookie and in the field) also falls
+/// to anyone who can set a cookie for this host, from a sibling subdomain or over plain http: they
+/// plant a pair of their choosing. Here a value the attacker chose never passes, because only the
+/// key makes its token, and the server never signs a nonce the browser sent (each claim page
+/// visit makes a new one).
+struct CSRFToken {
+    static let nonceCookieName = "tessera_csrf"
     static let fieldName = "csrf"
 
-    /// The browser's current value when it has a well-formed one (so several open tabs keep
-    /// working), else a new random one.
-    static func current(in request: Request) -> String {
-        if let value = request.cookies[cookieName]?.value, isWellFormed(value) { return value }
-        return SecretToken.generate(.invitation).value
+    let key: FormTokenKey
+
+    /// The portal forms' token for the session whose token hashes to `sessionTokenHash`.
+    func portalToken(sessionTokenHash: String) -> String {
+        key.token(for: Self.portalIdentity(sessionTokenHash))
     }
 
-    static func cookie(_ value: String, secure: Bool) -> Cookie {
-        Cookie(name: cookieName, value: value, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
+    /// Whether the form's field is the token of the session the browser presents.
+    func isValidPortalForm(_ form: FormFields, sessionTokenHash: String) -> Bool {
+        guard let field = form[Self.fieldName] else { return false }
+        return key.isValid(field, for: Self.portalIdentity(sessionTokenHash))
     }
 
-    /// Whether the form's field matches the browser's cookie.
-    static func isValid(_ request: Request, form: FormFields) -> Bool {
-        guard let cookie = request.cookies[cookieName]?.value, isWellFormed(cookie),
-              let field = form[fieldName] else { return false }
-        return constantTimeEquals(Array(cookie.utf8), Array(field.utf8))
+    /// A new visit to the claim page: the nonce for its cookie and the token for its form.
+    func claimVisit() -> (nonce: String, token: String) {
+        let nonce = SecretToken.generate(.invitation).value
+        return (nonce, key.token(for: Self.claimIdentity(nonce)))
     }
 
+    /// Whether the claim form's field is the token of the nonce in this browser's cookie.
+    func isValidClaimForm(_ request: Request, form: FormFields) -> Bool {
+        guard let nonce = request.cookies[Self.nonceCookieName]?.value, Self.isWellFormed(nonce),
+              let field = form[Self.fieldName] else { return false }
+        return key.isValid(field, for: Self.claimIdentity(nonce))
+    }
+
+    static func nonceCookie(_ nonce: String, secure: Bool) -> Cookie {
+        Cookie(name: nonceCookieName, value: nonce, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
+    }
+
+    // The two kinds of identity are prefixed so that one kind's token is never the other's.
+    private static func portalIdentity(_ sessionTokenHash: String) -> String { "portal-session:\(sessionTokenHash)" }
+    private static func claimIdentity(_ nonce: String) -> String { "claim-visit:\(nonce)" }
+
+    /// 43 URL-safe base64 characters: what `claimVisit` makes.
     private static func isWellFormed(_ value: String) -> Bool {
         value.utf8.count == 43 && value.utf8.allSatisfy { byte in
             (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-")
                 || byte == UInt8(ascii: "_")
         }
-    }
-
-    private static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 }
 

@@ -11,6 +11,8 @@ struct SeatOperations: Sendable {
         var organizationId: UUID
         /// The billing customer whose pools are reachable; nil for the merchant.
         var customerId: UUID?
+        /// A member session's member (portal only): who `immediate_claim` may name.
+        var memberId: UUID? = nil
 
         static func merchant(_ organizationId: UUID) -> Scope { Scope(organizationId: organizationId, customerId: nil) }
 
@@ -26,6 +28,7 @@ struct SeatOperations: Sendable {
     func assign(_ assignment: SeatAssignment, scope: Scope) async throws -> SeatDetails {
         let now = now()
         let organizationId = scope.organizationId
+        try scope.checkRecipient(of: assignment)
         return try await database.transaction { tx in
             guard let pool = try await tx.seats.lockPool(assignment.pool, organizationId: organizationId),
                   scope.reaches(pool) else {
@@ -36,7 +39,7 @@ struct SeatOperations: Sendable {
             try pool.requireFreeSeat()
 
             let recipient = try await SeatRecipientResolver(tx: tx, organization: organization, pool: pool, now: now)
-                .resolve(assignment.recipient)
+                .resolve(assignment, scope: scope)
             if try await tx.seats.activeSeat(in: pool.reference, memberId: recipient.holder.memberId) != nil {
                 throw TesseraError.seatAlreadyAssigned(assignment.recipient.identifier)
             }
@@ -142,7 +145,8 @@ struct SeatOperations: Sendable {
             try seat.claim(at: now)
             try await tx.seats.update(seat)
             guard let holder = seat.holder else { throw TesseraError.invalidInvitationToken }
-            let session = try await openPortalSession(tx: tx, organization: organization, holder: holder, now: now)
+            let session = try await openPortalSession(tx: tx, organization: organization, holder: holder,
+                                                      member: details.member, now: now)
             let claimed = SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail)
             try await tx.webhooks.emit(.customerSeatClaimed, data: Wire.seat(claimed), organizationId: organization.id, at: now)
             return (claimed, session)
@@ -163,16 +167,18 @@ struct SeatOperations: Sendable {
             id: UUID(), kind: .email, payload: email.message.payload, nextAttemptAt: now, createdAt: now))
     }
 
-    /// A member session in the member model, else a customer session for the holder's customer.
-    private func openPortalSession(tx: SQLSession, organization: Organization, holder: SeatHolder, now: Date)
-        async throws -> SecretToken
+    /// A member session for the claimer, as Polar mints one whenever the seat has a member
+    /// (every seat here): the claimer is signed in as themselves, a member of the billing
+    /// customer, never as the billing customer. Without a member, a customer session.
+    private func openPortalSession(tx: SQLSession, organization: Organization, holder: SeatHolder, member: Member?,
+                                   now: Date) async throws -> SecretToken
     {
-        let kind: SecretToken.Kind = organization.memberModelEnabled ? .memberSession : .customerSession
+        let kind: SecretToken.Kind = member == nil ? .customerSession : .memberSession
         let token = SecretToken.generate(kind)
         try await tx.accessTokens.insert(AccessToken(
-            id: UUID(), kind: organization.memberModelEnabled ? .memberSession : .customerSession,
-            organizationId: organization.id, customerId: holder.customerId,
-            memberId: organization.memberModelEnabled ? holder.memberId : nil, comment: "seat claim", scopes: [],
+            id: UUID(), kind: member == nil ? .customerSession : .memberSession,
+            organizationId: organization.id, customerId: member?.customerId ?? holder.customerId,
+            memberId: member?.id, comment: "seat claim", scopes: [],
             expiresAt: now.addingTimeInterval(SecretLifetime.customerSession), lastUsedAt: nil, createdAt: now,
             modifiedAt: nil), hash: token.hash)
         return token
@@ -180,10 +186,8 @@ struct SeatOperations: Sendable {
 }
 
 extension SeatDetails {
-    /// Where the invitation goes: the member's email (member model) or the holder customer's.
-    var recipientEmail: String {
-        seat.holder?.email ?? customerEmail ?? member?.email ?? ""
-    }
+    /// Where the invitation goes: the holder's address.
+    var recipientEmail: String { holderEmail ?? "" }
 }
 
 extension SQLSession {

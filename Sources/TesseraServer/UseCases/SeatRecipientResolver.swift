@@ -21,6 +21,28 @@ struct SeatRecipientResolver {
         var email: String
     }
 
+    /// Resolves the recipient of `assignment` as `scope` may name it. From the portal, Core's
+    /// `PortalSeatRule` applies: the recipient kinds were checked before the transaction
+    /// (`Scope.checkRecipient(of:)`), members resolve within the pool's billing customer (the
+    /// session's own, as the scope reaches only its pools), and `immediate_claim` must name the
+    /// signed-in person. A refusal throws before anything is written, or rolls back what was.
+    func resolve(_ assignment: SeatAssignment, scope: SeatOperations.Scope) async throws -> Resolved {
+        let resolved = try await resolve(assignment.recipient)
+        if scope.isPortal && assignment.immediateClaim {
+            let signedIn: PortalSeatRule.SignedInPerson
+            if let memberId = scope.memberId {
+                signedIn = .member(memberId)
+            } else {
+                // A customer session reaches only its own pools: the billing customer is the session's.
+                let customer = try await tx.customers.find(id: pool.customerId, organizationId: organization.id)
+                signedIn = .customer(email: customer?.email)
+            }
+            try PortalSeatRule.checkImmediateClaim(
+                true, recipientMemberId: resolved.holder.memberId, recipientEmail: resolved.email, signedIn: signedIn)
+        }
+        return resolved
+    }
+
     func resolve(_ recipient: SeatRecipient) async throws -> Resolved {
         organization.memberModelEnabled ? try await resolveMember(recipient) : try await resolveLegacy(recipient)
     }
@@ -90,15 +112,13 @@ struct SeatRecipientResolver {
         }
         if let byExternalId {
             guard EmailAddress.normalized(byExternalId.email) == EmailAddress.normalized(email) else {
-                throw TesseraError.memberEmailMismatch(
-                    "Member with external_id \(externalId) has a different email than \(email)")
+                throw TesseraError.memberEmailMismatch(externalId: externalId, email: email)
             }
             return byExternalId
         }
         if let byEmail = try await tx.members.find(email: email, customerId: pool.customerId) {
             guard byEmail.externalId == nil else {
-                throw TesseraError.memberEmailMismatch(
-                    "Member with email \(email) already has a different external_id")
+                throw TesseraError.memberExternalIdMismatch(email: email)
             }
             var updated = byEmail
             updated.externalId = externalId
@@ -132,5 +152,17 @@ struct SeatRecipientResolver {
         try await tx.members.insert(member)
         try await tx.webhooks.emit(.memberCreated, data: Wire.member(member), organizationId: organization.id, at: now)
         return member
+    }
+}
+
+extension SeatOperations.Scope {
+    /// A portal session's scope (a merchant's reaches every customer).
+    var isPortal: Bool { customerId != nil }
+
+    /// The recipient kinds `PortalSeatRule` refuses from the portal: a 422 before anything is read,
+    /// so it says nothing about whether the named customer exists.
+    func checkRecipient(of assignment: SeatAssignment) throws(ValidationFailure) {
+        guard isPortal else { return }
+        try PortalSeatRule.checkRecipient(assignment.recipient)
     }
 }

@@ -178,6 +178,46 @@ enum Wire {
         return .object(fields)
     }
 
+    /// Polar's `CustomerSubscription`: what the portal shows a customer of their own
+    /// subscription. No metadata or embedded customer; the product names its organization.
+    static func customerSubscription(_ subscription: Subscription, product: Product, organization: Organization)
+        -> JSONValue
+    {
+        var fields = subscriptionFields(subscription)
+        fields["metadata"] = nil
+        var productFields = productFields(product)
+        productFields["metadata"] = nil
+        productFields["prices"] = .array(product.prices.map { price(for: $0, productId: product.id) })
+        productFields["benefits"] = []
+        productFields["medias"] = []
+        productFields["organization"] = customerOrganization(organization)
+        fields["product"] = .object(productFields)
+        fields["prices"] = .array(product.prices.map { price(for: $0, productId: product.id) })
+        fields["meters"] = []
+        fields["pending_update"] = .null
+        return .object(fields)
+    }
+
+    /// Polar's `CustomerOrganization`: the merchant as its customers see it.
+    static func customerOrganization(_ organization: Organization) -> JSONValue {
+        [
+            "id": JSONValue(organization.id),
+            "created_at": JSONValue(organization.createdAt),
+            "modified_at": JSONValue(organization.modifiedAt),
+            "name": .string(organization.name),
+            "slug": .string(organization.slug),
+            "avatar_url": .null,
+            "proration_behavior": "prorate",
+            // The portal lets a customer change their seat count, nothing else of the plan.
+            "allow_customer_updates": true,
+            "customer_portal_settings": [
+                "usage": ["show": false],
+                "subscription": ["update_seats": true, "update_plan": false],
+            ],
+            "organization_features": ["member_model_enabled": JSONValue(organization.memberModelEnabled)],
+        ]
+    }
+
     private static func subscriptionFields(_ subscription: Subscription) -> [String: JSONValue] {
         [
             "id": JSONValue(subscription.id),
@@ -273,7 +313,7 @@ enum Wire {
             "member_id": JSONValue(seat.holder?.memberId),
             "member": details.member.map(member) ?? .null,
             "email": JSONValue(seat.holder?.email),
-            "customer_email": JSONValue(details.customerEmail),
+            "customer_email": JSONValue(details.holderEmail),
             "invitation_token_expires_at": JSONValue(seat.invitationTokenExpiresAt),
             "claimed_at": JSONValue(seat.claimedAt),
             "revoked_at": JSONValue(seat.revokedAt),

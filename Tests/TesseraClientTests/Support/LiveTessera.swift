@@ -35,6 +35,8 @@ struct LiveTessera: Sendable {
             configuration.port = 0
             configuration.publicURL = publicURL
             configuration.adminTokenHash = SecretToken.hash(operatorToken)
+            // The webhook receivers of these tests listen on loopback.
+            configuration.webhookAllowPrivate = true
             let mail = RecordingMail()
             let app = buildApplication(configuration: configuration, database: database, mail: mail, logger: logger,
                                        runsBackgroundWorkers: false)

@@ -140,11 +140,14 @@ struct TestServer {
     let mail: RecordingMailTransport
     let clock: TestClock
     let client: any TestClientProtocol
+    /// Whether webhook endpoints may point at loopback (the test receivers) and private networks.
+    var webhookAllowPrivate = false
 
     /// Webhook delivery with the test clock and no jitter (retry delays are exactly the schedule's).
     var webhookWorker: WebhookWorker {
         WebhookWorker(database: database, httpClient: Self.httpClient, logger: Logger(label: "tessera-test"),
-                      now: clock.closure, jitter: { 0.5 })
+                      now: clock.closure, jitter: { 0.5 },
+                      targetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: webhookAllowPrivate))
     }
 
     /// One client for every test's webhook deliveries; it lives as long as the test process.
@@ -156,11 +159,13 @@ struct TestServer {
     }
 
     /// Runs `body` against a fresh server on `backend`, shutting everything down afterwards.
-    static func run(_ backend: Backend, _ body: @escaping @Sendable (TestServer) async throws -> Void) async throws {
+    /// `webhookAllowPrivate`: set it for tests whose webhooks go to a receiver on loopback.
+    static func run(_ backend: Backend, webhookAllowPrivate: Bool = false,
+                    _ body: @escaping @Sendable (TestServer) async throws -> Void) async throws {
         let location = try await backend.freshLocation()
         let database = try await Backend.open(location)
         do {
-            try await run(database: database, backend: backend, body)
+            try await run(database: database, backend: backend, webhookAllowPrivate: webhookAllowPrivate, body)
             await database.shutdown()
             await Backend.drop(location)
         } catch {
@@ -171,17 +176,23 @@ struct TestServer {
     }
 
     /// Runs `body` against a server over an already open database (several servers may share one).
+    /// `csrfKey`: the pages' form key, as `--csrf-key` gives it; random (per server) when nil.
     static func run(database: TesseraDatabase, backend: Backend, clock: TestClock = TestClock(),
+                    webhookAllowPrivate: Bool = false,
+                    csrfKey: FormTokenKey? = nil,
                     _ body: @escaping @Sendable (TestServer) async throws -> Void) async throws {
         var configuration = ServerConfiguration()
         configuration.publicURL = publicURL
         configuration.adminTokenHash = SecretToken.hash(adminToken)
+        configuration.webhookAllowPrivate = webhookAllowPrivate
+        if let csrfKey { configuration.csrfKey = csrfKey }
         let mail = RecordingMailTransport()
         let app = buildApplication(
             configuration: configuration, database: database, mail: mail, logger: Logger(label: "tessera-test"),
             runsBackgroundWorkers: false, now: clock.closure)
         try await app.test(.router) { client in
-            try await body(TestServer(backend: backend, database: database, mail: mail, clock: clock, client: client))
+            try await body(TestServer(backend: backend, database: database, mail: mail, clock: clock, client: client,
+                                      webhookAllowPrivate: webhookAllowPrivate))
         }
     }
 
