@@ -22,14 +22,22 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .target(
+            // JSONValue, its one-pass parser and Timestamp: Foundation only, so that the server
+            // (through TesseraCore) and the SDK share one JSON type. No product: the products
+            // that need it carry it.
+            name: "TesseraJSON"
+        ),
+        .target(
             name: "TesseraCore",
             dependencies: [
+                "TesseraJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -54,6 +62,8 @@ let package = Package(
                 "TesseraCore",
                 "TesseraStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -67,13 +77,16 @@ let package = Package(
             ]
         ),
         .target(
-            // The Swift SDK: talks to Tessera or to Polar over HTTP, so it depends on no Tessera target.
+            // The Swift SDK: talks to Tessera or to Polar over HTTP, so it depends on no Tessera target
+            // but TesseraJSON, which is Foundation-only.
             name: "TesseraClient",
             dependencies: [
+                "TesseraJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
@@ -88,6 +101,10 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "TesseraJSONTests",
+            dependencies: ["TesseraJSON"]
         ),
         .testTarget(
             name: "TesseraCoreTests",

@@ -12,6 +12,7 @@ import os
 import subprocess
 from typing import Optional
 
+import httpx
 from conftest import _free_port, _server_binary
 from support import Server, unique_email, unique_slug
 
@@ -338,3 +339,26 @@ def test_orders_seat_changes_and_cleanup(server: Server):
     res = tessera(url, "customers", "list", token=created["token"], check=False)
     assert "401" in one_error_line(res, API_ERROR)
     assert tessera_json(url, "customers", "list", token=spare)["items"] == []
+
+
+def test_json_is_the_api_answer_as_the_server_sent_it(server: Server):
+    """`--json` prints the server's body unchanged, so fields the SDK's models lack (a
+    subscription's `prices`, a product's `organization_id`, …) reach scripts too."""
+    url = server.base_url
+    _, token = setup_org(server)
+    sub_id = setup_pool(server, token, seats=2)
+    api = httpx.get(f"{url}/v1/subscriptions/{sub_id}", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 200, api.text
+
+    out = tessera(url, "subscriptions", "get", sub_id, "--json", token=token).stdout
+    assert out.endswith("\n") and not out.endswith("\n\n"), repr(out[-3:])
+    printed = json.loads(out)
+    assert printed == api.json()
+    assert printed["prices"] and printed["prices"][0]["amount_type"] == "seat_based", printed["prices"]
+    # Exactly the server's text: the same keys in the same order, with the server's spacing.
+    assert list(printed) == list(api.json())
+    assert out == api.text + "\n"
+
+    # A list's items are the server's too.
+    listed = tessera_json(url, "subscriptions", "list", "--limit", "100", token=token)
+    assert [s["prices"] for s in listed["items"] if s["id"] == sub_id] == [printed["prices"]]

@@ -97,8 +97,9 @@ public final class TesseraClient: Sendable {
     /// Webhook endpoints.
     public let webhookEndpoints: WebhookEndpoints
 
-    private let httpClient: HTTPClient
+    let httpClient: HTTPClient
     private let ownsHTTPClient: Bool
+    let executor: RequestExecutor
 
     /// Creates a client.
     ///
@@ -112,26 +113,39 @@ public final class TesseraClient: Sendable {
     ///   - timeout: The longest a single attempt may take, connecting and reading included.
     ///   - retryClock: Where retries read the time and wait; tests pass their own.
     ///   - logger: Receives a debug line per request, answer and retry (never the token).
-    public init(accessToken: String?, server: Server, httpClient: HTTPClientSource = .shared,
-                retryConfig: RetryConfig = .default, timeout: Duration = .seconds(60),
-                retryClock: any RetryClock = SystemRetryClock(),
-                logger: Logger = Logger(label: "tessera-client", factory: { _ in SwiftLogNoOpLogHandler() })) {
+    public convenience init(accessToken: String?, server: Server, httpClient: HTTPClientSource = .shared,
+                            retryConfig: RetryConfig = .default, timeout: Duration = .seconds(60),
+                            retryClock: any RetryClock = SystemRetryClock(),
+                            logger: Logger = Logger(label: "tessera-client",
+                                                    factory: { _ in SwiftLogNoOpLogHandler() })) {
+        let client: HTTPClient
+        let owned: Bool
         switch httpClient {
         case .shared:
-            self.httpClient = Self.sharedHTTPClient
-            ownsHTTPClient = false
+            client = Self.sharedHTTPClient
+            owned = false
         case .dedicated(let configuration):
-            self.httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-            ownsHTTPClient = true
-        case .provided(let client):
-            self.httpClient = client
-            ownsHTTPClient = false
+            client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            owned = true
+        case .provided(let provided):
+            client = provided
+            owned = false
         }
+        let executor = RequestExecutor(
+            baseURL: server.baseURL, accessToken: accessToken, httpClient: client, retryConfig: retryConfig,
+            clock: retryClock, timeout: .nanoseconds(Int64(min(max(timeout.seconds, 0), 1e9) * 1e9)), logger: logger)
+        self.init(server: server, retryConfig: retryConfig, httpClient: client, ownsHTTPClient: owned, executor: executor)
+    }
+
+    /// A client sending through `executor`; also how ``withRawResponse(isolation:_:)`` makes its
+    /// recording twin of a client.
+    init(server: Server, retryConfig: RetryConfig, httpClient: HTTPClient, ownsHTTPClient: Bool,
+         executor: RequestExecutor) {
         self.server = server
         self.retryConfig = retryConfig
-        let executor = RequestExecutor(
-            baseURL: server.baseURL, accessToken: accessToken, httpClient: self.httpClient, retryConfig: retryConfig,
-            clock: retryClock, timeout: .nanoseconds(Int64(min(max(timeout.seconds, 0), 1e9) * 1e9)), logger: logger)
+        self.httpClient = httpClient
+        self.ownsHTTPClient = ownsHTTPClient
+        self.executor = executor
         customerSeats = CustomerSeats(executor: executor)
         organizations = Organizations(executor: executor)
         organizationAccessTokens = OrganizationAccessTokens(executor: executor)

@@ -123,7 +123,10 @@ struct LimitedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
                 responder: responder,
                 configuration: .init(additionalChannelHandlers: [requestEnds.value],
                                      idleTimeout: TimeAmount(limits.idleTimeout)))
-            return http1.setup(channel: channel, logger: logger)
+            let ready = http1.setup(channel: channel, logger: logger)
+            // As above: a channel whose setup failed is ours to close (and to count out).
+            ready.whenFailure { _ in channel.close(promise: nil) }
+            return ready
         } catch {
             channel.close(promise: nil)
             return channel.eventLoop.makeFailedFuture(error)

@@ -63,7 +63,7 @@ public func buildRouter(configuration: ServerConfiguration, database: TesseraDat
     }
     var routes = Routes(router: router)
     routes.add(.get, "/healthz") { _, _ in
-        try await database.withConnection { try await $0.execute("SELECT 1") }
+        try await database.ping()
         return .json(["status": "ok"])
     }
     OrganizationController(database: database, now: now).register(on: &routes)

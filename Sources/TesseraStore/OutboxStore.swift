@@ -105,9 +105,9 @@ public struct OutboxStore: Sendable {
     static func message(_ row: any SQLRow) throws -> OutboxMessage {
         let payloadText = try row.string("payload")
         return OutboxMessage(
-            id: try row.uuid("id"), kind: OutboxMessage.Kind(rawValue: try row.string("kind")) ?? .email,
+            id: try row.uuid("id"), kind: try row.choice("kind", as: OutboxMessage.Kind.self),
             payload: JSONValue.parse(Data(payloadText.utf8)) ?? .null,
-            status: OutboxMessage.Status(rawValue: try row.string("status")) ?? .pending,
+            status: try row.choice("status", as: OutboxMessage.Status.self),
             attempts: try row.int("attempts"), nextAttemptAt: try row.date("next_attempt_at"),
             lastError: try row.optionalString("last_error"), createdAt: try row.date("created_at"),
             deliveredAt: try row.optionalDate("delivered_at"))

@@ -212,7 +212,7 @@ public struct SeatStore: Sendable {
         }
         return Seat(
             id: try row.uuid("id"), pool: pool, organizationId: try row.uuid("organization_id"),
-            status: SeatStatus(rawValue: try row.string("status")) ?? .revoked, holder: holder,
+            status: try row.choice("status", as: SeatStatus.self), holder: holder,
             invitationTokenHash: try row.optionalString("invitation_token_hash"),
             invitationTokenExpiresAt: try row.optionalDate("invitation_token_expires_at"),
             assignedAt: try row.optionalDate("assigned_at"), claimedAt: try row.optionalDate("claimed_at"), revokedAt: try row.optionalDate("revoked_at"),

@@ -116,7 +116,7 @@ public struct WebhookStore: Sendable {
         let endpointIds = try await session.rows("""
             SELECT id, events FROM webhook_endpoints
             WHERE organization_id = \(bind: organizationId.wire) AND enabled = \(bind: true) AND deleted_at IS NULL
-            """).filter { Self.events(try $0.string("events")).contains(type) }.map { try $0.uuid("id") }
+            """).filter { try Self.events(try $0.string("events")).contains(type) }.map { try $0.uuid("id") }
         guard !endpointIds.isEmpty else { return nil }
         let eventId = UUID()
         let body: JSONValue = ["type": .string(type.rawValue), "timestamp": JSONValue(time), "data": data]
@@ -274,23 +274,24 @@ public struct WebhookStore: Sendable {
         events.map(\.rawValue).joined(separator: " ")
     }
 
-    static func events(_ text: String) -> [WebhookEventType] {
-        text.split(separator: " ").compactMap { WebhookEventType(rawValue: String($0)) }
+    static func events(_ text: String) throws -> [WebhookEventType] {
+        try text.split(separator: " ").map {
+            guard let event = WebhookEventType(rawValue: String($0)) else {
+                throw DatabaseError.unexpected("unknown webhook event type '\($0)'")
+            }
+            return event
+        }
     }
 
     static func endpoint(_ row: any SQLRow) throws -> WebhookEndpoint {
         WebhookEndpoint(
             id: try row.uuid("id"), organizationId: try row.uuid("organization_id"), url: try row.string("url"),
             name: try row.optionalString("name"), secret: try row.string("secret"),
-            events: events(try row.string("events")), enabled: try row.bool("enabled"),
+            events: try events(try row.string("events")), enabled: try row.bool("enabled"),
             disabledReason: try row.optionalString("disabled_reason"),
             failedEventsInRow: try row.int("failed_events_in_row"), createdAt: try row.date("created_at"),
             modifiedAt: try row.optionalDate("modified_at"))
     }
-}
-
-extension SQLSession {
-    public var webhooks: WebhookStore { WebhookStore(session: self) }
 }
 
 /// Hands out strictly increasing event times within this process (a microsecond apart at

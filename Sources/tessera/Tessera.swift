@@ -195,7 +195,10 @@ struct LimitOptions: ParsableArguments {
 
     @Option(name: .customLong("max-connections"),
             help: "Most connections open at once; more are closed at once (env TESSERA_MAX_CONNECTIONS; default half the open file limit, at most 4096).")
-    var maxConnections: Int? = number("TESSERA_MAX_CONNECTIONS")
+    var maxConnectionsFlag: Int?
+
+    /// The flag, else the environment; nil for the default derived from the open file limit.
+    private var maxConnections: Int? { maxConnectionsFlag ?? Self.number("TESSERA_MAX_CONNECTIONS") }
 
     @Option(name: .customLong("rate-limit"), help: "on or off: per-client request rate limits (env TESSERA_RATE_LIMIT).")
     var rateLimit: String = environment["TESSERA_RATE_LIMIT"] ?? "on"

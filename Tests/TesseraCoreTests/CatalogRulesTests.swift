@@ -114,11 +114,6 @@ import Testing
         #expect(!Scope.customerSeatsWrite.isGranted(by: [.customerSeatsRead]))
         #expect(!Scope.customersRead.isGranted(by: [.customerSeatsWrite]))
     }
-
-    @Test func timestampsAreUTCWithMicroseconds() {
-        #expect(Timestamp.format(Date(timeIntervalSince1970: 1_800_000_000.25)) == "2027-01-15T08:00:00.250000Z")
-        #expect(Timestamp.date(micros: Timestamp.micros(Date(timeIntervalSince1970: 12.5))) == Date(timeIntervalSince1970: 12.5))
-    }
 }
 
 @Suite struct OrganizationSlugTests {

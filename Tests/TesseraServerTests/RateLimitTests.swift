@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 @testable import TesseraServer
@@ -67,6 +68,16 @@ import TesseraStore
         // The most recent clients are the ones still remembered.
         #expect(buckets.take(99_999, now: 0.1) == .allowed)
         #expect(buckets.take(99_999, now: 0.1) != .allowed)
+    }
+
+    @Test func theSharedLimiterReadsItsInjectedClock() {
+        let seconds = NIOLockedValueBox(1_000.0)
+        let limiter = RateLimiter<String>(limit: RateLimit(perSecond: 1, burst: 1), maximumKeys: 10,
+                                          now: { seconds.withLockedValue { $0 } })
+        #expect(limiter.take("a") == .allowed)
+        #expect(limiter.take("a") == .limited(retryAfter: 1))
+        seconds.withLockedValue { $0 += 1 }
+        #expect(limiter.take("a") == .allowed)
     }
 
     @Test func addressesMakeKeys() throws {

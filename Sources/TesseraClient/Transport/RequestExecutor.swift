@@ -14,6 +14,8 @@ struct RequestExecutor: Sendable {
     let clock: any RetryClock
     let timeout: TimeAmount
     let logger: Logger
+    /// Keeps the last successful answer, for ``TesseraClient/withRawResponse(isolation:_:)``; nil otherwise.
+    var recorder: ResponseRecorder? = nil
 
     /// Largest response body read; a bigger one is a transport error.
     static let maximumBodySize = 16 << 20
@@ -28,7 +30,9 @@ struct RequestExecutor: Sendable {
         let (response, summary) = try await execute(request, retries: retries)
         try Self.throwIfFailed(response, summary: summary)
         do {
-            return try WireCoding.decoder().decode(Response.self, from: response.body)
+            let value = try WireCoding.decoder().decode(Response.self, from: response.body)
+            recorder?.record(response)
+            return value
         } catch {
             throw ResponseDecodingError(
                 statusCode: response.status, expectedType: String(describing: Response.self), underlying: error,
@@ -40,19 +44,20 @@ struct RequestExecutor: Sendable {
     func sendExpectingNoContent(_ request: APIRequest, retries: RetryConfig?) async throws {
         let (response, summary) = try await execute(request, retries: retries)
         try Self.throwIfFailed(response, summary: summary)
+        recorder?.record(response)
     }
 
     // MARK: Retries
 
     /// Sends the request, repeating it as the retry configuration says; returns the last answer
     /// or throws the last transport error.
-    func execute(_ request: APIRequest, retries: RetryConfig?) async throws -> (RawResponse, RequestSummary) {
+    func execute(_ request: APIRequest, retries: RetryConfig?) async throws -> (HTTPAnswer, RequestSummary) {
         let config = retries ?? (request.safeToRetry ? retryConfig : .none)
         let summary = RequestSummary(method: request.method.rawValue, url: url(for: request))
         let start = clock.now()
         var retry = 0
         while true {
-            let outcome: Result<RawResponse, TransportError>
+            let outcome: Result<HTTPAnswer, TransportError>
             do {
                 outcome = .success(try await sendOnce(request, summary: summary))
             } catch let error as TransportError {
@@ -74,7 +79,7 @@ struct RequestExecutor: Sendable {
     }
 
     /// The wait before retrying after `outcome`, or nil when it is not to be retried.
-    func retryDelay(after outcome: Result<RawResponse, TransportError>, retry: Int, config: RetryConfig) -> Duration? {
+    func retryDelay(after outcome: Result<HTTPAnswer, TransportError>, retry: Int, config: RetryConfig) -> Duration? {
         guard case .backoff(let backoff) = config.strategy else { return nil }
         switch outcome {
         case .success(let response):
@@ -95,7 +100,7 @@ struct RequestExecutor: Sendable {
         return nil
     }
 
-    private static func describe(_ outcome: Result<RawResponse, TransportError>) -> String {
+    private static func describe(_ outcome: Result<HTTPAnswer, TransportError>) -> String {
         switch outcome {
         case .success(let response): "HTTP \(response.status)"
         case .failure(let error): "\(error.kind)"
@@ -110,7 +115,7 @@ struct RequestExecutor: Sendable {
         return url
     }
 
-    private func sendOnce(_ request: APIRequest, summary: RequestSummary) async throws -> RawResponse {
+    private func sendOnce(_ request: APIRequest, summary: RequestSummary) async throws -> HTTPAnswer {
         var http = HTTPClientRequest(url: summary.url)
         http.method = request.method
         http.headers.add(name: "Accept", value: "application/json")
@@ -126,8 +131,8 @@ struct RequestExecutor: Sendable {
             let response = try await httpClient.execute(http, timeout: timeout, logger: logger)
             let body = try await response.body.collect(upTo: Self.maximumBodySize)
             logger.debug("response", metadata: ["request": "\(summary)", "status": "\(response.status.code)"])
-            return RawResponse(status: Int(response.status.code), headers: response.headers,
-                               body: Data(body.readableBytesView))
+            return HTTPAnswer(status: Int(response.status.code), headers: response.headers,
+                              body: Data(body.readableBytesView))
         } catch {
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
             throw TransportError(kind: Self.kind(of: error), underlying: error, request: summary)
@@ -165,7 +170,7 @@ struct RequestExecutor: Sendable {
     // MARK: Answers
 
     /// Throws ``HTTPValidationError`` or ``APIError`` for anything but a 2xx.
-    static func throwIfFailed(_ response: RawResponse, summary: RequestSummary) throws {
+    static func throwIfFailed(_ response: HTTPAnswer, summary: RequestSummary) throws {
         guard !(200..<300).contains(response.status) else { return }
         let json = try? WireCoding.decoder().decode(JSONValue.self, from: response.body)
         if response.status == 422, let detail = json?["detail"], case .array = detail,
@@ -182,7 +187,7 @@ struct RequestExecutor: Sendable {
 }
 
 /// An HTTP answer, body read in full.
-struct RawResponse: Sendable {
+struct HTTPAnswer: Sendable {
     var status: Int
     var headers: HTTPHeaders
     var body: Data
@@ -201,8 +206,15 @@ enum HTTPDate {
               let year = Int(parts[3])
         else { return nil }
         let time = parts[4].split(separator: ":").compactMap { Int($0) }
-        guard time.count == 3, (1...31).contains(day), time[0] < 24, time[1] < 60, time[2] <= 60 else { return nil }
-        let days = ISO8601.daysFromCivil(year: year, month: monthIndex + 1, day: day)
-        return Date(timeIntervalSince1970: Double(days * 86_400 + time[0] * 3600 + time[1] * 60 + time[2]))
+        guard time.count == 3, (1...31).contains(day), (0...9999).contains(year), time.allSatisfy({ $0 >= 0 })
+        else { return nil }
+        // Rewritten as an API timestamp, so that one parser (TesseraJSON's) does the calendar
+        // arithmetic and checks the hour, minute and second.
+        func pad(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return Timestamp.parse("\(pad(year, 4))-\(pad(monthIndex + 1, 2))-\(pad(day, 2))T"
+            + "\(pad(time[0], 2)):\(pad(time[1], 2)):\(pad(time[2], 2))Z")
     }
 }

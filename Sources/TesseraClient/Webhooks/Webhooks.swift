@@ -165,7 +165,7 @@ public enum WebhookVerificationError: Error, CustomStringConvertible {
         case .missingHeader(let name): "missing \(name) header"
         case .invalidTimestamp(let text): "invalid webhook-timestamp \"\(text)\""
         case .timestampOutOfTolerance(let sent, let now):
-            "webhook-timestamp \(ISO8601.format(sent)) is too far from now (\(ISO8601.format(now)))"
+            "webhook-timestamp \(Timestamp.format(sent)) is too far from now (\(Timestamp.format(now)))"
         case .invalidSignature: "no valid signature"
         case .invalidPayload(let error): "invalid event payload: \(error)"
         }

@@ -88,15 +88,11 @@ struct RateLimitMiddleware: RouterMiddleware {
     let api: RateLimiter<RateLimitKey>
     let claim: RateLimiter<RateLimitKey>
     let trustsForwardedFor: Bool
-    /// The connection's peer; a parameter so tests can play several clients.
-    let peerAddress: @Sendable () -> SocketAddress?
 
-    init(limits: RateLimits, now: @escaping @Sendable () -> Double = RateLimiter<RateLimitKey>.monotonicSeconds,
-         peerAddress: @escaping @Sendable () -> SocketAddress? = { ClientConnection.peerAddress }) {
-        api = RateLimiter(limit: limits.api, maximumKeys: limits.maximumTrackedClients, now: now)
-        claim = RateLimiter(limit: limits.claim, maximumKeys: limits.maximumTrackedClients, now: now)
+    init(limits: RateLimits) {
+        api = RateLimiter(limit: limits.api, maximumKeys: limits.maximumTrackedClients)
+        claim = RateLimiter(limit: limits.claim, maximumKeys: limits.maximumTrackedClients)
         trustsForwardedFor = limits.trustsForwardedFor
-        self.peerAddress = peerAddress
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
@@ -131,7 +127,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         {
             return address
         }
-        return peerAddress()
+        return ClientConnection.peerAddress
     }
 
     static func page(for refusal: TooManyRequests) -> Response {

@@ -19,8 +19,8 @@ public struct RateLimit: Sendable, Equatable {
 /// the time (seconds on a monotonic clock), so the arithmetic is tested without sleeping.
 ///
 /// Memory stays bounded: a bucket that has refilled completely is the same as no bucket, so
-/// such buckets are dropped on a regular sweep; and when more than `maximumKeys` clients are
-/// still mid-refill, the half least recently seen are forgotten (they start again with a full
+/// such buckets are dropped on a regular sweep; and when `maximumKeys` clients are still
+/// mid-refill, only the most recently seen half is kept (the others start again with a full
 /// burst, which errs on the side of letting requests through).
 struct TokenBuckets<Key: Hashable & Sendable>: Sendable {
     /// What one request is told.
@@ -107,8 +107,6 @@ final class RateLimiter<Key: Hashable & Sendable>: Sendable {
         let now = now()
         return buckets.withLockedValue { $0.take(key, now: now) }
     }
-
-    var trackedKeys: Int { buckets.withLockedValue { $0.count } }
 
     /// Seconds since an arbitrary start, never going back (unlike the wall clock).
     @Sendable static func monotonicSeconds() -> Double {

@@ -95,16 +95,15 @@ struct SeatsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let metadata = try parsedMetadata()
-            try await options.execute { client in
-                let seat = try await client.customerSeats.assignSeat(SeatAssign(
+            try await options.show({ client in
+                try await client.customerSeats.assignSeat(SeatAssign(
                     subscriptionId: subscriptionId, orderId: orderId, email: email, customerId: customerId,
                     externalCustomerId: externalCustomerId, memberId: memberId, externalMemberId: externalMemberId,
                     metadata: metadata, immediateClaim: immediateClaim ? true : nil))
-                try Output.emit(seat, json: options.json) {
-                    let who = Output.or(seat.email ?? seat.customerEmail)
-                    let what = seat.status == .claimed ? "Seat claimed for \(who)." : "Seat assigned; invitation sent to \(who)."
-                    return SeatsCommand.table([seat]) + "\n" + what
-                }
+            }) { seat in
+                let who = Output.or(seat.email ?? seat.customerEmail)
+                let what = seat.status == .claimed ? "Seat claimed for \(who)." : "Seat assigned; invitation sent to \(who)."
+                return SeatsCommand.table([seat]) + "\n" + what
             }
         }
     }
@@ -133,12 +132,11 @@ struct SeatsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await options.execute { client in
-                let list = try await client.customerSeats.listSeats(subscriptionId: subscriptionId, orderId: orderId)
-                try Output.emit(list, json: options.json) {
-                    let summary = "\(list.availableSeats) of \(list.totalSeats) seats available"
-                    return list.seats.isEmpty ? "No seats assigned.\n\(summary)" : SeatsCommand.table(list.seats) + "\n" + summary
-                }
+            try await options.show({
+                try await $0.customerSeats.listSeats(subscriptionId: subscriptionId, orderId: orderId)
+            }) { list in
+                let summary = "\(list.availableSeats) of \(list.totalSeats) seats available"
+                return list.seats.isEmpty ? "No seats assigned.\n\(summary)" : SeatsCommand.table(list.seats) + "\n" + summary
             }
         }
     }
@@ -157,9 +155,8 @@ struct SeatsCommand: AsyncParsableCommand {
         @Argument(help: "The seat's id.") var seatId: String
 
         func run() async throws {
-            try await options.execute { client in
-                let seat = try await client.customerSeats.revokeSeat(seatId: seatId)
-                try Output.emit(seat, json: options.json) { SeatsCommand.table([seat]) + "\nSeat revoked." }
+            try await options.show({ try await $0.customerSeats.revokeSeat(seatId: seatId) }) {
+                SeatsCommand.table([$0]) + "\nSeat revoked."
             }
         }
     }
@@ -178,11 +175,8 @@ struct SeatsCommand: AsyncParsableCommand {
         @Argument(help: "The seat's id.") var seatId: String
 
         func run() async throws {
-            try await options.execute { client in
-                let seat = try await client.customerSeats.resendInvitation(seatId: seatId)
-                try Output.emit(seat, json: options.json) {
-                    SeatsCommand.table([seat]) + "\nInvitation sent again to \(Output.or(seat.email ?? seat.customerEmail))."
-                }
+            try await options.show({ try await $0.customerSeats.resendInvitation(seatId: seatId) }) { seat in
+                SeatsCommand.table([seat]) + "\nInvitation sent again to \(Output.or(seat.email ?? seat.customerEmail))."
             }
         }
     }
@@ -202,16 +196,15 @@ struct SeatsCommand: AsyncParsableCommand {
         @OptionGroup var invitation: InvitationArgument
 
         func run() async throws {
-            try await options.execute(tokenRequired: false) { client in
-                let info = try await client.customerSeats.getClaimInfo(invitationToken: invitation.token)
-                try Output.emit(info, json: options.json) {
-                    Output.fields([
-                        ("Product", "\(info.productName) (\(info.productId))"),
-                        ("Organization", "\(info.organizationName) (\(info.organizationSlug))"),
-                        ("Invited email", info.customerEmail),
-                        ("Can claim", info.canClaim ? "yes" : "no"),
-                    ])
-                }
+            try await options.show(tokenRequired: false, {
+                try await $0.customerSeats.getClaimInfo(invitationToken: invitation.token)
+            }) { info in
+                Output.fields([
+                    ("Product", "\(info.productName) (\(info.productId))"),
+                    ("Organization", "\(info.organizationName) (\(info.organizationSlug))"),
+                    ("Invited email", info.customerEmail),
+                    ("Can claim", info.canClaim ? "yes" : "no"),
+                ])
             }
         }
     }
@@ -231,13 +224,12 @@ struct SeatsCommand: AsyncParsableCommand {
         @OptionGroup var invitation: InvitationArgument
 
         func run() async throws {
-            try await options.execute(tokenRequired: false) { client in
-                let claimed = try await client.customerSeats.claimSeat(SeatClaim(invitationToken: invitation.token))
-                try Output.emit(claimed, json: options.json) {
-                    SeatsCommand.table([claimed.seat])
-                        + "\nSeat claimed by \(Output.or(claimed.seat.email ?? claimed.seat.customerEmail)). "
-                        + "Customer session token:\n\(claimed.customerSessionToken)"
-                }
+            try await options.show(tokenRequired: false, {
+                try await $0.customerSeats.claimSeat(SeatClaim(invitationToken: invitation.token))
+            }) { claimed in
+                SeatsCommand.table([claimed.seat])
+                    + "\nSeat claimed by \(Output.or(claimed.seat.email ?? claimed.seat.customerEmail)). "
+                    + "Customer session token:\n\(claimed.customerSessionToken)"
             }
         }
     }

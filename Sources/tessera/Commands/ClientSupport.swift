@@ -4,7 +4,8 @@ import TesseraClient
 
 // The client commands (`tessera seats …`, `tessera customers …`, …) talk to a running server
 // through the TesseraClient SDK. This file holds what they share: where the server is, the
-// token, `--json`, one-line error reporting with exit codes, and table output.
+// token, `--json`, one-line error reporting with exit codes, and table output. How a command
+// makes its call and prints the answer is in Responses.swift.
 
 /// Exit codes of the client commands. Usage errors (a missing or invalid option) are
 /// ArgumentParser's: 64 (EX_USAGE).
@@ -28,7 +29,7 @@ struct ClientOptions: ParsableArguments {
                                valueName: "token"))
     var token: String?
 
-    @Flag(help: "Print the API's JSON (pretty, sorted keys) instead of a table, for scripts.")
+    @Flag(help: "Print the API's JSON exactly as the server sent it instead of a table, for scripts.")
     var json = false
 
     private static var environment: [String: String] { ProcessInfo.processInfo.environment }
@@ -145,21 +146,18 @@ struct ClientOptions: ParsableArguments {
 
 /// Printing: JSON for scripts, aligned tables for people, one-line errors on stderr.
 enum Output {
-    /// Prints `value` as pretty JSON with sorted keys: the API's names, nil as `null`.
+    /// Prints an API answer's body exactly as the server sent it (`--json`), ending the line.
+    static func raw(_ body: Data) {
+        var bytes = body
+        if bytes.last != UInt8(ascii: "\n") { bytes.append(UInt8(ascii: "\n")) }
+        FileHandle.standardOutput.write(bytes)
+    }
+
+    /// Prints `value` as pretty JSON with sorted keys: for the answers the API sends no body for.
     static func json<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(try JSONOutputEncoder.encode(value))
-        print(String(decoding: data, as: UTF8.self))
-    }
-
-    /// Prints `value` as JSON with `--json`, else the human-readable text.
-    static func emit<T: Encodable>(_ value: T, json: Bool, human: () -> String) throws {
-        if json {
-            try self.json(value)
-        } else {
-            print(human())
-        }
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 
     /// `error: …` on stderr, on one line.
@@ -243,7 +241,7 @@ struct PageOptions: ParsableArguments {
     }
 }
 
-/// An encodable stand-in for commands whose API answer has no body (deletes).
+/// What `--json` prints for commands whose API answer has no body (deletes).
 struct DeletedResult: Encodable {
     var id: String
     var deleted = true

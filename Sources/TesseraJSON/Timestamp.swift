@@ -1,0 +1,122 @@
+import Foundation
+
+/// API timestamps: ISO 8601 in UTC with microseconds (`2026-04-01T12:00:00.123456Z`), as Polar
+/// writes them. The server writes every timestamp with ``format(_:)`` and the SDK sends dates
+/// with it too; ``parse(_:)`` reads them back (and Polar's variants).
+public enum Timestamp {
+    /// `2026-04-01T12:00:00.123456Z`. Sub-microsecond parts are dropped, as ``micros(_:)``
+    /// drops them, so a date formats the same before and after it is stored.
+    public static func format(_ date: Date) -> String {
+        let micros = micros(date)
+        let seconds = micros.quotientAndRemainder(dividingBy: 1_000_000)
+        var wholeSeconds = seconds.quotient
+        var fraction = seconds.remainder
+        if fraction < 0 { fraction += 1_000_000; wholeSeconds -= 1 }
+        let base = Date(timeIntervalSince1970: TimeInterval(wholeSeconds))
+        let components = Calendar.utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: base)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+            components.year ?? 0, components.month ?? 0, components.day ?? 0,
+            components.hour ?? 0, components.minute ?? 0, components.second ?? 0, Int(fraction))
+    }
+
+    /// Microseconds since 1970: how timestamps are stored, identically on both databases.
+    /// Saturates at the ends of `Int64` instead of trapping, so no date can crash a request.
+    public static func micros(_ date: Date) -> Int64 {
+        let value = (date.timeIntervalSince1970 * 1_000_000).rounded(.down)
+        guard !value.isNaN else { return 0 }
+        if value >= 9.2e18 { return Int64.max }
+        if value <= -9.2e18 { return Int64.min }
+        return Int64(value)
+    }
+
+    /// The date `micros` microseconds after 1970.
+    public static func date(micros: Int64) -> Date {
+        Date(timeIntervalSince1970: TimeInterval(micros) / 1_000_000)
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM|±HHMM]`: any number of fraction digits,
+    /// `Z` or a numeric offset, a missing zone meaning UTC; nil for anything else. Lenient so
+    /// that the SDK reads Polar's timestamps as well as Tessera's.
+    public static func parse(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        var index = 0
+
+        func number(_ digits: Int) -> Int? {
+            guard index + digits <= bytes.count else { return nil }
+            var value = 0
+            for _ in 0..<digits {
+                let byte = bytes[index]
+                guard byte >= 48, byte <= 57 else { return nil }
+                value = value * 10 + Int(byte - 48)
+                index += 1
+            }
+            return value
+        }
+        func expect(_ characters: String) -> Bool {
+            guard index < bytes.count, characters.utf8.contains(bytes[index]) else { return false }
+            index += 1
+            return true
+        }
+
+        guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2),
+              expect("Tt "), let hour = number(2), expect(":"), let minute = number(2), expect(":"),
+              let second = number(2),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60
+        else { return nil }
+
+        var fraction = 0.0
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: ",") {
+            index += 1
+            var scale = 0.1
+            let start = index
+            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+                fraction += Double(bytes[index] - 48) * scale
+                scale /= 10
+                index += 1
+            }
+            guard index > start else { return nil }
+        }
+
+        var offsetSeconds = 0
+        if index < bytes.count {
+            if expect("Zz") {
+                // UTC
+            } else if bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                let sign = bytes[index] == UInt8(ascii: "-") ? -1 : 1
+                index += 1
+                guard let hours = number(2) else { return nil }
+                _ = expect(":")
+                guard let minutes = number(2) else { return nil }
+                offsetSeconds = sign * (hours * 3600 + minutes * 60)
+            } else {
+                return nil
+            }
+        }
+        guard index == bytes.count else { return nil }
+
+        let days = daysFromCivil(year: year, month: month, day: day)
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm), so
+    /// parsing needs no `Calendar`.
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+}
+
+extension Calendar {
+    /// The Gregorian calendar in UTC, for taking dates apart as the API writes them.
+    static let utc: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? TimeZone(secondsFromGMT: 0) ?? calendar.timeZone
+        return calendar
+    }()
+}

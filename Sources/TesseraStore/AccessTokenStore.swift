@@ -1,0 +1,93 @@
+import Foundation
+import SQLKit
+import TesseraCore
+
+/// Bearer credentials, looked up by the hash of the presented token.
+public struct AccessTokenStore: Sendable {
+    let session: SQLSession
+
+    public func insert(_ token: AccessToken, hash: String) async throws {
+        try await session.execute("""
+            INSERT INTO access_tokens (id, kind, token_hash, organization_id, customer_id, member_id, comment, scopes,
+                                       expires_at, last_used_at, created_at, modified_at)
+            VALUES (\(bind: token.id.wire), \(bind: token.kind.rawValue), \(bind: hash), \(bind: token.organizationId?.wire),
+                    \(bind: token.customerId?.wire), \(bind: token.memberId?.wire), \(bind: token.comment),
+                    \(bind: token.scopes.joined(separator: " ")), \(bind: token.expiresAt.micros),
+                    \(bind: token.lastUsedAt.micros), \(bind: token.createdAt.micros), \(bind: token.modifiedAt.micros))
+            """)
+    }
+
+    /// The token with this hash. A session token whose customer or member is gone or deleted is
+    /// not found: deleting them also deletes their sessions (`deleteSessions`), and this keeps any
+    /// session that outlived its subject (say, from before that rule) from being used.
+    public func find(hash: String) async throws -> AccessToken? {
+        try await session.first("""
+            SELECT t.* FROM access_tokens t
+            WHERE t.token_hash = \(bind: hash)
+              AND (t.customer_id IS NULL OR EXISTS (
+                    SELECT 1 FROM customers c
+                    WHERE c.id = t.customer_id AND c.organization_id = t.organization_id AND c.deleted_at IS NULL))
+              AND (t.member_id IS NULL OR EXISTS (
+                    SELECT 1 FROM members m
+                    WHERE m.id = t.member_id AND m.customer_id = t.customer_id AND m.deleted_at IS NULL))
+            """).map(Self.token)
+    }
+
+    public func find(id: UUID, kind: AccessToken.Kind) async throws -> AccessToken? {
+        try await session.first("""
+            SELECT * FROM access_tokens WHERE id = \(bind: id.wire) AND kind = \(bind: kind.rawValue)
+            """).map(Self.token)
+    }
+
+    public func delete(id: UUID) async throws {
+        try await session.execute("DELETE FROM access_tokens WHERE id = \(bind: id.wire)")
+    }
+
+    /// Ends every portal session of a customer: its own and those of its members (which carry
+    /// the customer too). Run in the transaction that deletes the customer.
+    public func deleteSessions(customerId: UUID) async throws {
+        try await session.execute("""
+            DELETE FROM access_tokens WHERE customer_id = \(bind: customerId.wire) AND kind IN (
+                \(bind: AccessToken.Kind.customerSession.rawValue), \(bind: AccessToken.Kind.memberSession.rawValue))
+            """)
+    }
+
+    /// Ends every portal session of a member. Run in the transaction that deletes the member.
+    public func deleteSessions(memberId: UUID) async throws {
+        try await session.execute("""
+            DELETE FROM access_tokens WHERE member_id = \(bind: memberId.wire)
+              AND kind = \(bind: AccessToken.Kind.memberSession.rawValue)
+            """)
+    }
+
+    /// Records use at most once a minute per token, to keep reads from becoming writes.
+    public func touch(id: UUID, at now: Date) async throws {
+        let threshold = now.addingTimeInterval(-60).micros
+        try await session.execute("""
+            UPDATE access_tokens SET last_used_at = \(bind: now.micros)
+            WHERE id = \(bind: id.wire) AND (last_used_at IS NULL OR last_used_at < \(bind: threshold))
+            """)
+    }
+
+    public func countOperatorTokens() async throws -> Int {
+        let row = try await session.first("""
+            SELECT COUNT(*) AS n FROM access_tokens WHERE kind = \(bind: AccessToken.Kind.operatorAccess.rawValue)
+            """)
+        return try row?.int("n") ?? 0
+    }
+
+    static func token(_ row: any SQLRow) throws -> AccessToken {
+        let kindText = try row.string("kind")
+        guard let kind = AccessToken.Kind(rawValue: kindText) else {
+            throw DatabaseError.unexpected("unknown token kind \(kindText)")
+        }
+        let scopes = try row.string("scopes")
+        return AccessToken(
+            id: try row.uuid("id"), kind: kind, organizationId: try row.optionalUUID("organization_id"),
+            customerId: try row.optionalUUID("customer_id"), memberId: try row.optionalUUID("member_id"),
+            comment: try row.string("comment"),
+            scopes: scopes.split(separator: " ").map(String.init),
+            expiresAt: try row.optionalDate("expires_at"), lastUsedAt: try row.optionalDate("last_used_at"),
+            createdAt: try row.date("created_at"), modifiedAt: try row.optionalDate("modified_at"))
+    }
+}

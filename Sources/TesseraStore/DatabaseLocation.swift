@@ -1,0 +1,73 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import PostgresKit
+import PostgresNIO
+import SQLKit
+import SQLiteKit
+import TesseraCore
+
+/// Which SQL engine is behind a `TesseraDatabase`.
+public enum DatabaseDialect: String, Sendable {
+    case sqlite, postgres
+}
+
+/// Where the data lives, parsed from `--database-url`.
+public enum DatabaseLocation: Sendable, Equatable {
+    case sqliteFile(String)
+    case sqliteMemory
+    case postgres(host: String, port: Int, username: String, password: String?, database: String)
+
+    /// `postgres://user:pass@host:port/db` (or `postgresql://`), else a SQLite file path
+    /// (`sqlite://path` and `:memory:` also accepted).
+    public init(url: String) throws {
+        if url == ":memory:" {
+            self = .sqliteMemory
+        } else if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty,
+                  let username = components.user, !username.isEmpty else {
+                throw DatabaseError.badURL("expected postgres://user[:password]@host[:port]/database")
+            }
+            let database = String(components.path.drop(while: { $0 == "/" }))
+            self = .postgres(
+                host: host, port: components.port ?? 5432, username: username,
+                password: components.password?.removingPercentEncoding,
+                database: database.isEmpty ? username : database)
+        } else if url.hasPrefix("sqlite://") {
+            self = .sqliteFile(String(url.dropFirst("sqlite://".count)))
+        } else if url.contains("://") {
+            throw DatabaseError.badURL("use a SQLite file path or postgres://user:pass@host:port/db")
+        } else {
+            self = .sqliteFile(url)
+        }
+    }
+}
+
+/// A log-safe description of any error: for PostgreSQL, the server's SQLSTATE and message
+/// (PSQLError prints only a generic text, and its debug form includes bound values, which
+/// may hold secrets).
+public func loggableDescription(of error: any Error) -> String {
+    if let error = error as? PSQLError {
+        let state = error.serverInfo?[.sqlState] ?? "-"
+        let message = error.serverInfo?[.message] ?? "\(error.code)"
+        return "PostgreSQL \(state): \(message)"
+    }
+    return "\(error)"
+}
+
+public enum DatabaseError: Error, CustomStringConvertible {
+    case badURL(String)
+    case unexpected(String)
+    /// A unique index refused a write: a concurrent request made the same thing first.
+    case uniqueViolation
+
+    public var description: String {
+        switch self {
+        case .badURL(let message): "Invalid database URL: \(message)"
+        case .unexpected(let message): message
+        case .uniqueViolation: "A unique constraint was violated"
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import PostgresKit
+import PostgresNIO
+import SQLKit
+import SQLiteKit
+import TesseraCore
+
+/// A connection (possibly inside a transaction) plus its dialect: what every store works on.
+public struct SQLSession: Sendable {
+    public let sql: any SQLDatabase
+    public let dialect: DatabaseDialect
+    let counter: StatementCounter
+
+    public func execute(_ query: SQLQueryString) async throws {
+        try await translatingErrors { try await sql.raw(query).run() }
+    }
+
+    public func rows(_ query: SQLQueryString) async throws -> [any SQLRow] {
+        try await translatingErrors { try await sql.raw(query).all() }
+    }
+
+    public func first(_ query: SQLQueryString) async throws -> (any SQLRow)? {
+        try await translatingErrors { try await sql.raw(query).first() }
+    }
+
+    /// Counts the statement and turns either engine's unique-constraint error into
+    /// `DatabaseError.uniqueViolation`, so callers handle one error for both.
+    private func translatingErrors<T>(_ statement: () async throws -> T) async throws -> T {
+        counter.increment()
+        do {
+            return try await statement()
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw DatabaseError.uniqueViolation
+        } catch let error as SQLiteError
+            where error.reason == .constraintUniqueFailed || error.reason == .constraintPrimaryKeyFailed
+            || (error.reason == .constraint && error.message.contains("UNIQUE"))
+        {
+            throw DatabaseError.uniqueViolation
+        }
+    }
+
+    /// `FOR UPDATE` on PostgreSQL; nothing on SQLite, whose `BEGIN IMMEDIATE` already excludes writers.
+    var forUpdate: String { dialect == .postgres ? " FOR UPDATE" : "" }
+    /// `FOR UPDATE SKIP LOCKED` on PostgreSQL, so several workers share a queue.
+    var forUpdateSkipLocked: String { dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
+}
+
+final class StatementCounter: Sendable {
+    private let count = NIOLockedValueBox(0)
+    var value: Int { count.withLockedValue { $0 } }
+    func increment() { count.withLockedValue { $0 += 1 } }
+}

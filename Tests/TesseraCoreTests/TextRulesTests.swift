@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+import TesseraCore
+
+@Suite struct TextRulesTests {
+    @Test func nulAnywhereInAJSONValueIsFound() throws {
+        let value = try JSONValue.parse(bytes: Array(#"{"name": "a\u0000b"}"#.utf8))
+        #expect(value.containsNUL)
+        #expect(!(try JSONValue.parse(bytes: Array(#"{"name": "ab"}"#.utf8))).containsNUL)
+        #expect((try JSONValue.parse(bytes: Array(#"{"a\u0000": 1}"#.utf8))).containsNUL)
+        #expect((["x": [1, "\u{0}"]] as JSONValue).containsNUL)
+    }
+
+    @Test func lengthCountsUnicodeScalarsNotDisplayedCharacters() {
+        let stacked = "a" + String(repeating: "\u{0301}", count: 300)
+        #expect(stacked.count == 1)
+        #expect(TextRules.length(of: stacked) == 301)
+    }
+
+    @Test func emailKeysFoldASCIILettersOnly() {
+        #expect(EmailAddress.normalized("Kim@Acme.Example") == "kim@acme.example")
+        // KELVIN SIGN would fold to "k" under Unicode rules; it must stay distinct from kim@.
+        #expect(EmailAddress.normalized("\u{212A}im@acme.example") != EmailAddress.normalized("kim@acme.example"))
+        #expect(EmailAddress.normalized("ÉLODIE@acme.example") == "Élodie@acme.example")
+        #expect(EmailAddress.normalized("ÉLODIE@acme.example") != EmailAddress.normalized("élodie@acme.example"))
+    }
+
+    @Test func emailLengthCountsScalars() {
+        let long = "a" + String(repeating: "\u{0301}", count: 300) + "@acme.example"
+        #expect(EmailAddress.problem(with: long) != nil)
+    }
+}
