@@ -7,6 +7,8 @@ public enum JSONParseError: Error, Equatable, Sendable {
     case invalid(offset: Int)
     /// Arrays and objects nested deeper than the allowed depth.
     case tooDeep(maximumDepth: Int)
+    /// More arrays, objects and object keys in all than allowed.
+    case tooManyParts(maximum: Int)
 }
 
 extension JSONValue {
@@ -18,11 +20,15 @@ extension JSONValue {
     ///
     /// Duplicate keys keep the last value (as Python's `json` does). Integers that fit in 64
     /// bits are `.int`; other numbers are `.double`.
-    public static func parse(bytes: some Collection<UInt8>, maximumDepth: Int = JSONValue.maximumDepth)
-        throws(JSONParseError) -> JSONValue
+    ///
+    /// `maximumParts` bounds how many arrays, objects and object keys the text may hold in all:
+    /// each costs an allocation, so a body made of nothing else would cost several times a flat
+    /// one of the same length. Scalars inside arrays are not counted.
+    public static func parse(bytes: some Collection<UInt8>, maximumDepth: Int = JSONValue.maximumDepth,
+                             maximumParts: Int = .max) throws(JSONParseError) -> JSONValue
     {
         let buffer = Array(bytes)
-        var parser = JSONTextParser(bytes: buffer, maximumDepth: maximumDepth)
+        var parser = JSONTextParser(bytes: buffer, maximumDepth: maximumDepth, maximumParts: maximumParts)
         return try parser.parseDocument()
     }
 }
@@ -32,9 +38,12 @@ extension JSONValue {
 private struct JSONTextParser {
     let bytes: [UInt8]
     let maximumDepth: Int
+    let maximumParts: Int
     var index = 0
+    var parts = 0
 
-    init(bytes: [UInt8], maximumDepth: Int) {
+    init(bytes: [UInt8], maximumDepth: Int, maximumParts: Int) {
+        self.maximumParts = maximumParts
         self.bytes = bytes
         self.maximumDepth = maximumDepth
     }
@@ -80,8 +89,15 @@ private struct JSONTextParser {
         index += count
     }
 
+    /// Counts one array, object or key against `maximumParts`.
+    private mutating func countPart() throws(JSONParseError) {
+        parts += 1
+        guard parts <= maximumParts else { throw .tooManyParts(maximum: maximumParts) }
+    }
+
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= maximumDepth else { throw .tooDeep(maximumDepth: maximumDepth) }
+        try countPart()
         index += 1
         var members: [String: JSONValue] = [:]
         skipWhitespace()
@@ -92,6 +108,7 @@ private struct JSONTextParser {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw invalid() }
+            try countPart()
             let key = try parseString()
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw invalid() }
@@ -108,6 +125,7 @@ private struct JSONTextParser {
 
     private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= maximumDepth else { throw .tooDeep(maximumDepth: maximumDepth) }
+        try countPart()
         index += 1
         var items: [JSONValue] = []
         skipWhitespace()

@@ -59,4 +59,18 @@ import TesseraJSON
         #expect(try parse(#"{"name": "a\u0000b"}"#) == ["name": "a\u{0}b"])
         #expect(try parse(#"{"a\u0000": 1}"#) == ["a\u{0}": 1])
     }
+
+    @Test func partsBeyondTheLimitAreRefusedAndScalarsInArraysAreNotCounted() throws {
+        let arrays = "[" + Array(repeating: "[]", count: 100).joined(separator: ",") + "]"
+        #expect(throws: Never.self) { try JSONValue.parse(bytes: Array(arrays.utf8), maximumParts: 101) }
+        #expect(throws: JSONParseError.tooManyParts(maximum: 100)) {
+            try JSONValue.parse(bytes: Array(arrays.utf8), maximumParts: 100)
+        }
+        let keys = "{" + (0..<60).map { "\"k\($0)\": 1" }.joined(separator: ",") + "}"
+        #expect(throws: JSONParseError.tooManyParts(maximum: 50)) {
+            try JSONValue.parse(bytes: Array(keys.utf8), maximumParts: 50)
+        }
+        let numbers = "[" + Array(repeating: "1", count: 5_000).joined(separator: ",") + "]"
+        #expect(try JSONValue.parse(bytes: Array(numbers.utf8), maximumParts: 1).arrayValue?.count == 5_000)
+    }
 }

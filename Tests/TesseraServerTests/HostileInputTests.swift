@@ -36,6 +36,20 @@ import TesseraStore
     }
 
     @Test(arguments: Backend.all)
+    func bodiesOfTensOfThousandsOfArraysOrKeysAreRefused(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let arrays = #"{"invitation_token": ["# + Array(repeating: "[[]]", count: 6_000).joined(separator: ",") + "]}"
+            let manyArrays = try await server.request(.post, "/v1/customer-seats/claim", rawBody: arrays)
+            #expect(manyArrays.status == .unprocessableContent)
+            #expect(manyArrays.json["detail"]?[0]?["type"] == "json_invalid")
+            #expect(manyArrays.json["detail"]?[0]?["loc"] == ["body"])
+            let keys = "{" + (0..<12_000).map { #""k\#($0)": 1"# }.joined(separator: ",") + "}"
+            let manyKeys = try await server.request(.post, "/v1/customer-seats/claim", rawBody: keys)
+            #expect(manyKeys.json["detail"]?[0]?["type"] == "json_invalid")
+        }
+    }
+
+    @Test(arguments: Backend.all)
     func bodiesOverOneMebibyteGet413(backend: Backend) async throws {
         try await TestServer.run(backend) { server in
             let org = try await server.makeOrganization()

@@ -14,6 +14,8 @@ struct BodyFields {
 
     /// Largest body Tessera reads; larger ones are refused with 413.
     static let maximumSize = 1 << 20
+    /// Most arrays, objects and keys a body may hold: Polar's largest shapes need a few hundred.
+    static let maximumParts = 10_000
 
     /// Parses the body as a JSON object, or throws a 422 for malformed JSON, nesting deeper
     /// than `JSONValue.maximumDepth`, or a non-object. A body over `maximumSize` throws
@@ -22,11 +24,15 @@ struct BodyFields {
         let buffer = try await request.body.collect(upTo: maximumSize)
         let value: JSONValue
         do {
-            value = try JSONValue.parse(bytes: buffer.readableBytesView)
+            value = try JSONValue.parse(bytes: buffer.readableBytesView, maximumParts: maximumParts)
         } catch .tooDeep(let depth) {
             throw ValidationFailure([ValidationIssue(
                 type: "json_invalid", loc: [.key("body")],
                 msg: "JSON decode error: arrays and objects may nest at most \(depth) levels deep", input: .object([:]))])
+        } catch .tooManyParts(let maximum) {
+            throw ValidationFailure([ValidationIssue(
+                type: "json_invalid", loc: [.key("body")],
+                msg: "JSON decode error: a body may hold at most \(maximum) arrays, objects and keys", input: .object([:]))])
         } catch .invalid(let offset) {
             throw ValidationFailure([ValidationIssue(
                 type: "json_invalid", loc: [.key("body"), .index(offset)], msg: "JSON decode error", input: .object([:]))])
