@@ -89,9 +89,8 @@ import TesseraStore
         try await TestServer.run(backend) { server in
             let org = try await server.makeOrganization()
             let pool = try await server.makeSubscription(org, seats: 2)
-            let session = try await server.request(.post, "/v1/customer-sessions/", token: org.token,
-                                                   json: ["customer_id": .string(pool.customerId)])
-            let token = try #require(session["token"]?.stringValue)
+            let tokenSession = try await PortalAPITests.session(server, org, customerId: pool.customerId)
+            let token = try #require(tokenSession["token"]?.stringValue)
             let resized = try await server.request(.patch, "/v1/customer-portal/subscriptions/\(pool.id)", token: token,
                                                    json: ["seats": 3])
             #expect(resized.status == .ok, "\(resized.json)")
@@ -112,9 +111,8 @@ import TesseraStore
         try await TestServer.run(backend) { server in
             let org = try await server.makeOrganization()
             let pool = try await server.makeSubscription(org, seats: 2)
-            let session = try await server.request(.post, "/v1/customer-sessions/", token: org.token,
-                                                   json: ["customer_id": .string(pool.customerId)])
-            let token = try #require(session["token"]?.stringValue)
+            let tokenSession = try await PortalAPITests.session(server, org, customerId: pool.customerId)
+            let token = try #require(tokenSession["token"]?.stringValue)
             let portal = try await server.request(.post, "/v1/customer-portal/seats", token: token,
                                                   json: ["email": "a@example.com"])
             #expect(portal.status == .unprocessableContent)

@@ -92,9 +92,8 @@ import TesseraStore
             try await Self.fuzz(server, .post, "/v1/customer-sessions/", token: org.token, [
                 "customer_id": .string(pool.customerId), "external_customer_id": .null, "member_id": .null,
                 "external_member_id": .null, "return_url": "https://shop.example.com/"])
-            let session = try await server.request(.post, "/v1/customer-sessions/", token: org.token,
-                                                   json: ["customer_id": .string(pool.customerId)])
-            let sessionToken = try #require(session["token"]?.stringValue, "\(session.json)")
+            let sessionTokenSession = try await PortalAPITests.session(server, org, customerId: pool.customerId)
+            let sessionToken = try #require(sessionTokenSession["token"]?.stringValue)
             try await Self.fuzz(server, .post, "/v1/customer-portal/seats", token: sessionToken, [
                 "subscription_id": .string(pool.id), "email": "p@example.com", "metadata": [:],
                 "immediate_claim": false, "member_id": .null, "external_member_id": .null, "checkout_id": .null])
@@ -108,9 +107,8 @@ import TesseraStore
         try await TestServer.run(backend) { server in
             let org = try await server.makeOrganization()
             let pool = try await server.makeSubscription(org, seats: 3)
-            let session = try await server.request(.post, "/v1/customer-sessions/", token: org.token,
-                                                   json: ["customer_id": .string(pool.customerId)])
-            let sessionToken = try #require(session["token"]?.stringValue, "\(session.json)")
+            let sessionTokenSession = try await PortalAPITests.session(server, org, customerId: pool.customerId)
+            let sessionToken = try #require(sessionTokenSession["token"]?.stringValue)
             let wrong = ["", "0", "-1", "9223372036854775808", "-9223372036854775809", "1e3", "1.5", "abc", "a%00b",
                          "%FF", "%ED%A0%80", String(repeating: "9", count: 400), "not-a-uuid"]
             let routes: [(String, [String], String)] = [
