@@ -310,9 +310,9 @@ extension SQLSession {
     }
 
     /// A subscription as the customer portal shows it to its customer (Polar's `CustomerSubscription`).
-    func wireCustomerSubscription(_ subscription: Subscription) async throws -> JSONValue {
+    /// The caller loads the organization once, since every item of a portal list shares it.
+    func wireCustomerSubscription(_ subscription: Subscription, organization: Organization) async throws -> JSONValue {
         let product = try await requireProduct(subscription.productId, organizationId: subscription.organizationId)
-        let organization = try await requireOrganization(subscription.organizationId)
         return Wire.customerSubscription(subscription, product: product, organization: organization)
     }
 

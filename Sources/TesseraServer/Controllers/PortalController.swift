@@ -131,8 +131,9 @@ struct PortalController {
             }
             subscriptions.sort { ($0.createdAt, $0.id.wire) < ($1.createdAt, $1.id.wire) }
             let slice = Array(subscriptions.dropFirst((page.page - 1) * page.limit).prefix(page.limit))
+            let organization = try await session.requireOrganization(caller.organizationId)
             return try await session.wireList(Page(items: slice, totalCount: subscriptions.count), page: page,
-                                              item: session.wireCustomerSubscription)
+                                              item: { try await session.wireCustomerSubscription($0, organization: organization) })
         })
     }
 
@@ -147,7 +148,8 @@ struct PortalController {
         let now = now()
         return .json(try await database.transaction { tx in
             let changed = try await tx.changeSeats(subscriptionId: id, to: seats ?? 0, scope: caller.scope, now: now)
-            return try await tx.wireCustomerSubscription(changed)
+            return try await tx.wireCustomerSubscription(
+                changed, organization: try await tx.requireOrganization(caller.organizationId))
         })
     }
 

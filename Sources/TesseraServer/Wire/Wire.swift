@@ -183,16 +183,17 @@ enum Wire {
     static func customerSubscription(_ subscription: Subscription, product: Product, organization: Organization)
         -> JSONValue
     {
+        let prices = JSONValue.array(product.prices.map { price(for: $0, productId: product.id) })
         var fields = subscriptionFields(subscription)
         fields["metadata"] = nil
         var productFields = productFields(product)
         productFields["metadata"] = nil
-        productFields["prices"] = .array(product.prices.map { price(for: $0, productId: product.id) })
+        productFields["prices"] = prices
         productFields["benefits"] = []
         productFields["medias"] = []
         productFields["organization"] = customerOrganization(organization)
         fields["product"] = .object(productFields)
-        fields["prices"] = .array(product.prices.map { price(for: $0, productId: product.id) })
+        fields["prices"] = prices
         fields["meters"] = []
         fields["pending_update"] = .null
         return .object(fields)
