@@ -46,12 +46,12 @@ public struct Product: Sendable, Equatable {
     public func validateSeatCount(_ seats: Int?) throws(TesseraError) -> Int? {
         guard let tiers = seatTiers else {
             if seats != nil {
-                throw TesseraError.badRequest("Seats can only be set for a product with a seat-based price.")
+                throw TesseraError.seatsWithoutSeatBasedPrice
             }
             return nil
         }
         guard let seats else {
-            throw TesseraError.badRequest("Seats are required for a product with a seat-based price.")
+            throw TesseraError.seatsRequiredBySeatBasedPrice
         }
         try tiers.check(seats)
         return seats

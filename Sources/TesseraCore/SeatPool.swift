@@ -21,10 +21,11 @@ public enum SeatPoolReference: Sendable, Equatable, Hashable {
         return nil
     }
 
+    /// The error for a pool that does not exist (or is another organization's).
     public var notFound: TesseraError {
         switch self {
-        case .subscription: .subscriptionNotFound
-        case .order: .orderNotFound
+        case .subscription: .notFound(.subscription)
+        case .order: .notFound(.order)
         }
     }
 }

@@ -1,98 +1,119 @@
 import Foundation
 
-/// A domain error with a stable wire name, an HTTP status and a human message.
+/// A domain failure: what went wrong, in the domain's terms, with the values its message needs.
 ///
-/// The server renders it as `{"error": name, "detail": detail}` with `status`. Every
-/// error the seat rules can raise is constructed here, so names and messages live in one place.
-public struct TesseraError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let status: Int
-    public let name: String
-    public let detail: String
-
-    public init(status: Int, name: String, detail: String) {
-        self.status = status
-        self.name = name
-        self.detail = detail
+/// Core knows no HTTP: the server maps each case to a status and Polar's error name
+/// (`ErrorStatus` in TesseraServer), and the pages map it to sentences for people. Every
+/// message is written once, in `message`, and clients and tests read the exact texts of Polar.
+public enum TesseraError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The kinds of object a `notFound` names.
+    public enum Resource: Sendable, Equatable, CaseIterable {
+        case seat, subscription, order, customer, member, product, organization, accessToken
+        case webhookEvent, webhookEndpoint
+        /// An invitation token that names no usable seat (unknown, expired, used or revoked).
+        case invitation
     }
 
-    public var description: String { "\(name) (\(status)): \(detail)" }
-}
-
-extension TesseraError {
     // MARK: Generic
-    public static func notFound(_ detail: String = "Not found") -> TesseraError {
-        TesseraError(status: 404, name: "ResourceNotFound", detail: detail)
-    }
-    public static func badRequest(_ detail: String) -> TesseraError {
-        TesseraError(status: 400, name: "BadRequest", detail: detail)
-    }
-    public static func conflict(_ detail: String) -> TesseraError {
-        TesseraError(status: 409, name: "Conflict", detail: detail)
-    }
-    public static let notPermitted = TesseraError(
-        status: 403, name: "NotPermitted", detail: "You don't have the permission to do this.")
+    /// The object does not exist, or belongs to another organization (which is the same to the caller).
+    case notFound(Resource)
+    /// The caller may look but not change (a member without a seat-managing role).
+    case notPermitted
 
     // MARK: Seats
-    public static let featureNotEnabled = TesseraError(
-        status: 403, name: "FeatureNotEnabled",
-        detail: "Seat-based pricing is not enabled for this organization")
-    public static func seatNotAvailable(poolId: UUID) -> TesseraError {
-        TesseraError(status: 400, name: "SeatNotAvailable",
-                     detail: "No available seats for \(poolId.wire)")
-    }
-    public static let orderNotPaid = TesseraError(
-        status: 400, name: "SeatNotAvailable", detail: "Order must be paid before assigning seats")
-    public static func seatAlreadyAssigned(_ identifier: String) -> TesseraError {
-        TesseraError(status: 400, name: "SeatAlreadyAssigned",
-                     detail: "Seat already assigned to customer \(identifier)")
-    }
-    public static let seatNotPending = TesseraError(
-        status: 400, name: "SeatNotPending", detail: "Seat is not in pending status")
-    public static let invalidInvitationToken = TesseraError(
-        status: 400, name: "InvalidInvitationToken", detail: "Invalid or expired invitation token")
-    public static let invitationNotFound = TesseraError(
-        status: 404, name: "ResourceNotFound", detail: "Invalid or expired invitation token")
-    public static func customerNotFound(_ identifier: String) -> TesseraError {
-        TesseraError(status: 404, name: "CustomerNotFound", detail: "Customer not found: \(identifier)")
-    }
-    public static func memberNotFound(_ identifier: String) -> TesseraError {
-        TesseraError(status: 404, name: "MemberNotFound", detail: "Member not found: \(identifier)")
-    }
+    /// The organization has seat-based pricing turned off.
+    case featureNotEnabled
+    /// Every seat of the pool is pending or claimed.
+    case seatNotAvailable(poolId: UUID)
+    /// An order takes assignments only once it is paid.
+    case orderNotPaid
+    /// The person (named as the request named them) already has an active seat in the pool.
+    case seatAlreadyAssigned(String)
+    /// Resending needs a pending seat with a holder.
+    case seatNotPending
+    /// The claim token is unknown, expired, used or revoked.
+    case invalidInvitationToken
+    /// A `customer_id` or `external_customer_id` of an assignment that names no customer.
+    case customerNotFound(String)
+    /// A `member_id` or `external_member_id` of an assignment that names no member of the pool's customer.
+    case memberNotFound(String)
     /// In the member model, a `customer_id` or `external_customer_id` that names no customer.
-    public static let invalidSeatAssignmentRequest = TesseraError(
-        status: 400, name: "InvalidSeatAssignmentRequest",
-        detail: "Customer not found for the provided customer_id or external_customer_id.")
-    public static func memberEmailMismatch(externalId: String, email: String) -> TesseraError {
-        TesseraError(status: 400, name: "MemberEmailMismatch",
-                     detail: "Member with external_member_id '\(externalId)' exists but has a different email than '\(email)'")
-    }
+    case invalidSeatAssignmentRequest
+    /// The external member id names a member with another email.
+    case memberEmailMismatch(externalId: String, email: String)
     /// Tessera's own case: the email names a member who already has another external id.
-    public static func memberExternalIdMismatch(email: String) -> TesseraError {
-        TesseraError(status: 400, name: "MemberEmailMismatch",
-                     detail: "Member with email '\(email)' exists but has a different external_member_id")
-    }
-    public static let seatNotFound = TesseraError(status: 404, name: "ResourceNotFound", detail: "Seat not found")
-    public static let subscriptionNotFound = TesseraError(
-        status: 404, name: "ResourceNotFound", detail: "Subscription not found")
-    public static let orderNotFound = TesseraError(status: 404, name: "ResourceNotFound", detail: "Order not found")
-    public static let poolNotGiven = TesseraError(
-        status: 400, name: "BadRequest", detail: "Either subscription_id or order_id must be provided")
+    case memberExternalIdMismatch(email: String)
+    /// A seat list or assignment that names neither a subscription nor an order.
+    case poolNotGiven
 
-    // MARK: Subscriptions
-    public static let alreadyCanceledSubscription = TesseraError(
-        status: 403, name: "AlreadyCanceledSubscription",
-        detail: "This subscription is already canceled or will be at the end of the period.")
-    public static let notASeatBasedSubscription = TesseraError(
-        status: 400, name: "NotASeatBasedSubscription", detail: "This subscription does not support seat-based pricing.")
-    public static func belowMinimumSeats(minimum: Int) -> TesseraError {
-        TesseraError(status: 400, name: "BelowMinimumSeats", detail: "Minimum \(minimum) seats required.")
+    // MARK: Pools
+    case alreadyCanceledSubscription
+    case notASeatBasedSubscription
+    case belowMinimumSeats(minimum: Int)
+    case aboveMaximumSeats(maximum: Int)
+    /// A seat count below the pool's pending and claimed seats.
+    case seatsAlreadyAssigned(requested: Int, assigned: Int)
+    /// A seat count for a product without a seat-based price.
+    case seatsWithoutSeatBasedPrice
+    /// No seat count for a product with a seat-based price.
+    case seatsRequiredBySeatBasedPrice
+    /// Payment is not taken back: a paid order stays paid.
+    case paidOrderCannotBecomePending
+
+    // MARK: Organizations
+    /// Another organization has the slug.
+    case slugTaken(String)
+
+    /// The human message: the `detail` of the JSON error body, in Polar's words where Polar has the case.
+    public var message: String {
+        switch self {
+        case .notFound(let resource): resource.notFoundMessage
+        case .notPermitted: "You don't have the permission to do this."
+        case .featureNotEnabled: "Seat-based pricing is not enabled for this organization"
+        case .seatNotAvailable(let poolId): "No available seats for \(poolId.wire)"
+        case .orderNotPaid: "Order must be paid before assigning seats"
+        case .seatAlreadyAssigned(let identifier): "Seat already assigned to customer \(identifier)"
+        case .seatNotPending: "Seat is not in pending status"
+        case .invalidInvitationToken: "Invalid or expired invitation token"
+        case .customerNotFound(let identifier): "Customer not found: \(identifier)"
+        case .memberNotFound(let identifier): "Member not found: \(identifier)"
+        case .invalidSeatAssignmentRequest: "Customer not found for the provided customer_id or external_customer_id."
+        case .memberEmailMismatch(let externalId, let email):
+            "Member with external_member_id '\(externalId)' exists but has a different email than '\(email)'"
+        case .memberExternalIdMismatch(let email):
+            "Member with email '\(email)' exists but has a different external_member_id"
+        case .poolNotGiven: "Either subscription_id or order_id must be provided"
+        case .alreadyCanceledSubscription: "This subscription is already canceled or will be at the end of the period."
+        case .notASeatBasedSubscription: "This subscription does not support seat-based pricing."
+        case .belowMinimumSeats(let minimum): "Minimum \(minimum) seats required."
+        case .aboveMaximumSeats(let maximum): "Maximum seats is \(maximum)."
+        case .seatsAlreadyAssigned(let requested, let assigned):
+            "Cannot decrease seats to \(requested). Currently \(assigned) seats are assigned. Revoke seats first."
+        case .seatsWithoutSeatBasedPrice: "Seats can only be set for a product with a seat-based price."
+        case .seatsRequiredBySeatBasedPrice: "Seats are required for a product with a seat-based price."
+        case .paidOrderCannotBecomePending: "A paid order cannot become pending again."
+        case .slugTaken(let slug): "An organization with the slug \(slug) already exists."
+        }
     }
-    public static func aboveMaximumSeats(maximum: Int) -> TesseraError {
-        TesseraError(status: 400, name: "AboveMaximumSeats", detail: "Maximum seats is \(maximum).")
-    }
-    public static func seatsAlreadyAssigned(requested: Int, assigned: Int) -> TesseraError {
-        TesseraError(status: 400, name: "SeatsAlreadyAssigned",
-                     detail: "Cannot decrease seats to \(requested). Currently \(assigned) seats are assigned. Revoke seats first.")
+
+    public var description: String { message }
+}
+
+extension TesseraError.Resource {
+    /// Polar's texts; organizations and access tokens (operator routes) answer with the generic one.
+    var notFoundMessage: String {
+        switch self {
+        case .seat: "Seat not found"
+        case .subscription: "Subscription not found"
+        case .order: "Order not found"
+        case .customer: "Customer not found"
+        case .member: "Member not found"
+        case .product: "Product not found"
+        case .organization, .accessToken: "Not found"
+        case .webhookEvent: "Webhook event not found"
+        case .webhookEndpoint: "Webhook endpoint not found"
+        case .invitation: "Invalid or expired invitation token"
+        }
     }
 }
 

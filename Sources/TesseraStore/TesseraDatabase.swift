@@ -37,7 +37,9 @@ public final class TesseraDatabase: Sendable {
     }
 
     /// Opens the database. Call `shutdown()` on every path once done.
-    public static func open(_ location: DatabaseLocation, logger: Logger) async throws -> TesseraDatabase {
+    /// `maximumConnections`: the PostgreSQL pool's size (SQLite has one connection).
+    public static func open(_ location: DatabaseLocation, maximumConnections: Int = 20,
+                            logger: Logger) async throws -> TesseraDatabase {
         switch location {
         case .sqliteFile, .sqliteMemory:
             let storage: SQLiteConnection.Storage
@@ -59,7 +61,7 @@ public final class TesseraDatabase: Sendable {
         case .postgres(let host, let port, let username, let password, let database):
             var configuration = PostgresClient.Configuration(
                 host: host, port: port, username: username, password: password, database: database, tls: .disable)
-            configuration.options.maximumConnections = 20
+            configuration.options.maximumConnections = maximumConnections
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
             // Wait until the runner task is under way, so the first lease does not find the pool
             // not yet running (postgres-nio warns about that).

@@ -88,7 +88,7 @@ import Testing
     }
 
     @Test func theAssignedMessageIsPolars() {
-        #expect(TesseraError.seatsAlreadyAssigned(requested: 3, assigned: 4).detail
+        #expect(TesseraError.seatsAlreadyAssigned(requested: 3, assigned: 4).message
             == "Cannot decrease seats to 3. Currently 4 seats are assigned. Revoke seats first.")
     }
 }

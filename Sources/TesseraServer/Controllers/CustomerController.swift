@@ -66,7 +66,7 @@ struct CustomerController {
         let customer = try await database.withConnection {
             try await $0.customers.find(externalId: externalId, organizationId: organizationId)
         }
-        guard let customer else { throw TesseraError.notFound("Customer not found") }
+        guard let customer else { throw TesseraError.notFound(.customer) }
         return .json(Wire.customer(customer))
     }
 
@@ -167,7 +167,7 @@ struct CustomerController {
         let now = now()
         try await database.transaction { tx in
             guard let member = try await tx.members.find(id: memberId, organizationId: organizationId),
-                  member.customerId == customerId else { throw TesseraError.notFound("Member not found") }
+                  member.customerId == customerId else { throw TesseraError.notFound(.member) }
             try await tx.revokeSeats(try await tx.seats.activeSeats(customerId: nil, memberIds: [memberId]), now: now)
             try await tx.members.softDelete(id: memberId, at: now)
             try await tx.accessTokens.deleteSessions(memberId: memberId)
@@ -192,7 +192,7 @@ struct CustomerController {
 extension SQLSession {
     func requireCustomer(_ id: UUID, organizationId: UUID) async throws -> Customer {
         guard let customer = try await customers.find(id: id, organizationId: organizationId) else {
-            throw TesseraError.notFound("Customer not found")
+            throw TesseraError.notFound(.customer)
         }
         return customer
     }

@@ -34,7 +34,7 @@ struct OrganizationController {
             memberModelEnabled: members, createdAt: now(), modifiedAt: nil)
         try await database.transaction { tx in
             if try await tx.organizations.slugExists(organization.slug) {
-                throw TesseraError.conflict("An organization with the slug \(organization.slug) already exists.")
+                throw TesseraError.slugTaken(organization.slug)
             }
             try await tx.organizations.insert(organization)
         }
@@ -74,7 +74,7 @@ struct OrganizationController {
             var organization = try await tx.requireOrganization(id)
             if let slug, slug != organization.slug {
                 if try await tx.organizations.slugExists(slug, except: id) {
-                    throw TesseraError.conflict("An organization with the slug \(slug) already exists.")
+                    throw TesseraError.slugTaken(slug)
                 }
                 organization.slug = slug
             }
@@ -127,7 +127,7 @@ struct OrganizationController {
         let id = try context.pathUUID("id")
         try await database.transaction { tx in
             guard try await tx.accessTokens.find(id: id, kind: .organization) != nil else {
-                throw TesseraError.notFound()
+                throw TesseraError.notFound(.accessToken)
             }
             try await tx.accessTokens.delete(id: id)
         }

@@ -65,7 +65,7 @@ struct PoolController {
         let id = try context.pathUUID("id")
         return .json(try await database.withConnection { session in
             guard let subscription = try await session.subscriptions.find(id: id, organizationId: organizationId) else {
-                throw TesseraError.subscriptionNotFound
+                throw TesseraError.notFound(.subscription)
             }
             return try await session.wireSubscription(subscription)
         })
@@ -90,7 +90,7 @@ struct PoolController {
                 return try await tx.wireSubscription(changed)
             }
             guard var subscription = try await tx.subscriptions.findForUpdate(id: id, organizationId: organizationId) else {
-                throw TesseraError.subscriptionNotFound
+                throw TesseraError.notFound(.subscription)
             }
             if subscription.status == .canceled { throw TesseraError.alreadyCanceledSubscription }
             var events: [WebhookEventType] = []
@@ -114,7 +114,7 @@ struct PoolController {
         let now = now()
         return .json(try await database.transaction { tx in
             guard var subscription = try await tx.subscriptions.findForUpdate(id: id, organizationId: organizationId) else {
-                throw TesseraError.subscriptionNotFound
+                throw TesseraError.notFound(.subscription)
             }
             if subscription.status == .canceled { throw TesseraError.alreadyCanceledSubscription }
             try await tx.revokeSeats(try await tx.seats.activeSeats(in: .subscription(id)), now: now)
@@ -172,7 +172,7 @@ struct PoolController {
         let id = try context.pathUUID("id")
         return .json(try await database.withConnection { session in
             guard let order = try await session.orders.find(id: id, organizationId: organizationId) else {
-                throw TesseraError.orderNotFound
+                throw TesseraError.notFound(.order)
             }
             return try await session.wireOrder(order)
         })
@@ -189,12 +189,12 @@ struct PoolController {
         let now = now()
         return .json(try await database.transaction { tx in
             guard var order = try await tx.orders.find(id: id, organizationId: organizationId) else {
-                throw TesseraError.orderNotFound
+                throw TesseraError.notFound(.order)
             }
             let becomesPaid = order.status == .pending && status == .paid
             if let status {
                 if order.status == .paid && status == .pending {
-                    throw TesseraError.badRequest("A paid order cannot become pending again.")
+                    throw TesseraError.paidOrderCannotBecomePending
                 }
                 order.status = status
             }
@@ -263,7 +263,7 @@ struct NewPoolFields: Sendable {
         do {
             poolSeats = try product.validateSeatCount(seats)
         } catch {
-            throw ValidationFailure([.valueError([.key("body"), .key("seats")], error.detail, input: JSONValue(seats))])
+            throw ValidationFailure([.valueError([.key("body"), .key("seats")], error.message, input: JSONValue(seats))])
         }
         let (amount, currency) = product.amount(forSeats: poolSeats)
         return Resolved(customer: customer, product: product, seats: poolSeats, amount: amount, currency: currency)

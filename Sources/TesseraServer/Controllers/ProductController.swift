@@ -152,7 +152,7 @@ struct ProductController {
 extension SQLSession {
     func requireProduct(_ id: UUID, organizationId: UUID) async throws -> Product {
         guard let product = try await products.find(id: id, organizationId: organizationId) else {
-            throw TesseraError.notFound("Product not found")
+            throw TesseraError.notFound(.product)
         }
         return product
     }

@@ -137,7 +137,7 @@ struct WebhookController {
         let found = try await database.transaction {
             try await $0.webhooks.redeliver(eventId: id, organizationId: organizationId, at: now)
         }
-        guard found else { throw TesseraError.notFound("Webhook event not found") }
+        guard found else { throw TesseraError.notFound(.webhookEvent) }
         return .json(["status": "queued"], status: .accepted)
     }
 
@@ -181,7 +181,7 @@ struct WebhookController {
 extension SQLSession {
     func requireEndpoint(_ id: UUID, organizationId: UUID) async throws -> WebhookEndpoint {
         guard let endpoint = try await webhooks.endpoint(id: id, organizationId: organizationId) else {
-            throw TesseraError.notFound("Webhook endpoint not found")
+            throw TesseraError.notFound(.webhookEndpoint)
         }
         return endpoint
     }

@@ -17,8 +17,7 @@ struct ErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as TesseraError {
-            return .json(["error": .string(error.name), "detail": .string(error.detail)],
-                         status: .init(code: error.status))
+            return .json(["error": .string(error.http.name), "detail": .string(error.message)], status: error.http.status)
         } catch let failure as ValidationFailure {
             return .json(Wire.validationError(failure), status: .unprocessableContent)
         } catch is NIOTooManyBytesError {

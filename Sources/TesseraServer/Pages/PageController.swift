@@ -7,7 +7,8 @@ import TesseraStore
 /// where a customer's people see and hand out the seats their company bought. Plain HTML
 /// forms (no JavaScript), calling the same use cases as the portal API with the same scope.
 ///
-/// Every error becomes an HTML page here (`page(_:)`); none reaches the JSON error middleware.
+/// Every error of these routes becomes an HTML page (`PageErrorMiddleware`); none reaches the
+/// JSON error middleware.
 struct PageController {
     let operations: SeatOperations
     let publicURL: String
@@ -23,45 +24,22 @@ struct PageController {
     func register(on routes: inout Routes) {
         // The router does not fall back from a constant first segment to `:slug`, so the
         // stylesheet lives under `_static`, which no organization slug can be.
+        // The stylesheet sets its own (cacheable) headers and throws nothing.
         routes.add(.get, "/_static/tessera.css", stylesheet)
-        routes.add(.get, "/:slug/portal/claim", page(claimPage))
-        routes.add(.post, "/:slug/portal/claim", page(claim))
-        routes.add(.get, "/:slug/portal", page(portal))
-        routes.add(.post, "/:slug/portal/seats", page(assign))
-        routes.add(.post, "/:slug/portal/seats/:seat_id/resend", page(resend))
-        routes.add(.post, "/:slug/portal/seats/:seat_id/revoke", page(revoke))
-        routes.add(.post, "/:slug/portal/sign-out", page(signOut))
+        routes.group(behind: PageErrorMiddleware(secureCookies: secureCookies)) { pages in
+            pages.add(.get, "/:slug/portal/claim", claimPage)
+            pages.add(.post, "/:slug/portal/claim", claim)
+            pages.add(.get, "/:slug/portal", portal)
+            pages.add(.post, "/:slug/portal/seats", assign)
+            pages.add(.post, "/:slug/portal/seats/:seat_id/resend", resend)
+            pages.add(.post, "/:slug/portal/seats/:seat_id/revoke", revoke)
+            pages.add(.post, "/:slug/portal/sign-out", signOut)
+        }
     }
 
     static func portalPath(_ slug: String) -> String { "/\(slug)/portal" }
 
     // MARK: Every page
-
-    /// Wraps a page handler: failures become pages, and every answer gets the page headers.
-    private func page(_ handler: @escaping @Sendable (Request, TesseraRequestContext) async throws -> Response)
-        -> Routes.Handler
-    {
-        { [secureCookies] request, context in
-            var response: Response
-            do {
-                response = try await handler(request, context)
-            } catch let failure as PageFailure {
-                response = PageRenderer.page(for: failure, secureCookies: secureCookies)
-            } catch {
-                if let message = PageErrorMessage(error) {
-                    response = PageRenderer.page(
-                        for: PageFailure(status: message.status, title: message.heading, heading: message.heading,
-                                         paragraphs: [message.message]),
-                        secureCookies: secureCookies)
-                } else {
-                    context.logger.error("page failed", metadata: ["error": "\(loggableDescription(of: error))"])
-                    response = PageRenderer.page(for: .unexpected, secureCookies: secureCookies)
-                }
-            }
-            PageRenderer.addSecurityHeaders(to: &response.headers)
-            return response
-        }
-    }
 
     @Sendable func stylesheet(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         var response = Response(
@@ -111,7 +89,8 @@ struct PageController {
         let session: SecretToken
         do {
             (_, session) = try await operations.claim(token: token)
-        } catch let error as TesseraError where error.status == 400 || error.status == 404 {
+        } catch TesseraError.invalidInvitationToken, TesseraError.notFound {
+            // Used, expired or revoked between the page and the post, or its seat is gone.
             throw PageFailure.invalidInvitation
         }
         let organizationSlug = info.organization.slug
@@ -205,7 +184,7 @@ struct PageController {
         do {
             try viewer.requireSeatManager()
             guard let seatId = context.parameters.get("seat_id").flatMap(UUID.init(uuidString:)) else {
-                throw TesseraError.seatNotFound
+                throw TesseraError.notFound(.seat)
             }
             try await change(seatId, viewer.caller.scope)
         } catch let error where PageErrorMessage(error) != nil {
@@ -230,11 +209,14 @@ struct PageController {
     /// The assign form as the use case takes it: an email (required here) and the pool.
     static func assignment(_ form: FormFields, pool: SeatPoolReference?) throws -> SeatAssignment {
         guard let email = form.trimmed("email") else {
-            throw ValidationFailure([ValidationIssue(
-                type: "missing", loc: [.key("body"), .key("email")],
-                msg: "Enter the email address of the person to invite.", input: .null)])
+            throw FormProblem(message: "Enter the email address of the person to invite.")
         }
         guard let pool else { throw TesseraError.poolNotGiven }
+        // Checked here as well as in `validate`, so the person reads the rule in words for them
+        // rather than the API's issue.
+        if let problem = EmailAddress.problem(with: email) {
+            throw FormProblem(message: "That email address is not valid: \(problem)")
+        }
         return try SeatAssignment.validate(
             subscriptionId: pool.subscriptionId, orderId: pool.orderId, email: email, customerId: nil,
             externalCustomerId: nil, memberId: nil, externalMemberId: nil, metadata: nil, immediateClaim: false,

@@ -6,7 +6,7 @@ import TesseraCore
 import TesseraStore
 
 /// A page that ends a request early: an invalid link, a refused form, a request to sign in.
-/// Page handlers throw it; `PageController.page` renders it, never the JSON error middleware.
+/// Page handlers throw it; `PageErrorMiddleware` renders it, never the JSON error middleware.
 struct PageFailure: Error {
     var status: HTTPResponse.Status
     var title: String
@@ -66,6 +66,12 @@ struct PageFailure: Error {
     }
 }
 
+/// A field of a portal form that the person must correct: 422, in words for them (the API's
+/// FastAPI-shaped issues are for programs).
+struct FormProblem: Error {
+    var message: String
+}
+
 /// An error of a use case, as a person reads it on a page.
 struct PageErrorMessage {
     var status: HTTPResponse.Status
@@ -76,12 +82,17 @@ struct PageErrorMessage {
     init?(_ error: any Error) {
         switch error {
         case let error as TesseraError:
-            status = HTTPResponse.Status(code: error.status)
+            // The same status as the API gives the code.
+            status = error.http.status
             (heading, message) = Self.describe(error)
+        case let problem as FormProblem:
+            status = .unprocessableContent
+            heading = "Please check the form"
+            message = problem.message
         case let failure as ValidationFailure:
             status = .unprocessableContent
             heading = "Please check the form"
-            message = failure.issues.map(Self.describe).joined(separator: " ")
+            message = failure.issues.map(\.msg).joined(separator: " ")
         case DatabaseError.uniqueViolation:
             status = .conflict
             heading = "Someone else changed this at the same time"
@@ -91,31 +102,61 @@ struct PageErrorMessage {
         }
     }
 
+    /// A heading and a sentence for each code. No `default`: a new code gets its words here.
     private static func describe(_ error: TesseraError) -> (String, String) {
-        switch error.name {
-        case TesseraError.notPermitted.name:
-            return ("Not permitted",
-                    "Your role lets you see your team's seats, but not change them. Ask an owner or billing manager of your team.")
-        case "SeatNotAvailable" where error.detail.hasPrefix("No available seats"):
-            return ("No free seats", "Every seat of this plan is in use. Revoke a seat to free it, or ask for more seats.")
-        case TesseraError.seatNotPending.name:
-            return ("Cannot re-send", "Only a pending invitation can be re-sent; this seat is already claimed or revoked.")
-        case "SeatAlreadyAssigned":
-            return ("Already has a seat", "This person already has a seat in this plan.")
-        case "ResourceNotFound", "CustomerNotFound", "MemberNotFound":
-            return ("Not found", "\(error.detail). It may belong to someone else, or this page is out of date: reload it.")
-        default:
-            return (error.name == "FeatureNotEnabled" ? "Seats are turned off" : "That did not work", error.detail)
+        switch error {
+        case .notPermitted:
+            ("Not permitted",
+             "Your role lets you see your team's seats, but not change them. Ask an owner or billing manager of your team.")
+        case .seatNotAvailable:
+            ("No free seats", "Every seat of this plan is in use. Revoke a seat to free it, or ask for more seats.")
+        case .seatNotPending:
+            ("Cannot re-send", "Only a pending invitation can be re-sent; this seat is already claimed or revoked.")
+        case .seatAlreadyAssigned:
+            ("Already has a seat", "This person already has a seat in this plan.")
+        case .notFound, .customerNotFound, .memberNotFound:
+            ("Not found", "\(error.message). It may belong to someone else, or this page is out of date: reload it.")
+        case .featureNotEnabled:
+            ("Seats are turned off", error.message)
+        case .orderNotPaid, .invalidInvitationToken, .invalidSeatAssignmentRequest, .memberEmailMismatch,
+             .memberExternalIdMismatch, .poolNotGiven, .alreadyCanceledSubscription, .notASeatBasedSubscription,
+             .belowMinimumSeats, .aboveMaximumSeats, .seatsAlreadyAssigned, .seatsWithoutSeatBasedPrice,
+             .seatsRequiredBySeatBasedPrice, .paidOrderCannotBecomePending, .slugTaken:
+            ("That did not work", error.message)
         }
     }
+}
 
-    private static func describe(_ issue: ValidationIssue) -> String {
-        if issue.loc.last == .key("email"), issue.type != "missing" {
-            let reason = issue.msg.replacingOccurrences(of: "value is not a valid email address: ", with: "")
-            return "That email address is not valid: \(reason)"
+/// Renders every error of the page routes as an HTML page with its status, and gives every
+/// page answer the pages' security headers. It sits inside the router's JSON error
+/// middleware, so nothing a page handler throws reaches that one.
+struct PageErrorMiddleware: RouterMiddleware {
+    typealias Context = TesseraRequestContext
+
+    /// Whether cookies the error pages clear are marked `Secure`.
+    let secureCookies: Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = PageRenderer.page(for: failure(for: error, context: context), secureCookies: secureCookies)
         }
-        if issue.msg.hasPrefix("Value error, ") { return String(issue.msg.dropFirst("Value error, ".count)) }
-        return issue.msg
+        PageRenderer.addSecurityHeaders(to: &response.headers)
+        return response
+    }
+
+    private func failure(for error: any Error, context: Context) -> PageFailure {
+        if let failure = error as? PageFailure { return failure }
+        if let message = PageErrorMessage(error) {
+            return PageFailure(status: message.status, title: message.heading, heading: message.heading,
+                               paragraphs: [message.message])
+        }
+        context.logger.error("page failed", metadata: ["error": "\(loggableDescription(of: error))"])
+        return .unexpected
     }
 }
 

@@ -124,7 +124,7 @@ struct SeatOperations: Sendable {
                   let details = try await session.seats.details(id: seat.id),
                   let pool = try await session.seats.pool(seat.pool, organizationId: seat.organizationId),
                   let product = try await session.products.find(id: pool.productId, organizationId: seat.organizationId)
-            else { throw TesseraError.invitationNotFound }
+            else { throw TesseraError.notFound(.invitation) }
             let organization = try await session.requireOrganization(seat.organizationId)
             try organization.requireSeatFeature()
             return ClaimInfo(organization: organization, product: product, email: details.recipientEmail)
@@ -192,7 +192,7 @@ extension SeatDetails {
 
 extension SQLSession {
     func requireOrganization(_ id: UUID) async throws -> Organization {
-        guard let organization = try await organizations.find(id: id) else { throw TesseraError.notFound() }
+        guard let organization = try await organizations.find(id: id) else { throw TesseraError.notFound(.organization) }
         return organization
     }
 
@@ -200,12 +200,12 @@ extension SQLSession {
     /// seat under that lock.
     func lockSeat(_ id: UUID, scope: SeatOperations.Scope) async throws -> (SeatPool, SeatDetails) {
         guard let seat = try await seats.find(id: id, organizationId: scope.organizationId) else {
-            throw TesseraError.seatNotFound
+            throw TesseraError.notFound(.seat)
         }
         try await requireOrganization(scope.organizationId).requireSeatFeature()
         guard let pool = try await seats.lockPool(seat.pool, organizationId: scope.organizationId),
               scope.reaches(pool) else {
-            throw TesseraError.seatNotFound
+            throw TesseraError.notFound(.seat)
         }
         return (pool, try await seats.requireDetails(id))
     }
@@ -213,7 +213,7 @@ extension SQLSession {
 
 extension SeatStore {
     func requireDetails(_ id: UUID) async throws -> SeatDetails {
-        guard let details = try await details(id: id) else { throw TesseraError.seatNotFound }
+        guard let details = try await details(id: id) else { throw TesseraError.notFound(.seat) }
         return details
     }
 }

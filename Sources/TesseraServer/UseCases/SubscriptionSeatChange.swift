@@ -14,7 +14,7 @@ extension SQLSession {
     {
         guard var subscription = try await subscriptions.findForUpdate(id: subscriptionId, organizationId: scope.organizationId),
               scope.customerId.map({ $0 == subscription.customerId }) ?? true else {
-            throw TesseraError.subscriptionNotFound
+            throw TesseraError.notFound(.subscription)
         }
         let product = try await requireProduct(subscription.productId, organizationId: scope.organizationId)
         guard try subscription.validateSeatChange(to: seats, tiers: product.seatTiers) else { return subscription }

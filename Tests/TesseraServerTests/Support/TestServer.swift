@@ -36,7 +36,8 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
                 throw TestFailure("TESSERA_TEST_POSTGRES_URL is not a postgres:// URL")
             }
             let name = "tessera_test_" + UUID().wire.replacingOccurrences(of: "-", with: "")
-            let admin = try await TesseraDatabase.open(try DatabaseLocation(url: url), logger: Logger(label: "tessera-test"))
+            let admin = try await TesseraDatabase.open(try DatabaseLocation(url: url), maximumConnections: 1,
+                                                            logger: Logger(label: "tessera-test"))
             do {
                 try await admin.withConnection { try await $0.execute("CREATE DATABASE \(unsafeRaw: name)") }
             } catch {
@@ -61,14 +62,17 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
         }
         guard case .postgres(_, _, _, _, let name) = location, name.hasPrefix("tessera_test_"),
               let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"],
-              let admin = try? await TesseraDatabase.open(try DatabaseLocation(url: url), logger: Logger(label: "tessera-test"))
+              let admin = try? await TesseraDatabase.open(try DatabaseLocation(url: url), maximumConnections: 1,
+                                                            logger: Logger(label: "tessera-test"))
         else { return }
         _ = try? await admin.withConnection { try await $0.execute("DROP DATABASE IF EXISTS \(unsafeRaw: name)") }
         await admin.shutdown()
     }
 
     static func open(_ location: DatabaseLocation) async throws -> TesseraDatabase {
-        let database = try await TesseraDatabase.open(location, logger: Logger(label: "tessera-test"))
+        // Tests run side by side, each with its own pool: a small one keeps them all under the
+        // test cluster's connection limit.
+        let database = try await TesseraDatabase.open(location, maximumConnections: 8, logger: Logger(label: "tessera-test"))
         do {
             try await Migrations.migrate(database)
         } catch {
