@@ -61,23 +61,32 @@ public func buildRouter(configuration: ServerConfiguration, database: TesseraDat
     if configuration.rateLimits.isEnabled {
         router.add(middleware: RateLimitMiddleware(limits: configuration.rateLimits))
     }
-    var routes = Routes(router: router)
-    routes.add(.get, "/healthz") { _, _ in
+    // The groups (`RouteGroups.swift`): public routes and pages take the application's
+    // context; the merchant, operator and portal API groups each admit one kind of caller.
+    let catalog = RouteCatalog()
+    let publicRoutes = Routes(group: router.group(), prefix: "", catalog: catalog)
+    let publicV1 = Routes(group: router.group("/v1"), prefix: "/v1", catalog: catalog)
+    let merchant = MerchantRoutes(group: router.group("/v1"), prefix: "/v1", catalog: catalog)
+    let operatorRoutes = Routes(group: router.group("/v1", context: OperatorContext.self), prefix: "/v1",
+                                catalog: catalog)
+    let portal = Routes(group: router.group("/v1", context: PortalContext.self), prefix: "/v1", catalog: catalog)
+    publicRoutes.add(.get, "/healthz") { _, _ in
         try await database.ping()
         return .json(["status": "ok"])
     }
-    OrganizationController(database: database, now: now).register(on: &routes)
-    CustomerController(database: database, now: now).register(on: &routes)
-    ProductController(database: database, now: now).register(on: &routes)
-    PoolController(database: database, now: now).register(on: &routes)
+    OrganizationController(database: database, now: now).register(on: operatorRoutes)
+    CustomerController(database: database, now: now).register(on: merchant)
+    ProductController(database: database, now: now).register(on: merchant)
+    PoolController(database: database, now: now).register(on: merchant)
     WebhookController(database: database, now: now,
                       targetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: configuration.webhookAllowPrivate))
-        .register(on: &routes)
+        .register(on: merchant)
     let seatOperations = SeatOperations(database: database, publicURL: configuration.publicURL, now: now)
-    SeatController(operations: seatOperations).register(on: &routes)
-    PortalController(operations: seatOperations, publicURL: configuration.publicURL, now: now).register(on: &routes)
+    SeatController(operations: seatOperations).register(merchant: merchant, claims: publicV1)
+    PortalController(operations: seatOperations, publicURL: configuration.publicURL, now: now)
+        .register(merchant: merchant, portal: portal)
     PageController(operations: seatOperations, publicURL: configuration.publicURL, formKey: configuration.csrfKey,
-                   now: now).register(on: &routes)
-    router.add(middleware: MethodNotAllowedMiddleware(routes: routes.table))
+                   now: now).register(on: publicRoutes)
+    router.add(middleware: MethodNotAllowedMiddleware(routes: catalog.table))
     return router
 }

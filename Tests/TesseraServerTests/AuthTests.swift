@@ -81,6 +81,67 @@ import TesseraCore
         }
     }
 
+    /// Each route group admits one kind of caller; every other kind gets the same answer as
+    /// before the routes were grouped: 401 `Unauthorized` for none or a portal session, 403
+    /// `insufficient_scope` naming what the route needs for the other token kinds.
+    @Test(arguments: Backend.all)
+    func eachKindOfCallerIsAnsweredTheSameWayOnEveryGroup(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 1)
+            let sessionResponse = try await server.request(.post, "/v1/customer-sessions/", token: org.token,
+                                                           json: ["customer_id": .string(pool.customerId)])
+            let session = try #require(sessionResponse["token"]?.stringValue)
+            let unauthorized: JSONValue = ["error": "Unauthorized", "detail": "Unauthorized"]
+
+            // The operator token on a merchant route: 403 naming the route's scopes, body unread.
+            let operatorOnMerchant = try await server.request(.post, "/v1/customer-seats", token: TestServer.adminToken,
+                                                              rawBody: "{not json")
+            #expect(operatorOnMerchant.status == .forbidden)
+            #expect(operatorOnMerchant["error_description"]?.stringValue?.hasSuffix(": customer_seats:write") == true)
+            #expect(operatorOnMerchant.headers[.wwwAuthenticate]
+                == #"Bearer realm="tessera", error="insufficient_scope", scope="customer_seats:write""#)
+            let operatorOnList = try await server.request(.get, "/v1/customer-seats", token: TestServer.adminToken)
+            #expect(operatorOnList.headers[.wwwAuthenticate]?.hasSuffix(#"scope="customer_seats:read customer_seats:write""#) == true)
+
+            // A merchant token on an operator route: 403 for the operator scope.
+            let merchantOnOperator = try await server.request(.get, "/v1/organizations/\(org.id)", token: org.token)
+            #expect(merchantOnOperator.status == .forbidden)
+            #expect(merchantOnOperator.headers[.wwwAuthenticate]
+                == #"Bearer realm="tessera", error="insufficient_scope", scope="operator""#)
+
+            // Nothing, the operator or a merchant token on the portal API; a session on operator routes.
+            let refused: [(token: String?, path: String)] = [
+                (TestServer.adminToken, "/v1/customer-portal/seats?subscription_id=\(pool.id)"),
+                (nil, "/v1/customer-portal/seats?subscription_id=\(pool.id)"),
+                (org.token, "/v1/customer-portal/seats?subscription_id=\(pool.id)"),
+                (session, "/v1/organizations/\(org.id)"),
+            ]
+            for (token, path) in refused {
+                let response = try await server.request(.get, path, token: token)
+                #expect(response.status == .unauthorized, "\(path)")
+                #expect(response.json == unauthorized, "\(path)")
+                #expect(response.headers[.wwwAuthenticate] == #"Bearer realm="tessera""#, "\(path)")
+            }
+
+            // Public routes take any caller, or none.
+            for token in [nil, org.token, session, TestServer.adminToken] as [String?] {
+                let health = try await server.request(.get, "/healthz", token: token)
+                #expect(health.status == .ok)
+                let claimInfo = try await server.request(.get, "/v1/customer-seats/claim/unknown", token: token)
+                #expect(claimInfo.status == .notFound)
+            }
+
+            // Unknown paths: an unknown token is still refused first; otherwise a JSON 404.
+            let unknownToken = try await server.request(.get, "/v1/nothing-here", token: "tsr_oat_unknown")
+            #expect(unknownToken.status == .unauthorized)
+            #expect(unknownToken.errorName == "invalid_token")
+            let unknownPath = try await server.request(.get, "/v1/nothing-here", token: session)
+            #expect(unknownPath.status == .notFound)
+            #expect(unknownPath.errorName == "ResourceNotFound")
+        }
+    }
+
     @Test(arguments: Backend.all)
     func authenticationComesBeforeBodyValidation(backend: Backend) async throws {
         try await TestServer.run(backend) { server in

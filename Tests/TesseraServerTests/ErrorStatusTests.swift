@@ -109,14 +109,13 @@ import TesseraCore
     @Test func pageRoutesRenderErrorsAsPagesAndAPIRoutesAsJSON() async throws {
         let router = Router(context: TesseraRequestContext.self)
         router.add(middleware: ErrorMiddleware())
-        var routes = Routes(router: router)
+        let routes = Routes(group: router.group(), prefix: "", catalog: RouteCatalog())
         routes.add(.get, "/api") { _, _ in throw TesseraError.seatNotPending }
-        routes.group(behind: PageErrorMiddleware(secureCookies: false)) { pages in
-            pages.add(.get, "/page/code") { _, _ in throw TesseraError.seatNotPending }
-            pages.add(.get, "/page/failure") { _, _ in throw PageFailure.tooLarge }
-            pages.add(.get, "/page/bug") { _, _ in throw Unexpected() }
-            pages.add(.get, "/page/fine") { _, _ in PageRenderer.redirect(to: "/elsewhere") }
-        }
+        let pages = routes.behind(PageErrorMiddleware(secureCookies: false))
+        pages.add(.get, "/page/code") { _, _ in throw TesseraError.seatNotPending }
+        pages.add(.get, "/page/failure") { _, _ in throw PageFailure.tooLarge }
+        pages.add(.get, "/page/bug") { _, _ in throw Unexpected() }
+        pages.add(.get, "/page/fine") { _, _ in PageRenderer.redirect(to: "/elsewhere") }
         let app = Application(router: router, logger: Logger(label: "tessera-test"))
         try await app.test(.router) { client in
             let api = try await client.execute(uri: "/api", method: .get)

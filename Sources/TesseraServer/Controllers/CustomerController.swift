@@ -8,20 +8,20 @@ struct CustomerController {
     let database: TesseraDatabase
     let now: @Sendable () -> Date
 
-    func register(on routes: inout Routes) {
-        routes.add(.post, "/v1/customers", create)
-        routes.add(.get, "/v1/customers", list)
-        routes.add(.get, "/v1/customers/external/:external_id", getExternal)
-        routes.add(.get, "/v1/customers/:id", get)
-        routes.add(.patch, "/v1/customers/:id", update)
-        routes.add(.delete, "/v1/customers/:id", delete)
-        routes.add(.post, "/v1/customers/:id/members", createMember)
-        routes.add(.delete, "/v1/customers/:id/members/:member_id", deleteMember)
-        routes.add(.get, "/v1/members", listMembers)
+    func register(on merchant: MerchantRoutes) {
+        merchant.add(.post, "/customers", anyOf: .customersWrite, use: create)
+        merchant.add(.get, "/customers", anyOf: .customersRead, use: list)
+        merchant.add(.get, "/customers/external/:external_id", anyOf: .customersRead, use: getExternal)
+        merchant.add(.get, "/customers/:id", anyOf: .customersRead, use: get)
+        merchant.add(.patch, "/customers/:id", anyOf: .customersWrite, use: update)
+        merchant.add(.delete, "/customers/:id", anyOf: .customersWrite, use: delete)
+        merchant.add(.post, "/customers/:id/members", anyOf: .membersWrite, use: createMember)
+        merchant.add(.delete, "/customers/:id/members/:member_id", anyOf: .membersWrite, use: deleteMember)
+        merchant.add(.get, "/members", anyOf: .membersRead, use: listMembers)
     }
 
-    @Sendable func create(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .customersWrite)
+    @Sendable func create(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         var body = try await BodyFields.read(request)
         let email = body.requiredEmail("email")
         let name = body.string("name", maxLength: 256)
@@ -40,8 +40,8 @@ struct CustomerController {
         return .json(Wire.customer(customer), status: .created)
     }
 
-    @Sendable func list(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .customersRead)
+    @Sendable func list(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         var query = QueryFields(request)
         let page = query.page()
         try query.validate()
@@ -51,15 +51,15 @@ struct CustomerController {
         return .json(Wire.list(result, request: page, item: { Wire.customer($0) }))
     }
 
-    @Sendable func get(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .customersRead)
+    @Sendable func get(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
         let customer = try await database.withConnection { try await $0.requireCustomer(id, organizationId: organizationId) }
         return .json(Wire.customer(customer))
     }
 
-    @Sendable func getExternal(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .customersRead)
+    @Sendable func getExternal(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         // Route parameters arrive percent-encoded, as clients send them.
         let rawExternalId = context.parameters.get("external_id") ?? ""
         let externalId = rawExternalId.removingPercentEncoding ?? rawExternalId
@@ -70,8 +70,8 @@ struct CustomerController {
         return .json(Wire.customer(customer))
     }
 
-    @Sendable func update(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .customersWrite)
+    @Sendable func update(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
         var body = try await BodyFields.read(request)
         let email = body.email("email")
@@ -105,8 +105,8 @@ struct CustomerController {
 
     /// Deletes the customer and their members, revoking every seat they hold and ending their
     /// portal sessions (API and pages) in the same transaction.
-    @Sendable func delete(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .customersWrite)
+    @Sendable func delete(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
         let now = now()
         try await database.transaction { tx in
@@ -127,8 +127,8 @@ struct CustomerController {
         return .noContent
     }
 
-    @Sendable func createMember(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .membersWrite)
+    @Sendable func createMember(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let customerId = try context.pathUUID("id")
         var body = try await BodyFields.read(request)
         let email = body.requiredEmail("email")
@@ -160,8 +160,8 @@ struct CustomerController {
 
     /// Deletes a member, revoking the seats they hold and ending their portal sessions in the
     /// same transaction.
-    @Sendable func deleteMember(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .membersWrite)
+    @Sendable func deleteMember(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let customerId = try context.pathUUID("id")
         let memberId = try context.pathUUID("member_id")
         let now = now()
@@ -176,8 +176,8 @@ struct CustomerController {
         return .noContent
     }
 
-    @Sendable func listMembers(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .membersRead)
+    @Sendable func listMembers(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         var query = QueryFields(request)
         let customerId = query.uuid("customer_id")
         let page = query.page()

@@ -8,16 +8,15 @@ struct OrganizationController {
     let database: TesseraDatabase
     let now: @Sendable () -> Date
 
-    func register(on routes: inout Routes) {
-        routes.add(.post, "/v1/organizations", create)
-        routes.add(.get, "/v1/organizations/:id", get)
-        routes.add(.patch, "/v1/organizations/:id", update)
-        routes.add(.post, "/v1/organization-access-tokens", createToken)
-        routes.add(.delete, "/v1/organization-access-tokens/:id", deleteToken)
+    func register(on operatorRoutes: Routes<OperatorContext>) {
+        operatorRoutes.add(.post, "/organizations", create)
+        operatorRoutes.add(.get, "/organizations/:id", get)
+        operatorRoutes.add(.patch, "/organizations/:id", update)
+        operatorRoutes.add(.post, "/organization-access-tokens", createToken)
+        operatorRoutes.add(.delete, "/organization-access-tokens/:id", deleteToken)
     }
 
-    @Sendable func create(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        try context.requireOperator()
+    @Sendable func create(_ request: Request, context: OperatorContext) async throws -> Response {
         var body = try await BodyFields.read(request)
         let name = body.requiredString("name", maxLength: 200)
         let slug = body.requiredString("slug", maxLength: 64)
@@ -50,15 +49,13 @@ struct OrganizationController {
         return settings
     }
 
-    @Sendable func get(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        try context.requireOperator()
+    @Sendable func get(_ request: Request, context: OperatorContext) async throws -> Response {
         let id = try context.pathUUID("id")
         let organization = try await database.withConnection { try await $0.requireOrganization(id) }
         return .json(Wire.organization(organization))
     }
 
-    @Sendable func update(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        try context.requireOperator()
+    @Sendable func update(_ request: Request, context: OperatorContext) async throws -> Response {
         let id = try context.pathUUID("id")
         var body = try await BodyFields.read(request)
         let name = body.string("name", maxLength: 200)
@@ -88,8 +85,7 @@ struct OrganizationController {
         return .json(Wire.organization(organization))
     }
 
-    @Sendable func createToken(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        try context.requireOperator()
+    @Sendable func createToken(_ request: Request, context: OperatorContext) async throws -> Response {
         var body = try await BodyFields.read(request)
         let organizationId = body.requiredUUID("organization_id")
         let comment = body.requiredString("comment", minLength: 0, maxLength: 500)
@@ -122,8 +118,7 @@ struct OrganizationController {
                      status: .created)
     }
 
-    @Sendable func deleteToken(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        try context.requireOperator()
+    @Sendable func deleteToken(_ request: Request, context: OperatorContext) async throws -> Response {
         let id = try context.pathUUID("id")
         try await database.transaction { tx in
             guard try await tx.accessTokens.find(id: id, kind: .organization) != nil else {

@@ -8,22 +8,22 @@ struct PoolController {
     let database: TesseraDatabase
     let now: @Sendable () -> Date
 
-    func register(on routes: inout Routes) {
-        routes.add(.post, "/v1/subscriptions", createSubscription)
-        routes.add(.get, "/v1/subscriptions", listSubscriptions)
-        routes.add(.get, "/v1/subscriptions/:id", getSubscription)
-        routes.add(.patch, "/v1/subscriptions/:id", updateSubscription)
-        routes.add(.delete, "/v1/subscriptions/:id", revokeSubscription)
-        routes.add(.post, "/v1/orders", createOrder)
-        routes.add(.get, "/v1/orders", listOrders)
-        routes.add(.get, "/v1/orders/:id", getOrder)
-        routes.add(.patch, "/v1/orders/:id", updateOrder)
+    func register(on merchant: MerchantRoutes) {
+        merchant.add(.post, "/subscriptions", anyOf: .subscriptionsWrite, use: createSubscription)
+        merchant.add(.get, "/subscriptions", anyOf: .subscriptionsRead, use: listSubscriptions)
+        merchant.add(.get, "/subscriptions/:id", anyOf: .subscriptionsRead, use: getSubscription)
+        merchant.add(.patch, "/subscriptions/:id", anyOf: .subscriptionsWrite, use: updateSubscription)
+        merchant.add(.delete, "/subscriptions/:id", anyOf: .subscriptionsWrite, use: revokeSubscription)
+        merchant.add(.post, "/orders", anyOf: .ordersWrite, use: createOrder)
+        merchant.add(.get, "/orders", anyOf: .ordersRead, use: listOrders)
+        merchant.add(.get, "/orders/:id", anyOf: .ordersRead, use: getOrder)
+        merchant.add(.patch, "/orders/:id", anyOf: .ordersWrite, use: updateOrder)
     }
 
     // MARK: Subscriptions
 
-    @Sendable func createSubscription(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .subscriptionsWrite)
+    @Sendable func createSubscription(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         var body = try await BodyFields.read(request)
         let fields = NewPoolFields(&body)
         try body.validate()
@@ -50,8 +50,8 @@ struct PoolController {
         return .json(Wire.subscription(subscription, customer: customer, product: product), status: .created)
     }
 
-    @Sendable func listSubscriptions(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .subscriptionsRead)
+    @Sendable func listSubscriptions(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let filter = try PoolListFilter(request)
         return .json(try await database.withConnection { session in
             let result = try await session.subscriptions.list(
@@ -60,8 +60,8 @@ struct PoolController {
         })
     }
 
-    @Sendable func getSubscription(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .subscriptionsRead)
+    @Sendable func getSubscription(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
         return .json(try await database.withConnection { session in
             guard let subscription = try await session.subscriptions.find(id: id, organizationId: organizationId) else {
@@ -72,8 +72,8 @@ struct PoolController {
     }
 
     /// Changes the seat count (Polar's checks, in Polar's order) or `cancel_at_period_end`.
-    @Sendable func updateSubscription(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .subscriptionsWrite)
+    @Sendable func updateSubscription(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
         var body = try await BodyFields.read(request)
         let seats = body.int("seats", minimum: 1, maximum: SeatTiers.maximumSeatCount)
@@ -108,8 +108,8 @@ struct PoolController {
     }
 
     /// Revokes the subscription now: it ends, and every active seat is revoked.
-    @Sendable func revokeSubscription(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .subscriptionsWrite)
+    @Sendable func revokeSubscription(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
         let now = now()
         return .json(try await database.transaction { tx in
@@ -134,8 +134,8 @@ struct PoolController {
 
     // MARK: Orders
 
-    @Sendable func createOrder(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .ordersWrite)
+    @Sendable func createOrder(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         var body = try await BodyFields.read(request)
         let fields = NewPoolFields(&body)
         let status = body.choice("status", Order.Status.self) ?? .paid
@@ -157,8 +157,8 @@ struct PoolController {
         return .json(Wire.order(order, customer: customer, product: product), status: .created)
     }
 
-    @Sendable func listOrders(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .ordersRead)
+    @Sendable func listOrders(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let filter = try PoolListFilter(request)
         return .json(try await database.withConnection { session in
             let result = try await session.orders.list(
@@ -167,8 +167,8 @@ struct PoolController {
         })
     }
 
-    @Sendable func getOrder(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .ordersRead)
+    @Sendable func getOrder(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
         return .json(try await database.withConnection { session in
             guard let order = try await session.orders.find(id: id, organizationId: organizationId) else {
@@ -179,8 +179,8 @@ struct PoolController {
     }
 
     /// Marks a pending order paid (the only change Tessera accepts).
-    @Sendable func updateOrder(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .ordersWrite)
+    @Sendable func updateOrder(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
         var body = try await BodyFields.read(request)
         let status = body.choice("status", Order.Status.self)

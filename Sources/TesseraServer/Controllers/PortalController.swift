@@ -11,22 +11,24 @@ struct PortalController {
     let now: @Sendable () -> Date
 
     var database: TesseraDatabase { operations.database }
+    var sessions: PortalSessions { PortalSessions(database: database, now: now) }
 
-    func register(on routes: inout Routes) {
-        routes.add(.post, "/v1/customer-sessions", createSession)
-        routes.add(.get, "/v1/customer-portal/seats", listSeats)
-        routes.add(.post, "/v1/customer-portal/seats", assignSeat)
-        routes.add(.get, "/v1/customer-portal/seats/subscriptions", subscriptionsWithSeats)
-        routes.add(.delete, "/v1/customer-portal/seats/:seat_id", revokeSeat)
-        routes.add(.post, "/v1/customer-portal/seats/:seat_id/resend", resendInvitation)
-        routes.add(.patch, "/v1/customer-portal/subscriptions/:id", updateSubscription)
+    /// Signing customers in on the merchant group; the portal API on the portal group.
+    func register(merchant: MerchantRoutes, portal: Routes<PortalContext>) {
+        merchant.add(.post, "/customer-sessions", anyOf: .customerSessionsWrite, use: createSession)
+        portal.add(.get, "/customer-portal/seats", listSeats)
+        portal.add(.post, "/customer-portal/seats", assignSeat)
+        portal.add(.get, "/customer-portal/seats/subscriptions", subscriptionsWithSeats)
+        portal.add(.delete, "/customer-portal/seats/:seat_id", revokeSeat)
+        portal.add(.post, "/customer-portal/seats/:seat_id/resend", resendInvitation)
+        portal.add(.patch, "/customer-portal/subscriptions/:id", updateSubscription)
     }
 
     // MARK: Sessions
 
     /// Signs a customer (or one of its members) into the portal for an hour.
-    @Sendable func createSession(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .customerSessionsWrite)
+    @Sendable func createSession(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         var body = try await BodyFields.read(request)
         let customerId = body.uuid("customer_id")
         let externalCustomerId = body.string("external_customer_id")
@@ -60,14 +62,9 @@ struct PortalController {
                                                          input: memberId.map { .string($0.wire) } ?? JSONValue(externalMemberId))])
                 }
             }
-            let kind: SecretToken.Kind = member == nil ? .customerSession : .memberSession
-            let token = SecretToken.generate(kind)
-            let session = AccessToken(
-                id: UUID(), kind: member == nil ? .customerSession : .memberSession, organizationId: organizationId,
-                customerId: customer.id, memberId: member?.id, comment: "customer session", scopes: [],
-                expiresAt: now.addingTimeInterval(SecretLifetime.customerSession), lastUsedAt: nil, createdAt: now,
-                modifiedAt: nil)
-            try await tx.accessTokens.insert(session, hash: token.hash)
+            let (session, token) = try await PortalSessions.open(
+                tx: tx, organizationId: organizationId, customerId: customer.id, member: member,
+                comment: "customer session", now: now)
             return (session, token, customer, try await tx.requireOrganization(organizationId))
         }
         return .json([
@@ -90,33 +87,33 @@ struct PortalController {
 
     // MARK: Seats
 
-    @Sendable func listSeats(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let caller = try context.requirePortalSession()
+    @Sendable func listSeats(_ request: Request, context: PortalContext) async throws -> Response {
+        let caller = context.caller
         let (pool, seats) = try await operations.list(try SeatController.pool(from: request), scope: caller.scope)
         return .json(Wire.seatsList(seats, pool: pool))
     }
 
-    @Sendable func assignSeat(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+    @Sendable func assignSeat(_ request: Request, context: PortalContext) async throws -> Response {
         let caller = try await requireSeatManager(context)
         let assignment = try await SeatController.assignment(from: request, route: .portal)
         return .json(Wire.seat(try await operations.assign(assignment, scope: caller.scope)))
     }
 
-    @Sendable func revokeSeat(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+    @Sendable func revokeSeat(_ request: Request, context: PortalContext) async throws -> Response {
         let caller = try await requireSeatManager(context)
         let seatId = try context.pathUUID("seat_id")
         return .json(Wire.seat(try await operations.revoke(seatId: seatId, scope: caller.scope)))
     }
 
-    @Sendable func resendInvitation(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+    @Sendable func resendInvitation(_ request: Request, context: PortalContext) async throws -> Response {
         let caller = try await requireSeatManager(context)
         let seatId = try context.pathUUID("seat_id")
         return .json(Wire.seat(try await operations.resend(seatId: seatId, scope: caller.scope)))
     }
 
     /// Subscriptions in which the signed-in person holds a claimed seat.
-    @Sendable func subscriptionsWithSeats(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let caller = try context.requirePortalSession()
+    @Sendable func subscriptionsWithSeats(_ request: Request, context: PortalContext) async throws -> Response {
+        let caller = context.caller
         var query = QueryFields(request)
         let page = query.page()
         try query.validate()
@@ -138,7 +135,7 @@ struct PortalController {
     }
 
     /// Changes the seat count of the caller's own subscription, with the merchant route's checks.
-    @Sendable func updateSubscription(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+    @Sendable func updateSubscription(_ request: Request, context: PortalContext) async throws -> Response {
         let caller = try await requireSeatManager(context)
         let id = try context.pathUUID("id")
         var body = try await BodyFields.read(request)
@@ -153,43 +150,9 @@ struct PortalController {
         })
     }
 
-    /// A portal caller allowed to change seats: a customer session, or a member session of an
-    /// owner or billing manager (a plain member gets 403 `NotPermitted`).
-    private func requireSeatManager(_ context: TesseraRequestContext) async throws -> PortalCaller {
-        let caller = try context.requirePortalSession()
-        guard let memberId = caller.memberId else { return caller }
-        let member = try await database.withConnection {
-            try await $0.members.find(id: memberId, organizationId: caller.organizationId)
-        }
-        guard let member else { throw AuthError.invalidToken }
-        guard member.role.managesSeats else { throw TesseraError.notPermitted }
-        return caller
-    }
-}
-
-/// Who is signed into the portal.
-struct PortalCaller {
-    var organizationId: UUID
-    var customerId: UUID
-    var memberId: UUID?
-
-    /// The portal reaches only the pools this customer bought; the member (if any) is who
-    /// `immediate_claim` may name (`PortalSeatRule`).
-    var scope: SeatOperations.Scope {
-        SeatOperations.Scope(organizationId: organizationId, customerId: customerId, memberId: memberId)
-    }
-}
-
-extension TesseraRequestContext {
-    /// A customer or member session; merchant and operator tokens are refused (401).
-    func requirePortalSession() throws -> PortalCaller {
-        switch principal {
-        case .customerSession(let organizationId, let customerId):
-            return PortalCaller(organizationId: organizationId, customerId: customerId, memberId: nil)
-        case .memberSession(let organizationId, let customerId, let memberId):
-            return PortalCaller(organizationId: organizationId, customerId: customerId, memberId: memberId)
-        case nil, .organization, .operatorAccess:
-            throw AuthError.unauthorized
-        }
+    /// A portal caller allowed to change seats (`PortalSessions.requireSeatManager`).
+    private func requireSeatManager(_ context: PortalContext) async throws -> PortalCaller {
+        try await sessions.requireSeatManager(context.caller)
+        return context.caller
     }
 }

@@ -8,15 +8,15 @@ struct ProductController {
     let database: TesseraDatabase
     let now: @Sendable () -> Date
 
-    func register(on routes: inout Routes) {
-        routes.add(.post, "/v1/products", create)
-        routes.add(.get, "/v1/products", list)
-        routes.add(.get, "/v1/products/:id", get)
-        routes.add(.patch, "/v1/products/:id", update)
+    func register(on merchant: MerchantRoutes) {
+        merchant.add(.post, "/products", anyOf: .productsWrite, use: create)
+        merchant.add(.get, "/products", anyOf: .productsRead, use: list)
+        merchant.add(.get, "/products/:id", anyOf: .productsRead, use: get)
+        merchant.add(.patch, "/products/:id", anyOf: .productsWrite, use: update)
     }
 
-    @Sendable func create(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .productsWrite)
+    @Sendable func create(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         var body = try await BodyFields.read(request)
         let name = body.requiredString("name", maxLength: 256)
         let description = body.string("description")
@@ -38,8 +38,8 @@ struct ProductController {
         return .json(Wire.product(product), status: .created)
     }
 
-    @Sendable func list(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .productsRead)
+    @Sendable func list(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         var query = QueryFields(request)
         let page = query.page()
         try query.validate()
@@ -47,15 +47,15 @@ struct ProductController {
         return .json(Wire.list(result, request: page, item: Wire.product))
     }
 
-    @Sendable func get(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .productsRead)
+    @Sendable func get(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
         let product = try await database.withConnection { try await $0.requireProduct(id, organizationId: organizationId) }
         return .json(Wire.product(product))
     }
 
-    @Sendable func update(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .productsWrite)
+    @Sendable func update(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
         var body = try await BodyFields.read(request)
         let name = body.string("name", maxLength: 256)

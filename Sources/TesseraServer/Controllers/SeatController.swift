@@ -6,24 +6,26 @@ import TesseraCore
 struct SeatController {
     let operations: SeatOperations
 
-    func register(on routes: inout Routes) {
-        routes.add(.post, "/v1/customer-seats", assign)
-        routes.add(.get, "/v1/customer-seats", list)
-        routes.add(.post, "/v1/customer-seats/claim", claim)
-        routes.add(.get, "/v1/customer-seats/claim/:invitation_token", claimInfo)
-        routes.add(.delete, "/v1/customer-seats/:seat_id", revoke)
-        routes.add(.post, "/v1/customer-seats/:seat_id/resend", resend)
+    /// The seat operations on the merchant group; claim and claim info, which the invitation
+    /// token authorizes, on the public group (`claims`).
+    func register(merchant: MerchantRoutes, claims: Routes<TesseraRequestContext>) {
+        merchant.add(.post, "/customer-seats", anyOf: .customerSeatsWrite, use: assign)
+        merchant.add(.get, "/customer-seats", anyOf: .customerSeatsRead, .customerSeatsWrite, use: list)
+        claims.add(.post, "/customer-seats/claim", claim)
+        claims.add(.get, "/customer-seats/claim/:invitation_token", claimInfo)
+        merchant.add(.delete, "/customer-seats/:seat_id", anyOf: .customerSeatsWrite, use: revoke)
+        merchant.add(.post, "/customer-seats/:seat_id/resend", anyOf: .customerSeatsWrite, use: resend)
     }
 
-    @Sendable func assign(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .customerSeatsWrite)
+    @Sendable func assign(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let assignment = try await Self.assignment(from: request)
         let seat = try await operations.assign(assignment, scope: .merchant(organizationId))
         return .json(Wire.seat(seat))
     }
 
-    @Sendable func list(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .customerSeatsRead, .customerSeatsWrite)
+    @Sendable func list(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let (pool, seats) = try await operations.list(try Self.pool(from: request), scope: .merchant(organizationId))
         return .json(Wire.seatsList(seats, pool: pool))
     }
@@ -62,14 +64,14 @@ struct SeatController {
         throw TesseraError.poolNotGiven
     }
 
-    @Sendable func revoke(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .customerSeatsWrite)
+    @Sendable func revoke(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let seatId = try context.pathUUID("seat_id")
         return .json(Wire.seat(try await operations.revoke(seatId: seatId, scope: .merchant(organizationId))))
     }
 
-    @Sendable func resend(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .customerSeatsWrite)
+    @Sendable func resend(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let seatId = try context.pathUUID("seat_id")
         return .json(Wire.seat(try await operations.resend(seatId: seatId, scope: .merchant(organizationId))))
     }

@@ -10,19 +10,19 @@ struct WebhookController {
     /// Which URLs endpoints may have (no private networks unless the operator allows them).
     let targetPolicy: WebhookTargetPolicy
 
-    func register(on routes: inout Routes) {
-        routes.add(.post, "/v1/webhooks/endpoints", create)
-        routes.add(.get, "/v1/webhooks/endpoints", list)
-        routes.add(.get, "/v1/webhooks/endpoints/:id", get)
-        routes.add(.patch, "/v1/webhooks/endpoints/:id", update)
-        routes.add(.delete, "/v1/webhooks/endpoints/:id", delete)
-        routes.add(.patch, "/v1/webhooks/endpoints/:id/secret", rotateSecret)
-        routes.add(.get, "/v1/webhooks/deliveries", deliveries)
-        routes.add(.post, "/v1/webhooks/events/:id/redeliver", redeliver)
+    func register(on merchant: MerchantRoutes) {
+        merchant.add(.post, "/webhooks/endpoints", anyOf: .webhooksWrite, use: create)
+        merchant.add(.get, "/webhooks/endpoints", anyOf: .webhooksRead, use: list)
+        merchant.add(.get, "/webhooks/endpoints/:id", anyOf: .webhooksRead, use: get)
+        merchant.add(.patch, "/webhooks/endpoints/:id", anyOf: .webhooksWrite, use: update)
+        merchant.add(.delete, "/webhooks/endpoints/:id", anyOf: .webhooksWrite, use: delete)
+        merchant.add(.patch, "/webhooks/endpoints/:id/secret", anyOf: .webhooksWrite, use: rotateSecret)
+        merchant.add(.get, "/webhooks/deliveries", anyOf: .webhooksRead, use: deliveries)
+        merchant.add(.post, "/webhooks/events/:id/redeliver", anyOf: .webhooksWrite, use: redeliver)
     }
 
-    @Sendable func create(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .webhooksWrite)
+    @Sendable func create(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         var body = try await BodyFields.read(request)
         let url = body.requiredString("url", maxLength: 2048)
         let name = body.string("name", maxLength: 256)
@@ -43,8 +43,8 @@ struct WebhookController {
         return .json(Wire.webhookEndpoint(endpoint), status: .created)
     }
 
-    @Sendable func list(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .webhooksRead)
+    @Sendable func list(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         var query = QueryFields(request)
         let page = query.page()
         try query.validate()
@@ -52,8 +52,8 @@ struct WebhookController {
         return .json(Wire.list(result, request: page, item: Wire.webhookEndpoint))
     }
 
-    @Sendable func get(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .webhooksRead)
+    @Sendable func get(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
         let endpoint = try await database.withConnection { try await $0.requireEndpoint(id, organizationId: organizationId) }
         return .json(Wire.webhookEndpoint(endpoint))
@@ -61,8 +61,8 @@ struct WebhookController {
 
     /// Changes url, name, events or enabled. Enabling an endpoint Tessera disabled clears the
     /// reason and the failure count.
-    @Sendable func update(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .webhooksWrite)
+    @Sendable func update(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
         var body = try await BodyFields.read(request)
         let url = body.string("url", maxLength: 2048)
@@ -92,8 +92,8 @@ struct WebhookController {
         return .json(Wire.webhookEndpoint(endpoint))
     }
 
-    @Sendable func delete(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .webhooksWrite)
+    @Sendable func delete(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
         let now = now()
         try await database.transaction { tx in
@@ -104,8 +104,8 @@ struct WebhookController {
     }
 
     /// A new secret; events from now on are signed with it.
-    @Sendable func rotateSecret(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .webhooksWrite)
+    @Sendable func rotateSecret(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
         let now = now()
         let endpoint = try await database.transaction { tx in
@@ -118,8 +118,8 @@ struct WebhookController {
         return .json(Wire.webhookEndpoint(endpoint))
     }
 
-    @Sendable func deliveries(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .webhooksRead)
+    @Sendable func deliveries(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         var query = QueryFields(request)
         let endpointId = query.uuid("endpoint_id")
         let page = query.page()
@@ -130,8 +130,8 @@ struct WebhookController {
         return .json(Wire.list(result, request: page, item: Wire.webhookDelivery))
     }
 
-    @Sendable func redeliver(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let organizationId = try context.requireOrganization(anyOf: .webhooksWrite)
+    @Sendable func redeliver(_ request: Request, context: MerchantContext) async throws -> Response {
+        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
         let now = now()
         let found = try await database.transaction {

@@ -7,8 +7,9 @@ import TesseraStore
 ///
 /// A presented token that is unknown, expired or deleted, or a session whose customer or member
 /// is gone (the token store does not find those), is refused here on every route (401
-/// `invalid_token`); routes then check the kind of principal and its scopes before they read
-/// the body, so authentication always comes before validation.
+/// `invalid_token`); each route group then admits only its kind of principal, in its request
+/// context (`RouteGroups.swift`), before the handler reads anything, so authentication always
+/// comes before validation.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = TesseraRequestContext
 
@@ -54,15 +55,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         case .organization:
             guard let organizationId = stored.organizationId else { throw AuthError.invalidToken }
             return .organization(tokenId: stored.id, organizationId: organizationId, scopes: stored.grantedScopes)
-        case .customerSession:
-            guard let organizationId = stored.organizationId, let customerId = stored.customerId else {
-                throw AuthError.invalidToken
-            }
-            return .customerSession(organizationId: organizationId, customerId: customerId)
-        case .memberSession:
-            guard let organizationId = stored.organizationId, let customerId = stored.customerId,
-                  let memberId = stored.memberId else { throw AuthError.invalidToken }
-            return .memberSession(organizationId: organizationId, customerId: customerId, memberId: memberId)
+        case .customerSession, .memberSession:
+            guard let caller = PortalSessions.caller(of: stored) else { throw AuthError.invalidToken }
+            return .portal(caller)
         }
     }
 }

@@ -41,8 +41,7 @@ enum RateLimitKey: Hashable, Sendable {
         switch principal {
         case .operatorAccess: self = .operatorAccess
         case .organization(let tokenId, _, _): self = .accessToken(tokenId)
-        case .customerSession(_, let customerId): self = .customer(customerId)
-        case .memberSession(_, _, let memberId): self = .member(memberId)
+        case .portal(let caller): self = caller.memberId.map(Self.member) ?? .customer(caller.customerId)
         }
     }
 

@@ -6,8 +6,8 @@ import TesseraCore
 public enum Principal: Sendable, Equatable {
     case operatorAccess
     case organization(tokenId: UUID, organizationId: UUID, scopes: Set<Scope>)
-    case customerSession(organizationId: UUID, customerId: UUID)
-    case memberSession(organizationId: UUID, customerId: UUID, memberId: UUID)
+    /// A customer or member session (`PortalSessions`).
+    case portal(PortalCaller)
 }
 
 /// The request context of every Tessera route: Hummingbird's core storage plus the caller.
@@ -19,30 +19,6 @@ public struct TesseraRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.principal = nil
-    }
-
-    /// The operator, or 401/403.
-    func requireOperator() throws {
-        switch principal {
-        case .operatorAccess: return
-        case nil, .customerSession, .memberSession: throw AuthError.unauthorized
-        case .organization: throw AuthError.insufficientScope("operator")
-        }
-    }
-
-    /// The organization of a merchant token holding any one of `scopes`, or 401/403.
-    func requireOrganization(anyOf scopes: Scope...) throws -> UUID {
-        switch principal {
-        case .organization(_, let organizationId, let granted):
-            guard scopes.contains(where: { $0.isGranted(by: granted) }) else {
-                throw AuthError.insufficientScope(scopes.map(\.rawValue).joined(separator: " "))
-            }
-            return organizationId
-        case .operatorAccess:
-            throw AuthError.insufficientScope(scopes.map(\.rawValue).joined(separator: " "))
-        case nil, .customerSession, .memberSession:
-            throw AuthError.unauthorized
-        }
     }
 }
 

@@ -288,7 +288,7 @@ struct QueryFields {
     }
 }
 
-extension TesseraRequestContext {
+extension RequestContext {
     /// A path parameter that must be a UUID, else 422 at `["path", name]`.
     func pathUUID(_ name: String) throws(ValidationFailure) -> UUID {
         let text = parameters.get(name) ?? ""

@@ -17,24 +17,24 @@ struct PageController {
     let now: @Sendable () -> Date
 
     var database: TesseraDatabase { operations.database }
+    var sessions: PortalSessions { PortalSessions(database: database, now: now) }
     var csrf: CSRFToken { CSRFToken(key: formKey) }
     /// Cookies are marked `Secure` when the server is reached over https.
     var secureCookies: Bool { publicURL.lowercased().hasPrefix("https://") }
 
-    func register(on routes: inout Routes) {
+    func register(on routes: Routes<TesseraRequestContext>) {
         // The router does not fall back from a constant first segment to `:slug`, so the
         // stylesheet lives under `_static`, which no organization slug can be.
         // The stylesheet sets its own (cacheable) headers and throws nothing.
         routes.add(.get, "/_static/tessera.css", stylesheet)
-        routes.group(behind: PageErrorMiddleware(secureCookies: secureCookies)) { pages in
-            pages.add(.get, "/:slug/portal/claim", claimPage)
-            pages.add(.post, "/:slug/portal/claim", claim)
-            pages.add(.get, "/:slug/portal", portal)
-            pages.add(.post, "/:slug/portal/seats", assign)
-            pages.add(.post, "/:slug/portal/seats/:seat_id/resend", resend)
-            pages.add(.post, "/:slug/portal/seats/:seat_id/revoke", revoke)
-            pages.add(.post, "/:slug/portal/sign-out", signOut)
-        }
+        let pages = routes.behind(PageErrorMiddleware(secureCookies: secureCookies))
+        pages.add(.get, "/:slug/portal/claim", claimPage)
+        pages.add(.post, "/:slug/portal/claim", claim)
+        pages.add(.get, "/:slug/portal", portal)
+        pages.add(.post, "/:slug/portal/seats", assign)
+        pages.add(.post, "/:slug/portal/seats/:seat_id/resend", resend)
+        pages.add(.post, "/:slug/portal/seats/:seat_id/revoke", revoke)
+        pages.add(.post, "/:slug/portal/sign-out", signOut)
     }
 
     static func portalPath(_ slug: String) -> String { "/\(slug)/portal" }
@@ -233,34 +233,14 @@ struct PageController {
         return try await signedIn(token: token, slug: slug)
     }
 
-    /// Looks a session token up by its hash: a customer or member session of this
-    /// organization that has not expired, whose customer (and member) still exist.
+    /// The viewer a session token signs in on this organization's portal (`PortalSessions`):
+    /// an unknown organization is the 404 page, anything but a live session the 401 page.
     private func signedIn(token: String, slug: String) async throws -> PortalViewer {
-        let now = now()
-        let tokenHash = SecretToken.hash(token)
-        let viewer = try await database.withConnection { session -> PortalViewer? in
-            guard let organization = try await session.organizations.find(slug: slug) else {
-                throw PageFailure.portalNotFound
-            }
-            guard let stored = try await session.accessTokens.find(hash: tokenHash),
-                  stored.kind == .customerSession || stored.kind == .memberSession,
-                  !stored.isExpired(at: now), stored.organizationId == organization.id,
-                  let customerId = stored.customerId,
-                  let customer = try await session.customers.find(id: customerId, organizationId: organization.id)
-            else { return nil }
-            var member: Member?
-            if stored.kind == .memberSession {
-                guard let memberId = stored.memberId,
-                      let found = try await session.members.find(id: memberId, organizationId: organization.id),
-                      found.customerId == customerId else { return nil }
-                member = found
-            }
-            return PortalViewer(
-                organization: organization, session: stored, sessionTokenHash: tokenHash, customer: customer, member: member,
-                caller: PortalCaller(organizationId: organization.id, customerId: customerId, memberId: member?.id))
+        switch try await sessions.viewer(token: token, slug: slug) {
+        case .unknownOrganization: throw PageFailure.portalNotFound
+        case .signedOut: throw PageFailure.signIn(slug: OrganizationSlug.isValid(slug) ? slug : nil)
+        case .signedIn(let viewer): return viewer
         }
-        guard let viewer else { throw PageFailure.signIn(slug: OrganizationSlug.isValid(slug) ? slug : nil) }
-        return viewer
     }
 
     // MARK: The portal page
@@ -290,24 +270,5 @@ enum PortalNotice: String {
         case .resent: "A fresh invitation was sent. The previous link no longer works."
         case .revoked: "Seat revoked. It is free for someone else."
         }
-    }
-}
-
-/// Who is signed into the portal page.
-struct PortalViewer: Sendable {
-    var organization: Organization
-    var session: AccessToken
-    /// The hash of the session's token: what the portal forms' anti-forgery token is bound to.
-    var sessionTokenHash: String
-    var customer: Customer
-    var member: Member?
-    var caller: PortalCaller
-
-    var email: String { member?.email ?? customer.email }
-    /// Owners and billing managers (and customer sessions) may change seats; plain members look.
-    var canManage: Bool { member.map(\.role.managesSeats) ?? true }
-
-    func requireSeatManager() throws {
-        guard canManage else { throw TesseraError.notPermitted }
     }
 }

@@ -145,11 +145,15 @@ struct SeatOperations: Sendable {
             try seat.claim(at: now)
             try await tx.seats.update(seat)
             guard let holder = seat.holder else { throw TesseraError.invalidInvitationToken }
-            let session = try await openPortalSession(tx: tx, organization: organization, holder: holder,
-                                                      member: details.member, now: now)
+            // A member session for the claimer, as Polar mints one whenever the seat has a member
+            // (every seat here): the claimer is signed in as themselves, a member of the billing
+            // customer, never as the billing customer. Without a member, a customer session.
+            let (_, sessionToken) = try await PortalSessions.open(
+                tx: tx, organizationId: organization.id, customerId: holder.customerId, member: details.member,
+                comment: "seat claim", now: now)
             let claimed = SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail)
             try await tx.webhooks.emit(.customerSeatClaimed, data: Wire.seat(claimed), organizationId: organization.id, at: now)
-            return (claimed, session)
+            return (claimed, sessionToken)
         }
     }
 
@@ -165,23 +169,6 @@ struct SeatOperations: Sendable {
             recipientEmail: recipientEmail, token: token, publicURL: publicURL)
         try await tx.outbox.enqueue(OutboxMessage(
             id: UUID(), kind: .email, payload: email.message.payload, nextAttemptAt: now, createdAt: now))
-    }
-
-    /// A member session for the claimer, as Polar mints one whenever the seat has a member
-    /// (every seat here): the claimer is signed in as themselves, a member of the billing
-    /// customer, never as the billing customer. Without a member, a customer session.
-    private func openPortalSession(tx: SQLSession, organization: Organization, holder: SeatHolder, member: Member?,
-                                   now: Date) async throws -> SecretToken
-    {
-        let kind: SecretToken.Kind = member == nil ? .customerSession : .memberSession
-        let token = SecretToken.generate(kind)
-        try await tx.accessTokens.insert(AccessToken(
-            id: UUID(), kind: member == nil ? .customerSession : .memberSession,
-            organizationId: organization.id, customerId: member?.customerId ?? holder.customerId,
-            memberId: member?.id, comment: "seat claim", scopes: [],
-            expiresAt: now.addingTimeInterval(SecretLifetime.customerSession), lastUsedAt: nil, createdAt: now,
-            modifiedAt: nil), hash: token.hash)
-        return token
     }
 }
 
