@@ -32,6 +32,14 @@ public struct CustomerStore: Sendable {
             """).map(Self.customer)
     }
 
+    /// The organization's live customer with this id; `notFound(.customer)` when there is none.
+    public func require(id: UUID, organizationId: UUID) async throws -> Customer {
+        guard let customer = try await find(id: id, organizationId: organizationId) else {
+            throw TesseraError.notFound(.customer)
+        }
+        return customer
+    }
+
     /// A customer even after deletion: pools keep pointing at their billing customer.
     public func findIncludingDeleted(id: UUID) async throws -> Customer {
         guard let row = try await session.first("SELECT * FROM customers WHERE id = \(bind: id.wire)") else {

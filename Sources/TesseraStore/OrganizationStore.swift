@@ -29,6 +29,12 @@ public struct OrganizationStore: Sendable {
         try await session.first("SELECT * FROM organizations WHERE id = \(bind: id.wire)").map(Self.organization)
     }
 
+    /// The organization with this id; `notFound(.organization)` when there is none.
+    public func require(id: UUID) async throws -> Organization {
+        guard let organization = try await find(id: id) else { throw TesseraError.notFound(.organization) }
+        return organization
+    }
+
     public func find(slug: String) async throws -> Organization? {
         try await session.first("SELECT * FROM organizations WHERE slug = \(bind: slug)").map(Self.organization)
     }

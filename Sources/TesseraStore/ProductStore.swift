@@ -33,6 +33,14 @@ public struct ProductStore: Sendable {
             """).map(Self.product)
     }
 
+    /// The organization's product with this id; `notFound(.product)` when there is none.
+    public func require(id: UUID, organizationId: UUID) async throws -> Product {
+        guard let product = try await find(id: id, organizationId: organizationId) else {
+            throw TesseraError.notFound(.product)
+        }
+        return product
+    }
+
     public func list(organizationId: UUID, page: PageRequest) async throws -> Page<Product> {
         let rows = try await session.rows("""
             SELECT * FROM products WHERE organization_id = \(bind: organizationId.wire)

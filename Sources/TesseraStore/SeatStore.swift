@@ -136,6 +136,12 @@ public struct SeatStore: Sendable {
         try await session.first("\(unsafeRaw: Self.detailsSelect) WHERE s.id = \(bind: id.wire)").map(Self.details)
     }
 
+    /// A seat with its holder; `notFound(.seat)` when there is none.
+    public func requireDetails(id: UUID) async throws -> SeatDetails {
+        guard let details = try await details(id: id) else { throw TesseraError.notFound(.seat) }
+        return details
+    }
+
     /// Pending and claimed seats held by a customer or by any of the given members.
     public func activeSeats(customerId: UUID?, memberIds: [UUID]) async throws -> [Seat] {
         var conditions: [SQLQueryString] = []

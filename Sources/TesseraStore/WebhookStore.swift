@@ -83,6 +83,14 @@ public struct WebhookStore: Sendable {
             """).map(Self.endpoint)
     }
 
+    /// The organization's live endpoint with this id; `notFound(.webhookEndpoint)` when there is none.
+    public func requireEndpoint(id: UUID, organizationId: UUID) async throws -> WebhookEndpoint {
+        guard let endpoint = try await endpoint(id: id, organizationId: organizationId) else {
+            throw TesseraError.notFound(.webhookEndpoint)
+        }
+        return endpoint
+    }
+
     public func endpoints(organizationId: UUID, page: PageRequest) async throws -> Page<WebhookEndpoint> {
         let filter: SQLQueryString = "organization_id = \(bind: organizationId.wire) AND deleted_at IS NULL"
         let rows = try await session.rows("""

@@ -54,7 +54,7 @@ struct CustomerController {
     @Sendable func get(_ request: Request, context: MerchantContext) async throws -> Response {
         let organizationId = context.organizationId
         let id = try context.pathUUID("id")
-        let customer = try await database.withConnection { try await $0.requireCustomer(id, organizationId: organizationId) }
+        let customer = try await database.withConnection { try await $0.customers.require(id: id, organizationId: organizationId) }
         return .json(Wire.customer(customer))
     }
 
@@ -81,7 +81,7 @@ struct CustomerController {
         try body.validate()
         let now = now()
         let customer = try await database.transaction { tx in
-            var customer = try await tx.requireCustomer(id, organizationId: organizationId)
+            var customer = try await tx.customers.require(id: id, organizationId: organizationId)
             if let email { customer.email = email }
             if body.has("name") { customer.name = name }
             if let externalId {
@@ -110,9 +110,9 @@ struct CustomerController {
         let id = try context.pathUUID("id")
         let now = now()
         try await database.transaction { tx in
-            let customer = try await tx.requireCustomer(id, organizationId: organizationId)
+            let customer = try await tx.customers.require(id: id, organizationId: organizationId)
             let memberIds = try await tx.members.ids(customerId: id)
-            try await tx.revokeSeats(try await tx.seats.activeSeats(customerId: id, memberIds: memberIds), now: now)
+            try await SeatRevocation(tx: tx, now: now).revoke(try await tx.seats.activeSeats(customerId: id, memberIds: memberIds))
             for memberId in memberIds {
                 guard let member = try await tx.members.find(id: memberId, organizationId: organizationId) else { continue }
                 try await tx.members.softDelete(id: memberId, at: now)
@@ -140,7 +140,7 @@ struct CustomerController {
             id: UUID(), organizationId: organizationId, customerId: customerId, email: email ?? "", name: name,
             externalId: externalId, role: role, createdAt: now(), modifiedAt: nil)
         try await database.transaction { tx in
-            _ = try await tx.requireCustomer(customerId, organizationId: organizationId)
+            _ = try await tx.customers.require(id: customerId, organizationId: organizationId)
             if try await tx.members.find(email: member.email, customerId: customerId) != nil {
                 throw ValidationFailure([.valueError([.key("body"), .key("email")],
                                                      "A member with this email already exists for this customer.",
@@ -168,7 +168,7 @@ struct CustomerController {
         try await database.transaction { tx in
             guard let member = try await tx.members.find(id: memberId, organizationId: organizationId),
                   member.customerId == customerId else { throw TesseraError.notFound(.member) }
-            try await tx.revokeSeats(try await tx.seats.activeSeats(customerId: nil, memberIds: [memberId]), now: now)
+            try await SeatRevocation(tx: tx, now: now).revoke(try await tx.seats.activeSeats(customerId: nil, memberIds: [memberId]))
             try await tx.members.softDelete(id: memberId, at: now)
             try await tx.accessTokens.deleteSessions(memberId: memberId)
             try await tx.webhooks.emit(.memberDeleted, data: Wire.member(member), organizationId: organizationId, at: now)
@@ -190,13 +190,6 @@ struct CustomerController {
 }
 
 extension SQLSession {
-    func requireCustomer(_ id: UUID, organizationId: UUID) async throws -> Customer {
-        guard let customer = try await customers.find(id: id, organizationId: organizationId) else {
-            throw TesseraError.notFound(.customer)
-        }
-        return customer
-    }
-
     /// Email (case-insensitive) and external id are each unique within an organization.
     func requireUniqueCustomer(_ customer: Customer) async throws {
         if let other = try await customers.find(email: customer.email, organizationId: customer.organizationId),

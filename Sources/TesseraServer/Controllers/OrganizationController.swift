@@ -51,7 +51,7 @@ struct OrganizationController {
 
     @Sendable func get(_ request: Request, context: OperatorContext) async throws -> Response {
         let id = try context.pathUUID("id")
-        let organization = try await database.withConnection { try await $0.requireOrganization(id) }
+        let organization = try await database.withConnection { try await $0.organizations.require(id: id) }
         return .json(Wire.organization(organization))
     }
 
@@ -68,7 +68,7 @@ struct OrganizationController {
         try body.validate()
         let now = now()
         let organization = try await database.transaction { tx in
-            var organization = try await tx.requireOrganization(id)
+            var organization = try await tx.organizations.require(id: id)
             if let slug, slug != organization.slug {
                 if try await tx.organizations.slugExists(slug, except: id) {
                     throw TesseraError.slugTaken(slug)
@@ -111,7 +111,7 @@ struct OrganizationController {
             expiresAt: expiresIn.map { now.addingTimeInterval(TimeInterval($0)) }, lastUsedAt: nil, createdAt: now,
             modifiedAt: nil)
         try await database.transaction { tx in
-            _ = try await tx.requireOrganization(organizationId ?? UUID())
+            _ = try await tx.organizations.require(id: organizationId ?? UUID())
             try await tx.accessTokens.insert(token, hash: secret.hash)
         }
         return .json(["organization_access_token": Wire.accessToken(token), "token": .string(secret.value)],

@@ -117,7 +117,7 @@ struct PoolController {
                 throw TesseraError.notFound(.subscription)
             }
             if subscription.status == .canceled { throw TesseraError.alreadyCanceledSubscription }
-            try await tx.revokeSeats(try await tx.seats.activeSeats(in: .subscription(id)), now: now)
+            try await SeatRevocation(tx: tx, now: now).revoke(try await tx.seats.activeSeats(in: .subscription(id)))
             subscription.status = .canceled
             subscription.canceledAt = subscription.canceledAt ?? now
             subscription.endedAt = now
@@ -258,7 +258,7 @@ struct NewPoolFields: Sendable {
     func resolve(_ tx: SQLSession, organizationId: UUID) async throws -> Resolved {
         let customer = try await tx.requirePoolCustomer(customerId, externalId: externalCustomerId,
                                                         organizationId: organizationId)
-        let product = try await tx.requireProduct(productId ?? UUID(), organizationId: organizationId)
+        let product = try await tx.products.require(id: productId ?? UUID(), organizationId: organizationId)
         let poolSeats: Int?
         do {
             poolSeats = try product.validateSeatCount(seats)
@@ -305,20 +305,20 @@ extension SQLSession {
     /// A subscription with its customer and product embedded, as Polar returns it.
     func wireSubscription(_ subscription: Subscription) async throws -> JSONValue {
         let customer = try await customers.findIncludingDeleted(id: subscription.customerId)
-        let product = try await requireProduct(subscription.productId, organizationId: subscription.organizationId)
+        let product = try await products.require(id: subscription.productId, organizationId: subscription.organizationId)
         return Wire.subscription(subscription, customer: customer, product: product)
     }
 
     /// A subscription as the customer portal shows it to its customer (Polar's `CustomerSubscription`).
     /// The caller loads the organization once, since every item of a portal list shares it.
     func wireCustomerSubscription(_ subscription: Subscription, organization: Organization) async throws -> JSONValue {
-        let product = try await requireProduct(subscription.productId, organizationId: subscription.organizationId)
+        let product = try await products.require(id: subscription.productId, organizationId: subscription.organizationId)
         return Wire.customerSubscription(subscription, product: product, organization: organization)
     }
 
     func wireOrder(_ order: Order) async throws -> JSONValue {
         let customer = try await customers.findIncludingDeleted(id: order.customerId)
-        let product = try await requireProduct(order.productId, organizationId: order.organizationId)
+        let product = try await products.require(id: order.productId, organizationId: order.organizationId)
         return Wire.order(order, customer: customer, product: product)
     }
 

@@ -65,7 +65,7 @@ struct PortalController {
             let (session, token) = try await PortalSessions.open(
                 tx: tx, organizationId: organizationId, customerId: customer.id, member: member,
                 comment: "customer session", now: now)
-            return (session, token, customer, try await tx.requireOrganization(organizationId))
+            return (session, token, customer, try await tx.organizations.require(id: organizationId))
         }
         return .json([
             "id": JSONValue(session.id),
@@ -128,7 +128,7 @@ struct PortalController {
             }
             subscriptions.sort { ($0.createdAt, $0.id.wire) < ($1.createdAt, $1.id.wire) }
             let slice = Array(subscriptions.dropFirst((page.page - 1) * page.limit).prefix(page.limit))
-            let organization = try await session.requireOrganization(caller.organizationId)
+            let organization = try await session.organizations.require(id: caller.organizationId)
             return try await session.wireList(Page(items: slice, totalCount: subscriptions.count), page: page,
                                               item: { try await session.wireCustomerSubscription($0, organization: organization) })
         })
@@ -146,7 +146,7 @@ struct PortalController {
         return .json(try await database.transaction { tx in
             let changed = try await tx.changeSeats(subscriptionId: id, to: seats ?? 0, scope: caller.scope, now: now)
             return try await tx.wireCustomerSubscription(
-                changed, organization: try await tx.requireOrganization(caller.organizationId))
+                changed, organization: try await tx.organizations.require(id: caller.organizationId))
         })
     }
 

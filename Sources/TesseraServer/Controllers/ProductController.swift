@@ -50,7 +50,7 @@ struct ProductController {
     @Sendable func get(_ request: Request, context: MerchantContext) async throws -> Response {
         let organizationId = context.organizationId
         let id = try context.pathUUID("id")
-        let product = try await database.withConnection { try await $0.requireProduct(id, organizationId: organizationId) }
+        let product = try await database.withConnection { try await $0.products.require(id: id, organizationId: organizationId) }
         return .json(Wire.product(product))
     }
 
@@ -66,7 +66,7 @@ struct ProductController {
         let prices = body.array("prices").map { Self.prices($0, body: &body, now: now) }
         try body.validate()
         let product = try await database.transaction { tx in
-            var product = try await tx.requireProduct(id, organizationId: organizationId)
+            var product = try await tx.products.require(id: id, organizationId: organizationId)
             if let name { product.name = name }
             if body.has("description") { product.description = description }
             if let metadata { product.metadata = metadata }
@@ -149,11 +149,3 @@ struct ProductController {
     }
 }
 
-extension SQLSession {
-    func requireProduct(_ id: UUID, organizationId: UUID) async throws -> Product {
-        guard let product = try await products.find(id: id, organizationId: organizationId) else {
-            throw TesseraError.notFound(.product)
-        }
-        return product
-    }
-}

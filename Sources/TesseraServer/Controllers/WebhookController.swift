@@ -55,7 +55,7 @@ struct WebhookController {
     @Sendable func get(_ request: Request, context: MerchantContext) async throws -> Response {
         let organizationId = context.organizationId
         let id = try context.pathUUID("id")
-        let endpoint = try await database.withConnection { try await $0.requireEndpoint(id, organizationId: organizationId) }
+        let endpoint = try await database.withConnection { try await $0.webhooks.requireEndpoint(id: id, organizationId: organizationId) }
         return .json(Wire.webhookEndpoint(endpoint))
     }
 
@@ -74,7 +74,7 @@ struct WebhookController {
         try body.validate()
         let now = now()
         let endpoint = try await database.transaction { tx in
-            var endpoint = try await tx.requireEndpoint(id, organizationId: organizationId)
+            var endpoint = try await tx.webhooks.requireEndpoint(id: id, organizationId: organizationId)
             if let url { endpoint.url = url }
             if body.has("name") { endpoint.name = name }
             if let events { endpoint.events = events }
@@ -97,7 +97,7 @@ struct WebhookController {
         let id = try context.pathUUID("id")
         let now = now()
         try await database.transaction { tx in
-            _ = try await tx.requireEndpoint(id, organizationId: organizationId)
+            _ = try await tx.webhooks.requireEndpoint(id: id, organizationId: organizationId)
             try await tx.webhooks.delete(id: id, at: now)
         }
         return .noContent
@@ -109,7 +109,7 @@ struct WebhookController {
         let id = try context.pathUUID("id")
         let now = now()
         let endpoint = try await database.transaction { tx in
-            var endpoint = try await tx.requireEndpoint(id, organizationId: organizationId)
+            var endpoint = try await tx.webhooks.requireEndpoint(id: id, organizationId: organizationId)
             endpoint.secret = WebhookEndpoint.generateSecret()
             endpoint.modifiedAt = now
             try await tx.webhooks.update(endpoint)
@@ -178,11 +178,3 @@ struct WebhookController {
     }
 }
 
-extension SQLSession {
-    func requireEndpoint(_ id: UUID, organizationId: UUID) async throws -> WebhookEndpoint {
-        guard let endpoint = try await webhooks.endpoint(id: id, organizationId: organizationId) else {
-            throw TesseraError.notFound(.webhookEndpoint)
-        }
-        return endpoint
-    }
-}

@@ -34,7 +34,7 @@ struct SeatOperations: Sendable {
                   scope.reaches(pool) else {
                 throw assignment.pool.notFound
             }
-            let organization = try await tx.requireOrganization(organizationId)
+            let organization = try await tx.organizations.require(id: organizationId)
             try organization.requireSeatFeature()
             try pool.requireFreeSeat()
 
@@ -55,7 +55,7 @@ struct SeatOperations: Sendable {
                 try await enqueueInvitation(tx: tx, organization: organization, pool: pool,
                                             recipientEmail: recipient.email, token: invitation, now: now)
             }
-            let details = try await tx.seats.requireDetails(seat.id)
+            let details = try await tx.seats.requireDetails(id: seat.id)
             // An immediate claim sends only `customer_seat.claimed`, as Polar does.
             try await tx.webhooks.emit(assignment.immediateClaim ? .customerSeatClaimed : .customerSeatAssigned,
                                        data: Wire.seat(details), organizationId: organizationId, at: now)
@@ -71,7 +71,7 @@ struct SeatOperations: Sendable {
                   scope.reaches(pool) else {
                 throw reference.notFound
             }
-            try await session.requireOrganization(scope.organizationId).requireSeatFeature()
+            try await session.organizations.require(id: scope.organizationId).requireSeatFeature()
             return (pool, try await session.seats.details(in: reference))
         }
     }
@@ -84,8 +84,8 @@ struct SeatOperations: Sendable {
     func revoke(seatId: UUID, scope: Scope) async throws -> SeatDetails {
         let now = now()
         return try await database.transaction { tx in
-            let (_, before) = try await tx.lockSeat(seatId, scope: scope)
-            guard let revoked = try await tx.revokeSeat(before, now: now) else { return before }
+            let (_, before) = try await lockSeat(seatId, scope: scope, tx: tx)
+            guard let revoked = try await SeatRevocation(tx: tx, now: now).revoke(before) else { return before }
             try await tx.seats.adjustActiveSeats(before.seat.pool, by: -1)
             return revoked
         }
@@ -97,11 +97,11 @@ struct SeatOperations: Sendable {
     func resend(seatId: UUID, scope: Scope) async throws -> SeatDetails {
         let now = now()
         return try await database.transaction { tx in
-            let (pool, details) = try await tx.lockSeat(seatId, scope: scope)
+            let (pool, details) = try await lockSeat(seatId, scope: scope, tx: tx)
             var seat = details.seat
             let token = try seat.reissueInvitation(at: now)
             try await tx.seats.update(seat)
-            let organization = try await tx.requireOrganization(scope.organizationId)
+            let organization = try await tx.organizations.require(id: scope.organizationId)
             try await enqueueInvitation(tx: tx, organization: organization, pool: pool,
                                         recipientEmail: details.recipientEmail, token: token, now: now)
             return SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail)
@@ -125,7 +125,7 @@ struct SeatOperations: Sendable {
                   let pool = try await session.seats.pool(seat.pool, organizationId: seat.organizationId),
                   let product = try await session.products.find(id: pool.productId, organizationId: seat.organizationId)
             else { throw TesseraError.notFound(.invitation) }
-            let organization = try await session.requireOrganization(seat.organizationId)
+            let organization = try await session.organizations.require(id: seat.organizationId)
             try organization.requireSeatFeature()
             return ClaimInfo(organization: organization, product: product, email: details.recipientEmail)
         }
@@ -139,8 +139,8 @@ struct SeatOperations: Sendable {
             guard let found = try await tx.seats.find(invitationTokenHash: SecretToken.hash(token)) else {
                 throw TesseraError.invalidInvitationToken
             }
-            let (_, details) = try await tx.lockSeat(found.id, scope: .merchant(found.organizationId))
-            let organization = try await tx.requireOrganization(found.organizationId)
+            let (_, details) = try await lockSeat(found.id, scope: .merchant(found.organizationId), tx: tx)
+            let organization = try await tx.organizations.require(id: found.organizationId)
             var seat = details.seat
             try seat.claim(at: now)
             try await tx.seats.update(seat)
@@ -170,6 +170,20 @@ struct SeatOperations: Sendable {
         try await tx.outbox.enqueue(OutboxMessage(
             id: UUID(), kind: .email, payload: email.message.payload, nextAttemptAt: now, createdAt: now))
     }
+
+    /// Finds a seat the scope reaches, checks the feature, locks its pool and re-reads the
+    /// seat under that lock.
+    private func lockSeat(_ id: UUID, scope: Scope, tx: SQLSession) async throws -> (SeatPool, SeatDetails) {
+        guard let seat = try await tx.seats.find(id: id, organizationId: scope.organizationId) else {
+            throw TesseraError.notFound(.seat)
+        }
+        try await tx.organizations.require(id: scope.organizationId).requireSeatFeature()
+        guard let pool = try await tx.seats.lockPool(seat.pool, organizationId: scope.organizationId),
+              scope.reaches(pool) else {
+            throw TesseraError.notFound(.seat)
+        }
+        return (pool, try await tx.seats.requireDetails(id: id))
+    }
 }
 
 extension SeatDetails {
@@ -177,61 +191,3 @@ extension SeatDetails {
     var recipientEmail: String { holderEmail ?? "" }
 }
 
-extension SQLSession {
-    func requireOrganization(_ id: UUID) async throws -> Organization {
-        guard let organization = try await organizations.find(id: id) else { throw TesseraError.notFound(.organization) }
-        return organization
-    }
-
-    /// Finds a seat the scope reaches, checks the feature, locks its pool and re-reads the
-    /// seat under that lock.
-    func lockSeat(_ id: UUID, scope: SeatOperations.Scope) async throws -> (SeatPool, SeatDetails) {
-        guard let seat = try await seats.find(id: id, organizationId: scope.organizationId) else {
-            throw TesseraError.notFound(.seat)
-        }
-        try await requireOrganization(scope.organizationId).requireSeatFeature()
-        guard let pool = try await seats.lockPool(seat.pool, organizationId: scope.organizationId),
-              scope.reaches(pool) else {
-            throw TesseraError.notFound(.seat)
-        }
-        return (pool, try await seats.requireDetails(id))
-    }
-}
-
-extension SeatStore {
-    func requireDetails(_ id: UUID) async throws -> SeatDetails {
-        guard let details = try await details(id: id) else { throw TesseraError.notFound(.seat) }
-        return details
-    }
-}
-
-extension SQLSession {
-    /// Revokes the given seats inside the current transaction: each pool is locked (in a fixed
-    /// order, so two such transactions cannot deadlock) and its count kept in step, and each
-    /// revocation sends `customer_seat.revoked` naming the former holder.
-    func revokeSeats(_ seats: [Seat], now: Date) async throws {
-        let pools = Dictionary(grouping: seats, by: \.pool)
-        for pool in pools.keys.sorted(by: { $0.id.wire < $1.id.wire }) {
-            guard let first = pools[pool]?.first,
-                  try await self.seats.lockPool(pool, organizationId: first.organizationId) != nil else { continue }
-            // Re-read under the pool's lock, all of this pool's seats in one query.
-            var count = 0
-            for before in try await self.seats.details(ids: (pools[pool] ?? []).map(\.id)) {
-                if try await revokeSeat(before, now: now) != nil { count += 1 }
-            }
-            try await self.seats.adjustActiveSeats(pool, by: -count)
-        }
-    }
-
-    /// Revokes one seat (its pool already locked) and sends its event. The result still names
-    /// the former holder; nil, changing nothing, when it was revoked already. The caller adjusts
-    /// the pool's count.
-    func revokeSeat(_ before: SeatDetails, now: Date) async throws -> SeatDetails? {
-        var seat = before.seat
-        guard seat.revoke(at: now) else { return nil }
-        try await seats.update(seat)
-        let revoked = SeatDetails(seat: seat, member: before.member, customerEmail: before.customerEmail)
-        try await webhooks.emit(.customerSeatRevoked, data: Wire.seat(revoked), organizationId: seat.organizationId, at: now)
-        return revoked
-    }
-}

@@ -16,7 +16,7 @@ extension SQLSession {
               scope.customerId.map({ $0 == subscription.customerId }) ?? true else {
             throw TesseraError.notFound(.subscription)
         }
-        let product = try await requireProduct(subscription.productId, organizationId: scope.organizationId)
+        let product = try await products.require(id: subscription.productId, organizationId: scope.organizationId)
         guard try subscription.validateSeatChange(to: seats, tiers: product.seatTiers) else { return subscription }
         subscription.seats = seats
         subscription.amount = product.amount(forSeats: seats).amount
