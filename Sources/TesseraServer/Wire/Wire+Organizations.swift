@@ -1,0 +1,57 @@
+import Foundation
+import TesseraCore
+import TesseraStore
+
+extension Wire {
+    static func organization(_ organization: Organization) -> JSONValue {
+        .object([
+            "id": JSONValue(organization.id),
+            "created_at": JSONValue(organization.createdAt),
+            "modified_at": JSONValue(organization.modifiedAt),
+            "name": .string(organization.name),
+            "slug": .string(organization.slug),
+            "avatar_url": .null,
+            "email": .null,
+            "website": .null,
+            "socials": [],
+            "status": "active",
+            "feature_settings": .object([
+                "seat_based_pricing_enabled": JSONValue(organization.seatBasedPricingEnabled),
+                "member_model_enabled": JSONValue(organization.memberModelEnabled),
+            ]),
+        ])
+    }
+
+    static func accessToken(_ token: AccessToken) -> JSONValue {
+        .object([
+            "id": JSONValue(token.id),
+            "created_at": JSONValue(token.createdAt),
+            "modified_at": JSONValue(token.modifiedAt),
+            "organization_id": JSONValue(token.organizationId),
+            "comment": .string(token.comment),
+            "scopes": .array(token.scopes.map(JSONValue.string)),
+            "expires_at": JSONValue(token.expiresAt),
+            "last_used_at": JSONValue(token.lastUsedAt),
+        ])
+    }
+
+    /// Polar's `CustomerOrganization`: the merchant as its customers see it.
+    static func customerOrganization(_ organization: Organization) -> JSONValue {
+        [
+            "id": JSONValue(organization.id),
+            "created_at": JSONValue(organization.createdAt),
+            "modified_at": JSONValue(organization.modifiedAt),
+            "name": .string(organization.name),
+            "slug": .string(organization.slug),
+            "avatar_url": .null,
+            "proration_behavior": "prorate",
+            // The portal lets a customer change their seat count, nothing else of the plan.
+            "allow_customer_updates": true,
+            "customer_portal_settings": [
+                "usage": ["show": false],
+                "subscription": ["update_seats": true, "update_plan": false],
+            ],
+            "organization_features": ["member_model_enabled": JSONValue(organization.memberModelEnabled)],
+        ]
+    }
+}
