@@ -25,6 +25,32 @@ public struct Organization: Sendable, Equatable {
     public func requireSeatFeature() throws {
         guard seatBasedPricingEnabled else { throw TesseraError.featureNotEnabled }
     }
+
+    /// Applies an operator's change. Whether another organization has the new slug is the
+    /// caller's check (it needs the store), made before this.
+    public mutating func apply(_ update: OrganizationUpdate, at now: Date) {
+        if let slug = update.slug { self.slug = slug }
+        if let name = update.name { self.name = name }
+        if let enabled = update.seatBasedPricingEnabled { seatBasedPricingEnabled = enabled }
+        if let enabled = update.memberModelEnabled { memberModelEnabled = enabled }
+        modifiedAt = now
+    }
+}
+
+/// An operator's change to an organization (PATCH): a nil field stays as it is.
+public struct OrganizationUpdate: Sendable, Equatable {
+    public var name: String?
+    public var slug: String?
+    public var seatBasedPricingEnabled: Bool?
+    public var memberModelEnabled: Bool?
+
+    public init(name: String? = nil, slug: String? = nil, seatBasedPricingEnabled: Bool? = nil,
+                memberModelEnabled: Bool? = nil) {
+        self.name = name
+        self.slug = slug
+        self.seatBasedPricingEnabled = seatBasedPricingEnabled
+        self.memberModelEnabled = memberModelEnabled
+    }
 }
 
 /// Slugs appear in claim links: lower-case letters, digits and single dashes.
@@ -64,6 +90,47 @@ public struct Customer: Sendable, Equatable {
         self.metadata = metadata
         self.createdAt = createdAt
         self.modifiedAt = modifiedAt
+    }
+
+    /// Sets the external id. As in Polar, it can be set once and then never changed: setting
+    /// the same value again is accepted, another value is a 422. It cannot be cleared either,
+    /// which the non-optional parameter says (a PATCH with `null` leaves it as it is).
+    public mutating func setExternalId(_ externalId: String) throws(ValidationFailure) {
+        if let existing = self.externalId, existing != externalId {
+            throw ValidationFailure([.valueError([.key("body"), .key("external_id")],
+                                                 "external_id cannot be updated once set",
+                                                 input: .string(externalId))])
+        }
+        self.externalId = externalId
+    }
+
+    /// Applies a merchant's change. Whether another customer of the organization has the new
+    /// email or external id is the caller's check (it needs the store), made after this.
+    public mutating func apply(_ update: CustomerUpdate, at now: Date) throws(ValidationFailure) {
+        if let email = update.email { self.email = email }
+        if let name = update.name { self.name = name }
+        if let externalId = update.externalId { try setExternalId(externalId) }
+        if let metadata = update.metadata { self.metadata = metadata }
+        modifiedAt = now
+    }
+}
+
+/// A merchant's change to a customer (PATCH): a nil field stays as it is.
+public struct CustomerUpdate: Sendable, Equatable {
+    public var email: String?
+    /// `.some(nil)` clears the name (the field sent as `null`); nil leaves it.
+    public var name: String??
+    /// Set once, never changed or cleared (`Customer.setExternalId`).
+    public var externalId: String?
+    /// Replaces the metadata as a whole.
+    public var metadata: [String: JSONValue]?
+
+    public init(email: String? = nil, name: String?? = nil, externalId: String? = nil,
+                metadata: [String: JSONValue]? = nil) {
+        self.email = email
+        self.name = name
+        self.externalId = externalId
+        self.metadata = metadata
     }
 }
 

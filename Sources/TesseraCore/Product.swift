@@ -56,6 +56,37 @@ public struct Product: Sendable, Equatable {
         try tiers.check(seats)
         return seats
     }
+
+    /// Applies a merchant's change. New prices replace the old ones as a whole, each with a new
+    /// id, created now.
+    public mutating func apply(_ update: ProductUpdate, at now: Date) {
+        if let name = update.name { self.name = name }
+        if let description = update.description { self.description = description }
+        if let metadata = update.metadata { self.metadata = metadata }
+        if let isArchived = update.isArchived { self.isArchived = isArchived }
+        if let prices = update.prices { self.prices = ProductPrice.created(prices, at: now) }
+        modifiedAt = now
+    }
+}
+
+/// A merchant's change to a product (PATCH): a nil field stays as it is.
+public struct ProductUpdate: Sendable, Equatable {
+    public var name: String?
+    /// `.some(nil)` clears the description (the field sent as `null`); nil leaves it.
+    public var description: String??
+    public var metadata: [String: JSONValue]?
+    public var isArchived: Bool?
+    /// The new prices, already read (`ProductPrice.read`).
+    public var prices: [ProductPrice.Kind]?
+
+    public init(name: String? = nil, description: String?? = nil, metadata: [String: JSONValue]? = nil,
+                isArchived: Bool? = nil, prices: [ProductPrice.Kind]? = nil) {
+        self.name = name
+        self.description = description
+        self.metadata = metadata
+        self.isArchived = isArchived
+        self.prices = prices
+    }
 }
 
 /// One price of a product. Tessera bills nobody: prices are kept for the wire shape and
@@ -75,6 +106,11 @@ public struct ProductPrice: Sendable, Equatable, Codable {
         self.id = id
         self.kind = kind
         self.createdAt = createdAt
+    }
+
+    /// New prices of these kinds, each with a fresh id, created at `now`.
+    public static func created(_ kinds: [Kind], at now: Date) -> [ProductPrice] {
+        kinds.map { ProductPrice(id: UUID(), kind: $0, createdAt: now) }
     }
 
     public var amountType: String {
@@ -121,6 +157,117 @@ public struct ProductPrice: Sendable, Equatable, Codable {
         case .free:
             break
         }
+    }
+}
+
+// MARK: Reading prices
+
+/// A broken price rule, where it is and in the words of the 422 answer (the server turns it
+/// into a validation issue at `["body", "prices", index]`).
+public struct PriceProblem: Sendable, Equatable {
+    /// The price's position in the list; nil when the problem is the list as a whole.
+    public var index: Int?
+    public var message: String
+
+    public init(index: Int?, message: String) {
+        self.index = index
+        self.message = message
+    }
+}
+
+extension ProductPrice {
+    /// The currency of a price that names none.
+    public static let defaultCurrency = "usd"
+    /// A currency code is 3 to 8 characters (`usd`, and room for others).
+    public static let currencyCodeLengths = 3...8
+    /// A fixed price, in cents.
+    public static let fixedAmounts = 0...SeatTiers.maximumPricePerSeat
+
+    /// One broken rule of one price: its message.
+    struct RuleBroken: Error {
+        let message: String
+    }
+
+    /// Reads a product's `prices` as a request sends them and applies every price rule: each
+    /// price's own (one problem a price, the first found), then the list's (at most one
+    /// seat-based price, counting the valid ones). Returns the valid prices' kinds and the problems.
+    public static func read(_ items: [JSONValue]) -> (kinds: [Kind], problems: [PriceProblem]) {
+        var kinds: [Kind] = []
+        var problems: [PriceProblem] = []
+        for (index, item) in items.enumerated() {
+            do {
+                kinds.append(try kind(of: item))
+            } catch {
+                problems.append(PriceProblem(index: index, message: error.message))
+            }
+        }
+        if let message = listProblem(kinds) {
+            problems.append(PriceProblem(index: nil, message: message))
+        }
+        return (kinds, problems)
+    }
+
+    /// Reads one price: its amount type first, then its currency, then what the type needs.
+    static func kind(of item: JSONValue) throws(RuleBroken) -> Kind {
+        let amountTypeProblem = RuleBroken(message: "amount_type must be one of 'seat_based', 'fixed', 'free'")
+        guard let amountType = item["amount_type"]?.stringValue else { throw amountTypeProblem }
+        let currency = try currency(item["price_currency"] ?? .null)
+        switch amountType {
+        case "free":
+            return .free
+        case "fixed":
+            guard let amount = item["price_amount"]?.intValue, fixedAmounts.contains(amount) else {
+                throw RuleBroken(message: "price_amount must be a whole number of cents from 0 to \(fixedAmounts.upperBound)")
+            }
+            return .fixed(currency: currency, amount: amount)
+        case "seat_based":
+            return .seatBased(currency: currency, tiers: try SeatTiers.read(item["seat_tiers"]))
+        default:
+            throw amountTypeProblem
+        }
+    }
+
+    /// A price's currency: a code of `currencyCodeLengths` characters, or null or absent for
+    /// `defaultCurrency`.
+    static func currency(_ value: JSONValue) throws(RuleBroken) -> String {
+        if value.isNull { return defaultCurrency }
+        guard let code = value.stringValue, currencyCodeLengths.contains(TextRules.length(of: code)) else {
+            throw RuleBroken(message: "price_currency must be a currency code such as 'usd'")
+        }
+        return code
+    }
+
+    /// The rule over a product's prices as a whole: seat tiers bound one pool size, so a
+    /// product has at most one seat-based price. Nil when the prices keep it.
+    public static func listProblem(_ kinds: [Kind]) -> String? {
+        let seatBased = kinds.filter { if case .seatBased = $0 { true } else { false } }
+        return seatBased.count > 1 ? "A product can have only one seat-based price" : nil
+    }
+}
+
+extension SeatTiers {
+    /// Reads the `seat_tiers` of a seat-based price (`seat_tier_type` null or absent is
+    /// volume) and applies the tier rules (`problem`).
+    static func read(_ value: JSONValue?) throws(ProductPrice.RuleBroken) -> SeatTiers {
+        guard let value, case .array(let items)? = value["tiers"] else {
+            throw .init(message: "seat_tiers with a list of tiers is required for a seat-based price")
+        }
+        let typeValue = value["seat_tier_type"] ?? .null
+        guard let type = TierType(rawValue: typeValue.isNull ? TierType.volume.rawValue : typeValue.stringValue ?? "") else {
+            throw .init(message: "seat_tier_type must be 'volume' or 'graduated'")
+        }
+        var tiers: [Tier] = []
+        for item in items {
+            let maxSeats = item["max_seats"] ?? .null
+            guard let minSeats = item["min_seats"]?.intValue, let pricePerSeat = item["price_per_seat"]?.intValue,
+                  maxSeats.isNull || maxSeats.intValue != nil else {
+                throw .init(message: "each tier needs whole-number min_seats and price_per_seat (cents), and max_seats a whole number or null")
+            }
+            tiers.append(Tier(minSeats: minSeats, maxSeats: maxSeats.intValue, pricePerSeat: pricePerSeat))
+        }
+        let seatTiers = SeatTiers(type: type, tiers: tiers)
+        if let message = seatTiers.problem { throw .init(message: message) }
+        return seatTiers
     }
 }
 

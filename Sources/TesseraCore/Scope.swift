@@ -72,6 +72,26 @@ public struct AccessToken: Sendable, Equatable {
     }
 
     public var grantedScopes: Set<Scope> { Set(scopes.compactMap(Scope.init(rawValue:))) }
+
+    /// A new organization access token. A scope listed twice is kept once, where first listed;
+    /// the token expires `expiresIn` seconds from `now`, or never when that is nil.
+    public static func organization(id: UUID, organizationId: UUID, comment: String, scopes: [Scope],
+                                    expiresIn: Int?, now: Date) -> AccessToken {
+        var distinct: [Scope] = []
+        for scope in scopes where !distinct.contains(scope) { distinct.append(scope) }
+        return AccessToken(
+            id: id, kind: .organization, organizationId: organizationId, customerId: nil, memberId: nil,
+            comment: comment, scopes: distinct.map(\.rawValue),
+            expiresAt: expiresIn.map { now.addingTimeInterval(TimeInterval($0)) }, lastUsedAt: nil, createdAt: now,
+            modifiedAt: nil)
+    }
+
+    /// A new operator token: no organization, no scopes (it reaches only the operator routes),
+    /// and no expiry.
+    public static func operatorAccess(id: UUID, comment: String, now: Date) -> AccessToken {
+        AccessToken(id: id, kind: .operatorAccess, organizationId: nil, customerId: nil, memberId: nil, comment: comment,
+                    scopes: [], expiresAt: nil, lastUsedAt: nil, createdAt: now, modifiedAt: nil)
+    }
 }
 
 /// What a seat assignment made from the customer portal (API or pages) may name. Stricter than

@@ -35,24 +35,39 @@ public enum SeatPoolReference: Sendable, Equatable, Hashable {
 /// `activeSeats` is the number of pending and claimed seats, kept on the pool row so that an
 /// assignment never counts the pool's seat rows.
 public struct SeatPool: Sendable, Equatable {
+    /// The status of the subscription or order behind the pool.
+    public enum Status: Sendable, Equatable {
+        case subscription(Subscription.Status)
+        case order(Order.Status)
+    }
+
     public var reference: SeatPoolReference
     public var organizationId: UUID
     public var customerId: UUID
     public var productId: UUID
     public var seats: Int?
     public var activeSeats: Int
-    /// False for a pending order and for a canceled subscription.
-    public var acceptsAssignments: Bool
+    /// The status of the row `reference` names (a subscription's status for a subscription).
+    public var status: Status
 
     public init(reference: SeatPoolReference, organizationId: UUID, customerId: UUID, productId: UUID,
-                seats: Int?, activeSeats: Int, acceptsAssignments: Bool) {
+                seats: Int?, activeSeats: Int, status: Status) {
         self.reference = reference
         self.organizationId = organizationId
         self.customerId = customerId
         self.productId = productId
         self.seats = seats
         self.activeSeats = activeSeats
-        self.acceptsAssignments = acceptsAssignments
+        self.status = status
+    }
+
+    /// Whether seats may be assigned: an active subscription or a paid order. A canceled
+    /// subscription and a pending order take none.
+    public var acceptsAssignments: Bool {
+        switch status {
+        case .subscription(let status): status == .active
+        case .order(let status): status == .paid
+        }
     }
 
     /// available = seats − (pending + claimed), never below zero.
@@ -60,9 +75,25 @@ public struct SeatPool: Sendable, Equatable {
 
     /// The checks that come before the recipient is looked at, in Polar's order.
     public func requireFreeSeat() throws(TesseraError) {
-        if case .order = reference, !acceptsAssignments { throw TesseraError.orderNotPaid }
+        if case .order = status, !acceptsAssignments { throw TesseraError.orderNotPaid }
         if !acceptsAssignments || availableSeats <= 0 {
             throw TesseraError.seatNotAvailable(poolId: reference.id)
+        }
+    }
+}
+
+/// How a request names the billing customer of a new pool or a portal session: by Tessera's
+/// id or by the merchant's external id (Polar takes exactly one of the two).
+public enum CustomerReference: Sendable, Equatable {
+    case id(UUID)
+    case externalId(String)
+
+    /// The reference when exactly one of the two is given, else nil.
+    public init?(id: UUID?, externalId: String?) {
+        switch (id, externalId) {
+        case (let id?, nil): self = .id(id)
+        case (nil, let externalId?): self = .externalId(externalId)
+        default: return nil
         }
     }
 }

@@ -55,6 +55,48 @@ public struct WebhookEndpoint: Sendable, Equatable {
     /// After this many events in a row fail all their retries, the endpoint is disabled.
     public static let failedEventsBeforeDisabling = 5
 
+    /// How one event ended for this endpoint, as far as the disabling rule cares: attempts
+    /// that will be retried change nothing.
+    public enum EventOutcome: Sendable, Equatable {
+        /// An attempt succeeded.
+        case delivered
+        /// The last retry failed too; `lastError` says how, for the disabled reason.
+        case failedEveryRetry(lastError: String)
+    }
+
+    /// The disabling rule. A delivered event ends the streak of failed events; an event that
+    /// failed every retry lengthens it, and the one that brings it to
+    /// `failedEventsBeforeDisabling` turns an enabled endpoint off, with the reason, so a dead
+    /// receiver does not pile up a day of retries for every new event. Returns whether this
+    /// outcome disabled the endpoint.
+    @discardableResult
+    public mutating func recordEvent(_ outcome: EventOutcome, at now: Date) -> Bool {
+        switch outcome {
+        case .delivered:
+            failedEventsInRow = 0
+            return false
+        case .failedEveryRetry(let lastError):
+            failedEventsInRow += 1
+            guard enabled, failedEventsInRow >= Self.failedEventsBeforeDisabling else { return false }
+            enabled = false
+            disabledReason = "Disabled after \(Self.failedEventsBeforeDisabling) events in a row failed every retry; "
+                + "the last: \(lastError)"
+            modifiedAt = now
+            return true
+        }
+    }
+
+    /// Turns the endpoint on or off at the merchant's word. Turning it on gives it a fresh
+    /// start: Tessera's reason for disabling it and the failure streak are cleared, or the
+    /// next failed event would disable it again at once.
+    public mutating func setEnabled(_ enabled: Bool) {
+        self.enabled = enabled
+        if enabled {
+            disabledReason = nil
+            failedEventsInRow = 0
+        }
+    }
+
     /// A new signing secret: 256 random bits.
     public static func generateSecret() -> String {
         "tsr_whs_" + SecretToken.generate(.invitation).value

@@ -29,9 +29,12 @@ public struct ServerConfiguration: Sendable {
 }
 
 /// Builds the HTTP application over an open, migrated database.
+///
+/// `runsDatabase`: whether the application's service group runs the database (`tessera serve`),
+/// as its first service so that it stops last; tests run it themselves around their setup.
 public func buildApplication(
     configuration: ServerConfiguration, database: TesseraDatabase, mail: any MailTransport, logger: Logger,
-    runsBackgroundWorkers: Bool = true, now: @escaping @Sendable () -> Date = Date.init
+    runsDatabase: Bool = false, runsBackgroundWorkers: Bool = true, now: @escaping @Sendable () -> Date = Date.init
 ) -> some ApplicationProtocol {
     let router = buildRouter(configuration: configuration, database: database, now: now)
     var app = Application(
@@ -39,6 +42,7 @@ public func buildApplication(
         server: .http1(limits: configuration.connections, logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tessera"),
         logger: logger)
+    if runsDatabase { app.addServices(database) }
     if runsBackgroundWorkers {
         app.addServices(
             OutboxWorker(database: database, mail: mail, sender: configuration.mailSender, logger: logger, now: now),

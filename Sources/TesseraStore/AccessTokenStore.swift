@@ -39,6 +39,12 @@ public struct AccessTokenStore: Sendable {
             """).map(Self.token)
     }
 
+    /// The token of this kind with this id; `notFound(.accessToken)` when there is none.
+    public func require(id: UUID, kind: AccessToken.Kind) async throws -> AccessToken {
+        guard let token = try await find(id: id, kind: kind) else { throw TesseraError.notFound(.accessToken) }
+        return token
+    }
+
     public func delete(id: UUID) async throws {
         try await session.execute("DELETE FROM access_tokens WHERE id = \(bind: id.wire)")
     }

@@ -32,6 +32,15 @@ public struct MemberStore: Sendable {
             """).map { try Self.member($0) }
     }
 
+    /// The organization's live member of this customer; `notFound(.member)` when there is none
+    /// (a member of another customer is not found either).
+    public func require(id: UUID, customerId: UUID, organizationId: UUID) async throws -> Member {
+        guard let member = try await find(id: id, organizationId: organizationId), member.customerId == customerId else {
+            throw TesseraError.notFound(.member)
+        }
+        return member
+    }
+
     public func find(email: String, customerId: UUID) async throws -> Member? {
         try await session.first("""
             SELECT * FROM members WHERE customer_id = \(bind: customerId.wire)

@@ -37,16 +37,15 @@ public struct SeatStore: Sendable {
                 """)
         }
         guard let row else { return nil }
-        let status = try row.string("status")
-        let accepts: Bool
+        let status: SeatPool.Status
         switch reference {
-        case .subscription: accepts = status == Subscription.Status.active.rawValue
-        case .order: accepts = status == Order.Status.paid.rawValue
+        case .subscription: status = .subscription(try row.choice("status", as: Subscription.Status.self))
+        case .order: status = .order(try row.choice("status", as: Order.Status.self))
         }
         return SeatPool(
             reference: reference, organizationId: try row.uuid("organization_id"),
             customerId: try row.uuid("customer_id"), productId: try row.uuid("product_id"),
-            seats: try row.optionalInt("seats"), activeSeats: try row.int("active_seats"), acceptsAssignments: accepts)
+            seats: try row.optionalInt("seats"), activeSeats: try row.int("active_seats"), status: status)
     }
 
     /// Changes the pool's count of pending and claimed seats.

@@ -6,6 +6,7 @@ import NIOPosix
 import PostgresKit
 import PostgresNIO
 import SQLKit
+import ServiceLifecycle
 import SQLiteKit
 import TesseraCore
 
@@ -14,12 +15,18 @@ import TesseraCore
 /// SQLite uses a single connection behind an async gate, since sqlite-nio's shared thread
 /// pool deadlocks when several connections wait on the write lock (see STACK-NOTES). Its
 /// transactions start with `BEGIN IMMEDIATE`, which is what serialises seat assignment.
-/// PostgreSQL uses postgres-nio's `PostgresClient` pool, run by a task this object owns.
-public final class TesseraDatabase: Sendable {
+/// PostgreSQL uses postgres-nio's `PostgresClient` pool.
+///
+/// The database is a `Service`: its connections live while `run()` runs. `tessera serve` runs
+/// it first in the application's service group (so it stops last); commands and tests that use
+/// the database on its own call `TesseraDatabase.withDatabase`, which runs it around their work.
+public final class TesseraDatabase: Service, Sendable {
     public let dialect: DatabaseDialect
     private let backend: Backend
     let logger: Logger
     private let statements = StatementCounter()
+    /// Set once `run()` has begun: postgres-nio expects no lease before its pool runs.
+    private let running = RunningSignal()
 
     /// How many SQL statements this database has run: lets tests prove that an operation's
     /// cost does not grow with the data (for example, listing a pool of 1,000 seats).
@@ -27,7 +34,7 @@ public final class TesseraDatabase: Sendable {
 
     private enum Backend: Sendable {
         case sqlite(SQLiteConnection, AsyncGate)
-        case postgres(PostgresClient, Task<Void, Never>)
+        case postgres(PostgresClient)
     }
 
     private init(dialect: DatabaseDialect, backend: Backend, logger: Logger) {
@@ -36,7 +43,7 @@ public final class TesseraDatabase: Sendable {
         self.logger = logger
     }
 
-    /// Opens the database. Call `shutdown()` on every path once done.
+    /// Opens the database, run by the caller (see the type's notes); `withDatabase` does both.
     /// `maximumConnections`: the PostgreSQL pool's size (SQLite has one connection).
     public static func open(_ location: DatabaseLocation, maximumConnections: Int = 20,
                             logger: Logger) async throws -> TesseraDatabase {
@@ -63,23 +70,7 @@ public final class TesseraDatabase: Sendable {
                 host: host, port: port, username: username, password: password, database: database, tls: .disable)
             configuration.options.maximumConnections = maximumConnections
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-            // Wait until the runner task is under way, so the first lease does not find the pool
-            // not yet running (postgres-nio warns about that).
-            let (started, startedContinuation) = AsyncStream<Void>.makeStream()
-            let runner = Task {
-                startedContinuation.finish()
-                await client.run()
-            }
-            for await _ in started {}
-            let db = TesseraDatabase(dialect: .postgres, backend: .postgres(client, runner), logger: logger)
-            do {
-                // Fail fast on an unreachable server instead of at the first request.
-                try await db.ping()
-            } catch {
-                await db.shutdown()
-                throw error
-            }
-            return db
+            return TesseraDatabase(dialect: .postgres, backend: .postgres(client), logger: logger)
         }
     }
 
@@ -90,7 +81,8 @@ public final class TesseraDatabase: Sendable {
             return try await gate.withLock {
                 try await body(SQLSession(sql: connection.sql(queryLogLevel: nil), dialect: .sqlite, counter: statements))
             }
-        case .postgres(let client, _):
+        case .postgres(let client):
+            await running.wait()
             return try await client.withConnection { connection in
                 try await body(SQLSession(sql: connection.sql(queryLogLevel: nil), dialect: .postgres, counter: statements))
             }
@@ -122,18 +114,63 @@ public final class TesseraDatabase: Sendable {
         }
     }
 
-    /// Closes connections and stops the pool.
-    public func shutdown() async {
+    /// Runs the database until the service group shuts down: the PostgreSQL pool makes and
+    /// keeps its connections meanwhile; SQLite's connection is closed at the end, so the
+    /// database must be the first service of its group, which stops last.
+    public func run() async throws {
         switch backend {
-        case .sqlite(let connection, let gate):
-            await gate.withLock {
-                do { try await connection.close() } catch {
-                    logger.warning("closing SQLite failed", metadata: ["error": "\(loggableDescription(of: error))"])
-                }
+        case .sqlite:
+            try? await gracefulShutdown()
+            await closeSQLite()
+        case .postgres(let client):
+            // The pool itself stops on graceful shutdown.
+            await runPool(client)
+        }
+    }
+
+    /// Runs the PostgreSQL pool (which stops on graceful shutdown by itself), and lets
+    /// connections be leased from the moment it starts. postgres-nio warns about a lease made
+    /// before its `run()` has begun and offers no way to learn when it has; on a busy machine
+    /// the thread can be preempted between the signal and the call, so that warning can still
+    /// show once at start. It is harmless: the lease waits for the pool.
+    private func runPool(_ client: PostgresClient) async {
+        running.signal()
+        await client.run()
+    }
+
+    /// Opens the database at `location`, runs it while `body` works, and stops it afterwards,
+    /// whether `body` returns or throws: for commands and tests that use the database outside
+    /// an application's service group. An unreachable server fails here, before `body`.
+    public static func withDatabase<T: Sendable>(
+        _ location: DatabaseLocation, maximumConnections: Int = 20, logger: Logger,
+        _ body: (TesseraDatabase) async throws -> T
+    ) async throws -> T {
+        let database = try await open(location, maximumConnections: maximumConnections, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            if case .postgres(let client) = database.backend {
+                group.addTask { await database.runPool(client) }
             }
-        case .postgres(_, let runner):
-            runner.cancel()
-            await runner.value
+            let result: Result<T, any Error>
+            do {
+                try await database.ping()
+                result = .success(try await body(database))
+            } catch {
+                result = .failure(error)
+            }
+            // The pool stops on cancellation. SQLite closes here rather than in a cancelled
+            // task, where sqlite-nio refuses to close.
+            group.cancelAll()
+            await database.closeSQLite()
+            return try result.get()
+        }
+    }
+
+    private func closeSQLite() async {
+        guard case .sqlite(let connection, let gate) = backend else { return }
+        await gate.withLock {
+            do { try await connection.close() } catch {
+                logger.warning("closing SQLite failed", metadata: ["error": "\(loggableDescription(of: error))"])
+            }
         }
     }
 }

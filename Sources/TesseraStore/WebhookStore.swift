@@ -91,6 +91,33 @@ public struct WebhookStore: Sendable {
         return endpoint
     }
 
+    /// `requireEndpoint`, locking the row for the rest of the transaction, so a change read
+    /// from it and written back loses no delivery outcome recorded meanwhile.
+    public func lockEndpoint(id: UUID, organizationId: UUID) async throws -> WebhookEndpoint {
+        guard let endpoint = try await session.first("""
+            SELECT * FROM webhook_endpoints WHERE id = \(bind: id.wire) AND organization_id = \(bind: organizationId.wire)
+              AND deleted_at IS NULL\(unsafeRaw: forNoKeyUpdate)
+            """).map(Self.endpoint) else {
+            throw TesseraError.notFound(.webhookEndpoint)
+        }
+        return endpoint
+    }
+
+    /// The endpoint a send went to, deleted or not, locked for the rest of the transaction:
+    /// several workers may finish events for one endpoint at once, and each must see the
+    /// streak the one before it wrote. Nil if there is no such row.
+    public func lockForDelivery(endpointId: UUID) async throws -> WebhookEndpoint? {
+        try await session.first("""
+            SELECT * FROM webhook_endpoints WHERE id = \(bind: endpointId.wire)\(unsafeRaw: forNoKeyUpdate)
+            """).map(Self.endpoint)
+    }
+
+    /// The row lock an UPDATE of non-key columns takes, taken at the read (PostgreSQL; SQLite's
+    /// `BEGIN IMMEDIATE` already excludes other writers). Weaker than `FOR UPDATE`, so
+    /// transactions that only insert rows referring to the endpoint (queuing an event) are not
+    /// held up by it.
+    private var forNoKeyUpdate: String { session.dialect == .postgres ? " FOR NO KEY UPDATE" : "" }
+
     public func endpoints(organizationId: UUID, page: PageRequest) async throws -> Page<WebhookEndpoint> {
         let filter: SQLQueryString = "organization_id = \(bind: organizationId.wire) AND deleted_at IS NULL"
         let rows = try await session.rows("""
@@ -114,24 +141,26 @@ public struct WebhookStore: Sendable {
 
     // MARK: Events
 
-    /// Records an event for every enabled endpoint of the organization that wants its type,
-    /// in the caller's transaction. Returns the event id, or nil when no endpoint wants it.
-    @discardableResult
-    public func emit(_ type: WebhookEventType, data: JSONValue, organizationId: UUID, at time: Date) async throws -> UUID? {
-        // Events of one transaction share a clock reading; a strictly increasing stamp keeps
-        // them in the order they happened, which is the order endpoints receive them.
-        let order = EventClock.shared.stamp(time)
-        let endpointIds = try await session.rows("""
+    /// The organization's enabled endpoints that want events of `type`: where such an event goes.
+    public func endpointIds(wanting type: WebhookEventType, organizationId: UUID) async throws -> [UUID] {
+        try await session.rows("""
             SELECT id, events FROM webhook_endpoints
             WHERE organization_id = \(bind: organizationId.wire) AND enabled = \(bind: true) AND deleted_at IS NULL
             """).filter { try Self.events(try $0.string("events")).contains(type) }.map { try $0.uuid("id") }
-        guard !endpointIds.isEmpty else { return nil }
+    }
+
+    /// Records an event whose body the caller built and queues it for each of `endpointIds`,
+    /// in the caller's transaction. Returns the event id.
+    public func insertEvent(_ type: WebhookEventType, body: String, organizationId: UUID, endpointIds: [UUID],
+                            at time: Date) async throws -> UUID {
+        // Events of one transaction share a clock reading; a strictly increasing stamp keeps
+        // them in the order they happened, which is the order endpoints receive them.
+        let order = EventClock.shared.stamp(time)
         let eventId = UUID()
-        let body: JSONValue = ["type": .string(type.rawValue), "timestamp": JSONValue(time), "data": data]
         try await session.execute("""
             INSERT INTO webhook_events (id, organization_id, type, body, created_at)
             VALUES (\(bind: eventId.wire), \(bind: organizationId.wire), \(bind: type.rawValue),
-                    \(bind: body.serialized()), \(bind: order.micros))
+                    \(bind: body), \(bind: order.micros))
             """)
         for endpointId in endpointIds {
             try await enqueue(eventId: eventId, endpointId: endpointId, due: time, order: order)
@@ -205,8 +234,9 @@ public struct WebhookStore: Sendable {
         try await session.execute("UPDATE webhook_outbox SET leased_until = NULL WHERE leased_until IS NOT NULL")
     }
 
-    /// Records one attempt and its outcome for the queue row and the endpoint, in one go.
-    /// `retryAt` nil with a failure means the send has failed for good.
+    /// Records one attempt and its outcome for the queue row. `retryAt` nil with a failure
+    /// means the send has failed for good. What the outcome does to the endpoint is
+    /// `WebhookEndpoint.recordEvent`'s to decide; `saveDeliveryState` writes it.
     public func record(_ attempt: WebhookDeliveryAttempt, outboxId: UUID, retryAt: Date?, at now: Date) async throws {
         try await session.execute("""
             INSERT INTO webhook_deliveries (id, outbox_id, event_id, endpoint_id, succeeded, http_code, error, response,
@@ -221,9 +251,6 @@ public struct WebhookStore: Sendable {
                     last_http_code = \(bind: attempt.httpCode), leased_until = NULL
                 WHERE id = \(bind: outboxId.wire)
                 """)
-            try await session.execute("""
-                UPDATE webhook_endpoints SET failed_events_in_row = 0 WHERE id = \(bind: attempt.endpointId.wire)
-                """)
         } else if let retryAt {
             try await session.execute("""
                 UPDATE webhook_outbox SET next_attempt_at = \(bind: retryAt.micros), last_http_code = \(bind: attempt.httpCode),
@@ -236,18 +263,19 @@ public struct WebhookStore: Sendable {
                     last_http_code = \(bind: attempt.httpCode), leased_until = NULL
                 WHERE id = \(bind: outboxId.wire)
                 """)
-            try await session.execute("""
-                UPDATE webhook_endpoints SET failed_events_in_row = failed_events_in_row + 1 WHERE id = \(bind: attempt.endpointId.wire)
-                """)
-            let reason = "Disabled after \(WebhookEndpoint.failedEventsBeforeDisabling) events in a row failed every retry; "
-                + "the last: \(attempt.error ?? attempt.httpCode.map { "HTTP \($0)" } ?? "unknown error")"
-            try await session.execute("""
-                UPDATE webhook_endpoints SET enabled = \(bind: false), disabled_reason = \(bind: reason),
-                    modified_at = \(bind: now.micros)
-                WHERE id = \(bind: attempt.endpointId.wire)
-                  AND failed_events_in_row >= \(bind: WebhookEndpoint.failedEventsBeforeDisabling) AND enabled = \(bind: true)
-                """)
         }
+    }
+
+    /// Writes what `WebhookEndpoint.recordEvent` decided: the failure streak and whether (and
+    /// why) the endpoint is disabled. Read the endpoint with `lockForDelivery` first, in the
+    /// same transaction, so no other worker's outcome slips in between.
+    public func saveDeliveryState(_ endpoint: WebhookEndpoint) async throws {
+        try await session.execute("""
+            UPDATE webhook_endpoints SET failed_events_in_row = \(bind: endpoint.failedEventsInRow),
+                enabled = \(bind: endpoint.enabled), disabled_reason = \(bind: endpoint.disabledReason),
+                modified_at = \(bind: endpoint.modifiedAt.micros)
+            WHERE id = \(bind: endpoint.id.wire)
+            """)
     }
 
     /// Attempts, newest first, optionally for one endpoint, within the organization.

@@ -33,9 +33,7 @@ struct DatabaseOptions: ParsableArguments {
             help: "A SQLite file path, or postgres://user:pass@host:port/db (env TESSERA_DATABASE_URL).")
     var databaseURL: String = ProcessInfo.processInfo.environment["TESSERA_DATABASE_URL"] ?? "tessera.sqlite"
 
-    func open(logger: Logger) async throws -> TesseraDatabase {
-        try await TesseraDatabase.open(try DatabaseLocation(url: databaseURL), logger: logger)
-    }
+    func location() throws -> DatabaseLocation { try DatabaseLocation(url: databaseURL) }
 }
 
 extension Logger {
@@ -46,19 +44,11 @@ extension Logger {
     }
 }
 
-/// Runs `body` with an open database and always shuts the database down afterwards.
-func withDatabase<T>(_ options: DatabaseOptions, logger: Logger, _ body: (TesseraDatabase) async throws -> T)
+/// Runs `body` with the database open and running, and stops it afterwards.
+func withDatabase<T: Sendable>(_ options: DatabaseOptions, logger: Logger, _ body: (TesseraDatabase) async throws -> T)
     async throws -> T
 {
-    let database = try await options.open(logger: logger)
-    do {
-        let result = try await body(database)
-        await database.shutdown()
-        return result
-    } catch {
-        await database.shutdown()
-        throw error
-    }
+    try await TesseraDatabase.withDatabase(try options.location(), logger: logger, body)
 }
 
 struct Serve: AsyncParsableCommand {
@@ -163,16 +153,21 @@ struct Serve: AsyncParsableCommand {
         }
         limits.configure(&configuration, logger: logger)
         let transport = try mailTransport(logger: logger)
+        // First migrate (failing fast when the database cannot be reached), then serve with the
+        // database as the first service of the application's group.
+        let adminTokenConfigured = configuration.adminTokenHash != nil
         try await withDatabase(database, logger: logger) { db in
             try await Migrations.migrate(db)
-            if configuration.adminTokenHash == nil, let token = try await OperatorTokens.createFirst(in: db) {
+            if !adminTokenConfigured, let token = try await OperatorTokens.createFirst(in: db) {
                 // Printed once, on the first start of an empty database: it is stored only as a hash.
                 // Written straight to the file descriptor so it shows up at once even when stdout is a file.
                 FileHandle.standardOutput.write(Data("Operator token (shown once, keep it safe): \(token.value)\n".utf8))
             }
-            let app = buildApplication(configuration: configuration, database: db, mail: transport, logger: logger)
-            try await app.runService()
         }
+        let db = try await TesseraDatabase.open(try database.location(), logger: logger)
+        let app = buildApplication(configuration: configuration, database: db, mail: transport, logger: logger,
+                                   runsDatabase: true)
+        try await app.runService()
     }
 }
 

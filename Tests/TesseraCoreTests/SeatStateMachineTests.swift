@@ -102,8 +102,12 @@ import Testing
     func pool(_ reference: SeatPoolReference = .subscription(UUID()), seats: Int?, active: Int, accepts: Bool = true)
         -> SeatPool
     {
-        SeatPool(reference: reference, organizationId: UUID(), customerId: UUID(), productId: UUID(), seats: seats,
-                 activeSeats: active, acceptsAssignments: accepts)
+        let status: SeatPool.Status = switch reference {
+        case .subscription: .subscription(accepts ? .active : .canceled)
+        case .order: .order(accepts ? .paid : .pending)
+        }
+        return SeatPool(reference: reference, organizationId: UUID(), customerId: UUID(), productId: UUID(),
+                        seats: seats, activeSeats: active, status: status)
     }
 
     @Test func availableIsSeatsMinusActiveNeverNegative() {

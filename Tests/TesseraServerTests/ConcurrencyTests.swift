@@ -41,29 +41,22 @@ import TesseraStore
     /// Two server instances, each with its own connection pool, on one PostgreSQL.
     @Test func twoServersOnOnePostgreSQLNeverOverAssign() async throws {
         guard Backend.all.contains(.postgres) else { return }
-        let location = try await Backend.postgres.freshLocation()
-        let first = try await Backend.open(location)
-        let second = try await Backend.open(location)
-        do {
-            try await TestServer.run(database: first, backend: .postgres) { one in
-                try await TestServer.run(database: second, backend: .postgres) { two in
-                    let org = try await one.makeOrganization()
-                    let pool = try await one.makeSubscription(org, seats: 5)
-                    async let fromOne = Self.assignConcurrently(one, org, pool, count: 25, prefix: "one")
-                    async let fromTwo = Self.assignConcurrently(two, org, pool, count: 25, prefix: "two")
-                    let statuses = try await fromOne + fromTwo
-                    #expect(statuses.filter { $0 == 200 }.count == 5)
-                    let counts = try await one.activeSeatCounts(pool, organizationId: org.id)
-                    #expect(counts.kept == 5 && counts.rows == 5)
+        try await Backend.postgres.withFreshDatabase { first, location in
+            try await Backend.withDatabase(location) { second in
+                try await TestServer.run(database: first, backend: .postgres) { one in
+                    try await TestServer.run(database: second, backend: .postgres) { two in
+                        let org = try await one.makeOrganization()
+                        let pool = try await one.makeSubscription(org, seats: 5)
+                        async let fromOne = Self.assignConcurrently(one, org, pool, count: 25, prefix: "one")
+                        async let fromTwo = Self.assignConcurrently(two, org, pool, count: 25, prefix: "two")
+                        let statuses = try await fromOne + fromTwo
+                        #expect(statuses.filter { $0 == 200 }.count == 5)
+                        let counts = try await one.activeSeatCounts(pool, organizationId: org.id)
+                        #expect(counts.kept == 5 && counts.rows == 5)
+                    }
                 }
             }
-        } catch {
-            await first.shutdown()
-            await second.shutdown()
-            throw error
         }
-        await first.shutdown()
-        await second.shutdown()
     }
 
     @Test(arguments: Backend.all)

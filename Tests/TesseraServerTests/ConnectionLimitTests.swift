@@ -160,9 +160,7 @@ enum LiveServer {
         configuration.publicURL = TestServer.publicURL
         configuration.adminTokenHash = SecretToken.hash(TestServer.adminToken)
         configure(&configuration)
-        let location = try await backend.freshLocation()
-        let database = try await Backend.open(location)
-        do {
+        try await backend.withFreshDatabase { database, _ in
             let app = buildApplication(
                 configuration: configuration, database: database, mail: RecordingMailTransport(),
                 logger: Logger(label: "tessera-test"), runsBackgroundWorkers: false)
@@ -181,13 +179,7 @@ enum LiveServer {
                 }
                 await live.closeAll()
             }
-        } catch {
-            await database.shutdown()
-            await Backend.drop(location)
-            throw error
         }
-        await database.shutdown()
-        await Backend.drop(location)
     }
 }
 

@@ -356,9 +356,7 @@ import TesseraStore
     /// Processes serving the same pages share a configured key; without one, each has its own.
     @Test(arguments: Backend.all)
     func formTokensCarryAcrossProcessesOnlyWithTheSameConfiguredKey(backend: Backend) async throws {
-        let location = try await backend.freshLocation()
-        let database = try await Backend.open(location)
-        do {
+        try await backend.withFreshDatabase { database, _ in
             let shared = try FormTokenKey(secret: "a shared secret of more than thirty-two characters")
             try await TestServer.run(database: database, backend: backend, csrfKey: shared) { first in
                 let org = try await first.makeOrganization()
@@ -379,12 +377,6 @@ import TesseraStore
                 }
                 #expect(try await Self.seatCount(first, org, pool) == 1)
             }
-            await database.shutdown()
-            await Backend.drop(location)
-        } catch {
-            await database.shutdown()
-            await Backend.drop(location)
-            throw error
         }
     }
 }

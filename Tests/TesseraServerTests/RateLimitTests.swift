@@ -239,9 +239,7 @@ extension TestServer {
     /// Runs `body` against a fresh server on `backend` with these rate limits.
     static func run(_ backend: Backend, limits: RateLimits,
                     _ body: @escaping @Sendable (TestServer) async throws -> Void) async throws {
-        let location = try await backend.freshLocation()
-        let database = try await Backend.open(location)
-        do {
+        try await backend.withFreshDatabase { database, _ in
             var configuration = ServerConfiguration()
             configuration.publicURL = publicURL
             configuration.adminTokenHash = SecretToken.hash(adminToken)
@@ -254,12 +252,6 @@ extension TestServer {
             try await app.test(.router) { client in
                 try await body(TestServer(backend: backend, database: database, mail: mail, clock: clock, client: client))
             }
-        } catch {
-            await database.shutdown()
-            await Backend.drop(location)
-            throw error
         }
-        await database.shutdown()
-        await Backend.drop(location)
     }
 }

@@ -159,8 +159,7 @@ import TesseraStore
     }
 
     @Test func sqliteRunsInWALModeWithForeignKeysAndABusyTimeout() async throws {
-        let database = try await Backend.sqlite.open()
-        do {
+        try await Backend.sqlite.withFreshDatabase { database, _ in
             let (mode, keys, timeout) = try await database.withConnection { session in
                 (try await session.first("PRAGMA journal_mode")?.decode(column: "journal_mode", as: String.self),
                  try await session.first("PRAGMA foreign_keys")?.decode(column: "foreign_keys", as: Int.self),
@@ -169,22 +168,14 @@ import TesseraStore
             #expect(mode == "wal")
             #expect(keys == 1)
             #expect(timeout == 5000)
-        } catch {
-            await database.shutdown()
-            throw error
         }
-        await database.shutdown()
     }
 
     @Test(arguments: Backend.all)
     func migratingTwiceChangesNothing(backend: Backend) async throws {
-        let database = try await backend.open()
-        do {
-            #expect(try await Migrations.migrate(database).isEmpty)
-        } catch {
-            await database.shutdown()
-            throw error
+        try await backend.withFreshDatabase { database, _ in
+            let applied = try await Migrations.migrate(database)
+            #expect(applied.isEmpty)
         }
-        await database.shutdown()
     }
 }

@@ -260,46 +260,39 @@ import TesseraStore
 @Suite struct SharedDeliveryTests {
     @Test func twoWorkersOnOnePostgreSQLSendEachEventAndEmailOnce() async throws {
         guard Backend.all.contains(.postgres) else { return }
-        let location = try await Backend.postgres.freshLocation()
-        let first = try await Backend.open(location)
-        let second = try await Backend.open(location)
-        do {
-            try await WebhookReceiver.run { receiver in
-                try await TestServer.run(database: first, backend: .postgres, webhookAllowPrivate: true) { one in
-                    try await TestServer.run(database: second, backend: .postgres, webhookAllowPrivate: true) { two in
-                        let org = try await one.makeOrganization()
-                        _ = try await WebhookTests.makeEndpoint(one, org, url: receiver.url, events: [.customerSeatAssigned])
-                        let pool = try await one.makeSubscription(org, seats: 60)
-                        for index in 0..<60 {
-                            _ = try await one.assign(org, pool, ["email": .string("p\(index)@example.com")])
-                        }
-                        // Both processes' workers drain the same queues at the same time.
-                        try await withThrowingTaskGroup(of: Void.self) { group in
-                            for server in [one, two] {
-                                group.addTask {
-                                    while try await server.webhookWorker.deliverDue() > 0 {}
-                                }
-                                group.addTask {
-                                    while try await server.worker.deliverDue() > 0 {}
-                                }
+        try await Backend.postgres.withFreshDatabase { first, location in
+            try await Backend.withDatabase(location) { second in
+                try await WebhookReceiver.run { receiver in
+                    try await TestServer.run(database: first, backend: .postgres, webhookAllowPrivate: true) { one in
+                        try await TestServer.run(database: second, backend: .postgres, webhookAllowPrivate: true) { two in
+                            let org = try await one.makeOrganization()
+                            _ = try await WebhookTests.makeEndpoint(one, org, url: receiver.url, events: [.customerSeatAssigned])
+                            let pool = try await one.makeSubscription(org, seats: 60)
+                            for index in 0..<60 {
+                                _ = try await one.assign(org, pool, ["email": .string("p\(index)@example.com")])
                             }
-                            try await group.waitForAll()
+                            // Both processes' workers drain the same queues at the same time.
+                            try await withThrowingTaskGroup(of: Void.self) { group in
+                                for server in [one, two] {
+                                    group.addTask {
+                                        while try await server.webhookWorker.deliverDue() > 0 {}
+                                    }
+                                    group.addTask {
+                                        while try await server.worker.deliverDue() > 0 {}
+                                    }
+                                }
+                                try await group.waitForAll()
+                            }
+                            let ids = receiver.deliveries.compactMap { $0.header("webhook-id") }
+                            #expect(ids.count == 60)
+                            #expect(Set(ids).count == 60)
+                            let emails = one.mail.messages.map(\.to) + two.mail.messages.map(\.to)
+                            #expect(emails.count == 60)
+                            #expect(Set(emails).count == 60)
                         }
-                        let ids = receiver.deliveries.compactMap { $0.header("webhook-id") }
-                        #expect(ids.count == 60)
-                        #expect(Set(ids).count == 60)
-                        let emails = one.mail.messages.map(\.to) + two.mail.messages.map(\.to)
-                        #expect(emails.count == 60)
-                        #expect(Set(emails).count == 60)
                     }
                 }
             }
-        } catch {
-            await first.shutdown()
-            await second.shutdown()
-            throw error
         }
-        await first.shutdown()
-        await second.shutdown()
     }
 }

@@ -16,27 +16,19 @@ struct OrganizationController {
         operatorRoutes.add(.delete, "/organization-access-tokens/:id", deleteToken)
     }
 
+    /// Organizations and their tokens, with this controller's database and clock.
+    var operations: OrganizationOperations { OrganizationOperations(database: database, now: now) }
+
     @Sendable func create(_ request: Request, context: OperatorContext) async throws -> Response {
         var body = try await BodyFields.read(request)
         let name = body.requiredString("name", maxLength: 200)
         let slug = body.requiredString("slug", maxLength: 64)
         let features = Self.featureSettings(&body)
-        let seats = features.seatBasedPricing ?? true
-        let members = features.memberModel ?? false
-        if let slug, !OrganizationSlug.isValid(slug) {
-            body.invalid("slug", "value_error",
-                         "Value error, \(OrganizationSlug.rule)")
-        }
+        Self.checkSlug(slug, in: &body)
         try body.validate()
-        let organization = Organization(
-            id: UUID(), name: name ?? "", slug: slug ?? "", seatBasedPricingEnabled: seats,
-            memberModelEnabled: members, createdAt: now(), modifiedAt: nil)
-        try await database.transaction { tx in
-            if try await tx.organizations.slugExists(organization.slug) {
-                throw TesseraError.slugTaken(organization.slug)
-            }
-            try await tx.organizations.insert(organization)
-        }
+        let organization = try await operations.create(
+            name: name ?? "", slug: slug ?? "", seatBasedPricingEnabled: features.seatBasedPricing ?? true,
+            memberModelEnabled: features.memberModel ?? false)
         return .json(Wire.organization(organization), status: .created)
     }
 
@@ -49,10 +41,16 @@ struct OrganizationController {
         return settings
     }
 
+    /// A given slug must keep `OrganizationSlug`'s rule (422 otherwise).
+    private static func checkSlug(_ slug: String?, in body: inout BodyFields) {
+        if let slug, !OrganizationSlug.isValid(slug) {
+            body.invalid("slug", "value_error", "Value error, \(OrganizationSlug.rule)")
+        }
+    }
+
     @Sendable func get(_ request: Request, context: OperatorContext) async throws -> Response {
         let id = try context.pathUUID("id")
-        let organization = try await database.withConnection { try await $0.organizations.require(id: id) }
-        return .json(Wire.organization(organization))
+        return .json(Wire.organization(try await operations.get(id: id)))
     }
 
     @Sendable func update(_ request: Request, context: OperatorContext) async throws -> Response {
@@ -61,28 +59,11 @@ struct OrganizationController {
         let name = body.string("name", maxLength: 200)
         let slug = body.string("slug", maxLength: 64)
         let features = Self.featureSettings(&body)
-        if let slug, !OrganizationSlug.isValid(slug) {
-            body.invalid("slug", "value_error",
-                         "Value error, \(OrganizationSlug.rule)")
-        }
+        Self.checkSlug(slug, in: &body)
         try body.validate()
-        let now = now()
-        let organization = try await database.transaction { tx in
-            var organization = try await tx.organizations.require(id: id)
-            if let slug, slug != organization.slug {
-                if try await tx.organizations.slugExists(slug, except: id) {
-                    throw TesseraError.slugTaken(slug)
-                }
-                organization.slug = slug
-            }
-            if let name { organization.name = name }
-            if let enabled = features.seatBasedPricing { organization.seatBasedPricingEnabled = enabled }
-            if let enabled = features.memberModel { organization.memberModelEnabled = enabled }
-            organization.modifiedAt = now
-            try await tx.organizations.update(organization)
-            return organization
-        }
-        return .json(Wire.organization(organization))
+        let update = OrganizationUpdate(name: name, slug: slug, seatBasedPricingEnabled: features.seatBasedPricing,
+                                        memberModelEnabled: features.memberModel)
+        return .json(Wire.organization(try await operations.update(id: id, with: update)))
     }
 
     @Sendable func createToken(_ request: Request, context: OperatorContext) async throws -> Response {
@@ -97,35 +78,21 @@ struct OrganizationController {
                     body.invalid("scopes", "enum", "Unknown scope \(item.serialized())")
                     continue
                 }
-                if !scopes.contains(scope) { scopes.append(scope) }
+                scopes.append(scope)
             }
         } else if !body.has("scopes") {
             body.missing("scopes")
         }
         try body.validate()
-        let now = now()
-        let secret = SecretToken.generate(.organizationAccess)
-        let token = AccessToken(
-            id: UUID(), kind: .organization, organizationId: organizationId, customerId: nil, memberId: nil,
-            comment: comment ?? "", scopes: scopes.map(\.rawValue),
-            expiresAt: expiresIn.map { now.addingTimeInterval(TimeInterval($0)) }, lastUsedAt: nil, createdAt: now,
-            modifiedAt: nil)
-        try await database.transaction { tx in
-            _ = try await tx.organizations.require(id: organizationId ?? UUID())
-            try await tx.accessTokens.insert(token, hash: secret.hash)
-        }
-        return .json(["organization_access_token": Wire.accessToken(token), "token": .string(secret.value)],
-                     status: .created)
+        // Both are present once the body is valid.
+        let (token, secret) = try await operations.createToken(
+            organizationId: organizationId ?? UUID(), comment: comment ?? "", scopes: scopes, expiresIn: expiresIn)
+        return .json(Wire.organizationAccessTokenCreated(token, secret: secret), status: .created)
     }
 
     @Sendable func deleteToken(_ request: Request, context: OperatorContext) async throws -> Response {
         let id = try context.pathUUID("id")
-        try await database.transaction { tx in
-            guard try await tx.accessTokens.find(id: id, kind: .organization) != nil else {
-                throw TesseraError.notFound(.accessToken)
-            }
-            try await tx.accessTokens.delete(id: id)
-        }
+        try await operations.deleteToken(id: id)
         return .noContent
     }
 }

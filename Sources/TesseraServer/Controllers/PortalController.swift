@@ -12,6 +12,7 @@ struct PortalController {
 
     var database: TesseraDatabase { operations.database }
     var sessions: PortalSessions { PortalSessions(database: database, now: now) }
+    var subscriptions: SubscriptionOperations { SubscriptionOperations(database: database, now: now) }
 
     /// Signing customers in on the merchant group; the portal API on the portal group.
     func register(merchant: MerchantRoutes, portal: Routes<PortalContext>) {
@@ -30,12 +31,12 @@ struct PortalController {
     @Sendable func createSession(_ request: Request, context: MerchantContext) async throws -> Response {
         let organizationId = context.organizationId
         var body = try await BodyFields.read(request)
-        let customerId = body.uuid("customer_id")
-        let externalCustomerId = body.string("external_customer_id")
+        let customerReference = CustomerReference(id: body.uuid("customer_id"),
+                                                  externalId: body.string("external_customer_id"))
         let memberId = body.uuid("member_id")
         let externalMemberId = body.string("external_member_id")
         let returnURL = body.string("return_url", maxLength: 2048)
-        if (customerId == nil) == (externalCustomerId == nil) {
+        if customerReference == nil {
             body.appendIssue(.valueError([.key("body")], "Exactly one of customer_id or external_customer_id must be provided",
                                          input: body.whole))
         }
@@ -43,46 +44,14 @@ struct PortalController {
             body.appendIssue(.valueError([.key("body")], "Only one of member_id or external_member_id can be provided",
                                          input: body.whole))
         }
+        // Without a customer reference an issue was appended just above.
+        guard let customerReference else { throw ValidationFailure(body.issues) }
         try body.validate()
-        let now = now()
-        let (session, token, customer, organization) = try await database.transaction { tx in
-            let customer = try await tx.requirePoolCustomer(customerId, externalId: externalCustomerId,
-                                                            organizationId: organizationId)
-            var member: Member?
-            if let memberId {
-                member = try await tx.members.find(id: memberId, organizationId: organizationId)
-            } else if let externalMemberId {
-                member = try await tx.members.find(externalId: externalMemberId, customerId: customer.id)
-            }
-            if memberId != nil || externalMemberId != nil {
-                guard let found = member, found.customerId == customer.id else {
-                    let key = memberId != nil ? "member_id" : "external_member_id"
-                    throw ValidationFailure([.valueError([.key("body"), .key(key)],
-                                                         "Member does not exist for this customer.",
-                                                         input: memberId.map { .string($0.wire) } ?? JSONValue(externalMemberId))])
-                }
-            }
-            let (session, token) = try await PortalSessions.open(
-                tx: tx, organizationId: organizationId, customerId: customer.id, member: member,
-                comment: "customer session", now: now)
-            return (session, token, customer, try await tx.organizations.require(id: organizationId))
-        }
-        return .json([
-            "id": JSONValue(session.id),
-            "created_at": JSONValue(session.createdAt),
-            "modified_at": .null,
-            "token": .string(token.value),
-            "expires_at": JSONValue(session.expiresAt),
-            "return_url": JSONValue(returnURL),
-            "customer_portal_url": .string(Self.portalURL(publicURL: publicURL, slug: organization.slug, token: token)),
-            "customer_id": JSONValue(customer.id),
-            "customer": Wire.customer(customer),
-        ], status: .created)
-    }
-
-    /// `{public_url}/{slug}/portal?customer_session_token=…`: the link that signs into the portal page.
-    static func portalURL(publicURL: String, slug: String, token: SecretToken) -> String {
-        "\(publicURL)/\(slug)/portal?customer_session_token=\(token.value)"
+        let signedIn = try await sessions.signIn(customerReference, memberId: memberId, externalMemberId: externalMemberId,
+                                                 organizationId: organizationId)
+        return .json(Wire.customerSession(signedIn.session, token: signedIn.token, customer: signedIn.customer,
+                                          organization: signedIn.organization, publicURL: publicURL, returnURL: returnURL),
+                     status: .created)
     }
 
     // MARK: Seats
@@ -113,25 +82,11 @@ struct PortalController {
 
     /// Subscriptions in which the signed-in person holds a claimed seat.
     @Sendable func subscriptionsWithSeats(_ request: Request, context: PortalContext) async throws -> Response {
-        let caller = context.caller
         var query = QueryFields(request)
         let page = query.page()
         try query.validate()
-        return .json(try await database.withConnection { session in
-            let ids = try await session.seats.subscriptionIdsWithClaimedSeat(
-                memberId: caller.memberId, customerId: caller.memberId == nil ? caller.customerId : nil)
-            var subscriptions: [Subscription] = []
-            for id in ids {
-                if let subscription = try await session.subscriptions.find(id: id, organizationId: caller.organizationId) {
-                    subscriptions.append(subscription)
-                }
-            }
-            subscriptions.sort { ($0.createdAt, $0.id.wire) < ($1.createdAt, $1.id.wire) }
-            let slice = Array(subscriptions.dropFirst((page.page - 1) * page.limit).prefix(page.limit))
-            let organization = try await session.organizations.require(id: caller.organizationId)
-            return try await session.wireList(Page(items: slice, totalCount: subscriptions.count), page: page,
-                                              item: { try await session.wireCustomerSubscription($0, organization: organization) })
-        })
+        let found = try await subscriptions.withClaimedSeat(caller: context.caller, page: page)
+        return .json(Wire.list(found, request: page, item: Wire.customerSubscription))
     }
 
     /// Changes the seat count of the caller's own subscription, with the merchant route's checks.
@@ -139,15 +94,13 @@ struct PortalController {
         let caller = try await requireSeatManager(context)
         let id = try context.pathUUID("id")
         var body = try await BodyFields.read(request)
-        let seats = body.int("seats", minimum: 1, maximum: SeatTiers.maximumSeatCount)
-        if seats == nil && body.issues.isEmpty { body.missing("seats") }
+        guard let seats = body.int("seats", minimum: 1, maximum: SeatTiers.maximumSeatCount) else {
+            if body.issues.isEmpty { body.missing("seats") }
+            throw ValidationFailure(body.issues)
+        }
         try body.validate()
-        let now = now()
-        return .json(try await database.transaction { tx in
-            let changed = try await tx.changeSeats(subscriptionId: id, to: seats ?? 0, scope: caller.scope, now: now)
-            return try await tx.wireCustomerSubscription(
-                changed, organization: try await tx.organizations.require(id: caller.organizationId))
-        })
+        return .json(Wire.customerSubscription(try await subscriptions.changeSeats(subscriptionId: id, to: seats,
+                                                                                   caller: caller)))
     }
 
     /// A portal caller allowed to change seats (`PortalSessions.requireSeatManager`).

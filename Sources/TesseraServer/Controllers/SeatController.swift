@@ -78,15 +78,7 @@ struct SeatController {
 
     @Sendable func claimInfo(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let token = context.parameters.get("invitation_token") ?? ""
-        let info = try await operations.claimInfo(token: token)
-        return .json([
-            "product_name": .string(info.product.name),
-            "product_id": JSONValue(info.product.id),
-            "organization_name": .string(info.organization.name),
-            "organization_slug": .string(info.organization.slug),
-            "customer_email": .string(info.email),
-            "can_claim": true,
-        ])
+        return .json(Wire.seatClaimInfo(try await operations.claimInfo(token: token)))
     }
 
     @Sendable func claim(_ request: Request, context: TesseraRequestContext) async throws -> Response {
@@ -95,6 +87,6 @@ struct SeatController {
         let token = body.requiredString("invitation_token", minLength: 0)
         try body.validate()
         let (seat, session) = try await operations.claim(token: token ?? "")
-        return .json(["seat": Wire.seat(seat), "customer_session_token": .string(session.value)])
+        return .json(Wire.seatClaim(seat, session: session))
     }
 }

@@ -10,6 +10,10 @@ struct WebhookController {
     /// Which URLs endpoints may have (no private networks unless the operator allows them).
     let targetPolicy: WebhookTargetPolicy
 
+    var operations: WebhookEndpointOperations {
+        WebhookEndpointOperations(database: database, now: now, targetPolicy: targetPolicy)
+    }
+
     func register(on merchant: MerchantRoutes) {
         merchant.add(.post, "/webhooks/endpoints", anyOf: .webhooksWrite, use: create)
         merchant.add(.get, "/webhooks/endpoints", anyOf: .webhooksRead, use: list)
@@ -22,7 +26,6 @@ struct WebhookController {
     }
 
     @Sendable func create(_ request: Request, context: MerchantContext) async throws -> Response {
-        let organizationId = context.organizationId
         var body = try await BodyFields.read(request)
         let url = body.requiredString("url", maxLength: 2048)
         let name = body.string("name", maxLength: 256)
@@ -34,35 +37,28 @@ struct WebhookController {
             body.invalid("secret", "string_too_short", "String should have at least 16 characters")
         }
         try body.validate()
-        let now = now()
-        let endpoint = WebhookEndpoint(
-            id: UUID(), organizationId: organizationId, url: url ?? "", name: name,
-            secret: secret ?? WebhookEndpoint.generateSecret(), events: events ?? [], enabled: true, disabledReason: nil,
-            failedEventsInRow: 0, createdAt: now, modifiedAt: nil)
-        try await database.transaction { try await $0.webhooks.insert(endpoint) }
+        let registration = WebhookEndpointOperations.Registration(url: url ?? "", name: name, secret: secret,
+                                                                  events: events ?? [])
+        let endpoint = try await operations.create(registration, organizationId: context.organizationId)
         return .json(Wire.webhookEndpoint(endpoint), status: .created)
     }
 
     @Sendable func list(_ request: Request, context: MerchantContext) async throws -> Response {
-        let organizationId = context.organizationId
         var query = QueryFields(request)
         let page = query.page()
         try query.validate()
-        let result = try await database.withConnection { try await $0.webhooks.endpoints(organizationId: organizationId, page: page) }
+        let result = try await operations.list(organizationId: context.organizationId, page: page)
         return .json(Wire.list(result, request: page, item: Wire.webhookEndpoint))
     }
 
     @Sendable func get(_ request: Request, context: MerchantContext) async throws -> Response {
-        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
-        let endpoint = try await database.withConnection { try await $0.webhooks.requireEndpoint(id: id, organizationId: organizationId) }
-        return .json(Wire.webhookEndpoint(endpoint))
+        return .json(Wire.webhookEndpoint(try await operations.endpoint(id: id, organizationId: context.organizationId)))
     }
 
     /// Changes url, name, events or enabled. Enabling an endpoint Tessera disabled clears the
     /// reason and the failure count.
     @Sendable func update(_ request: Request, context: MerchantContext) async throws -> Response {
-        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
         var body = try await BodyFields.read(request)
         let url = body.string("url", maxLength: 2048)
@@ -72,86 +68,49 @@ struct WebhookController {
         let enabled = body.bool("enabled")
         if let url { checkURL(url, in: &body) }
         try body.validate()
-        let now = now()
-        let endpoint = try await database.transaction { tx in
-            var endpoint = try await tx.webhooks.requireEndpoint(id: id, organizationId: organizationId)
-            if let url { endpoint.url = url }
-            if body.has("name") { endpoint.name = name }
-            if let events { endpoint.events = events }
-            if let enabled {
-                endpoint.enabled = enabled
-                if enabled {
-                    endpoint.disabledReason = nil
-                    endpoint.failedEventsInRow = 0
-                }
-            }
-            endpoint.modifiedAt = now
-            try await tx.webhooks.update(endpoint)
-            return endpoint
-        }
+        // A name sent as null clears it; no name at all leaves it.
+        let change = WebhookEndpointOperations.Change(url: url, name: body.has("name") ? .some(name) : nil,
+                                                      events: events, enabled: enabled)
+        let endpoint = try await operations.update(id: id, organizationId: context.organizationId, change: change)
         return .json(Wire.webhookEndpoint(endpoint))
     }
 
     @Sendable func delete(_ request: Request, context: MerchantContext) async throws -> Response {
-        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
-        let now = now()
-        try await database.transaction { tx in
-            _ = try await tx.webhooks.requireEndpoint(id: id, organizationId: organizationId)
-            try await tx.webhooks.delete(id: id, at: now)
-        }
+        try await operations.delete(id: id, organizationId: context.organizationId)
         return .noContent
     }
 
     /// A new secret; events from now on are signed with it.
     @Sendable func rotateSecret(_ request: Request, context: MerchantContext) async throws -> Response {
-        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
-        let now = now()
-        let endpoint = try await database.transaction { tx in
-            var endpoint = try await tx.webhooks.requireEndpoint(id: id, organizationId: organizationId)
-            endpoint.secret = WebhookEndpoint.generateSecret()
-            endpoint.modifiedAt = now
-            try await tx.webhooks.update(endpoint)
-            return endpoint
-        }
-        return .json(Wire.webhookEndpoint(endpoint))
+        return .json(Wire.webhookEndpoint(try await operations.rotateSecret(id: id, organizationId: context.organizationId)))
     }
 
     @Sendable func deliveries(_ request: Request, context: MerchantContext) async throws -> Response {
-        let organizationId = context.organizationId
         var query = QueryFields(request)
         let endpointId = query.uuid("endpoint_id")
         let page = query.page()
         try query.validate()
-        let result = try await database.withConnection {
-            try await $0.webhooks.deliveries(organizationId: organizationId, endpointId: endpointId, page: page)
-        }
+        let result = try await operations.deliveries(organizationId: context.organizationId, endpointId: endpointId,
+                                                     page: page)
         return .json(Wire.list(result, request: page, item: Wire.webhookDelivery))
     }
 
     @Sendable func redeliver(_ request: Request, context: MerchantContext) async throws -> Response {
-        let organizationId = context.organizationId
         let id = try context.pathUUID("id")
-        let now = now()
-        let found = try await database.transaction {
-            try await $0.webhooks.redeliver(eventId: id, organizationId: organizationId, at: now)
-        }
-        guard found else { throw TesseraError.notFound(.webhookEvent) }
-        return .json(["status": "queued"], status: .accepted)
+        try await operations.redeliver(eventId: id, organizationId: context.organizationId)
+        return .json(Wire.redeliveryQueued, status: .accepted)
     }
 
     /// Refuses a URL the policy refuses: a malformed one as pydantic words it, and one that
     /// points at this machine or a private network (request forgery) with the policy's reason.
     func checkURL(_ url: String, in body: inout BodyFields) {
-        do {
-            _ = try targetPolicy.target(for: url)
-        } catch {
-            if error.reason == .notHTTP {
-                body.invalid("url", "url_parsing", "Input should be a valid URL with an http or https scheme")
-            } else {
-                body.invalid("url", "value_error", "Value error, webhook URL refused: \(error.message)")
-            }
+        guard let refusal = operations.refusal(of: url) else { return }
+        if refusal.reason == .notHTTP {
+            body.invalid("url", "url_parsing", "Input should be a valid URL with an http or https scheme")
+        } else {
+            body.invalid("url", "value_error", "Value error, webhook URL refused: \(refusal.message)")
         }
     }
 

@@ -175,9 +175,25 @@ public struct WebhookWorker: Service {
                 "attempt": "\(send.attempt)", "error": "\(attempt.error ?? "")",
             ])
         }
+        // A finished event (delivered, or failed for good) counts for the endpoint's streak;
+        // an attempt that will be retried does not.
+        let outcome: WebhookEndpoint.EventOutcome? = succeeded ? .delivered : retryAt != nil ? nil
+            : .failedEveryRetry(lastError: attempt.error ?? attempt.httpCode.map { "HTTP \($0)" } ?? "unknown error")
         do {
-            try await database.transaction { tx in
+            let disabled = try await database.transaction { tx -> WebhookEndpoint? in
+                // The endpoint is locked first, as every transaction that writes it does (lock order).
+                let endpoint = outcome == nil ? nil : try await tx.webhooks.lockForDelivery(endpointId: send.endpointId)
                 try await tx.webhooks.record(attempt, outboxId: send.outboxId, retryAt: retryAt, at: recordedAt)
+                guard let outcome, var endpoint else { return nil }
+                let before = endpoint
+                let disabling = endpoint.recordEvent(outcome, at: recordedAt)
+                if endpoint != before { try await tx.webhooks.saveDeliveryState(endpoint) }
+                return disabling ? endpoint : nil
+            }
+            if let disabled {
+                logger.warning("webhook endpoint disabled", metadata: [
+                    "endpoint_id": "\(disabled.id.wire)", "reason": "\(disabled.disabledReason ?? "")",
+                ])
             }
         } catch {
             // The lease runs out and the send is tried again: at least once, never lost.

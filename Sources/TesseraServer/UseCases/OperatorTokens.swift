@@ -19,9 +19,8 @@ public enum OperatorTokens {
 
     private static func insert(_ tx: SQLSession, comment: String, now: Date) async throws -> SecretToken {
         let token = SecretToken.generate(.operatorAccess)
-        try await tx.accessTokens.insert(AccessToken(
-            id: UUID(), kind: .operatorAccess, organizationId: nil, customerId: nil, memberId: nil, comment: comment,
-            scopes: [], expiresAt: nil, lastUsedAt: nil, createdAt: now, modifiedAt: nil), hash: token.hash)
+        try await tx.accessTokens.insert(AccessToken.operatorAccess(id: UUID(), comment: comment, now: now),
+                                         hash: token.hash)
         return token
     }
 }

@@ -28,6 +28,44 @@ struct PortalSessions: Sendable {
         return (session, token)
     }
 
+    /// What signing in made: the session, its token (shown once) and who it is for.
+    struct SignIn: Sendable {
+        let session: AccessToken
+        let token: SecretToken
+        let customer: Customer
+        let organization: Organization
+    }
+
+    /// Signs a customer, or one of its members (by id or external id), into the portal for an
+    /// hour (`POST /v1/customer-sessions`). A member that is not the customer's is a 422 on
+    /// the field that named it.
+    func signIn(_ customerReference: CustomerReference, memberId: UUID?, externalMemberId: String?,
+                organizationId: UUID) async throws -> SignIn {
+        let now = now()
+        return try await database.transaction { tx in
+            let customer = try await customerReference.require(tx, organizationId: organizationId)
+            var member: Member?
+            if let memberId {
+                member = try await tx.members.find(id: memberId, organizationId: organizationId)
+            } else if let externalMemberId {
+                member = try await tx.members.find(externalId: externalMemberId, customerId: customer.id)
+            }
+            if memberId != nil || externalMemberId != nil {
+                guard let found = member, found.customerId == customer.id else {
+                    let key = memberId != nil ? "member_id" : "external_member_id"
+                    throw ValidationFailure([.valueError([.key("body"), .key(key)],
+                                                         "Member does not exist for this customer.",
+                                                         input: memberId.map { .string($0.wire) } ?? JSONValue(externalMemberId))])
+                }
+            }
+            let (session, token) = try await Self.open(
+                tx: tx, organizationId: organizationId, customerId: customer.id, member: member,
+                comment: "customer session", now: now)
+            return SignIn(session: session, token: token, customer: customer,
+                          organization: try await tx.organizations.require(id: organizationId))
+        }
+    }
+
     // MARK: Finding
 
     /// Who a stored token signs into the portal: nil unless it is a customer or member session

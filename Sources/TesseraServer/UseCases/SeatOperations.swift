@@ -57,8 +57,8 @@ struct SeatOperations: Sendable {
             }
             let details = try await tx.seats.requireDetails(id: seat.id)
             // An immediate claim sends only `customer_seat.claimed`, as Polar does.
-            try await tx.webhooks.emit(assignment.immediateClaim ? .customerSeatClaimed : .customerSeatAssigned,
-                                       data: Wire.seat(details), organizationId: organizationId, at: now)
+            try await WebhookEvents(tx: tx).emit(assignment.immediateClaim ? .customerSeatClaimed : .customerSeatAssigned,
+                                                 data: Wire.seat(details), organizationId: organizationId, at: now)
             return details
         }
     }
@@ -152,7 +152,8 @@ struct SeatOperations: Sendable {
                 tx: tx, organizationId: organization.id, customerId: holder.customerId, member: details.member,
                 comment: "seat claim", now: now)
             let claimed = SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail)
-            try await tx.webhooks.emit(.customerSeatClaimed, data: Wire.seat(claimed), organizationId: organization.id, at: now)
+            try await WebhookEvents(tx: tx).emit(.customerSeatClaimed, data: Wire.seat(claimed),
+                                                 organizationId: organization.id, at: now)
             return (claimed, sessionToken)
         }
     }

@@ -124,7 +124,7 @@ struct SeatRecipientResolver {
             updated.externalId = externalId
             updated.modifiedAt = now
             try await tx.members.update(updated)
-            try await tx.webhooks.emit(.memberUpdated, data: Wire.member(updated), organizationId: organization.id, at: now)
+            try await WebhookEvents(tx: tx).emit(.memberUpdated, data: Wire.member(updated), organizationId: organization.id, at: now)
             return updated
         }
         return try await memberOrCreate(email: email, name: nil, externalId: externalId)
@@ -138,7 +138,7 @@ struct SeatRecipientResolver {
             id: UUID(), organizationId: organization.id, email: email, name: nil, externalId: nil, metadata: [:],
             createdAt: now, modifiedAt: nil)
         try await tx.customers.insert(customer)
-        try await tx.webhooks.emit(.customerCreated, data: Wire.customer(customer), organizationId: organization.id, at: now)
+        try await WebhookEvents(tx: tx).emit(.customerCreated, data: Wire.customer(customer), organizationId: organization.id, at: now)
         return customer
     }
 
@@ -150,7 +150,7 @@ struct SeatRecipientResolver {
             id: UUID(), organizationId: organization.id, customerId: pool.customerId, email: email, name: name,
             externalId: externalId, role: .member, createdAt: now, modifiedAt: nil)
         try await tx.members.insert(member)
-        try await tx.webhooks.emit(.memberCreated, data: Wire.member(member), organizationId: organization.id, at: now)
+        try await WebhookEvents(tx: tx).emit(.memberCreated, data: Wire.member(member), organizationId: organization.id, at: now)
         return member
     }
 }

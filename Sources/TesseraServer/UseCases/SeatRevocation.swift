@@ -33,7 +33,7 @@ struct SeatRevocation {
         guard seat.revoke(at: now) else { return nil }
         try await tx.seats.update(seat)
         let revoked = SeatDetails(seat: seat, member: before.member, customerEmail: before.customerEmail)
-        try await tx.webhooks.emit(.customerSeatRevoked, data: Wire.seat(revoked), organizationId: seat.organizationId,
+        try await WebhookEvents(tx: tx).emit(.customerSeatRevoked, data: Wire.seat(revoked), organizationId: seat.organizationId,
                                    at: now)
         return revoked
     }

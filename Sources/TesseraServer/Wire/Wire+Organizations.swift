@@ -35,6 +35,12 @@ extension Wire {
         ])
     }
 
+    /// The answer to creating an organization access token: the token, and its secret value,
+    /// shown this once.
+    static func organizationAccessTokenCreated(_ token: AccessToken, secret: SecretToken) -> JSONValue {
+        ["organization_access_token": accessToken(token), "token": .string(secret.value)]
+    }
+
     /// Polar's `CustomerOrganization`: the merchant as its customers see it.
     static func customerOrganization(_ organization: Organization) -> JSONValue {
         [

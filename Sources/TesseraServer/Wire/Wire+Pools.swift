@@ -3,9 +3,11 @@ import TesseraCore
 import TesseraStore
 
 extension Wire {
-    static func subscription(_ subscription: Subscription, customer: Customer, product: Product) -> JSONValue {
-        var fields = subscriptionFields(subscription)
-        fields["customer"] = Wire.customer(customer)
+    /// Polar's `Subscription`, with its customer and product embedded.
+    static func subscription(_ details: SubscriptionDetails) -> JSONValue {
+        let product = details.product
+        var fields = subscriptionFields(details.subscription)
+        fields["customer"] = Wire.customer(details.customer)
         fields["product"] = Wire.product(product)
         fields["discount"] = .null
         fields["prices"] = .array(product.prices.map { price(for: $0, productId: product.id) })
@@ -17,18 +19,17 @@ extension Wire {
 
     /// Polar's `CustomerSubscription`: what the portal shows a customer of their own
     /// subscription. No metadata or embedded customer; the product names its organization.
-    static func customerSubscription(_ subscription: Subscription, product: Product, organization: Organization)
-        -> JSONValue
-    {
+    static func customerSubscription(_ details: CustomerSubscriptionDetails) -> JSONValue {
+        let product = details.product
         let prices = JSONValue.array(product.prices.map { price(for: $0, productId: product.id) })
-        var fields = subscriptionFields(subscription)
+        var fields = subscriptionFields(details.subscription)
         fields["metadata"] = nil
         var productFields = Self.productFields(product)
         productFields["metadata"] = nil
         productFields["prices"] = prices
         productFields["benefits"] = []
         productFields["medias"] = []
-        productFields["organization"] = customerOrganization(organization)
+        productFields["organization"] = customerOrganization(details.organization)
         fields["product"] = .object(productFields)
         fields["prices"] = prices
         fields["meters"] = []
@@ -72,7 +73,9 @@ extension Wire {
         ]
     }
 
-    static func order(_ order: Order, customer: Customer, product: Product) -> JSONValue {
+    /// Polar's `Order`, with its customer and product embedded.
+    static func order(_ details: OrderDetails) -> JSONValue {
+        let (order, customer, product) = (details.order, details.customer, details.product)
         let amount = JSONValue(order.amount)
         return .object([
             "id": JSONValue(order.id),

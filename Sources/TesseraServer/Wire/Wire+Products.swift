@@ -65,7 +65,7 @@ extension Wire {
             fields["price_currency"] = .string(currency)
             fields["price_amount"] = JSONValue(amount)
         case .free:
-            fields["price_currency"] = "usd"
+            fields["price_currency"] = .string(ProductPrice.defaultCurrency)
         }
         return .object(fields)
     }

@@ -31,4 +31,22 @@ extension Wire {
             "total_seats": JSONValue(pool.seats ?? 0),
         ])
     }
+
+    /// What an invitation is for (`GET /v1/customer-seats/claim/{token}`); only usable
+    /// invitations get here, so `can_claim` is always true.
+    static func seatClaimInfo(_ info: SeatOperations.ClaimInfo) -> JSONValue {
+        .object([
+            "product_name": .string(info.product.name),
+            "product_id": JSONValue(info.product.id),
+            "organization_name": .string(info.organization.name),
+            "organization_slug": .string(info.organization.slug),
+            "customer_email": .string(info.email),
+            "can_claim": true,
+        ])
+    }
+
+    /// The claimed seat and the portal session opened for its new holder.
+    static func seatClaim(_ seat: SeatDetails, session: SecretToken) -> JSONValue {
+        .object(["seat": Wire.seat(seat), "customer_session_token": .string(session.value)])
+    }
 }

@@ -3,6 +3,12 @@ import TesseraCore
 import TesseraStore
 
 extension Wire {
+    /// The body of every webhook Tessera sends, as Polar's: the event type, when it happened,
+    /// and the resource as the API shows it. `timestamp` is the event's time, not the send's.
+    static func webhookEvent(_ type: WebhookEventType, data: JSONValue, at time: Date) -> JSONValue {
+        .object(["type": .string(type.rawValue), "timestamp": JSONValue(time), "data": data])
+    }
+
     static func webhookEndpoint(_ endpoint: WebhookEndpoint) -> JSONValue {
         .object([
             "id": JSONValue(endpoint.id),
@@ -18,6 +24,9 @@ extension Wire {
             "disabled_reason": JSONValue(endpoint.disabledReason),
         ])
     }
+
+    /// The answer to a redelivery: the event is queued again, not yet sent.
+    static let redeliveryQueued: JSONValue = ["status": "queued"]
 
     /// One attempt, with its event, as Polar's `WebhookDelivery`.
     static func webhookDelivery(_ attempt: WebhookDeliveryAttempt) -> JSONValue {

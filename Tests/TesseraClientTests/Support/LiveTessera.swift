@@ -25,11 +25,10 @@ struct LiveTessera: Sendable {
         let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("tessera-sdk-test-\(UUID().uuidString.lowercased()).sqlite").path
         let logger = Logger(label: "tessera-sdk-test")
-        let database = try await TesseraDatabase.open(.sqliteFile(path), logger: logger)
         defer {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
-        do {
+        try await TesseraDatabase.withDatabase(.sqliteFile(path), logger: logger) { database in
             try await Migrations.migrate(database)
             var configuration = ServerConfiguration()
             configuration.port = 0
@@ -44,11 +43,7 @@ struct LiveTessera: Sendable {
                 let port = try #require(client.port)
                 try await body(LiveTessera(baseURL: "http://localhost:\(port)", database: database, mail: mail))
             }
-        } catch {
-            await database.shutdown()
-            throw error
         }
-        await database.shutdown()
     }
 
     /// A client with `token` (none by default), retrying nothing unless told to.

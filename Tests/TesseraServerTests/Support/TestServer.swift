@@ -36,22 +36,25 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
                 throw TestFailure("TESSERA_TEST_POSTGRES_URL is not a postgres:// URL")
             }
             let name = "tessera_test_" + UUID().wire.replacingOccurrences(of: "-", with: "")
-            let admin = try await TesseraDatabase.open(try DatabaseLocation(url: url), maximumConnections: 1,
-                                                            logger: Logger(label: "tessera-test"))
-            do {
+            try await TesseraDatabase.withDatabase(try DatabaseLocation(url: url), maximumConnections: 1,
+                                                   logger: Logger(label: "tessera-test")) { admin in
                 try await admin.withConnection { try await $0.execute("CREATE DATABASE \(unsafeRaw: name)") }
-            } catch {
-                await admin.shutdown()
-                throw error
             }
-            await admin.shutdown()
             return .postgres(host: host, port: port, username: username, password: password, database: name)
         }
     }
 
-    /// Opens a fresh, migrated database.
-    func open() async throws -> TesseraDatabase {
-        try await Self.open(try await freshLocation())
+    /// Runs `body` with a fresh, migrated database, and removes the database afterwards.
+    func withFreshDatabase<T: Sendable>(_ body: (TesseraDatabase, DatabaseLocation) async throws -> T) async throws -> T {
+        let location = try await freshLocation()
+        do {
+            let result = try await Self.withDatabase(location) { try await body($0, location) }
+            await Self.drop(location)
+            return result
+        } catch {
+            await Self.drop(location)
+            throw error
+        }
     }
 
     /// Removes a database made by `freshLocation`, once nothing uses it.
@@ -62,24 +65,23 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
         }
         guard case .postgres(_, _, _, _, let name) = location, name.hasPrefix("tessera_test_"),
               let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"],
-              let admin = try? await TesseraDatabase.open(try DatabaseLocation(url: url), maximumConnections: 1,
-                                                            logger: Logger(label: "tessera-test"))
+              let admin = try? DatabaseLocation(url: url)
         else { return }
-        _ = try? await admin.withConnection { try await $0.execute("DROP DATABASE IF EXISTS \(unsafeRaw: name)") }
-        await admin.shutdown()
+        _ = try? await TesseraDatabase.withDatabase(admin, maximumConnections: 1, logger: Logger(label: "tessera-test")) {
+            try await $0.withConnection { try await $0.execute("DROP DATABASE IF EXISTS \(unsafeRaw: name)") }
+        }
     }
 
-    static func open(_ location: DatabaseLocation) async throws -> TesseraDatabase {
-        // Tests run side by side, each with its own pool: a small one keeps them all under the
-        // test cluster's connection limit.
-        let database = try await TesseraDatabase.open(location, maximumConnections: 8, logger: Logger(label: "tessera-test"))
-        do {
-            try await Migrations.migrate(database)
-        } catch {
-            await database.shutdown()
-            throw error
+    /// Runs `body` with the database at `location` migrated, open and running, and stops it
+    /// afterwards. Tests run side by side, each with its own pool: a small one keeps them all
+    /// under the test cluster's connection limit.
+    static func withDatabase<T: Sendable>(_ location: DatabaseLocation, _ body: (TesseraDatabase) async throws -> T)
+        async throws -> T
+    {
+        try await TesseraDatabase.withDatabase(location, maximumConnections: 8, logger: Logger(label: "tessera-test")) {
+            try await Migrations.migrate($0)
+            return try await body($0)
         }
-        return database
     }
 }
 
@@ -166,16 +168,8 @@ struct TestServer {
     /// `webhookAllowPrivate`: set it for tests whose webhooks go to a receiver on loopback.
     static func run(_ backend: Backend, webhookAllowPrivate: Bool = false,
                     _ body: @escaping @Sendable (TestServer) async throws -> Void) async throws {
-        let location = try await backend.freshLocation()
-        let database = try await Backend.open(location)
-        do {
+        try await backend.withFreshDatabase { database, _ in
             try await run(database: database, backend: backend, webhookAllowPrivate: webhookAllowPrivate, body)
-            await database.shutdown()
-            await Backend.drop(location)
-        } catch {
-            await database.shutdown()
-            await Backend.drop(location)
-            throw error
         }
     }
 

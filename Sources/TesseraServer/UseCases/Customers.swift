@@ -1,0 +1,148 @@
+import Foundation
+import TesseraCore
+import TesseraStore
+
+/// Customers and their members, within one organization. Each write is one transaction that
+/// applies Core's rules, checks uniqueness against the store, writes and emits its webhook;
+/// deleting a customer or member revokes the seats they hold in that same transaction.
+struct CustomerOperations: Sendable {
+    let database: TesseraDatabase
+    let now: @Sendable () -> Date
+
+    // MARK: Customers
+
+    func create(email: String, name: String?, externalId: String?, metadata: [String: JSONValue],
+                organizationId: UUID) async throws -> Customer {
+        let now = now()
+        let customer = Customer(
+            id: UUID(), organizationId: organizationId, email: email, name: name, externalId: externalId,
+            metadata: metadata, createdAt: now, modifiedAt: nil)
+        try await database.transaction { tx in
+            try await requireUnique(customer, tx: tx)
+            try await tx.customers.insert(customer)
+            try await WebhookEvents(tx: tx).emit(.customerCreated, data: Wire.customer(customer), organizationId: organizationId,
+                                       at: now)
+        }
+        return customer
+    }
+
+    func list(organizationId: UUID, email: String?, page: PageRequest) async throws -> Page<Customer> {
+        try await database.withConnection {
+            try await $0.customers.list(organizationId: organizationId, email: email, page: page)
+        }
+    }
+
+    func get(id: UUID, organizationId: UUID) async throws -> Customer {
+        try await database.withConnection { try await $0.customers.require(id: id, organizationId: organizationId) }
+    }
+
+    /// The customer with this external id; `notFound(.customer)` when there is none.
+    func get(externalId: String, organizationId: UUID) async throws -> Customer {
+        let customer = try await database.withConnection {
+            try await $0.customers.find(externalId: externalId, organizationId: organizationId)
+        }
+        guard let customer else { throw TesseraError.notFound(.customer) }
+        return customer
+    }
+
+    func update(id: UUID, organizationId: UUID, with update: CustomerUpdate) async throws -> Customer {
+        let now = now()
+        return try await database.transaction { tx in
+            var customer = try await tx.customers.require(id: id, organizationId: organizationId)
+            try customer.apply(update, at: now)
+            try await requireUnique(customer, tx: tx)
+            try await tx.customers.update(customer)
+            try await WebhookEvents(tx: tx).emit(.customerUpdated, data: Wire.customer(customer), organizationId: organizationId,
+                                       at: now)
+            return customer
+        }
+    }
+
+    /// Deletes the customer and their members, revoking every seat they hold and ending their
+    /// portal sessions (API and pages) in the same transaction.
+    func delete(id: UUID, organizationId: UUID) async throws {
+        let now = now()
+        try await database.transaction { tx in
+            let customer = try await tx.customers.require(id: id, organizationId: organizationId)
+            let memberIds = try await tx.members.ids(customerId: id)
+            try await SeatRevocation(tx: tx, now: now).revoke(try await tx.seats.activeSeats(customerId: id,
+                                                                                             memberIds: memberIds))
+            for memberId in memberIds {
+                guard let member = try await tx.members.find(id: memberId, organizationId: organizationId) else { continue }
+                try await tx.members.softDelete(id: memberId, at: now)
+                try await WebhookEvents(tx: tx).emit(.memberDeleted, data: Wire.member(member), organizationId: organizationId, at: now)
+            }
+            try await tx.customers.softDelete(id: id, at: now)
+            // Member sessions carry their customer too, so this ends those of every member above.
+            try await tx.accessTokens.deleteSessions(customerId: id)
+            try await WebhookEvents(tx: tx).emit(.customerDeleted, data: Wire.customer(customer, deletedAt: now),
+                                       organizationId: organizationId, at: now)
+        }
+    }
+
+    /// Email (case-insensitive) and external id are each unique among an organization's live
+    /// customers; the customer itself does not count.
+    private func requireUnique(_ customer: Customer, tx: SQLSession) async throws {
+        if let other = try await tx.customers.find(email: customer.email, organizationId: customer.organizationId),
+           other.id != customer.id {
+            throw ValidationFailure([.valueError([.key("body"), .key("email")],
+                                                 "A customer with this email address already exists.",
+                                                 input: .string(customer.email))])
+        }
+        if let externalId = customer.externalId,
+           let other = try await tx.customers.find(externalId: externalId, organizationId: customer.organizationId),
+           other.id != customer.id {
+            throw ValidationFailure([.valueError([.key("body"), .key("external_id")],
+                                                 "A customer with this external ID already exists.",
+                                                 input: .string(externalId))])
+        }
+    }
+
+    // MARK: Members
+
+    /// Adds a member to a customer. Email (case-insensitive) and external id are each unique
+    /// among the customer's live members.
+    func createMember(email: String, name: String?, externalId: String?, role: Member.Role, customerId: UUID,
+                      organizationId: UUID) async throws -> Member {
+        let member = Member(
+            id: UUID(), organizationId: organizationId, customerId: customerId, email: email, name: name,
+            externalId: externalId, role: role, createdAt: now(), modifiedAt: nil)
+        try await database.transaction { tx in
+            _ = try await tx.customers.require(id: customerId, organizationId: organizationId)
+            if try await tx.members.find(email: member.email, customerId: customerId) != nil {
+                throw ValidationFailure([.valueError([.key("body"), .key("email")],
+                                                     "A member with this email already exists for this customer.",
+                                                     input: .string(member.email))])
+            }
+            if let externalId, try await tx.members.find(externalId: externalId, customerId: customerId) != nil {
+                throw ValidationFailure([.valueError([.key("body"), .key("external_id")],
+                                                     "A member with this external ID already exists for this customer.",
+                                                     input: .string(externalId))])
+            }
+            try await tx.members.insert(member)
+            try await WebhookEvents(tx: tx).emit(.memberCreated, data: Wire.member(member), organizationId: organizationId,
+                                       at: member.createdAt)
+        }
+        return member
+    }
+
+    func listMembers(organizationId: UUID, customerId: UUID?, page: PageRequest) async throws -> Page<Member> {
+        try await database.withConnection {
+            try await $0.members.list(organizationId: organizationId, customerId: customerId, page: page)
+        }
+    }
+
+    /// Deletes a member, revoking the seats they hold and ending their portal sessions in the
+    /// same transaction.
+    func deleteMember(id: UUID, customerId: UUID, organizationId: UUID) async throws {
+        let now = now()
+        try await database.transaction { tx in
+            let member = try await tx.members.require(id: id, customerId: customerId, organizationId: organizationId)
+            try await SeatRevocation(tx: tx, now: now).revoke(try await tx.seats.activeSeats(customerId: nil,
+                                                                                             memberIds: [id]))
+            try await tx.members.softDelete(id: id, at: now)
+            try await tx.accessTokens.deleteSessions(memberId: id)
+            try await WebhookEvents(tx: tx).emit(.memberDeleted, data: Wire.member(member), organizationId: organizationId, at: now)
+        }
+    }
+}
