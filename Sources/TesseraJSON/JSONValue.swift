@@ -98,13 +98,6 @@ extension JSONValue {
         try? parse(bytes: data)
     }
 
-    /// Compact JSON text with sorted keys, so equal values give equal text.
-    public func serialized() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(self) else { return "null" }
-        return String(decoding: data, as: UTF8.self)
-    }
 }
 
 extension JSONValue: CustomStringConvertible {

@@ -8,6 +8,40 @@ import TesseraJSON
         #expect(Timestamp.date(micros: Timestamp.micros(Date(timeIntervalSince1970: 12.5))) == Date(timeIntervalSince1970: 12.5))
     }
 
+    /// The hand-written formatter agrees with Foundation's calendar on random instants from
+    /// 1900 to 2150 (where a `Date` still holds whole microseconds), leap days and the ends of
+    /// days included.
+    @Test func formatAgreesWithFoundationsCalendar() throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = try #require(TimeZone(identifier: "UTC"))
+        var generator = SystemRandomNumberGenerator()
+        let fixed: [Int64] = [0, -1, 86_399_999_999, 951_782_400_000_000, 4_107_542_399_999_999, -2_208_988_800_000_000]
+        let random = (0..<2_000).map { _ in
+            Int64.random(in: -2_208_988_800_000_000...5_680_281_600_000_000, using: &generator)
+        }
+        for micros in fixed + random {
+            let date = Timestamp.date(micros: micros)
+            let stored = Timestamp.micros(date)
+            let (seconds, fraction) = stored.quotientAndRemainder(dividingBy: 1_000_000)
+            let whole = fraction < 0 ? seconds - 1 : seconds
+            let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second],
+                                                from: Date(timeIntervalSince1970: TimeInterval(whole)))
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", parts.year ?? 0, parts.month ?? 0,
+                                  parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0,
+                                  Int(fraction < 0 ? fraction + 1_000_000 : fraction))
+            #expect(Timestamp.format(date) == expected, "\(micros)")
+        }
+    }
+
+    /// Before 1582 the formatter stays proleptic Gregorian, as ISO 8601 and the parser are
+    /// (Foundation's calendar switches to Julian there), so old dates read back unchanged.
+    @Test func earlyDatesAreProlepticGregorian() throws {
+        for text in ["0001-01-01T00:00:00.000000Z", "1582-10-04T12:00:00.000000Z", "0400-02-29T23:59:59.000000Z"] {
+            let date = try #require(Timestamp.parse(text))
+            #expect(Timestamp.format(date) == text)
+        }
+    }
+
     @Test func parseReadsWhatFormatWritesToTheMicrosecond() throws {
         // Dates of this century, as the API carries them. (Within a second of 1970 a Double holds
         // whole microseconds inexactly enough that rounding down can lose one; no stored date is there.)

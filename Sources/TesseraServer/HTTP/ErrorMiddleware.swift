@@ -84,7 +84,7 @@ extension Response {
         Response(
             status: status,
             headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: value.serialized())))
+            body: .init(byteBuffer: ByteBuffer(bytes: value.serializedBytes())))
     }
 
     static var noContent: Response { Response(status: .noContent) }

@@ -1,0 +1,83 @@
+/// Writing JSON text: compact, object keys in byte order so that equal values give equal
+/// text, strings escaped only where JSON requires it. Written by hand rather than through
+/// `JSONEncoder`, whose generic path was most of the cost of answering a long list.
+extension JSONValue {
+    /// The value as compact JSON text.
+    public func serialized() -> String {
+        String(decoding: serializedBytes(), as: UTF8.self)
+    }
+
+    /// The value as compact JSON text, in UTF-8.
+    public func serializedBytes() -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        write(to: &bytes)
+        return bytes
+    }
+
+    /// Appends the value's JSON text to `bytes`.
+    public func write(to bytes: inout [UInt8]) {
+        switch self {
+        case .null: bytes.append(contentsOf: Self.nullText)
+        case .bool(let value): bytes.append(contentsOf: value ? Self.trueText : Self.falseText)
+        case .int(let value): bytes.append(contentsOf: String(value).utf8)
+        case .double(let value): Self.write(value, to: &bytes)
+        case .string(let value): Self.write(value, to: &bytes)
+        case .array(let items):
+            bytes.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                item.write(to: &bytes)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case .object(let members):
+            bytes.append(UInt8(ascii: "{"))
+            // Byte order of the UTF-8 keys: cheap, and the same on every platform.
+            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            for (index, key) in keys.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                Self.write(key, to: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                members[key]?.write(to: &bytes)
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static let nullText = Array("null".utf8)
+    private static let trueText = Array("true".utf8)
+    private static let falseText = Array("false".utf8)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// A string with `"`, `\\` and the control characters escaped; everything else, including
+    /// `/` and non-ASCII text, as it is.
+    private static func write(_ string: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
+            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
+            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+            case 0x08: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "b"))
+            case 0x0C: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "f"))
+            case 0x00..<0x20:
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                          hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Swift's shortest text that reads back as the same `Double` (`0.1`, `2.0`, `1e-07`), which
+    /// is valid JSON for every finite value; the parser never makes a non-finite one.
+    private static func write(_ value: Double, to bytes: inout [UInt8]) {
+        guard value.isFinite else {
+            bytes.append(contentsOf: nullText)
+            return
+        }
+        bytes.append(contentsOf: value.description.utf8)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import TesseraJSON
+
+@Suite struct JSONWritingTests {
+    @Test func compactTextWithKeysInByteOrder() {
+        let value: JSONValue = ["b": [1, 2.5, true, nil], "a": ["z": "y", "B": "x", "a_b": 0, "ab": -7]]
+        #expect(value.serialized() == #"{"a":{"B":"x","a_b":0,"ab":-7,"z":"y"},"b":[1,2.5,true,null]}"#)
+        #expect(JSONValue.array([]).serialized() == "[]")
+        #expect(JSONValue.object([:]).serialized() == "{}")
+    }
+
+    @Test func stringsEscapeOnlyWhatJSONRequires() {
+        let text = "quote \" backslash \\ slash / tab \t newline \n cr \r bell \u{07} nul \u{0} é 😀 \u{2028}"
+        let written = JSONValue.string(text).serialized()
+        #expect(written == #""quote \" backslash \\ slash / tab \t newline \n cr \r bell \u0007 nul \u0000 é 😀 "#
+            + "\u{2028}\"")
+        #expect(JSONValue.parse(Data(written.utf8)) == .string(text))
+    }
+
+    @Test func doublesReadBackAsTheSameDouble() throws {
+        for value in [0.1, 2.0, -0.0, 1e-7, 1.7976931348623157e308, 5e-324, 123_456.789, -42.5] {
+            let written = JSONValue.double(value).serialized()
+            let read = try #require(JSONValue.parse(Data(written.utf8)))
+            guard case .double(let readValue) = read else {
+                Issue.record("\(written) did not read back as a double")
+                continue
+            }
+            #expect(readValue == value && readValue.sign == value.sign, "\(written)")
+        }
+        #expect(JSONValue.int(.min).serialized() == "-9223372036854775808")
+    }
+
+    /// Whatever the writer writes, Foundation's parser reads as the same value: the writer
+    /// speaks standard JSON, not just a dialect our own parser accepts.
+    @Test func foundationReadsWhatTheWriterWrites() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let value = Self.randomValue(depth: 0, using: &generator)
+            let bytes = value.serializedBytes()
+            let fromFoundation = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+            let again = try JSONSerialization.data(withJSONObject: fromFoundation, options: [.fragmentsAllowed])
+            #expect(JSONValue.parse(again) == value)
+            #expect(JSONValue.parse(Data(bytes)) == value)
+        }
+    }
+
+    private static func randomValue(depth: Int, using generator: inout SystemRandomNumberGenerator) -> JSONValue {
+        let choice = Int.random(in: 0..<(depth > 3 ? 4 : 6), using: &generator)
+        switch choice {
+        case 0: return .null
+        case 1: return .bool(Bool.random(using: &generator))
+        case 2: return .int(Int64.random(in: -1_000_000...1_000_000, using: &generator))
+        case 3:
+            let scalars = (0..<Int.random(in: 0..<12, using: &generator)).compactMap { _ in
+                Unicode.Scalar(UInt32.random(in: 1...0x2FF, using: &generator))
+            }
+            return .string(String(String.UnicodeScalarView(scalars)))
+        case 4:
+            return .array((0..<Int.random(in: 0..<4, using: &generator)).map { _ in
+                randomValue(depth: depth + 1, using: &generator)
+            })
+        default:
+            var members: [String: JSONValue] = [:]
+            for index in 0..<Int.random(in: 0..<4, using: &generator) {
+                members["k\(index)\(Int.random(in: 0..<99, using: &generator))"] = randomValue(depth: depth + 1, using: &generator)
+            }
+            return .object(members)
+        }
+    }
+}
