@@ -102,6 +102,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            // scripts/bench's ceilings, measured in the same run as Tessera: an empty Hummingbird
+            // handler, and assign's transaction and claim info's reads straight through the drivers.
+            // Not part of the product; only the stack, no Tessera target.
+            name: "tessera-bench-ceiling",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+            ]
+        ),
         .testTarget(
             name: "TesseraJSONTests",
             dependencies: ["TesseraJSON"]
