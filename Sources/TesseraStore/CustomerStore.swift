@@ -48,6 +48,15 @@ public struct CustomerStore: Sendable {
         return try Self.customer(row)
     }
 
+    /// Customers by id, deleted ones included, keyed by id: what a page of pools embeds, in one
+    /// query however long the page.
+    public func findIncludingDeleted(ids: Set<UUID>) async throws -> [UUID: Customer] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await session.rows("SELECT * FROM customers WHERE id IN (\(binds: ids.map(\.wire)))")
+        return try Dictionary(rows.map { let customer = try Self.customer($0); return (customer.id, customer) },
+                              uniquingKeysWith: { first, _ in first })
+    }
+
     public func find(email: String, organizationId: UUID) async throws -> Customer? {
         try await session.first("""
             SELECT * FROM customers WHERE email_key = \(bind: EmailAddress.normalized(email))

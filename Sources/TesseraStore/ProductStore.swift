@@ -33,6 +33,17 @@ public struct ProductStore: Sendable {
             """).map(Self.product)
     }
 
+    /// The organization's products with these ids, keyed by id, in one query.
+    public func find(ids: Set<UUID>, organizationId: UUID) async throws -> [UUID: Product] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await session.rows("""
+            SELECT * FROM products
+            WHERE id IN (\(binds: ids.map(\.wire))) AND organization_id = \(bind: organizationId.wire)
+            """)
+        return try Dictionary(rows.map { let product = try Self.product($0); return (product.id, product) },
+                              uniquingKeysWith: { first, _ in first })
+    }
+
     /// The organization's product with this id; `notFound(.product)` when there is none.
     public func require(id: UUID, organizationId: UUID) async throws -> Product {
         guard let product = try await find(id: id, organizationId: organizationId) else {

@@ -40,6 +40,16 @@ public struct SubscriptionStore: Sendable {
             """).map(Self.subscription)
     }
 
+    /// The organization's subscriptions with these ids, oldest first, in one query.
+    public func find(ids: [UUID], organizationId: UUID) async throws -> [Subscription] {
+        guard !ids.isEmpty else { return [] }
+        return try await session.rows("""
+            SELECT * FROM subscriptions
+            WHERE id IN (\(binds: ids.map(\.wire))) AND organization_id = \(bind: organizationId.wire)
+            ORDER BY created_at, id
+            """).map(Self.subscription)
+    }
+
     /// Loads the subscription and locks its row until the transaction ends (PostgreSQL), so a
     /// seat-count change and a seat assignment never interleave.
     public func findForUpdate(id: UUID, organizationId: UUID) async throws -> Subscription? {

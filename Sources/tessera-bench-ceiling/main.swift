@@ -401,25 +401,13 @@ func runDatabase(_ arguments: Arguments, write: Bool) async throws {
             try await db.raw("PRAGMA busy_timeout = 5000").run()
             try await db.raw("PRAGMA synchronous = NORMAL").run()
             try await prepare(db, pools: pools, tokens: tokens)
-            // One connection runs one statement at a time: one task is all it can use.
-            let concurrency = try arguments.int("concurrency", default: 1, in: 1...1)
-            _ = concurrency
+            // One connection runs one statement at a time: one task is all it can use, so
+            // --concurrency may only be 1 here.
+            _ = try arguments.int("concurrency", default: 1, in: 1...1)
             var serial = 0
             let operation: () async throws -> Void = {
                 serial += 1
-                if write {
-                    try await db.raw("BEGIN IMMEDIATE").run()
-                    do {
-                        try await writeTransaction(db, pool: Seed.poolId(Int.random(in: 0..<pools)), postgres: false,
-                                                   serial: serial)
-                        try await db.raw("COMMIT").run()
-                    } catch {
-                        try? await db.raw("ROLLBACK").run()
-                        throw error
-                    }
-                } else {
-                    try await readQueries(db, tokenHash: Seed.tokenHash(Int.random(in: 0..<tokens)))
-                }
+                try await measuredOperation(db, write: write, postgres: false, pools: pools, tokens: tokens, serial: serial)
             }
             for _ in 0..<50 { try await operation() }  // warm-up, not counted
             let started = ContinuousClock.now
@@ -444,20 +432,8 @@ func runDatabase(_ arguments: Arguments, write: Bool) async throws {
             try await client.withConnection { try await prepare($0.sql(queryLogLevel: nil), pools: pools, tokens: tokens) }
             let operation: @Sendable (Int) async throws -> Void = { serial in
                 try await client.withConnection { connection in
-                    let db = connection.sql(queryLogLevel: nil)
-                    if write {
-                        try await db.raw("BEGIN").run()
-                        do {
-                            try await writeTransaction(db, pool: Seed.poolId(Int.random(in: 0..<pools)), postgres: true,
-                                                       serial: serial)
-                            try await db.raw("COMMIT").run()
-                        } catch {
-                            try? await db.raw("ROLLBACK").run()
-                            throw error
-                        }
-                    } else {
-                        try await readQueries(db, tokenHash: Seed.tokenHash(Int.random(in: 0..<tokens)))
-                    }
+                    try await measuredOperation(connection.sql(queryLogLevel: nil), write: write, postgres: true,
+                                                pools: pools, tokens: tokens, serial: serial)
                 }
             }
             for index in 0..<50 { try await operation(-index) }  // warm-up, not counted
@@ -506,4 +482,22 @@ do {
 } catch {
     FileHandle.standardError.write(Data("tessera-bench-ceiling: \(String(reflecting: error))\n".utf8))
     exit(1)
+}
+
+/// One measured operation: assign's transaction into a random pool (`BEGIN IMMEDIATE` on SQLite,
+/// as Tessera writes), or claim info's reads for a random token.
+func measuredOperation(_ db: any SQLDatabase, write: Bool, postgres: Bool, pools: Int, tokens: Int,
+                       serial: Int) async throws {
+    guard write else {
+        try await readQueries(db, tokenHash: Seed.tokenHash(Int.random(in: 0..<tokens)))
+        return
+    }
+    if postgres { try await db.raw("BEGIN").run() } else { try await db.raw("BEGIN IMMEDIATE").run() }
+    do {
+        try await writeTransaction(db, pool: Seed.poolId(Int.random(in: 0..<pools)), postgres: postgres, serial: serial)
+        try await db.raw("COMMIT").run()
+    } catch {
+        try? await db.raw("ROLLBACK").run()
+        throw error
+    }
 }

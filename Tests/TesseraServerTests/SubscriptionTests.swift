@@ -5,6 +5,32 @@ import TesseraCore
 
 /// `/v1/subscriptions`: recurring seat pools.
 @Suite struct SubscriptionTests {
+    /// A page of pools loads its customers and products once for the page, not once per item:
+    /// listing ten subscriptions or orders (each with its own customer and product) runs as
+    /// many statements as listing one.
+    @Test(arguments: Backend.all)
+    func poolListsCostTheSameWhateverTheirLength(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let small = try await server.makeOrganization()
+            let large = try await server.makeOrganization()
+            _ = try await server.makeSubscription(small, seats: 1)
+            _ = try await server.makeOrder(small, seats: 1)
+            for _ in 0..<10 {
+                _ = try await server.makeSubscription(large, seats: 1)
+                _ = try await server.makeOrder(large, seats: 1)
+            }
+            for path in ["/v1/subscriptions/", "/v1/orders/"] {
+                let one = try await ScalingTests.statements(server) {
+                    try await server.request(.get, path, token: small.token)
+                }
+                let ten = try await ScalingTests.statements(server) {
+                    try await server.request(.get, path, token: large.token)
+                }
+                #expect(one == ten, "\(path): \(one) statements for one item, \(ten) for ten")
+            }
+        }
+    }
+
     private static func subscribe(_ server: TestServer, _ org: TestOrganization, product: String, customer: String,
                                   seats: Int?) async throws -> TestResponse {
         var body: [String: JSONValue] = ["product_id": .string(product), "customer_id": .string(customer)]

@@ -79,9 +79,9 @@ struct SubscriptionOperations: Sendable {
         try await database.withConnection { session in
             let found = try await session.subscriptions.list(
                 organizationId: organizationId, customerId: filter.customerId, productId: filter.productId, page: page)
-            var items: [SubscriptionDetails] = []
-            for subscription in found.items { items.append(try await Self.details(of: subscription, session)) }
-            return Page(items: items, totalCount: found.totalCount)
+            let embeds = try await PoolEmbeds(found.items.map { ($0.customerId, $0.productId) },
+                                              organizationId: organizationId, session)
+            return Page(items: try found.items.map { try embeds.details(of: $0) }, totalCount: found.totalCount)
         }
     }
 
@@ -169,22 +169,15 @@ struct SubscriptionOperations: Sendable {
         try await database.withConnection { session in
             let ids = try await session.seats.subscriptionIdsWithClaimedSeat(
                 memberId: caller.memberId, customerId: caller.memberId == nil ? caller.customerId : nil)
-            var subscriptions: [Subscription] = []
-            for id in ids {
-                if let subscription = try await session.subscriptions.find(id: id, organizationId: caller.organizationId) {
-                    subscriptions.append(subscription)
-                }
-            }
-            subscriptions.sort { ($0.createdAt, $0.id.wire) < ($1.createdAt, $1.id.wire) }
+            let subscriptions = try await session.subscriptions.find(ids: ids, organizationId: caller.organizationId)
             let slice = subscriptions.dropFirst((page.page - 1) * page.limit).prefix(page.limit)
-            // Every item shares the organization: loaded once.
+            // Every item shares the organization, and products are loaded once for the page.
             let organization = try await session.organizations.require(id: caller.organizationId)
-            var items: [CustomerSubscriptionDetails] = []
-            for subscription in slice {
-                let product = try await session.products.require(id: subscription.productId,
-                                                                 organizationId: subscription.organizationId)
-                items.append(CustomerSubscriptionDetails(subscription: subscription, product: product,
-                                                         organization: organization))
+            let products = try await session.products.find(ids: Set(slice.map(\.productId)),
+                                                           organizationId: caller.organizationId)
+            let items = try slice.map { subscription in
+                guard let product = products[subscription.productId] else { throw TesseraError.notFound(.product) }
+                return CustomerSubscriptionDetails(subscription: subscription, product: product, organization: organization)
             }
             return Page(items: items, totalCount: subscriptions.count)
         }
@@ -221,10 +214,8 @@ struct SubscriptionOperations: Sendable {
 
     /// Loads what a merchant answer embeds: the customer (even a deleted one) and the product.
     static func details(of subscription: Subscription, _ session: SQLSession) async throws -> SubscriptionDetails {
-        let customer = try await session.customers.findIncludingDeleted(id: subscription.customerId)
-        let product = try await session.products.require(id: subscription.productId,
-                                                         organizationId: subscription.organizationId)
-        return SubscriptionDetails(subscription: subscription, customer: customer, product: product)
+        try await PoolEmbeds([(subscription.customerId, subscription.productId)],
+                             organizationId: subscription.organizationId, session).details(of: subscription)
     }
 }
 
@@ -259,9 +250,9 @@ struct OrderOperations: Sendable {
         try await database.withConnection { session in
             let found = try await session.orders.list(
                 organizationId: organizationId, customerId: filter.customerId, productId: filter.productId, page: page)
-            var items: [OrderDetails] = []
-            for order in found.items { items.append(try await Self.details(of: order, session)) }
-            return Page(items: items, totalCount: found.totalCount)
+            let embeds = try await PoolEmbeds(found.items.map { ($0.customerId, $0.productId) },
+                                              organizationId: organizationId, session)
+            return Page(items: try found.items.map { try embeds.details(of: $0) }, totalCount: found.totalCount)
         }
     }
 
@@ -296,13 +287,45 @@ struct OrderOperations: Sendable {
 
     /// Loads what an answer embeds: the customer (even a deleted one) and the product.
     static func details(of order: Order, _ session: SQLSession) async throws -> OrderDetails {
-        let customer = try await session.customers.findIncludingDeleted(id: order.customerId)
-        let product = try await session.products.require(id: order.productId, organizationId: order.organizationId)
-        return OrderDetails(order: order, customer: customer, product: product)
+        try await PoolEmbeds([(order.customerId, order.productId)], organizationId: order.organizationId, session)
+            .details(of: order)
     }
 }
 
 // MARK: - Shared
+
+/// The customers and products that pools embed in their answers and events, each loaded once
+/// for a whole page: two queries, however many pools.
+private struct PoolEmbeds {
+    let customers: [UUID: Customer]
+    let products: [UUID: Product]
+
+    /// Loads the billing customers (deleted ones too: a pool keeps its customer) and products
+    /// of pools given as (customer id, product id).
+    init(_ pools: [(customerId: UUID, productId: UUID)], organizationId: UUID, _ session: SQLSession) async throws {
+        customers = try await session.customers.findIncludingDeleted(ids: Set(pools.map(\.customerId)))
+        products = try await session.products.find(ids: Set(pools.map(\.productId)), organizationId: organizationId)
+    }
+
+    func details(of subscription: Subscription) throws -> SubscriptionDetails {
+        SubscriptionDetails(subscription: subscription, customer: try customer(subscription.customerId),
+                            product: try product(subscription.productId))
+    }
+
+    func details(of order: Order) throws -> OrderDetails {
+        OrderDetails(order: order, customer: try customer(order.customerId), product: try product(order.productId))
+    }
+
+    private func customer(_ id: UUID) throws -> Customer {
+        guard let customer = customers[id] else { throw DatabaseError.unexpected("customer \(id.wire) is missing") }
+        return customer
+    }
+
+    private func product(_ id: UUID) throws -> Product {
+        guard let product = products[id] else { throw TesseraError.notFound(.product) }
+        return product
+    }
+}
 
 /// A new pool's customer and product, looked up, with its seat count checked against the
 /// product's tiers and its price worked out.
