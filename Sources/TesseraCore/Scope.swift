@@ -71,6 +71,14 @@ public struct AccessToken: Sendable, Equatable {
         expiresAt.map { $0 <= now } ?? false
     }
 
+    /// `last_used_at` is kept to the minute: recording every request would make each one a write.
+    public static let useRecordingInterval: TimeInterval = 60
+
+    /// Whether a use at `now` should be recorded: none is yet, or the last is a minute old.
+    public func useIsStale(at now: Date) -> Bool {
+        lastUsedAt.map { now.timeIntervalSince($0) >= Self.useRecordingInterval } ?? true
+    }
+
     public var grantedScopes: Set<Scope> { Set(scopes.compactMap(Scope.init(rawValue:))) }
 
     /// A new organization access token. A scope listed twice is kept once, where first listed;

@@ -68,7 +68,8 @@ public struct AccessTokenStore: Sendable {
 
     /// Records use at most once a minute per token, to keep reads from becoming writes.
     public func touch(id: UUID, at now: Date) async throws {
-        let threshold = now.addingTimeInterval(-60).micros
+        // Checked again here: two requests may both have seen a stale use.
+        let threshold = now.addingTimeInterval(-AccessToken.useRecordingInterval).micros
         try await session.execute("""
             UPDATE access_tokens SET last_used_at = \(bind: now.micros)
             WHERE id = \(bind: id.wire) AND (last_used_at IS NULL OR last_used_at < \(bind: threshold))

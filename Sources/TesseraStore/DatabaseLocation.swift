@@ -57,7 +57,7 @@ public func loggableDescription(of error: any Error) -> String {
     return "\(error)"
 }
 
-public enum DatabaseError: Error, CustomStringConvertible {
+public enum DatabaseError: Error, Equatable, CustomStringConvertible {
     case badURL(String)
     case unexpected(String)
     /// A unique index refused a write: a concurrent request made the same thing first.

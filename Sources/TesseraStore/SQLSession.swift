@@ -35,10 +35,7 @@ public struct SQLSession: Sendable {
             return try await statement()
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw DatabaseError.uniqueViolation
-        } catch let error as SQLiteError
-            where error.reason == .constraintUniqueFailed || error.reason == .constraintPrimaryKeyFailed
-            || (error.reason == .constraint && error.message.contains("UNIQUE"))
-        {
+        } catch let error as SQLiteFailure where error.isUniqueViolation {
             throw DatabaseError.uniqueViolation
         }
     }

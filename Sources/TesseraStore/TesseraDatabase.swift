@@ -12,10 +12,10 @@ import TesseraCore
 
 /// The one way into the database: connections and transactions over SQLite or PostgreSQL.
 ///
-/// SQLite uses a single connection behind an async gate, since sqlite-nio's shared thread
-/// pool deadlocks when several connections wait on the write lock (see STACK-NOTES). Its
-/// transactions start with `BEGIN IMMEDIATE`, which is what serialises seat assignment.
-/// PostgreSQL uses postgres-nio's `PostgresClient` pool.
+/// SQLite runs statements inline on its own connections (`InlineSQLiteConnection`): one writer,
+/// lent to one task at a time, whose transactions start with `BEGIN IMMEDIATE` (what serialises
+/// seat assignment), and, for a database file, a few read-only connections that in WAL mode
+/// read alongside it. PostgreSQL uses postgres-nio's `PostgresClient` pool for both.
 ///
 /// The database is a `Service`: its connections live while `run()` runs. `tessera serve` runs
 /// it first in the application's service group (so it stops last); commands and tests that use
@@ -33,7 +33,8 @@ public final class TesseraDatabase: Service, Sendable {
     public var statementCount: Int { statements.value }
 
     private enum Backend: Sendable {
-        case sqlite(SQLiteConnection, AsyncGate)
+        /// `readers` is `writer` for an in-memory database, which a second connection cannot see.
+        case sqlite(writer: SQLiteConnectionPool, readers: SQLiteConnectionPool)
         case postgres(PostgresClient)
     }
 
@@ -49,21 +50,26 @@ public final class TesseraDatabase: Service, Sendable {
                             logger: Logger) async throws -> TesseraDatabase {
         switch location {
         case .sqliteFile, .sqliteMemory:
-            let storage: SQLiteConnection.Storage
-            if case .sqliteFile(let path) = location { storage = .file(path: path) } else { storage = .memory }
-            let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
-            do {
-                let sql = connection.sql(queryLogLevel: nil)
-                // WAL lets readers in other processes (backups, sqlite3 CLI) work alongside the server.
-                if case .sqliteFile = location { try await sql.raw("PRAGMA journal_mode = WAL").run() }
-                try await sql.raw("PRAGMA foreign_keys = ON").run()
-                try await sql.raw("PRAGMA busy_timeout = 5000").run()
-                try await sql.raw("PRAGMA synchronous = NORMAL").run()
-            } catch {
-                try? await connection.close()
-                throw error
+            var path = ":memory:"
+            if case .sqliteFile(let file) = location { path = file }
+            let writer = try InlineSQLiteConnection(path: path, readOnly: false)
+            // WAL lets the read connections (and backups, the sqlite3 shell) read alongside the writer.
+            if case .sqliteFile = location { try writer.run("PRAGMA journal_mode = WAL", binds: []) { _ in } }
+            for pragma in ["PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000", "PRAGMA synchronous = NORMAL"] {
+                try writer.run(pragma, binds: []) { _ in }
             }
-            return TesseraDatabase(dialect: .sqlite, backend: .sqlite(connection, AsyncGate()), logger: logger)
+            let writers = SQLiteConnectionPool([writer])
+            guard case .sqliteFile = location else {
+                return TesseraDatabase(dialect: .sqlite, backend: .sqlite(writer: writers, readers: writers), logger: logger)
+            }
+            // Statements run inline, so readers beyond the cores that run them would only wait.
+            let readers = try (0..<max(2, ProcessInfo.processInfo.activeProcessorCount)).map { _ in
+                let reader = try InlineSQLiteConnection(path: path, readOnly: true)
+                try reader.run("PRAGMA busy_timeout = 5000", binds: []) { _ in }
+                return reader
+            }
+            return TesseraDatabase(dialect: .sqlite, backend: .sqlite(writer: writers, readers: SQLiteConnectionPool(readers)),
+                                   logger: logger)
 
         case .postgres(let host, let port, let username, let password, let database):
             var configuration = PostgresClient.Configuration(
@@ -74,24 +80,47 @@ public final class TesseraDatabase: Service, Sendable {
         }
     }
 
-    /// Runs `body` on one connection, outside any transaction.
+    /// Runs `body` on one connection that may write, outside any transaction.
     public func withConnection<T: Sendable>(_ body: (SQLSession) async throws -> T) async throws -> T {
         switch backend {
-        case .sqlite(let connection, let gate):
-            return try await gate.withLock {
-                try await body(SQLSession(sql: connection.sql(queryLogLevel: nil), dialect: .sqlite, counter: statements))
-            }
+        case .sqlite(let writer, _):
+            return try await session(on: writer, body)
         case .postgres(let client):
-            await running.wait()
-            return try await client.withConnection { connection in
-                try await body(SQLSession(sql: connection.sql(queryLogLevel: nil), dialect: .postgres, counter: statements))
-            }
+            return try await session(on: client, body)
+        }
+    }
+
+    /// Runs `body` for reading only: on SQLite a read-only connection, which reads alongside
+    /// the writer's transactions instead of waiting for them. As on PostgreSQL, each statement
+    /// sees what was committed when it began.
+    public func read<T: Sendable>(_ body: (SQLSession) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(_, let readers):
+            return try await session(on: readers, body)
+        case .postgres(let client):
+            return try await session(on: client, body)
+        }
+    }
+
+    private func session<T: Sendable>(on pool: SQLiteConnectionPool,
+                                      _ body: (SQLSession) async throws -> T) async throws -> T {
+        try await pool.withConnection { connection in
+            try await body(SQLSession(sql: InlineSQLiteDatabase(connection: connection, logger: logger),
+                                      dialect: .sqlite, counter: statements))
+        }
+    }
+
+    private func session<T: Sendable>(on client: PostgresClient,
+                                      _ body: (SQLSession) async throws -> T) async throws -> T {
+        await running.wait()
+        return try await client.withConnection { connection in
+            try await body(SQLSession(sql: connection.sql(queryLogLevel: nil), dialect: .postgres, counter: statements))
         }
     }
 
     /// Answers when the database does: the health check's question.
     public func ping() async throws {
-        try await withConnection { try await $0.execute("SELECT 1") }
+        try await read { try await $0.execute("SELECT 1") }
     }
 
     /// Runs `body` in one transaction, committed when it returns and rolled back when it throws.
@@ -157,8 +186,7 @@ public final class TesseraDatabase: Service, Sendable {
             } catch {
                 result = .failure(error)
             }
-            // The pool stops on cancellation. SQLite closes here rather than in a cancelled
-            // task, where sqlite-nio refuses to close.
+            // The pool stops on cancellation; SQLite closes once `body` is done with it.
             group.cancelAll()
             await database.closeSQLite()
             return try result.get()
@@ -166,11 +194,8 @@ public final class TesseraDatabase: Service, Sendable {
     }
 
     private func closeSQLite() async {
-        guard case .sqlite(let connection, let gate) = backend else { return }
-        await gate.withLock {
-            do { try await connection.close() } catch {
-                logger.warning("closing SQLite failed", metadata: ["error": "\(loggableDescription(of: error))"])
-            }
-        }
+        guard case .sqlite(let writer, let readers) = backend else { return }
+        await writer.close()
+        if readers !== writer { await readers.close() }
     }
 }

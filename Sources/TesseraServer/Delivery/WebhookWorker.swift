@@ -86,7 +86,7 @@ public struct WebhookWorker: Service {
         await withTaskGroup(of: Void.self) { group in
             // Every quarter second, open a lane for each endpoint with due sends and none open.
             await DeliveryRounds.run(logger: logger, worker: "webhook") {
-                let due = try await database.withConnection { try await $0.webhooks.endpointsWithDueSends(now: now()) }
+                let due = try await database.read { try await $0.webhooks.endpointsWithDueSends(now: now()) }
                 for endpointId in due where lanes.withLockedValue({ $0.insert(endpointId).inserted }) {
                     group.addTask {
                         _ = await lane(endpointId, client: client)
@@ -106,7 +106,7 @@ public struct WebhookWorker: Service {
     public func deliverDue() async throws -> Int {
         let client = httpClient ?? HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.httpConfiguration)
         defer { if httpClient == nil { client.shutdown { _ in } } }
-        let due = try await database.withConnection { try await $0.webhooks.endpointsWithDueSends(now: now()) }
+        let due = try await database.read { try await $0.webhooks.endpointsWithDueSends(now: now()) }
         return await withTaskGroup(of: Int.self) { group in
             for endpointId in due { group.addTask { await lane(endpointId, client: client) } }
             return await group.reduce(0, +)

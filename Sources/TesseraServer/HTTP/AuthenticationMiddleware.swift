@@ -41,14 +41,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
         let hash = SecretToken.hash(token)
         if let adminTokenHash, hash == adminTokenHash { return .operatorAccess }
         let now = now()
-        let stored = try await database.withConnection { session -> AccessToken? in
-            guard let stored = try await session.accessTokens.find(hash: hash), !stored.isExpired(at: now) else {
-                return nil
-            }
-            if stored.kind == .organization { try await session.accessTokens.touch(id: stored.id, at: now) }
-            return stored
+        let found = try await database.read { try await $0.accessTokens.find(hash: hash) }
+        guard let stored = found, !stored.isExpired(at: now) else { throw AuthError.invalidToken }
+        // A write only when the recorded use is stale, so most requests stay off the writer.
+        if stored.kind == .organization, stored.useIsStale(at: now) {
+            try await database.withConnection { try await $0.accessTokens.touch(id: stored.id, at: now) }
         }
-        guard let stored else { throw AuthError.invalidToken }
         switch stored.kind {
         case .operatorAccess:
             return .operatorAccess

@@ -250,7 +250,7 @@ struct PageController {
         form: (poolId: UUID?, email: String)? = nil
     ) async throws -> Response {
         try viewer.organization.requireSeatFeature()
-        let overview = try await database.withConnection { session in
+        let overview = try await database.read { session in
             try await PortalOverview.load(session, viewer: viewer)
         }
         let token = csrf.portalToken(sessionTokenHash: viewer.sessionTokenHash)

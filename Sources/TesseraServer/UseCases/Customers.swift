@@ -27,18 +27,18 @@ struct CustomerOperations: Sendable {
     }
 
     func list(organizationId: UUID, email: String?, page: PageRequest) async throws -> Page<Customer> {
-        try await database.withConnection {
+        try await database.read {
             try await $0.customers.list(organizationId: organizationId, email: email, page: page)
         }
     }
 
     func get(id: UUID, organizationId: UUID) async throws -> Customer {
-        try await database.withConnection { try await $0.customers.require(id: id, organizationId: organizationId) }
+        try await database.read { try await $0.customers.require(id: id, organizationId: organizationId) }
     }
 
     /// The customer with this external id; `notFound(.customer)` when there is none.
     func get(externalId: String, organizationId: UUID) async throws -> Customer {
-        let customer = try await database.withConnection {
+        let customer = try await database.read {
             try await $0.customers.find(externalId: externalId, organizationId: organizationId)
         }
         guard let customer else { throw TesseraError.notFound(.customer) }
@@ -127,7 +127,7 @@ struct CustomerOperations: Sendable {
     }
 
     func listMembers(organizationId: UUID, customerId: UUID?, page: PageRequest) async throws -> Page<Member> {
-        try await database.withConnection {
+        try await database.read {
             try await $0.members.list(organizationId: organizationId, customerId: customerId, page: page)
         }
     }

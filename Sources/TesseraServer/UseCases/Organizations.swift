@@ -25,7 +25,7 @@ struct OrganizationOperations: Sendable {
     }
 
     func get(id: UUID) async throws -> Organization {
-        try await database.withConnection { try await $0.organizations.require(id: id) }
+        try await database.read { try await $0.organizations.require(id: id) }
     }
 
     func update(id: UUID, with update: OrganizationUpdate) async throws -> Organization {

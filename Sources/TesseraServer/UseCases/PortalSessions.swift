@@ -95,7 +95,7 @@ struct PortalSessions: Sendable {
     func viewer(token: String, slug: String) async throws -> Lookup {
         let now = now()
         let tokenHash = SecretToken.hash(token)
-        return try await database.withConnection { session -> Lookup in
+        return try await database.read { session -> Lookup in
             guard let organization = try await session.organizations.find(slug: slug) else {
                 return .unknownOrganization
             }
@@ -133,7 +133,7 @@ struct PortalSessions: Sendable {
     /// request was authenticated ends the session: 401 `invalid_token`), then as above.
     func requireSeatManager(_ caller: PortalCaller) async throws {
         guard let memberId = caller.memberId else { return }
-        let member = try await database.withConnection {
+        let member = try await database.read {
             try await $0.members.find(id: memberId, organizationId: caller.organizationId)
         }
         guard let member else { throw AuthError.invalidToken }

@@ -20,11 +20,11 @@ struct ProductOperations: Sendable {
     }
 
     func list(organizationId: UUID, page: PageRequest) async throws -> Page<Product> {
-        try await database.withConnection { try await $0.products.list(organizationId: organizationId, page: page) }
+        try await database.read { try await $0.products.list(organizationId: organizationId, page: page) }
     }
 
     func get(id: UUID, organizationId: UUID) async throws -> Product {
-        try await database.withConnection { try await $0.products.require(id: id, organizationId: organizationId) }
+        try await database.read { try await $0.products.require(id: id, organizationId: organizationId) }
     }
 
     func update(id: UUID, organizationId: UUID, with update: ProductUpdate) async throws -> Product {

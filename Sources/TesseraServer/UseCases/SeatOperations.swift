@@ -66,7 +66,7 @@ struct SeatOperations: Sendable {
     // MARK: List
 
     func list(_ reference: SeatPoolReference, scope: Scope) async throws -> (SeatPool, [SeatDetails]) {
-        try await database.withConnection { session in
+        try await database.read { session in
             guard let pool = try await session.seats.pool(reference, organizationId: scope.organizationId),
                   scope.reaches(pool) else {
                 throw reference.notFound
@@ -118,7 +118,7 @@ struct SeatOperations: Sendable {
 
     /// What an invitation is for. Reads only: mail scanners that follow links change nothing.
     func claimInfo(token: String) async throws -> ClaimInfo {
-        try await database.withConnection { session in
+        try await database.read { session in
             guard let seat = try await session.seats.find(invitationTokenHash: SecretToken.hash(token)),
                   seat.invitationIsUsable(at: now()),
                   let details = try await session.seats.details(id: seat.id),

@@ -76,7 +76,7 @@ struct SubscriptionOperations: Sendable {
     /// A page of the organization's subscriptions, oldest first. Each item costs two lookups
     /// (its customer and product); a page holds at most 100.
     func list(organizationId: UUID, filter: PoolFilter, page: PageRequest) async throws -> Page<SubscriptionDetails> {
-        try await database.withConnection { session in
+        try await database.read { session in
             let found = try await session.subscriptions.list(
                 organizationId: organizationId, customerId: filter.customerId, productId: filter.productId, page: page)
             let embeds = try await PoolEmbeds(found.items.map { ($0.customerId, $0.productId) },
@@ -86,7 +86,7 @@ struct SubscriptionOperations: Sendable {
     }
 
     func get(id: UUID, organizationId: UUID) async throws -> SubscriptionDetails {
-        try await database.withConnection { session in
+        try await database.read { session in
             guard let subscription = try await session.subscriptions.find(id: id, organizationId: organizationId) else {
                 throw TesseraError.notFound(.subscription)
             }
@@ -166,7 +166,7 @@ struct SubscriptionOperations: Sendable {
     /// The subscriptions in which the portal caller (its member, or for a customer session the
     /// customer) holds a claimed seat, oldest first, one page of them.
     func withClaimedSeat(caller: PortalCaller, page: PageRequest) async throws -> Page<CustomerSubscriptionDetails> {
-        try await database.withConnection { session in
+        try await database.read { session in
             let ids = try await session.seats.subscriptionIdsWithClaimedSeat(
                 memberId: caller.memberId, customerId: caller.memberId == nil ? caller.customerId : nil)
             let subscriptions = try await session.subscriptions.find(ids: ids, organizationId: caller.organizationId)
@@ -247,7 +247,7 @@ struct OrderOperations: Sendable {
 
     /// A page of the organization's orders, oldest first, each with its customer and product.
     func list(organizationId: UUID, filter: PoolFilter, page: PageRequest) async throws -> Page<OrderDetails> {
-        try await database.withConnection { session in
+        try await database.read { session in
             let found = try await session.orders.list(
                 organizationId: organizationId, customerId: filter.customerId, productId: filter.productId, page: page)
             let embeds = try await PoolEmbeds(found.items.map { ($0.customerId, $0.productId) },
@@ -257,7 +257,7 @@ struct OrderOperations: Sendable {
     }
 
     func get(id: UUID, organizationId: UUID) async throws -> OrderDetails {
-        try await database.withConnection { session in
+        try await database.read { session in
             guard let order = try await session.orders.find(id: id, organizationId: organizationId) else {
                 throw TesseraError.notFound(.order)
             }

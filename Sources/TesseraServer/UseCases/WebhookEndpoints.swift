@@ -50,11 +50,11 @@ struct WebhookEndpointOperations: Sendable {
     }
 
     func list(organizationId: UUID, page: PageRequest) async throws -> Page<WebhookEndpoint> {
-        try await database.withConnection { try await $0.webhooks.endpoints(organizationId: organizationId, page: page) }
+        try await database.read { try await $0.webhooks.endpoints(organizationId: organizationId, page: page) }
     }
 
     func endpoint(id: UUID, organizationId: UUID) async throws -> WebhookEndpoint {
-        try await database.withConnection { try await $0.webhooks.requireEndpoint(id: id, organizationId: organizationId) }
+        try await database.read { try await $0.webhooks.requireEndpoint(id: id, organizationId: organizationId) }
     }
 
     /// Changes url, name, events or enabled (see `WebhookEndpoint.setEnabled`).
@@ -97,7 +97,7 @@ struct WebhookEndpointOperations: Sendable {
     func deliveries(organizationId: UUID, endpointId: UUID?, page: PageRequest) async throws
         -> Page<WebhookDeliveryAttempt>
     {
-        try await database.withConnection {
+        try await database.read {
             try await $0.webhooks.deliveries(organizationId: organizationId, endpointId: endpointId, page: page)
         }
     }

@@ -1,0 +1,152 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import SQLKit
+import SQLiteKit
+
+/// SQLKit's view of an `InlineSQLiteConnection`: the stores' SQL, serialised with sqlite-kit's
+/// dialect, run inline. Valid only while the connection is lent to the caller.
+struct InlineSQLiteDatabase: SQLDatabase {
+    let connection: InlineSQLiteConnection
+    let logger: Logger
+
+    var eventLoop: any EventLoop { MultiThreadedEventLoopGroup.singleton.any() }
+    var dialect: any SQLDialect { SQLiteDialect() }
+    var queryLogLevel: Logger.Level? { nil }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        try run(query, onRow)
+    }
+
+    func execute(sql query: any SQLExpression,
+                 _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        do {
+            try run(query, onRow)
+            return eventLoop.makeSucceededVoidFuture()
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
+    }
+
+    private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> Void) throws {
+        var serializer = SQLSerializer(database: self)
+        query.serialize(to: &serializer)
+        let binds = try serializer.binds.map(SQLiteValue.init(bind:))
+        try connection.run(serializer.sql, binds: binds) { onRow($0) }
+    }
+}
+
+extension SQLiteValue {
+    /// A bound value as SQLite stores it: the types the stores bind, each optional too.
+    /// Anything else is a programming error, reported rather than guessed at.
+    init(bind: any Encodable & Sendable) throws {
+        switch bind {
+        case let text as String: self = .text(text)
+        case let number as Int: self = .integer(Int64(number))
+        case let number as Int64: self = .integer(number)
+        case let number as Int32: self = .integer(Int64(number))
+        case let flag as Bool: self = .integer(flag ? 1 : 0)
+        case let number as Double: self = .real(number)
+        case let id as UUID: self = .text(id.uuidString)
+        case let bytes as [UInt8]: self = .blob(bytes)
+        case let data as Data: self = .blob(Array(data))
+        case let optional as any AbsentValue where optional.isAbsent: self = .null
+        default: throw DatabaseError.unexpected("SQLite cannot bind a value of type \(type(of: bind))")
+        }
+    }
+}
+
+/// Lets a bound `nil` of any optional type be recognised as SQL `NULL`.
+private protocol AbsentValue { var isAbsent: Bool { get } }
+extension Optional: AbsentValue { var isAbsent: Bool { self == nil } }
+
+/// One result row: column names (shared by the rows of one statement) and values.
+struct InlineSQLiteRow: SQLRow {
+    let columns: [String]
+    let values: [SQLiteValue]
+
+    var allColumns: [String] { columns }
+
+    func contains(column: String) -> Bool { columns.contains(column) }
+
+    func decodeNil(column: String) throws -> Bool { try value(column) == .null }
+
+    /// Decodes the column types the stores read, without a `Decoder` per column.
+    func decode<D: Decodable>(column: String, as _: D.Type) throws -> D {
+        let value = try value(column)
+        guard let readable = D.self as? any SQLiteReadable.Type else {
+            throw DatabaseError.unexpected("SQLite cannot read \(D.self) from \(column)")
+        }
+        guard let decoded = try readable.init(sqlite: value, column: column) as? D else {
+            throw DatabaseError.unexpected("SQLite read the wrong type from \(column)")
+        }
+        return decoded
+    }
+
+    private func value(_ column: String) throws -> SQLiteValue {
+        guard let index = columns.firstIndex(of: column) else {
+            throw DatabaseError.unexpected("no column \(column) in the result")
+        }
+        return values[index]
+    }
+}
+
+/// A Swift type a column can be read as, with the conversions sqlite-kit allowed.
+protocol SQLiteReadable {
+    init(sqlite value: SQLiteValue, column: String) throws
+}
+
+private func mismatch(_ value: SQLiteValue, _ type: Any.Type, _ column: String) -> DatabaseError {
+    .unexpected("cannot read \(type) from \(column), which holds \(value)")
+}
+
+extension String: SQLiteReadable {
+    init(sqlite value: SQLiteValue, column: String) throws {
+        switch value {
+        case .text(let text): self = text
+        case .integer(let number): self = String(number)
+        case .real(let number): self = String(number)
+        default: throw mismatch(value, String.self, column)
+        }
+    }
+}
+
+extension Int64: SQLiteReadable {
+    init(sqlite value: SQLiteValue, column: String) throws {
+        switch value {
+        case .integer(let number): self = number
+        case .real(let number) where number.rounded() == number && abs(number) < 9.2e18: self = Int64(number)
+        case .text(let text) where Int64(text) != nil: self = Int64(text) ?? 0
+        default: throw mismatch(value, Int64.self, column)
+        }
+    }
+}
+
+extension Int: SQLiteReadable {
+    init(sqlite value: SQLiteValue, column: String) throws {
+        self = Int(try Int64(sqlite: value, column: column))
+    }
+}
+
+extension Bool: SQLiteReadable {
+    init(sqlite value: SQLiteValue, column: String) throws {
+        self = try Int64(sqlite: value, column: column) != 0
+    }
+}
+
+extension Double: SQLiteReadable {
+    init(sqlite value: SQLiteValue, column: String) throws {
+        switch value {
+        case .real(let number): self = number
+        case .integer(let number): self = Double(number)
+        default: throw mismatch(value, Double.self, column)
+        }
+    }
+}
+
+extension Optional: SQLiteReadable where Wrapped: SQLiteReadable {
+    init(sqlite value: SQLiteValue, column: String) throws {
+        self = value == .null ? nil : try Wrapped(sqlite: value, column: column)
+    }
+}

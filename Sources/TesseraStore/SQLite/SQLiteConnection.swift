@@ -1,0 +1,170 @@
+import Foundation
+import VaporCSQLite
+
+/// One SQLite connection whose statements run on the calling thread, with no hop to a thread
+/// pool, and whose prepared statements are kept for reuse.
+///
+/// sqlite-nio runs every statement on its own thread pool and resumes the caller afterwards:
+/// about 60 µs of hand-off per statement, more than SQLite itself spends on a seat write (see
+/// BENCHMARKS.md). Running inline blocks the calling thread for the statement's duration, which
+/// for these small indexed statements is a few microseconds; the one writer waits at most
+/// `busy_timeout` for another process (a backup, the sqlite3 shell).
+///
+/// Not thread-safe by itself: `SQLiteConnectionPool` lends it to one task at a time, which is
+/// what makes the `@unchecked Sendable` sound.
+final class InlineSQLiteConnection: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private var statements: [String: OpaquePointer] = [:]
+    private var isClosed = false
+    /// Statements whose text varies (an `IN` list of n binds) would grow the cache without end;
+    /// past this many it starts afresh.
+    private static let cachedStatementLimit = 256
+
+    /// Opens `path` (`:memory:` for a private in-memory database). A read-only connection
+    /// refuses every write, so a read routed to it by mistake fails loudly.
+    init(path: String, readOnly: Bool) throws {
+        var opened: OpaquePointer?
+        let access = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        let status = sqlite_nio_sqlite3_open_v2(path, &opened, access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nil)
+        guard status == SQLITE_OK, let opened else {
+            let message = opened.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "cannot open"
+            if let opened { sqlite_nio_sqlite3_close_v2(opened) }
+            throw SQLiteFailure(code: status, message: message)
+        }
+        handle = opened
+    }
+
+    deinit { close() }
+
+    /// Runs one statement with its binds, handing each result row to `onRow`.
+    func run(_ sql: String, binds: [SQLiteValue], onRow: (InlineSQLiteRow) throws -> Void) throws {
+        guard !isClosed else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "the connection is closed") }
+        let statement = try prepared(sql)
+        defer {
+            sqlite_nio_sqlite3_reset(statement)
+            sqlite_nio_sqlite3_clear_bindings(statement)
+        }
+        for (offset, value) in binds.enumerated() {
+            try check(bind(value, at: Int32(offset + 1), in: statement))
+        }
+        var columns: [String]?
+        while true {
+            let status = sqlite_nio_sqlite3_step(statement)
+            if status == SQLITE_DONE { return }
+            guard status == SQLITE_ROW else { throw failure(status) }
+            let count = sqlite_nio_sqlite3_column_count(statement)
+            let names = columns ?? (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) }
+            columns = names
+            try onRow(InlineSQLiteRow(columns: names, values: (0..<count).map { value(at: $0, in: statement) }))
+        }
+    }
+
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        statements = [:]
+        sqlite_nio_sqlite3_close_v2(handle)
+    }
+
+    private func prepared(_ sql: String) throws -> OpaquePointer {
+        if let cached = statements[sql] { return cached }
+        if statements.count >= Self.cachedStatementLimit {
+            for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+            statements = [:]
+        }
+        var statement: OpaquePointer?
+        var rest = false
+        let status = sql.withCString { text -> Int32 in
+            var tail: UnsafePointer<CChar>?
+            let status = sqlite_nio_sqlite3_prepare_v3(handle, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, &tail)
+            // SQLite compiles only the first statement of a text; a second one would be dropped silently.
+            if let tail { rest = String(cString: tail).contains { !$0.isWhitespace && $0 != ";" } }
+            return status
+        }
+        guard status == SQLITE_OK, let statement else { throw failure(status) }
+        guard !rest else {
+            sqlite_nio_sqlite3_finalize(statement)
+            throw SQLiteFailure(code: SQLITE_MISUSE, message: "one statement at a time")
+        }
+        statements[sql] = statement
+        return statement
+    }
+
+    private func bind(_ value: SQLiteValue, at index: Int32, in statement: OpaquePointer) -> Int32 {
+        switch value {
+        case .null:
+            return sqlite_nio_sqlite3_bind_null(statement, index)
+        case .integer(let number):
+            return sqlite_nio_sqlite3_bind_int64(statement, index, number)
+        case .real(let number):
+            return sqlite_nio_sqlite3_bind_double(statement, index, number)
+        case .text(let text):
+            // The length is given, so a NUL inside the text is kept rather than ending it.
+            return text.withCString {
+                sqlite_nio_sqlite3_bind_text64(statement, index, $0, UInt64(text.utf8.count), transient, UInt8(SQLITE_UTF8))
+            }
+        case .blob(let bytes):
+            return bytes.withUnsafeBytes {
+                // An empty blob needs a non-null pointer, or SQLite binds NULL.
+                sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
+                                               UInt64($0.count), transient)
+            }
+        }
+    }
+
+    private func value(at column: Int32, in statement: OpaquePointer) -> SQLiteValue {
+        switch sqlite_nio_sqlite3_column_type(statement, column) {
+        case SQLITE_INTEGER:
+            return .integer(sqlite_nio_sqlite3_column_int64(statement, column))
+        case SQLITE_FLOAT:
+            return .real(sqlite_nio_sqlite3_column_double(statement, column))
+        case SQLITE_TEXT:
+            guard let text = sqlite_nio_sqlite3_column_text(statement, column) else { return .text("") }
+            let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+            return .text(String(decoding: UnsafeBufferPointer(start: text, count: length), as: UTF8.self))
+        case SQLITE_BLOB:
+            let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+            guard let bytes = sqlite_nio_sqlite3_column_blob(statement, column), length > 0 else { return .blob([]) }
+            return .blob(Array(UnsafeRawBufferPointer(start: bytes, count: length)))
+        default:
+            return .null
+        }
+    }
+
+    private func check(_ status: Int32) throws {
+        guard status == SQLITE_OK else { throw failure(status) }
+    }
+
+    private func failure(_ status: Int32) -> SQLiteFailure {
+        SQLiteFailure(code: sqlite_nio_sqlite3_extended_errcode(handle),
+                      message: String(cString: sqlite_nio_sqlite3_errmsg(handle)))
+    }
+}
+
+/// SQLite's `SQLITE_TRANSIENT`: SQLite copies the bound bytes before the call returns.
+private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// A value as SQLite stores it.
+enum SQLiteValue: Sendable, Equatable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+}
+
+/// An error SQLite reported, with its extended result code. Its message names tables and
+/// columns, never a bound value.
+public struct SQLiteFailure: Error, CustomStringConvertible, Sendable {
+    public let code: Int32
+    public let message: String
+
+    public var description: String { "SQLite error \(code): \(message)" }
+
+    /// A `UNIQUE` or primary-key constraint refused the write.
+    var isUniqueViolation: Bool {
+        // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY, macros Swift does not import.
+        code == SQLITE_CONSTRAINT | (8 << 8) || code == SQLITE_CONSTRAINT | (6 << 8)
+    }
+}

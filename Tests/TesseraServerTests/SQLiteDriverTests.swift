@@ -1,0 +1,129 @@
+import Foundation
+import Logging
+import SQLKit
+import Testing
+import TesseraCore
+@testable import TesseraStore
+
+/// The inline SQLite driver: values round-trip exactly, one statement per call, reads run on
+/// read-only connections alongside the writer, and a token's use is written at most once a minute.
+@Suite struct SQLiteDriverTests {
+    private func withSQLite<T: Sendable>(_ body: (TesseraDatabase) async throws -> T) async throws -> T {
+        try await Backend.sqlite.withFreshDatabase { database, _ in try await body(database) }
+    }
+
+    @Test func valuesRoundTripExactly() async throws {
+        try await withSQLite { database in
+            try await database.withConnection { session in
+                try await session.execute("CREATE TABLE sample (t TEXT, n INTEGER, b BLOB, f REAL)")
+                let text = "a\u{0}b é 😀"
+                try await session.execute("""
+                    INSERT INTO sample VALUES (\(bind: text), \(bind: Int64.max), \(bind: [UInt8]()), \(bind: 1.5))
+                    """)
+                try await session.execute("INSERT INTO sample VALUES (\(bind: ""), \(bind: true), NULL, NULL)")
+                try await session.execute("INSERT INTO sample VALUES (\(bind: String?.none), \(bind: Int?.none), NULL, NULL)")
+                let rows = try await session.rows("SELECT t, n, b, f, typeof(b) AS kind FROM sample ORDER BY rowid")
+                #expect(try rows.map { try $0.decode(column: "t", as: String?.self) } == [text, "", nil])
+                #expect(try rows.map { try $0.decode(column: "n", as: Int64?.self) } == [Int64.max, 1, nil])
+                #expect(try rows[1].decode(column: "n", as: Bool.self))
+                // An empty blob stays a blob, an empty string stays a string: neither becomes NULL.
+                #expect(try rows.map { try $0.decode(column: "kind", as: String.self) } == ["blob", "null", "null"])
+                #expect(try rows[0].decode(column: "f", as: Double.self) == 1.5)
+                #expect(try rows[2].decodeNil(column: "f"))
+                #expect(try !rows[0].decodeNil(column: "t"))
+            }
+        }
+    }
+
+    @Test func aSecondStatementInOneTextIsRefusedRatherThanDropped() async throws {
+        try await withSQLite { database in
+            try await database.withConnection { session in
+                try await session.execute("CREATE TABLE sample (n INTEGER)")
+                await #expect(throws: SQLiteFailure.self) {
+                    try await session.execute("INSERT INTO sample VALUES (1); INSERT INTO sample VALUES (2)")
+                }
+                #expect(try await session.rows("SELECT n FROM sample").isEmpty)
+                // A trailing semicolon is one statement.
+                try await session.execute("INSERT INTO sample VALUES (3);")
+                #expect(try await session.rows("SELECT n FROM sample").count == 1)
+            }
+        }
+    }
+
+    @Test func aDuplicateKeyIsTheOneUniqueViolationError() async throws {
+        try await withSQLite { database in
+            try await database.withConnection { session in
+                try await session.execute("CREATE TABLE sample (n INTEGER PRIMARY KEY, t TEXT UNIQUE)")
+                try await session.execute("INSERT INTO sample VALUES (1, 'a')")
+                await #expect(throws: DatabaseError.uniqueViolation) {
+                    try await session.execute("INSERT INTO sample VALUES (1, 'b')")
+                }
+                await #expect(throws: DatabaseError.uniqueViolation) {
+                    try await session.execute("INSERT INTO sample VALUES (2, 'a')")
+                }
+            }
+        }
+    }
+
+    @Test func readsRefuseToWrite() async throws {
+        try await withSQLite { database in
+            await #expect(throws: SQLiteFailure.self) {
+                try await database.read { try await $0.execute("CREATE TABLE sample (n INTEGER)") }
+            }
+        }
+    }
+
+    /// With one connection for everything, the read inside the open write transaction would
+    /// wait for that transaction, which waits for the read: a deadlock, caught by the bound.
+    @Test func readsRunAlongsideAnOpenWriteTransactionAndSeeOnlyCommittedRows() async throws {
+        try await withSQLite { database in
+            try await database.withConnection { try await $0.execute("CREATE TABLE sample (n INTEGER)") }
+            try await database.withConnection { try await $0.execute("INSERT INTO sample VALUES (1)") }
+            let seenDuringWrite = try await database.transaction { tx -> Int in
+                try await tx.execute("INSERT INTO sample VALUES (2)")
+                return try await withThrowingTaskGroup(of: Int?.self) { group in
+                    group.addTask {
+                        try await database.read { try await $0.rows("SELECT n FROM sample").count }
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: .seconds(30))
+                        return nil
+                    }
+                    let first = try await group.next() ?? nil
+                    group.cancelAll()
+                    return try #require(first, "the read waited for the write transaction")
+                }
+            }
+            #expect(seenDuringWrite == 1)
+            #expect(try await database.read { try await $0.rows("SELECT n FROM sample").count } == 2)
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func aTokensUseIsWrittenAtMostOncePerMinute(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            func lastUsed() async throws -> Int64? {
+                try await server.database.read {
+                    try await $0.first("""
+                        SELECT last_used_at FROM access_tokens WHERE token_hash = \(bind: SecretToken.hash(org.token))
+                        """)?.decode(column: "last_used_at", as: Int64?.self)
+                }
+            }
+            func statementsOfOneRequest() async throws -> Int {
+                let before = server.database.statementCount
+                #expect(try await server.request(.get, "/v1/products/", token: org.token).status == .ok)
+                return server.database.statementCount - before
+            }
+            _ = try await statementsOfOneRequest()
+            let first = try #require(try await lastUsed())
+            server.clock.advance(by: 30)
+            let withinTheMinute = try await statementsOfOneRequest()
+            #expect(try await lastUsed() == first)
+            server.clock.advance(by: 31)
+            let afterTheMinute = try await statementsOfOneRequest()
+            #expect(try #require(try await lastUsed()) > first)
+            #expect(afterTheMinute == withinTheMinute + 1)
+        }
+    }
+}
