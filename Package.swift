@@ -105,9 +105,11 @@ let package = Package(
         .executableTarget(
             // scripts/bench's ceilings, measured in the same run as Tessera: an empty Hummingbird
             // handler, and assign's transaction and claim info's reads straight through the drivers.
-            // Not part of the product; only the stack, no Tessera target.
+            // Not part of the product. TesseraStore only for `--driver tessera`, which runs the same
+            // statements through Tessera's SQLite driver to compare it with sqlite-kit.
             name: "tessera-bench-ceiling",
             dependencies: [
+                "TesseraStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),

@@ -147,7 +147,3 @@ public struct ValidationFailure: Error, Sendable, Equatable {
     public init(_ issues: [ValidationIssue]) { self.issues = issues }
 }
 
-extension UUID {
-    /// The lower-case form used on the wire and in the database.
-    public var wire: String { uuidString.lowercased() }
-}

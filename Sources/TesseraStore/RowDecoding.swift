@@ -12,11 +12,11 @@ import TesseraCore
 extension SQLRow {
     func uuid(_ column: String) throws -> UUID {
         let text = try decode(column: column, as: String.self)
-        guard let id = UUID(uuidString: text) else { throw DatabaseError.unexpected("bad uuid in \(column)") }
+        guard let id = UUID(wire: text) else { throw DatabaseError.unexpected("bad uuid in \(column)") }
         return id
     }
     func optionalUUID(_ column: String) throws -> UUID? {
-        try decode(column: column, as: String?.self).flatMap(UUID.init(uuidString:))
+        try decode(column: column, as: String?.self).flatMap { UUID(wire: $0) }
     }
     func string(_ column: String) throws -> String { try decode(column: column, as: String.self) }
     func optionalString(_ column: String) throws -> String? { try decode(column: column, as: String?.self) }

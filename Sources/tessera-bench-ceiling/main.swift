@@ -4,12 +4,16 @@
 //   tessera-bench-ceiling http --port P
 //       Hummingbird with one route, GET /healthz, answering a fixed 600-byte JSON object (the
 //       `/healthz` ceiling; the caller loads it with wrk). Runs until SIGTERM or SIGINT.
-//   tessera-bench-ceiling write --database DB --duration S [--concurrency C] [--pools N]
+//   tessera-bench-ceiling write --database DB --duration S [--concurrency C] [--pools N] [--driver D]
 //       assign's write transaction straight through the driver, no HTTP: BEGIN (IMMEDIATE on
 //       SQLite), then 7 statements shaped like assign's (see `writeTransaction`), then COMMIT.
 //       Prints one line: `transactions_per_second=… count=… seconds=… errors=…`.
-//   tessera-bench-ceiling read --database DB --duration S [--concurrency C] [--tokens N]
+//   tessera-bench-ceiling read --database DB --duration S [--concurrency C] [--tokens N] [--driver D]
 //       claim info's reads straight through the driver: 2 statements, no transaction.
+//
+// --driver (SQLite only): `sqlite-kit` (the default: the ceiling) or `tessera`, the same
+// statements through TesseraStore's inline SQLite driver (`TesseraDatabase.transaction` and
+// `read`), which is how BENCHMARKS.md compares the driver Tessera uses with the one it replaced.
 //
 // DB: a SQLite file path, or postgres://user[:password]@host:port/database. The tool creates
 // its own tables (a copy of the columns and indexes of Tessera's tables that these statements
@@ -23,6 +27,7 @@ import Foundation
 import Hummingbird
 import PostgresKit
 import SQLiteKit
+import TesseraStore
 
 // MARK: Arguments
 
@@ -391,7 +396,30 @@ func runDatabase(_ arguments: Arguments, write: Bool) async throws {
     let tally = Tally()
 
     switch backend {
+    case .sqlite(let path) where arguments.values["driver"] == "tessera":
+        let concurrency = try arguments.int("concurrency", default: 1, in: 1...1024)
+        let elapsed = try await TesseraDatabase.withDatabase(.sqliteFile(path), logger: logger) { database in
+            try await database.withConnection { try await prepare($0.sql, pools: pools, tokens: tokens) }
+            let operation: @Sendable (Int) async throws -> Void = { serial in
+                if write {
+                    try await database.transaction {
+                        try await writeTransaction($0.sql, pool: Seed.poolId(Int.random(in: 0..<pools)), postgres: false,
+                                                   serial: serial)
+                    }
+                } else {
+                    try await database.read {
+                        try await readQueries($0.sql, tokenHash: Seed.tokenHash(Int.random(in: 0..<tokens)))
+                    }
+                }
+            }
+            return try await measure(operation, concurrency: concurrency, duration: duration, tally: tally)
+        }
+        report(tally, seconds: elapsed)
+
     case .sqlite(let path):
+        guard (arguments.values["driver"] ?? "sqlite-kit") == "sqlite-kit" else {
+            throw UsageError("--driver takes sqlite-kit or tessera")
+        }
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         let result: Result<Double, any Error>
         do {
@@ -436,25 +464,32 @@ func runDatabase(_ arguments: Arguments, write: Bool) async throws {
                                                 pools: pools, tokens: tokens, serial: serial)
                 }
             }
-            for index in 0..<50 { try await operation(-index) }  // warm-up, not counted
-            let started = ContinuousClock.now
-            let deadline = started + .milliseconds(Int(duration * 1000))
-            try await withThrowingTaskGroup(of: Void.self) { workers in
-                for worker in 0..<concurrency {
-                    workers.addTask {
-                        var serial = worker * 100_000_000
-                        while ContinuousClock.now < deadline {
-                            serial += 1
-                            do { try await operation(serial); tally.record(nil) } catch { tally.record(error) }
-                        }
-                    }
-                }
-                try await workers.waitForAll()
-            }
-            return seconds(since: started)
+            return try await measure(operation, concurrency: concurrency, duration: duration, tally: tally)
         }
         report(tally, seconds: elapsed)
     }
+}
+
+/// Warms up with 50 uncounted operations, then runs `operation` from `concurrency` tasks until
+/// `duration` seconds have passed. Returns the seconds measured.
+func measure(_ operation: @escaping @Sendable (Int) async throws -> Void, concurrency: Int, duration: Double,
+             tally: Tally) async throws -> Double {
+    for index in 0..<50 { try await operation(-index) }
+    let started = ContinuousClock.now
+    let deadline = started + .milliseconds(Int(duration * 1000))
+    try await withThrowingTaskGroup(of: Void.self) { workers in
+        for worker in 0..<concurrency {
+            workers.addTask {
+                var serial = worker * 100_000_000
+                while ContinuousClock.now < deadline {
+                    serial += 1
+                    do { try await operation(serial); tally.record(nil) } catch { tally.record(error) }
+                }
+            }
+        }
+        try await workers.waitForAll()
+    }
+    return seconds(since: started)
 }
 
 func seconds(since start: ContinuousClock.Instant) -> Double {

@@ -126,4 +126,32 @@ import TesseraCore
             #expect(afterTheMinute == withinTheMinute + 1)
         }
     }
+
+    /// The writer leaves checkpoints to `run()` until the WAL is large; `run()` copies the WAL
+    /// into the database file in the background, which the file's growth shows.
+    @Test func theWALIsCheckpointedInTheBackgroundNotByTheWriter() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-wal-\(UUID().wire).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let database = try await TesseraDatabase.open(.sqliteFile(path), logger: Logger(label: "tessera-test"))
+        let threshold = try await database.withConnection {
+            try await $0.first("PRAGMA wal_autocheckpoint")?.decode(column: "wal_autocheckpoint", as: Int.self)
+        }
+        #expect(threshold == 10_000)
+        try await database.withConnection { session in
+            try await session.execute("CREATE TABLE sample (t TEXT)")
+            for _ in 0..<200 { try await session.execute("INSERT INTO sample VALUES (\(bind: String(repeating: "x", count: 1000)))") }
+        }
+        func fileSize() throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        }
+        let before = try fileSize()
+        let service = Task { try await database.run() }
+        defer { service.cancel() }
+        var after = before
+        for _ in 0..<300 where after < before + 100_000 {
+            try await Task.sleep(for: .milliseconds(100))
+            after = try fileSize()
+        }
+        #expect(after >= before + 100_000, "the database file stayed at \(after) bytes")
+    }
 }

@@ -40,47 +40,51 @@ public struct OutboxWorker: Service {
     }
 
     /// Sends every message that is due, one at a time, each under its own lease; returns how
-    /// many it handled.
+    /// many it handled. Each outcome is recorded in the transaction that leases the next
+    /// message: one write transaction per message, not two, on the database's one writer.
     @discardableResult
     public func deliverDue() async throws -> Int {
         var handled = 0
+        var outcome: Outcome?
         while !Task.isShuttingDownGracefully {
             let start = now()
+            let recording = outcome
+            outcome = nil
             guard let message = try await database.transaction({ tx in
-                try await tx.outbox.leaseNext(now: start, leaseUntil: start.addingTimeInterval(Self.lease))
+                try await recording?(tx)
+                return try await tx.outbox.leaseNext(now: start, leaseUntil: start.addingTimeInterval(Self.lease))
             }) else { break }
-            await deliver(message)
+            outcome = await deliver(message)
             handled += 1
         }
+        if let outcome { await record(outcome) }
         return handled
     }
 
-    private func deliver(_ message: OutboxMessage) async {
+    /// What a delivery attempt changes in the outbox, to be written in a transaction.
+    private typealias Outcome = @Sendable (SQLSession) async throws -> Void
+
+    private func deliver(_ message: OutboxMessage) async -> Outcome {
         switch message.kind {
         case .email:
             guard let mailMessage = MailMessage(payload: message.payload) else {
-                await record { try await $0.outbox.markFailed(id: message.id, error: "unreadable payload", keptPayload: .null) }
-                return
+                return { try await $0.outbox.markFailed(id: message.id, error: "unreadable payload", keptPayload: .null) }
             }
             do {
                 try await mail.send(mailMessage, from: sender)
-                await record {
-                    try await $0.outbox.markDelivered(id: message.id, keptPayload: mailMessage.deliveredRecord, at: now())
-                }
+                let deliveredAt = now()
+                return { try await $0.outbox.markDelivered(id: message.id, keptPayload: mailMessage.deliveredRecord, at: deliveredAt) }
             } catch {
                 let reason = "\(error)"
                 // A refusal for good (an SMTP 5xx) fails at once: retrying would only repeat it.
                 let permanent = (error as? MailDeliveryError)?.isPermanent ?? false
                 if permanent || message.attempts >= Self.maximumAttempts {
                     logger.error("email failed for good", metadata: ["outbox_id": "\(message.id.wire)", "error": "\(reason)"])
-                    await record {
-                        try await $0.outbox.markFailed(id: message.id, error: reason, keptPayload: mailMessage.deliveredRecord)
-                    }
-                } else {
-                    let next = now().addingTimeInterval(Self.retryDelay(afterAttempt: message.attempts))
-                    logger.warning("email failed, will retry", metadata: ["outbox_id": "\(message.id.wire)", "error": "\(reason)"])
-                    await record { try await $0.outbox.scheduleRetry(id: message.id, error: reason, at: next) }
+                    return { try await $0.outbox.markFailed(id: message.id, error: reason, keptPayload: mailMessage.deliveredRecord) }
                 }
+                let next = now().addingTimeInterval(Self.retryDelay(afterAttempt: message.attempts))
+                logger.warning("email failed, will retry", metadata: ["outbox_id": "\(message.id.wire)", "error": "\(reason)"])
+                return { try await $0.outbox.scheduleRetry(id: message.id, error: reason, at: next) }
             }
         }
     }
@@ -90,7 +94,7 @@ public struct OutboxWorker: Service {
         min(3600, 10 * pow(2, Double(max(0, attempt - 1))))
     }
 
-    private func record(_ change: @escaping @Sendable (SQLSession) async throws -> Void) async {
+    private func record(_ change: Outcome) async {
         do {
             try await database.transaction { try await change($0) }
         } catch {

@@ -131,7 +131,7 @@ struct BodyFields {
 
     mutating func uuid(_ key: String) -> UUID? {
         guard let value = object[key], value != .null else { return nil }
-        guard case .string(let text) = value, let id = UUID(uuidString: text) else {
+        guard case .string(let text) = value, let id = UUID(wire: text) else {
             invalid(key, "uuid_parsing", "Input should be a valid UUID")
             return nil
         }
@@ -252,7 +252,7 @@ struct QueryFields {
 
     mutating func uuid(_ key: String) -> UUID? {
         guard let text = parameters[key], !text.isEmpty else { return nil }
-        guard let id = UUID(uuidString: text) else {
+        guard let id = UUID(wire: text) else {
             invalid(key, "uuid_parsing", "Input should be a valid UUID")
             return nil
         }
@@ -292,7 +292,7 @@ extension RequestContext {
     /// A path parameter that must be a UUID, else 422 at `["path", name]`.
     func pathUUID(_ name: String) throws(ValidationFailure) -> UUID {
         let text = parameters.get(name) ?? ""
-        guard let id = UUID(uuidString: text) else {
+        guard let id = UUID(wire: text) else {
             throw ValidationFailure([ValidationIssue(
                 type: "uuid_parsing", loc: [.key("path"), .key(name)], msg: "Input should be a valid UUID",
                 input: .string(text))])

@@ -135,9 +135,9 @@ struct PageController {
 
     @Sendable func assign(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let (viewer, form) = try await portalForm(request, context: context)
-        let pool = form.trimmed("subscription_id").flatMap(UUID.init(uuidString:))
+        let pool = form.trimmed("subscription_id").flatMap { UUID(wire: $0) }
             .map(SeatPoolReference.subscription)
-            ?? form.trimmed("order_id").flatMap(UUID.init(uuidString:)).map(SeatPoolReference.order)
+            ?? form.trimmed("order_id").flatMap { UUID(wire: $0) }.map(SeatPoolReference.order)
         do {
             try viewer.requireSeatManager()
             _ = try await operations.assign(try Self.assignment(form, pool: pool), scope: viewer.caller.scope)
@@ -183,7 +183,7 @@ struct PageController {
         let (viewer, _) = try await portalForm(request, context: context)
         do {
             try viewer.requireSeatManager()
-            guard let seatId = context.parameters.get("seat_id").flatMap(UUID.init(uuidString:)) else {
+            guard let seatId = context.parameters.get("seat_id").flatMap({ UUID(wire: $0) }) else {
                 throw TesseraError.notFound(.seat)
             }
             try await change(seatId, viewer.caller.scope)
