@@ -22,27 +22,30 @@ extension UUID {
     /// Reads the 8-4-4-4-12 hexadecimal form in either case, as `UUID(uuidString:)` does;
     /// nil for anything else.
     public init?(wire text: String) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(16)
-        var high: UInt8?
-        var position = 0
-        for character in text.utf8 {
-            defer { position += 1 }
-            if position == 8 || position == 13 || position == 18 || position == 23 {
-                guard character == UInt8(ascii: "-") else { return nil }
-                continue
+        var id: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let complete = withUnsafeMutableBytes(of: &id) { bytes -> Bool in
+            var count = 0
+            var high: UInt8?
+            var position = 0
+            for character in text.utf8 {
+                defer { position += 1 }
+                if position == 8 || position == 13 || position == 18 || position == 23 {
+                    guard character == UInt8(ascii: "-") else { return false }
+                    continue
+                }
+                guard position < 36, let digit = Self.hexDigit(character) else { return false }
+                if let first = high {
+                    bytes[count] = first << 4 | digit
+                    count += 1
+                    high = nil
+                } else {
+                    high = digit
+                }
             }
-            guard position < 36, let digit = Self.hexDigit(character) else { return nil }
-            if let first = high {
-                bytes.append(first << 4 | digit)
-                high = nil
-            } else {
-                high = digit
-            }
+            return position == 36 && count == 16
         }
-        guard position == 36, bytes.count == 16 else { return nil }
-        self.init(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                         bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        guard complete else { return nil }
+        self.init(uuid: id)
     }
 
     private static func hexDigit(_ character: UInt8) -> UInt8? {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Writing JSON text: compact, object keys in byte order so that equal values give equal
 /// text, strings escaped only where JSON requires it. Written by hand rather than through
 /// `JSONEncoder`, whose generic path was most of the cost of answering a long list.
@@ -32,13 +34,14 @@ extension JSONValue {
             bytes.append(UInt8(ascii: "]"))
         case .object(let members):
             bytes.append(UInt8(ascii: "{"))
-            // Byte order of the UTF-8 keys: cheap, and the same on every platform.
-            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            for (index, key) in keys.enumerated() {
+            // Byte order of the UTF-8 keys: the same on every platform. The pairs are sorted
+            // whole, so no value is looked up again by its key.
+            let sorted = members.sorted { Self.precedesInBytes($0.key, $1.key) }
+            for (index, member) in sorted.enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                Self.write(key, to: &bytes)
+                Self.write(member.key, to: &bytes)
                 bytes.append(UInt8(ascii: ":"))
-                members[key]?.write(to: &bytes)
+                member.value.write(to: &bytes)
             }
             bytes.append(UInt8(ascii: "}"))
         }
@@ -79,5 +82,23 @@ extension JSONValue {
             return
         }
         bytes.append(contentsOf: value.description.utf8)
+    }
+}
+
+extension JSONValue {
+    /// Whether `a`'s UTF-8 bytes sort before `b`'s: one `memcmp` on the strings' own storage
+    /// instead of walking two UTF-8 views (which was 3% of writing a long list).
+    static func precedesInBytes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { left in
+            b.withUTF8 { right in
+                let common = min(left.count, right.count)
+                if common > 0, let l = left.baseAddress, let r = right.baseAddress {
+                    let order = memcmp(l, r, common)
+                    if order != 0 { return order < 0 }
+                }
+                return left.count < right.count
+            }
+        }
     }
 }

@@ -14,6 +14,9 @@ public struct SQLSession: Sendable {
     public let sql: any SQLDatabase
     public let dialect: DatabaseDialect
     let counter: StatementCounter
+    /// What this session has already read and may read again unchanged (one per transaction
+    /// or lease, so nothing outlives it).
+    let memo = SessionMemo()
 
     public func execute(_ query: SQLQueryString) async throws {
         try await translatingErrors { try await sql.raw(query).run() }
@@ -50,4 +53,11 @@ final class StatementCounter: Sendable {
     private let count = NIOLockedValueBox(0)
     var value: Int { count.withLockedValue { $0 } }
     func increment() { count.withLockedValue { $0 += 1 } }
+}
+
+/// Reads a session keeps for its own later statements.
+final class SessionMemo: Sendable {
+    /// An organization's enabled webhook endpoints and the events each wants: an assign emits up
+    /// to three events (customer, member, seat), each of which would otherwise ask again.
+    let webhookEndpoints = NIOLockedValueBox<[UUID: [(id: UUID, events: Set<WebhookEventType>)]]>([:])
 }

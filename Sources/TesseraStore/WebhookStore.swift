@@ -56,6 +56,7 @@ public struct WebhookStore: Sendable {
     // MARK: Endpoints
 
     public func insert(_ endpoint: WebhookEndpoint) async throws {
+        forgetEndpoints()
         try await session.execute("""
             INSERT INTO webhook_endpoints (id, organization_id, url, name, secret, events, enabled, disabled_reason,
                                            failed_events_in_row, created_at, modified_at)
@@ -67,6 +68,7 @@ public struct WebhookStore: Sendable {
     }
 
     public func update(_ endpoint: WebhookEndpoint) async throws {
+        forgetEndpoints()
         try await session.execute("""
             UPDATE webhook_endpoints SET url = \(bind: endpoint.url), name = \(bind: endpoint.name),
                 secret = \(bind: endpoint.secret), events = \(bind: Self.eventsText(endpoint.events)),
@@ -130,6 +132,7 @@ public struct WebhookStore: Sendable {
 
     /// Deletes the endpoint; what was still queued for it is dropped.
     public func delete(id: UUID, at now: Date) async throws {
+        forgetEndpoints()
         try await session.execute("""
             UPDATE webhook_endpoints SET deleted_at = \(bind: now.micros), enabled = \(bind: false) WHERE id = \(bind: id.wire)
             """)
@@ -143,10 +146,22 @@ public struct WebhookStore: Sendable {
 
     /// The organization's enabled endpoints that want events of `type`: where such an event goes.
     public func endpointIds(wanting type: WebhookEventType, organizationId: UUID) async throws -> [UUID] {
-        try await session.rows("""
-            SELECT id, events FROM webhook_endpoints
-            WHERE organization_id = \(bind: organizationId.wire) AND enabled = \(bind: true) AND deleted_at IS NULL
-            """).filter { try Self.events(try $0.string("events")).contains(type) }.map { try $0.uuid("id") }
+        let endpoints: [(id: UUID, events: Set<WebhookEventType>)]
+        if let known = session.memo.webhookEndpoints.withLockedValue({ $0[organizationId] }) {
+            endpoints = known
+        } else {
+            endpoints = try await session.rows("""
+                SELECT id, events FROM webhook_endpoints
+                WHERE organization_id = \(bind: organizationId.wire) AND enabled = \(bind: true) AND deleted_at IS NULL
+                """).map { (id: try $0.uuid("id"), events: Set(try Self.events(try $0.string("events")))) }
+            session.memo.webhookEndpoints.withLockedValue { $0[organizationId] = endpoints }
+        }
+        return endpoints.filter { $0.events.contains(type) }.map(\.id)
+    }
+
+    /// An endpoint written in this session is read afresh by the next `endpointIds`.
+    private func forgetEndpoints() {
+        session.memo.webhookEndpoints.withLockedValue { $0 = [:] }
     }
 
     /// Records an event whose body the caller built and queues it for each of `endpointIds`,
@@ -270,6 +285,7 @@ public struct WebhookStore: Sendable {
     /// why) the endpoint is disabled. Read the endpoint with `lockForDelivery` first, in the
     /// same transaction, so no other worker's outcome slips in between.
     public func saveDeliveryState(_ endpoint: WebhookEndpoint) async throws {
+        forgetEndpoints()
         try await session.execute("""
             UPDATE webhook_endpoints SET failed_events_in_row = \(bind: endpoint.failedEventsInRow),
                 enabled = \(bind: endpoint.enabled), disabled_reason = \(bind: endpoint.disabledReason),

@@ -10,6 +10,17 @@ import TesseraJSON
         #expect(JSONValue.object([:]).serialized() == "{}")
     }
 
+    /// Prefixes, the empty key, non-ASCII and keys that differ late all sort by their UTF-8
+    /// bytes, as the reference ordering of Swift's UTF-8 views says.
+    @Test func keysSortByTheirUTF8Bytes() {
+        let keys = ["", "a", "ab", "abc", "abd", "b", "B", "é", "😀", "z", "zz", "\u{7f}", "\u{0}", "aa",
+                    "seat_metadata", "seat", "seats", "invitation_token_expires_at", "invitation_token"]
+        let value = JSONValue.object(Dictionary(uniqueKeysWithValues: keys.map { ($0, JSONValue.null) }))
+        let expected = keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let written = "{" + expected.map { JSONValue.string($0).serialized() + ":null" }.joined(separator: ",") + "}"
+        #expect(value.serialized() == written)
+    }
+
     @Test func stringsEscapeOnlyWhatJSONRequires() {
         let text = "quote \" backslash \\ slash / tab \t newline \n cr \r bell \u{07} nul \u{0} é 😀 \u{2028}"
         let written = JSONValue.string(text).serialized()

@@ -10,12 +10,13 @@ struct WebhookEvents {
 
     /// Records an event of `type` about `data` (the resource as the API shows it) for every
     /// enabled endpoint of the organization that wants it. Returns the event id, or nil when
-    /// no endpoint wants it (then nothing is stored).
+    /// no endpoint wants it (then nothing is stored, and `data` is never built).
     @discardableResult
-    func emit(_ type: WebhookEventType, data: JSONValue, organizationId: UUID, at time: Date) async throws -> UUID? {
+    func emit(_ type: WebhookEventType, data: @autoclosure () -> JSONValue, organizationId: UUID,
+              at time: Date) async throws -> UUID? {
         let endpointIds = try await tx.webhooks.endpointIds(wanting: type, organizationId: organizationId)
         guard !endpointIds.isEmpty else { return nil }
-        let body = Wire.webhookEvent(type, data: data, at: time).serialized()
+        let body = Wire.webhookEvent(type, data: data(), at: time).serialized()
         return try await tx.webhooks.insertEvent(type, body: body, organizationId: organizationId,
                                                  endpointIds: endpointIds, at: time)
     }

@@ -72,16 +72,26 @@ struct InlineSQLiteRow: SQLRow {
 
     func decodeNil(column: String) throws -> Bool { try value(column) == .null }
 
-    /// Decodes the column types the stores read, without a `Decoder` per column.
+    /// Decodes the column types the stores read, without a `Decoder` per column. The type is
+    /// matched by identity: asking whether `D` conforms to a protocol was a tenth of a long list.
     func decode<D: Decodable>(column: String, as _: D.Type) throws -> D {
         let value = try value(column)
-        guard let readable = D.self as? any SQLiteReadable.Type else {
-            throw DatabaseError.unexpected("SQLite cannot read \(D.self) from \(column)")
+        let decoded: Any
+        switch ObjectIdentifier(D.self) {
+        case ObjectIdentifier(String.self): decoded = try String(sqlite: value, column: column)
+        case ObjectIdentifier(String?.self): decoded = try String?(sqlite: value, column: column) as Any
+        case ObjectIdentifier(Int64.self): decoded = try Int64(sqlite: value, column: column)
+        case ObjectIdentifier(Int64?.self): decoded = try Int64?(sqlite: value, column: column) as Any
+        case ObjectIdentifier(Int.self): decoded = try Int(sqlite: value, column: column)
+        case ObjectIdentifier(Int?.self): decoded = try Int?(sqlite: value, column: column) as Any
+        case ObjectIdentifier(Bool.self): decoded = try Bool(sqlite: value, column: column)
+        case ObjectIdentifier(Bool?.self): decoded = try Bool?(sqlite: value, column: column) as Any
+        case ObjectIdentifier(Double.self): decoded = try Double(sqlite: value, column: column)
+        case ObjectIdentifier(Double?.self): decoded = try Double?(sqlite: value, column: column) as Any
+        default: throw DatabaseError.unexpected("SQLite cannot read \(D.self) from \(column)")
         }
-        guard let decoded = try readable.init(sqlite: value, column: column) as? D else {
-            throw DatabaseError.unexpected("SQLite read the wrong type from \(column)")
-        }
-        return decoded
+        guard let typed = decoded as? D else { throw DatabaseError.unexpected("SQLite read the wrong type from \(column)") }
+        return typed
     }
 
     private func value(_ column: String) throws -> SQLiteValue {
