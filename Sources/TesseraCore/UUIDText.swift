@@ -22,27 +22,29 @@ extension UUID {
     /// Reads the 8-4-4-4-12 hexadecimal form in either case, as `UUID(uuidString:)` does;
     /// nil for anything else.
     public init?(wire text: String) {
+        var text = text
         var id: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        let complete = withUnsafeMutableBytes(of: &id) { bytes -> Bool in
-            var count = 0
-            var high: UInt8?
-            var position = 0
-            for character in text.utf8 {
-                defer { position += 1 }
-                if position == 8 || position == 13 || position == 18 || position == 23 {
-                    guard character == UInt8(ascii: "-") else { return false }
-                    continue
-                }
-                guard position < 36, let digit = Self.hexDigit(character) else { return false }
-                if let first = high {
-                    bytes[count] = first << 4 | digit
+        let complete = text.withUTF8 { utf8 -> Bool in
+            guard utf8.count == 36 else { return false }
+            return withUnsafeMutableBytes(of: &id) { bytes -> Bool in
+                var position = 0
+                var count = 0
+                // Every group has an even number of digits, so a pair never straddles a hyphen.
+                while position < 36 {
+                    if position == 8 || position == 13 || position == 18 || position == 23 {
+                        guard utf8[position] == UInt8(ascii: "-") else { return false }
+                        position += 1
+                        continue
+                    }
+                    guard let high = Self.hexDigit(utf8[position]), let low = Self.hexDigit(utf8[position + 1]) else {
+                        return false
+                    }
+                    bytes[count] = high << 4 | low
                     count += 1
-                    high = nil
-                } else {
-                    high = digit
+                    position += 2
                 }
+                return true
             }
-            return position == 36 && count == 16
         }
         guard complete else { return nil }
         self.init(uuid: id)

@@ -61,14 +61,27 @@ extension SQLiteValue {
 private protocol AbsentValue { var isAbsent: Bool { get } }
 extension Optional: AbsentValue { var isAbsent: Bool { self == nil } }
 
-/// One result row: column names (shared by the rows of one statement) and values.
+/// The column names of one statement's result, shared by its rows, with a position for each
+/// name: a row of the seat list is read by 30 names, which a linear search made costly.
+final class SQLiteColumns: Sendable {
+    let names: [String]
+    let positions: [String: Int]
+
+    init(_ names: [String]) {
+        self.names = names
+        // The first of two equal names wins, as SQLite's own lookup by name does.
+        positions = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
+/// One result row: its statement's columns and its values.
 struct InlineSQLiteRow: SQLRow {
-    let columns: [String]
+    let columns: SQLiteColumns
     let values: [SQLiteValue]
 
-    var allColumns: [String] { columns }
+    var allColumns: [String] { columns.names }
 
-    func contains(column: String) -> Bool { columns.contains(column) }
+    func contains(column: String) -> Bool { columns.positions[column] != nil }
 
     func decodeNil(column: String) throws -> Bool { try value(column) == .null }
 
@@ -78,16 +91,16 @@ struct InlineSQLiteRow: SQLRow {
         let value = try value(column)
         let decoded: Any
         switch ObjectIdentifier(D.self) {
-        case ObjectIdentifier(String.self): decoded = try String(sqlite: value, column: column)
-        case ObjectIdentifier(String?.self): decoded = try String?(sqlite: value, column: column) as Any
-        case ObjectIdentifier(Int64.self): decoded = try Int64(sqlite: value, column: column)
-        case ObjectIdentifier(Int64?.self): decoded = try Int64?(sqlite: value, column: column) as Any
-        case ObjectIdentifier(Int.self): decoded = try Int(sqlite: value, column: column)
-        case ObjectIdentifier(Int?.self): decoded = try Int?(sqlite: value, column: column) as Any
-        case ObjectIdentifier(Bool.self): decoded = try Bool(sqlite: value, column: column)
-        case ObjectIdentifier(Bool?.self): decoded = try Bool?(sqlite: value, column: column) as Any
-        case ObjectIdentifier(Double.self): decoded = try Double(sqlite: value, column: column)
-        case ObjectIdentifier(Double?.self): decoded = try Double?(sqlite: value, column: column) as Any
+        case ReadableType.string: decoded = try String(sqlite: value, column: column)
+        case ReadableType.optionalString: decoded = try String?(sqlite: value, column: column) as Any
+        case ReadableType.int64: decoded = try Int64(sqlite: value, column: column)
+        case ReadableType.optionalInt64: decoded = try Int64?(sqlite: value, column: column) as Any
+        case ReadableType.int: decoded = try Int(sqlite: value, column: column)
+        case ReadableType.optionalInt: decoded = try Int?(sqlite: value, column: column) as Any
+        case ReadableType.bool: decoded = try Bool(sqlite: value, column: column)
+        case ReadableType.optionalBool: decoded = try Bool?(sqlite: value, column: column) as Any
+        case ReadableType.double: decoded = try Double(sqlite: value, column: column)
+        case ReadableType.optionalDouble: decoded = try Double?(sqlite: value, column: column) as Any
         default: throw DatabaseError.unexpected("SQLite cannot read \(D.self) from \(column)")
         }
         guard let typed = decoded as? D else { throw DatabaseError.unexpected("SQLite read the wrong type from \(column)") }
@@ -95,11 +108,26 @@ struct InlineSQLiteRow: SQLRow {
     }
 
     private func value(_ column: String) throws -> SQLiteValue {
-        guard let index = columns.firstIndex(of: column) else {
+        guard let index = columns.positions[column] else {
             throw DatabaseError.unexpected("no column \(column) in the result")
         }
         return values[index]
     }
+}
+
+/// The identities of the types a row decodes, made once: `String?.self` written in place asks
+/// the runtime for `Optional<String>`'s metadata at every use.
+private enum ReadableType {
+    static let string = ObjectIdentifier(String.self)
+    static let optionalString = ObjectIdentifier(String?.self)
+    static let int64 = ObjectIdentifier(Int64.self)
+    static let optionalInt64 = ObjectIdentifier(Int64?.self)
+    static let int = ObjectIdentifier(Int.self)
+    static let optionalInt = ObjectIdentifier(Int?.self)
+    static let bool = ObjectIdentifier(Bool.self)
+    static let optionalBool = ObjectIdentifier(Bool?.self)
+    static let double = ObjectIdentifier(Double.self)
+    static let optionalDouble = ObjectIdentifier(Double?.self)
 }
 
 /// A Swift type a column can be read as, with the conversions sqlite-kit allowed.

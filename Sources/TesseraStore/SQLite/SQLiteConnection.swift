@@ -47,13 +47,14 @@ final class InlineSQLiteConnection: @unchecked Sendable {
         for (offset, value) in binds.enumerated() {
             try check(bind(value, at: Int32(offset + 1), in: statement))
         }
-        var columns: [String]?
+        var columns: SQLiteColumns?
         while true {
             let status = sqlite_nio_sqlite3_step(statement)
             if status == SQLITE_DONE { return }
             guard status == SQLITE_ROW else { throw failure(status) }
             let count = sqlite_nio_sqlite3_column_count(statement)
-            let names = columns ?? (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) }
+            let names = columns
+                ?? SQLiteColumns((0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) })
             columns = names
             try onRow(InlineSQLiteRow(columns: names, values: (0..<count).map { value(at: $0, in: statement) }))
         }
