@@ -89,8 +89,13 @@ public struct Seat: Sendable, Equatable {
     }
 
     /// Claims with the invitation; the token is spent.
-    public mutating func claim(at now: Date) throws(TesseraError) {
-        guard invitationIsUsable(at: now) else { throw TesseraError.invalidInvitationToken }
+    /// Claims the seat with the invitation token whose hash is `tokenHash`: only the current,
+    /// unexpired invitation opens it (a resend in between makes an earlier token useless, even
+    /// when the seat was found by that token before the pool was locked).
+    public mutating func claim(tokenHash: String, at now: Date) throws(TesseraError) {
+        guard invitationIsUsable(at: now), invitationTokenHash == tokenHash else {
+            throw TesseraError.invalidInvitationToken
+        }
         status = .claimed
         claimedAt = now
         invitationTokenHash = nil

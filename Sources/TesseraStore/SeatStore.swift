@@ -131,6 +131,12 @@ public struct SeatStore: Sendable {
             """).map(Self.details)
     }
 
+    /// The seat an invitation token's hash opens, with its holder, in one query.
+    public func details(invitationTokenHash hash: String) async throws -> SeatDetails? {
+        try await session.first("\(unsafeRaw: Self.detailsSelect) WHERE s.invitation_token_hash = \(bind: hash)")
+            .map(Self.details)
+    }
+
     public func details(id: UUID) async throws -> SeatDetails? {
         try await session.first("\(unsafeRaw: Self.detailsSelect) WHERE s.id = \(bind: id.wire)").map(Self.details)
     }

@@ -33,18 +33,30 @@ import Testing
     }
 
     @Test func claimSpendsTheToken() throws {
-        var (seat, _) = assigned()
-        try seat.claim(at: now.addingTimeInterval(60))
+        var (seat, token) = assigned()
+        let hash = try #require(token).hash
+        try seat.claim(tokenHash: hash, at: now.addingTimeInterval(60))
         #expect(seat.status == .claimed)
         #expect(seat.invitationTokenHash == nil)
-        #expect(throws: TesseraError.invalidInvitationToken) { try seat.claim(at: now.addingTimeInterval(120)) }
+        #expect(throws: TesseraError.invalidInvitationToken) { try seat.claim(tokenHash: hash, at: now.addingTimeInterval(120)) }
     }
 
-    @Test func anExpiredInvitationCannotBeClaimed() {
-        var (seat, _) = assigned()
+    @Test func onlyTheCurrentInvitationTokenClaims() throws {
+        var (seat, token) = assigned()
+        let first = try #require(token).hash
+        let second = try seat.reissueInvitation(at: now.addingTimeInterval(30)).hash
+        #expect(throws: TesseraError.invalidInvitationToken) { try seat.claim(tokenHash: first, at: now.addingTimeInterval(60)) }
+        #expect(seat.status == .pending)
+        try seat.claim(tokenHash: second, at: now.addingTimeInterval(60))
+        #expect(seat.status == .claimed)
+    }
+
+    @Test func anExpiredInvitationCannotBeClaimed() throws {
+        var (seat, token) = assigned()
+        let hash = try #require(token).hash
         #expect(seat.invitationIsUsable(at: now.addingTimeInterval(24 * 3600)))
         #expect(!seat.invitationIsUsable(at: now.addingTimeInterval(24 * 3600 + 1)))
-        #expect(throws: TesseraError.invalidInvitationToken) { try seat.claim(at: now.addingTimeInterval(25 * 3600)) }
+        #expect(throws: TesseraError.invalidInvitationToken) { try seat.claim(tokenHash: hash, at: now.addingTimeInterval(25 * 3600)) }
     }
 
     @Test func revokeClearsTheHolderAndIsIdempotent() {
@@ -60,10 +72,11 @@ import Testing
         #expect(seat.revokedAt == now)
     }
 
-    @Test func aRevokedSeatCannotBeClaimed() {
-        var (seat, _) = assigned()
+    @Test func aRevokedSeatCannotBeClaimed() throws {
+        var (seat, token) = assigned()
+        let hash = try #require(token).hash
         _ = seat.revoke(at: now)
-        #expect(throws: TesseraError.invalidInvitationToken) { try seat.claim(at: now) }
+        #expect(throws: TesseraError.invalidInvitationToken) { try seat.claim(tokenHash: hash, at: now) }
     }
 
     @Test func reassignmentReusesTheRevokedRow() throws {

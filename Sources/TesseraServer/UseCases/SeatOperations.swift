@@ -84,7 +84,7 @@ struct SeatOperations: Sendable {
     func revoke(seatId: UUID, scope: Scope) async throws -> SeatDetails {
         let now = now()
         return try await database.transaction { tx in
-            let (_, before) = try await lockSeat(seatId, scope: scope, tx: tx)
+            let (_, before, _) = try await lockSeat(seatId, scope: scope, tx: tx)
             guard let revoked = try await SeatRevocation(tx: tx, now: now).revoke(before) else { return before }
             try await tx.seats.adjustActiveSeats(before.seat.pool, by: -1)
             return revoked
@@ -97,11 +97,10 @@ struct SeatOperations: Sendable {
     func resend(seatId: UUID, scope: Scope) async throws -> SeatDetails {
         let now = now()
         return try await database.transaction { tx in
-            let (pool, details) = try await lockSeat(seatId, scope: scope, tx: tx)
+            let (pool, details, organization) = try await lockSeat(seatId, scope: scope, tx: tx)
             var seat = details.seat
             let token = try seat.reissueInvitation(at: now)
             try await tx.seats.update(seat)
-            let organization = try await tx.organizations.require(id: scope.organizationId)
             try await enqueueInvitation(tx: tx, organization: organization, pool: pool,
                                         recipientEmail: details.recipientEmail, token: token, now: now)
             return SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail)
@@ -119,9 +118,8 @@ struct SeatOperations: Sendable {
     /// What an invitation is for. Reads only: mail scanners that follow links change nothing.
     func claimInfo(token: String) async throws -> ClaimInfo {
         try await database.read { session in
-            guard let seat = try await session.seats.find(invitationTokenHash: SecretToken.hash(token)),
-                  seat.invitationIsUsable(at: now()),
-                  let details = try await session.seats.details(id: seat.id),
+            guard let details = try await session.seats.details(invitationTokenHash: SecretToken.hash(token)),
+                  case let seat = details.seat, seat.invitationIsUsable(at: now()),
                   let pool = try await session.seats.pool(seat.pool, organizationId: seat.organizationId),
                   let product = try await session.products.find(id: pool.productId, organizationId: seat.organizationId)
             else { throw TesseraError.notFound(.invitation) }
@@ -135,14 +133,14 @@ struct SeatOperations: Sendable {
     /// the new holder.
     func claim(token: String) async throws -> (SeatDetails, SecretToken) {
         let now = now()
+        let tokenHash = SecretToken.hash(token)
         return try await database.transaction { tx in
-            guard let found = try await tx.seats.find(invitationTokenHash: SecretToken.hash(token)) else {
+            guard let found = try await tx.seats.find(invitationTokenHash: tokenHash) else {
                 throw TesseraError.invalidInvitationToken
             }
-            let (_, details) = try await lockSeat(found.id, scope: .merchant(found.organizationId), tx: tx)
-            let organization = try await tx.organizations.require(id: found.organizationId)
+            let (_, details, organization) = try await lockSeat(found, scope: .merchant(found.organizationId), tx: tx)
             var seat = details.seat
-            try seat.claim(at: now)
+            try seat.claim(tokenHash: tokenHash, at: now)
             try await tx.seats.update(seat)
             guard let holder = seat.holder else { throw TesseraError.invalidInvitationToken }
             // A member session for the claimer, as Polar mints one whenever the seat has a member
@@ -173,17 +171,27 @@ struct SeatOperations: Sendable {
     }
 
     /// Finds a seat the scope reaches, checks the feature, locks its pool and re-reads the
-    /// seat under that lock.
-    private func lockSeat(_ id: UUID, scope: Scope, tx: SQLSession) async throws -> (SeatPool, SeatDetails) {
+    /// seat under that lock. Returns the organization too, read once for the whole operation.
+    private func lockSeat(_ id: UUID, scope: Scope, tx: SQLSession) async throws
+        -> (SeatPool, SeatDetails, Organization)
+    {
         guard let seat = try await tx.seats.find(id: id, organizationId: scope.organizationId) else {
             throw TesseraError.notFound(.seat)
         }
-        try await tx.organizations.require(id: scope.organizationId).requireSeatFeature()
+        return try await lockSeat(seat, scope: scope, tx: tx)
+    }
+
+    /// As above, for a seat already found (before the lock: it is read again under it).
+    private func lockSeat(_ seat: Seat, scope: Scope, tx: SQLSession) async throws
+        -> (SeatPool, SeatDetails, Organization)
+    {
+        let organization = try await tx.organizations.require(id: scope.organizationId)
+        try organization.requireSeatFeature()
         guard let pool = try await tx.seats.lockPool(seat.pool, organizationId: scope.organizationId),
               scope.reaches(pool) else {
             throw TesseraError.notFound(.seat)
         }
-        return (pool, try await tx.seats.requireDetails(id: id))
+        return (pool, try await tx.seats.requireDetails(id: seat.id), organization)
     }
 }
 
