@@ -9,6 +9,34 @@ import TesseraStore
 @Suite struct SeatAssignTests {
     // MARK: Response shape
 
+    /// The answer is built from what assign wrote, not read back: it must equal the stored seat
+    /// as the list shows it, in both modes, for new and existing people, invitations and
+    /// immediate claims, and for a revoked row reused.
+    @Test(arguments: Backend.all)
+    func assignAnswersExactlyWhatItStored(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            for memberModel in [false, true] {
+                let org = try await server.makeOrganization(memberModel: memberModel)
+                let pool = try await server.makeSubscription(org, seats: 5)
+                let existing = try await server.makeCustomer(org, email: "known-\(memberModel)@example.com")
+                let metadata: JSONValue = ["team": "core", "level": 3.5, "tags": ["a"]]
+                var answers = [
+                    try await server.assign(org, pool, ["email": .string("new-\(memberModel)@example.com"), "metadata": metadata]),
+                    try await server.assign(org, pool, ["customer_id": .string(existing.id), "immediate_claim": true]),
+                ]
+                let revoked = try await server.assign(org, pool, ["email": .string("gone-\(memberModel)@example.com")])
+                #expect(try await server.request(.delete, "/v1/customer-seats/\(revoked.id)", token: org.token).status == .ok)
+                answers.append(try await server.assign(org, pool, ["email": .string("reuse-\(memberModel)@example.com")]))
+                #expect(answers.last?.id == revoked.id, "the revoked row is reused")
+                let listed = SeatSupport.array(try await server.list(org, pool)["seats"])
+                for answer in answers {
+                    #expect(answer.status == .ok, "\(answer.json)")
+                    #expect(listed.first { $0["id"] == .string(answer.id) } == answer.json, "member model: \(memberModel)")
+                }
+            }
+        }
+    }
+
     @Test(arguments: Backend.all)
     func assignAnswersWithTheWholeCustomerSeat(backend: Backend) async throws {
         try await TestServer.run(backend) { server in

@@ -51,11 +51,15 @@ struct SeatOperations: Sendable {
                 now: now)
             if revoked == nil { try await tx.seats.insert(seat) } else { try await tx.seats.update(seat) }
             try await tx.seats.adjustActiveSeats(pool.reference, by: 1)
+            // Read for the invitation's sender and, in member mode, the seat's `customer_email`.
+            let billing = try await tx.customers.find(id: pool.customerId, organizationId: organizationId)
             if let invitation {
-                try await enqueueInvitation(tx: tx, organization: organization, pool: pool,
+                try await enqueueInvitation(tx: tx, organization: organization, pool: pool, billing: billing,
                                             recipientEmail: recipient.email, token: invitation, now: now)
             }
-            let details = try await tx.seats.requireDetails(id: seat.id)
+            // The answer is built from what was just written rather than read back.
+            let details = SeatDetails(seat: seat, member: recipient.member,
+                                      customerEmail: (recipient.customer ?? billing)?.email)
             // An immediate claim sends only `customer_seat.claimed`, as Polar does.
             try await WebhookEvents(tx: tx).emit(assignment.immediateClaim ? .customerSeatClaimed : .customerSeatAssigned,
                                                  data: Wire.seat(details), organizationId: organizationId, at: now)
@@ -101,7 +105,8 @@ struct SeatOperations: Sendable {
             var seat = details.seat
             let token = try seat.reissueInvitation(at: now)
             try await tx.seats.update(seat)
-            try await enqueueInvitation(tx: tx, organization: organization, pool: pool,
+            let billing = try await tx.customers.find(id: pool.customerId, organizationId: organization.id)
+            try await enqueueInvitation(tx: tx, organization: organization, pool: pool, billing: billing,
                                         recipientEmail: details.recipientEmail, token: token, now: now)
             return SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail)
         }
@@ -158,10 +163,9 @@ struct SeatOperations: Sendable {
 
     // MARK: Shared steps
 
-    private func enqueueInvitation(tx: SQLSession, organization: Organization, pool: SeatPool, recipientEmail: String,
-                                   token: SecretToken, now: Date) async throws {
+    private func enqueueInvitation(tx: SQLSession, organization: Organization, pool: SeatPool, billing: Customer?,
+                                   recipientEmail: String, token: SecretToken, now: Date) async throws {
         let product = try await tx.products.find(id: pool.productId, organizationId: organization.id)
-        let billing = try await tx.customers.find(id: pool.customerId, organizationId: organization.id)
         let email = InvitationEmail(
             organizationName: organization.name, organizationSlug: organization.slug,
             productName: product?.name ?? "your team's plan", inviterEmail: billing?.email ?? organization.name,

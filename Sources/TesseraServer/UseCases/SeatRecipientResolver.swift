@@ -19,6 +19,10 @@ struct SeatRecipientResolver {
         var holder: SeatHolder
         /// Where the invitation goes.
         var email: String
+        /// The holder's member, as written.
+        var member: Member
+        /// The holder's own customer (legacy mode); nil when it is the pool's billing customer.
+        var customer: Customer?
     }
 
     /// Resolves the recipient of `assignment` as `scope` may name it. From the portal, Core's
@@ -68,7 +72,8 @@ struct SeatRecipientResolver {
             customer = try await customerOrCreate(email: try await member(externalId: externalId, email: email).email)
         }
         let member = try await memberOrCreate(email: customer.email, name: customer.name, externalId: nil)
-        return Resolved(holder: SeatHolder(customerId: customer.id, memberId: member.id, email: nil), email: customer.email)
+        return Resolved(holder: SeatHolder(customerId: customer.id, memberId: member.id, email: nil), email: customer.email,
+                        member: member, customer: customer)
     }
 
     private func resolveMember(_ recipient: SeatRecipient) async throws -> Resolved {
@@ -92,7 +97,8 @@ struct SeatRecipientResolver {
             member = try await self.member(externalId: externalId, email: email)
         }
         return Resolved(
-            holder: SeatHolder(customerId: pool.customerId, memberId: member.id, email: member.email), email: member.email)
+            holder: SeatHolder(customerId: pool.customerId, memberId: member.id, email: member.email), email: member.email,
+            member: member, customer: nil)
     }
 
     /// A member of the billing customer, by id.
