@@ -58,8 +58,7 @@ public final class TesseraDatabase: Service, Sendable {
             if case .sqliteFile = location { try writer.run("PRAGMA journal_mode = WAL", binds: []) { _ in } }
             // `run()` checkpoints in the background; the writer does so itself only if the WAL
             // reaches 10,000 pages (40 MB), as when the database is used without `run()`.
-            for pragma in ["PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000", "PRAGMA synchronous = NORMAL",
-                           "PRAGMA wal_autocheckpoint = 10000"] {
+            for pragma in ["PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA wal_autocheckpoint = 10000"] {
                 try writer.run(pragma, binds: []) { _ in }
             }
             let writers = SQLiteConnectionPool([writer])
@@ -68,12 +67,9 @@ public final class TesseraDatabase: Service, Sendable {
                                        logger: logger)
             }
             let checkpointer = try InlineSQLiteConnection(path: path, readOnly: false)
-            try checkpointer.run("PRAGMA busy_timeout = 5000", binds: []) { _ in }
             // Statements run inline, so readers beyond the cores that run them would only wait.
             let readers = try (0..<max(2, ProcessInfo.processInfo.activeProcessorCount)).map { _ in
-                let reader = try InlineSQLiteConnection(path: path, readOnly: true)
-                try reader.run("PRAGMA busy_timeout = 5000", binds: []) { _ in }
-                return reader
+                try InlineSQLiteConnection(path: path, readOnly: true)
             }
             return TesseraDatabase(
                 dialect: .sqlite,

@@ -35,6 +35,23 @@ import TesseraCore
         }
     }
 
+    /// A bound UUID is stored as the stores write ids (lower case), so it finds them; integer
+    /// text reads as a number, other text refuses to.
+    @Test func uuidsBindAsTheStoresWriteThemAndTextReadsAsANumberOnlyWhenItIsOne() async throws {
+        try await withSQLite { database in
+            try await database.withConnection { session in
+                let id = UUID()
+                try await session.execute("CREATE TABLE sample (id TEXT, n TEXT)")
+                try await session.execute("INSERT INTO sample VALUES (\(bind: id.wire), '42')")
+                let row = try #require(try await session.first("SELECT id, n FROM sample WHERE id = \(bind: id)"))
+                #expect(try row.decode(column: "n", as: Int64.self) == 42)
+                try await session.execute("UPDATE sample SET n = 'forty-two'")
+                let changed = try #require(try await session.first("SELECT n FROM sample"))
+                #expect(throws: DatabaseError.self) { try changed.decode(column: "n", as: Int64.self) }
+            }
+        }
+    }
+
     @Test func aSecondStatementInOneTextIsRefusedRatherThanDropped() async throws {
         try await withSQLite { database in
             try await database.withConnection { session in
@@ -153,5 +170,21 @@ import TesseraCore
             after = try fileSize()
         }
         #expect(after >= before + 100_000, "the database file stayed at \(after) bytes")
+    }
+
+    /// Recording a token's use is bookkeeping: when the write cannot be made (another process
+    /// holds SQLite's write lock past the busy timeout), the request is still answered.
+    @Test func aTokensUseThatCannotBeWrittenDoesNotRefuseTheRequest() async throws {
+        try await Backend.sqlite.withFreshDatabase { database, location in
+            guard case .sqliteFile(let path) = location else { throw TestFailure("not a file") }
+            try await TestServer.run(database: database, backend: .sqlite) { server in
+                let org = try await server.makeOrganization()
+                server.clock.advance(by: AccessToken.useRecordingInterval + 1)
+                let other = try InlineSQLiteConnection(path: path, readOnly: false)
+                try other.run("BEGIN IMMEDIATE", binds: []) { _ in }
+                defer { try? other.run("ROLLBACK", binds: []) { _ in } }
+                #expect(try await server.request(.get, "/v1/products/", token: org.token).status == .ok)
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import TesseraCore
 import TesseraStore
 
@@ -26,7 +27,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         guard let token = Self.bearerToken(header) else { throw AuthError.invalidToken }
         var context = context
-        context.principal = try await principal(for: token)
+        context.principal = try await principal(for: token, logger: context.logger)
         return try await next(request, context)
     }
 
@@ -37,7 +38,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         return token.isEmpty ? nil : token
     }
 
-    private func principal(for token: String) async throws -> Principal {
+    private func principal(for token: String, logger: Logger) async throws -> Principal {
         let hash = SecretToken.hash(token)
         if let adminTokenHash, hash == adminTokenHash { return .operatorAccess }
         let now = now()
@@ -45,7 +46,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard let stored = found, !stored.isExpired(at: now) else { throw AuthError.invalidToken }
         // A write only when the recorded use is stale, so most requests stay off the writer.
         if stored.kind == .organization, stored.useIsStale(at: now) {
-            try await database.withConnection { try await $0.accessTokens.touch(id: stored.id, at: now) }
+            // Bookkeeping: a write that fails (the database busy past its timeout) must not
+            // refuse a request the token is valid for. The next request tries again.
+            do {
+                try await database.withConnection { try await $0.accessTokens.touch(id: stored.id, at: now) }
+            } catch {
+                logger.warning("recording a token's use failed", metadata: ["error": "\(loggableDescription(of: error))"])
+            }
         }
         switch stored.kind {
         case .operatorAccess:

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import SQLKit
 import SQLiteKit
+import TesseraCore
 
 /// SQLKit's view of an `InlineSQLiteConnection`: the stores' SQL, serialised with sqlite-kit's
 /// dialect, run inline. Valid only while the connection is lent to the caller.
@@ -48,7 +49,7 @@ extension SQLiteValue {
         case let number as Int32: self = .integer(Int64(number))
         case let flag as Bool: self = .integer(flag ? 1 : 0)
         case let number as Double: self = .real(number)
-        case let id as UUID: self = .text(id.uuidString)
+        case let id as UUID: self = .text(id.wire)  // as the stores write ids, so a bound UUID matches them
         case let bytes as [UInt8]: self = .blob(bytes)
         case let data as Data: self = .blob(Array(data))
         case let optional as any AbsentValue where optional.isAbsent: self = .null
@@ -155,7 +156,9 @@ extension Int64: SQLiteReadable {
         switch value {
         case .integer(let number): self = number
         case .real(let number) where number.rounded() == number && abs(number) < 9.2e18: self = Int64(number)
-        case .text(let text) where Int64(text) != nil: self = Int64(text) ?? 0
+        case .text(let text):
+            guard let number = Int64(text) else { throw mismatch(value, Int64.self, column) }
+            self = number
         default: throw mismatch(value, Int64.self, column)
         }
     }

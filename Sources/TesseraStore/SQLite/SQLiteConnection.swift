@@ -21,7 +21,8 @@ final class InlineSQLiteConnection: @unchecked Sendable {
     private static let cachedStatementLimit = 256
 
     /// Opens `path` (`:memory:` for a private in-memory database). A read-only connection
-    /// refuses every write, so a read routed to it by mistake fails loudly.
+    /// refuses every write, so a read routed to it by mistake fails loudly. Every connection
+    /// waits up to `busyTimeout` for a lock another process holds before failing.
     init(path: String, readOnly: Bool) throws {
         var opened: OpaquePointer?
         let access = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
@@ -32,7 +33,11 @@ final class InlineSQLiteConnection: @unchecked Sendable {
             throw SQLiteFailure(code: status, message: message)
         }
         handle = opened
+        sqlite_nio_sqlite3_busy_timeout(handle, Self.busyTimeoutMilliseconds)
     }
+
+    /// How long a statement waits for another connection's or process's lock: 5 s.
+    static let busyTimeoutMilliseconds: Int32 = 5000
 
     deinit { close() }
 
