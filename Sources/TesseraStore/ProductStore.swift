@@ -33,6 +33,21 @@ public struct ProductStore: Sendable {
             """).map(Self.product)
     }
 
+    /// The id and name of the product a seat pool sells, in one query: what an invitation shows,
+    /// without decoding the product's prices. Nil when the pool is not the organization's.
+    public func identity(ofProductSoldBy pool: SeatPoolReference, organizationId: UUID) async throws -> (id: UUID, name: String)? {
+        let poolTable: SQLQueryString = switch pool {
+        case .subscription: "subscriptions"
+        case .order: "orders"
+        }
+        let row = try await session.first("""
+            SELECT p.id, p.name FROM \(poolTable) pool JOIN products p ON p.id = pool.product_id
+            WHERE pool.id = \(bind: pool.id.wire) AND pool.organization_id = \(bind: organizationId.wire)
+              AND p.organization_id = \(bind: organizationId.wire)
+            """)
+        return try row.map { (id: try $0.uuid("id"), name: try $0.string("name")) }
+    }
+
     /// The organization's products with these ids, keyed by id, in one query.
     public func find(ids: Set<UUID>, organizationId: UUID) async throws -> [UUID: Product] {
         guard !ids.isEmpty else { return [:] }

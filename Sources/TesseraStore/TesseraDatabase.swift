@@ -174,7 +174,7 @@ public final class TesseraDatabase: Service, Sendable {
                 do {
                     try await Task.sleep(for: .milliseconds(200))
                     try await NIOThreadPool.singleton.runIfActive {
-                        try checkpointer.run("PRAGMA wal_checkpoint(PASSIVE)", binds: []) { _ in }
+                        try checkpointer.checkpointPassively()
                     }
                 } catch is CancellationError {
                     return

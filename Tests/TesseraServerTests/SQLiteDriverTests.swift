@@ -52,6 +52,41 @@ import TesseraCore
         }
     }
 
+    /// A cached statement runs with new binds as it was prepared. Without the stable-plans
+    /// setting SQLite prepares it again on every run whose bound value it once looked at to pick
+    /// a plan: a partial index's `IS NOT NULL` (as on `seats`) or a bound `LIMIT`.
+    @Test func aCachedStatementIsNotPreparedAgainForNewBinds() throws {
+        let connection = try InlineSQLiteConnection(path: ":memory:", readOnly: false)
+        try connection.run("CREATE TABLE sample (pool TEXT, member TEXT, status TEXT)", binds: []) { _ in }
+        try connection.run("CREATE UNIQUE INDEX sample_member ON sample (pool, member) WHERE member IS NOT NULL", binds: []) { _ in }
+        let query = "SELECT * FROM sample WHERE pool = ?1 AND status <> ?2 LIMIT ?3"
+        for round in 0..<5 {
+            try connection.run("INSERT INTO sample VALUES (?1, ?2, 'pending')", binds: [.text("p\(round)"), .text("m\(round)")]) { _ in }
+            var found = 0
+            try connection.run(query, binds: [.text("p\(round)"), .text("revoked"), .integer(Int64(round + 1))]) { _ in found += 1 }
+            #expect(found == 1)
+        }
+        #expect(connection.repreparations(of: query) == 0)
+    }
+
+    /// The names of a cached statement's columns are taken again when SQLite re-prepares it
+    /// after a schema change, so `SELECT *` sees a column added since.
+    @Test func aCachedSelectSeesAColumnAddedSince() throws {
+        let connection = try InlineSQLiteConnection(path: ":memory:", readOnly: false)
+        try connection.run("CREATE TABLE sample (a TEXT)", binds: []) { _ in }
+        try connection.run("INSERT INTO sample VALUES ('x')", binds: []) { _ in }
+        var columns: [[String]] = []
+        try connection.run("SELECT * FROM sample", binds: []) { columns.append($0.allColumns) }
+        try connection.run("ALTER TABLE sample ADD COLUMN b TEXT NOT NULL DEFAULT 'y'", binds: []) { _ in }
+        var value: String?
+        try connection.run("SELECT * FROM sample", binds: []) { row in
+            columns.append(row.allColumns)
+            value = try row.decode(column: "b", as: String.self)
+        }
+        #expect(columns == [["a"], ["a", "b"]])
+        #expect(value == "y")
+    }
+
     @Test func aSecondStatementInOneTextIsRefusedRatherThanDropped() async throws {
         try await withSQLite { database in
             try await database.withConnection { session in

@@ -63,7 +63,7 @@ struct PageController {
         // A fresh nonce on every visit: the server signs only nonces it made itself.
         let visit = csrf.claimVisit()
         var response = PageRenderer.html("claim", title: "Claim your seat", values: [
-            "organization_name": info.organization.name, "product_name": info.product.name, "email": info.email,
+            "organization_name": info.organization.name, "product_name": info.productName, "email": info.email,
             "slug": info.organization.slug, "token": token, "csrf": visit.token,
         ])
         response.setCookie(CSRFToken.nonceCookie(visit.nonce, secure: secureCookies))
@@ -95,7 +95,7 @@ struct PageController {
         }
         let organizationSlug = info.organization.slug
         return PageRenderer.html("claimed", title: "Seat claimed", values: [
-            "organization_name": info.organization.name, "product_name": info.product.name, "email": info.email,
+            "organization_name": info.organization.name, "product_name": info.productName, "email": info.email,
             "portal_href": "\(Self.portalPath(organizationSlug))?customer_session_token=\(session.value)",
         ])
     }

@@ -116,7 +116,8 @@ struct SeatOperations: Sendable {
 
     struct ClaimInfo: Sendable {
         var organization: Organization
-        var product: Product
+        var productId: UUID
+        var productName: String
         var email: String
     }
 
@@ -125,12 +126,12 @@ struct SeatOperations: Sendable {
         try await database.read { session in
             guard let details = try await session.seats.details(invitationTokenHash: SecretToken.hash(token)),
                   case let seat = details.seat, seat.invitationIsUsable(at: now()),
-                  let pool = try await session.seats.pool(seat.pool, organizationId: seat.organizationId),
-                  let product = try await session.products.find(id: pool.productId, organizationId: seat.organizationId)
+                  let product = try await session.products.identity(ofProductSoldBy: seat.pool, organizationId: seat.organizationId)
             else { throw TesseraError.notFound(.invitation) }
             let organization = try await session.organizations.require(id: seat.organizationId)
             try organization.requireSeatFeature()
-            return ClaimInfo(organization: organization, product: product, email: details.recipientEmail)
+            return ClaimInfo(organization: organization, productId: product.id, productName: product.name,
+                             email: details.recipientEmail)
         }
     }
 

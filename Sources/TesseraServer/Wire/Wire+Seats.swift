@@ -36,8 +36,8 @@ extension Wire {
     /// invitations get here, so `can_claim` is always true.
     static func seatClaimInfo(_ info: SeatOperations.ClaimInfo) -> JSONValue {
         .object([
-            "product_name": .string(info.product.name),
-            "product_id": JSONValue(info.product.id),
+            "product_name": .string(info.productName),
+            "product_id": JSONValue(info.productId),
             "organization_name": .string(info.organization.name),
             "organization_slug": .string(info.organization.slug),
             "customer_email": .string(info.email),

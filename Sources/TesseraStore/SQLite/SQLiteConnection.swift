@@ -1,4 +1,5 @@
 import Foundation
+import CTesseraSQLite
 import VaporCSQLite
 
 /// One SQLite connection whose statements run on the calling thread, with no hop to a thread
@@ -13,8 +14,16 @@ import VaporCSQLite
 /// Not thread-safe by itself: `SQLiteConnectionPool` lends it to one task at a time, which is
 /// what makes the `@unchecked Sendable` sound.
 final class InlineSQLiteConnection: @unchecked Sendable {
+    /// A prepared statement kept for reuse, with the names of its result columns once known.
+    private final class CachedStatement {
+        let pointer: OpaquePointer
+        /// The columns and the preparation count (`SQLITE_STMTSTATUS_REPREPARE`) they belong to.
+        var columns: (columns: SQLiteColumns, preparations: Int32)?
+        init(pointer: OpaquePointer) { self.pointer = pointer }
+    }
+
     private let handle: OpaquePointer
-    private var statements: [String: OpaquePointer] = [:]
+    private var statements: [String: CachedStatement] = [:]
     private var isClosed = false
     /// Statements whose text varies (an `IN` list of n binds) would grow the cache without end;
     /// past this many it starts afresh.
@@ -34,6 +43,9 @@ final class InlineSQLiteConnection: @unchecked Sendable {
         }
         handle = opened
         sqlite_nio_sqlite3_busy_timeout(handle, Self.busyTimeoutMilliseconds)
+        // Plans that never depend on bound values, so a cached statement is never re-prepared
+        // (it was, on every run of any seat query: see CTesseraSQLite.h).
+        tessera_sqlite_enable_stable_plans(handle)
     }
 
     /// How long a statement waits for another connection's or process's lock: 5 s.
@@ -45,38 +57,65 @@ final class InlineSQLiteConnection: @unchecked Sendable {
     func run(_ sql: String, binds: [SQLiteValue], onRow: (InlineSQLiteRow) throws -> Void) throws {
         guard !isClosed else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "the connection is closed") }
         let statement = try prepared(sql)
+        let pointer = statement.pointer
         defer {
-            sqlite_nio_sqlite3_reset(statement)
-            sqlite_nio_sqlite3_clear_bindings(statement)
+            sqlite_nio_sqlite3_reset(pointer)
+            sqlite_nio_sqlite3_clear_bindings(pointer)
         }
         for (offset, value) in binds.enumerated() {
-            try check(bind(value, at: Int32(offset + 1), in: statement))
+            try check(bind(value, at: Int32(offset + 1), in: pointer))
         }
         var columns: SQLiteColumns?
         while true {
-            let status = sqlite_nio_sqlite3_step(statement)
+            let status = sqlite_nio_sqlite3_step(pointer)
             if status == SQLITE_DONE { return }
             guard status == SQLITE_ROW else { throw failure(status) }
-            let count = sqlite_nio_sqlite3_column_count(statement)
-            let names = columns
-                ?? SQLiteColumns((0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) })
+            let names = columns ?? self.columns(of: statement)
             columns = names
-            try onRow(InlineSQLiteRow(columns: names, values: (0..<count).map { value(at: $0, in: statement) }))
+            try onRow(InlineSQLiteRow(columns: names, values: (0..<Int32(names.names.count)).map { value(at: $0, in: pointer) }))
         }
+    }
+
+    /// How many times SQLite has prepared the cached statement for `sql` again since it was
+    /// first prepared (nil when it is not cached): what the tests of stable plans read.
+    func repreparations(of sql: String) -> Int32? {
+        statements[sql].map { sqlite_nio_sqlite3_stmt_status($0.pointer, SQLITE_STMTSTATUS_REPREPARE, 0) }
+    }
+
+    /// The statement's result columns, named once per preparation: SQLite re-prepares a
+    /// statement by itself after a schema change, which can change its columns (`SELECT *`).
+    private func columns(of statement: CachedStatement) -> SQLiteColumns {
+        let preparations = sqlite_nio_sqlite3_stmt_status(statement.pointer, SQLITE_STMTSTATUS_REPREPARE, 0)
+        if let known = statement.columns, known.preparations == preparations { return known.columns }
+        let count = sqlite_nio_sqlite3_column_count(statement.pointer)
+        let columns = SQLiteColumns((0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement.pointer, $0)) })
+        statement.columns = (columns, preparations)
+        return columns
+    }
+
+    /// Copies what it can of the WAL into the database file without waiting for any other
+    /// connection (`PASSIVE`). Through the C call rather than `PRAGMA wal_checkpoint`, which
+    /// SQLite prepares anew on every run.
+    func checkpointPassively() throws {
+        guard !isClosed else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "the connection is closed") }
+        // A connection learns that the file is in WAL mode only by reading it; until then
+        // SQLite's checkpoint call does nothing.
+        try run("PRAGMA schema_version", binds: []) { _ in }
+        try check(sqlite_nio_sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil))
     }
 
     func close() {
         guard !isClosed else { return }
         isClosed = true
-        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement.pointer) }
         statements = [:]
         sqlite_nio_sqlite3_close_v2(handle)
     }
 
-    private func prepared(_ sql: String) throws -> OpaquePointer {
+    private func prepared(_ sql: String) throws -> CachedStatement {
         if let cached = statements[sql] { return cached }
         if statements.count >= Self.cachedStatementLimit {
-            for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+            for statement in statements.values { sqlite_nio_sqlite3_finalize(statement.pointer) }
             statements = [:]
         }
         var statement: OpaquePointer?
@@ -93,8 +132,9 @@ final class InlineSQLiteConnection: @unchecked Sendable {
             sqlite_nio_sqlite3_finalize(statement)
             throw SQLiteFailure(code: SQLITE_MISUSE, message: "one statement at a time")
         }
-        statements[sql] = statement
-        return statement
+        let cached = CachedStatement(pointer: statement)
+        statements[sql] = cached
+        return cached
     }
 
     private func bind(_ value: SQLiteValue, at index: Int32, in statement: OpaquePointer) -> Int32 {
