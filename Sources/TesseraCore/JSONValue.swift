@@ -15,6 +15,12 @@ extension JSONValue {
     public init(_ value: Date?) { self = value.map { .string(Timestamp.format($0)) } ?? .null }
     public init(_ value: [String: JSONValue]?) { self = value.map(JSONValue.object) ?? .null }
 
+    /// The value ``JSONWriter`` wrote: how a shape written straight to text (a seat) is also
+    /// had as a value (a webhook event's data). Null only if the writer's text were not JSON.
+    public init(written json: JSONWriter) {
+        self = (try? JSONValue.parse(bytes: json.bytes)) ?? .null
+    }
+
     /// The length of this value as Python's `json.dumps` writes it (ASCII-escaped,
     /// `", "` and `": "` separators). Polar limits seat metadata by that length.
     public var pythonDumpsLength: Int {
@@ -46,5 +52,13 @@ extension JSONValue {
             }
         }
         return length
+    }
+}
+
+extension JSONWriter {
+    /// An id in its wire form, or `null` for nil.
+    public mutating func uuid(_ id: UUID?) {
+        guard let id else { return null() }
+        unescapedString { id.writeWire(to: &$0) }
     }
 }

@@ -6,18 +6,24 @@ import Foundation
 extension UUID {
     /// The lower-case form used on the wire and in the database.
     public var wire: String {
-        let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         text.reserveCapacity(36)
-        withUnsafeBytes(of: uuid) { bytes in
-            for (index, byte) in bytes.enumerated() {
-                if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
-                text.append(digits[Int(byte >> 4)])
-                text.append(digits[Int(byte & 0x0f)])
-            }
-        }
+        writeWire(to: &text)
         return String(decoding: text, as: UTF8.self)
     }
+
+    /// Appends ``wire``'s text to `bytes`, in ASCII.
+    public func writeWire(to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: uuid) { octets in
+            for (index, octet) in octets.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 { bytes.append(UInt8(ascii: "-")) }
+                bytes.append(Self.lowerHexDigits[Int(octet >> 4)])
+                bytes.append(Self.lowerHexDigits[Int(octet & 0x0f)])
+            }
+        }
+    }
+
+    private static let lowerHexDigits = Array("0123456789abcdef".utf8)
 
     /// Reads the 8-4-4-4-12 hexadecimal form in either case, as `UUID(uuidString:)` does;
     /// nil for anything else.

@@ -54,7 +54,7 @@ extension JSONValue {
 
     /// A string with `"`, `\\` and the control characters escaped; everything else, including
     /// `/` and non-ASCII text, as it is.
-    private static func write(_ string: String, to bytes: inout [UInt8]) {
+    static func write(_ string: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         var string = string
         string.withUTF8 { text in

@@ -83,7 +83,7 @@ public struct AccessTokenStore: Sendable {
         return try row?.int("n") ?? 0
     }
 
-    static func token(_ row: any SQLRow) throws -> AccessToken {
+    static func token(_ row: StoredRow) throws -> AccessToken {
         let kindText = try row.string("kind")
         guard let kind = AccessToken.Kind(rawValue: kindText) else {
             throw DatabaseError.unexpected("unknown token kind \(kindText)")

@@ -87,7 +87,7 @@ public struct CustomerStore: Sendable {
             """)
     }
 
-    static func customer(_ row: any SQLRow) throws -> Customer {
+    static func customer(_ row: StoredRow) throws -> Customer {
         Customer(
             id: try row.uuid("id"), organizationId: try row.uuid("organization_id"), email: try row.string("email"),
             name: try row.optionalString("name"), externalId: try row.optionalString("external_id"),

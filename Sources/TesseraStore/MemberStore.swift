@@ -78,7 +78,7 @@ public struct MemberStore: Sendable {
             """)
     }
 
-    static func member(_ row: any SQLRow, prefix: String = "") throws -> Member {
+    static func member(_ row: StoredRow, prefix: String = "") throws -> Member {
         Member(
             id: try row.uuid(prefix + "id"), organizationId: try row.uuid(prefix + "organization_id"),
             customerId: try row.uuid(prefix + "customer_id"), email: try row.string(prefix + "email"),

@@ -44,7 +44,7 @@ public struct OrderStore: Sendable {
         return Page(items: try rows.map(Self.order), totalCount: try count?.int("n") ?? 0)
     }
 
-    static func order(_ row: any SQLRow) throws -> Order {
+    static func order(_ row: StoredRow) throws -> Order {
         Order(
             id: try row.uuid("id"), organizationId: try row.uuid("organization_id"),
             customerId: try row.uuid("customer_id"), productId: try row.uuid("product_id"),

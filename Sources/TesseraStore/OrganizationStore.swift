@@ -45,7 +45,7 @@ public struct OrganizationStore: Sendable {
             """) != nil
     }
 
-    static func organization(_ row: any SQLRow) throws -> Organization {
+    static func organization(_ row: StoredRow) throws -> Organization {
         Organization(
             id: try row.uuid("id"), name: try row.string("name"), slug: try row.string("slug"),
             seatBasedPricingEnabled: try row.bool("seat_based_pricing_enabled"),

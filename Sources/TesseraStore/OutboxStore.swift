@@ -102,7 +102,7 @@ public struct OutboxStore: Sendable {
         try await session.rows("SELECT * FROM outbox ORDER BY created_at, id").map(Self.message)
     }
 
-    static func message(_ row: any SQLRow) throws -> OutboxMessage {
+    static func message(_ row: StoredRow) throws -> OutboxMessage {
         let payloadText = try row.string("payload")
         return OutboxMessage(
             id: try row.uuid("id"), kind: try row.choice("kind", as: OutboxMessage.Kind.self),

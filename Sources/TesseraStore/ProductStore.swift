@@ -81,7 +81,7 @@ public struct ProductStore: Sendable {
         String(decoding: try JSONEncoder().encode(prices), as: UTF8.self)
     }
 
-    static func product(_ row: any SQLRow) throws -> Product {
+    static func product(_ row: StoredRow) throws -> Product {
         let prices = try JSONDecoder().decode([ProductPrice].self, from: Data(try row.string("prices").utf8))
         return Product(
             id: try row.uuid("id"), organizationId: try row.uuid("organization_id"), name: try row.string("name"),

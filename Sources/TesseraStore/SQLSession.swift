@@ -22,12 +22,12 @@ public struct SQLSession: Sendable {
         try await translatingErrors { try await sql.raw(query).run() }
     }
 
-    public func rows(_ query: SQLQueryString) async throws -> [any SQLRow] {
-        try await translatingErrors { try await sql.raw(query).all() }
+    public func rows(_ query: SQLQueryString) async throws -> [StoredRow] {
+        try await translatingErrors { try await sql.raw(query).all().map { StoredRow($0) } }
     }
 
-    public func first(_ query: SQLQueryString) async throws -> (any SQLRow)? {
-        try await translatingErrors { try await sql.raw(query).first() }
+    public func first(_ query: SQLQueryString) async throws -> StoredRow? {
+        try await translatingErrors { try await sql.raw(query).first().map { StoredRow($0) } }
     }
 
     /// Counts the statement and turns either engine's unique-constraint error into

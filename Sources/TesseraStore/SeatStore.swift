@@ -23,7 +23,7 @@ public struct SeatStore: Sendable {
 
     private func pool(_ reference: SeatPoolReference, organizationId: UUID, lock: Bool) async throws -> SeatPool? {
         let forUpdate = lock ? session.forUpdate : ""
-        let row: (any SQLRow)?
+        let row: StoredRow?
         switch reference {
         case .subscription(let id):
             row = try await session.first("""
@@ -203,12 +203,12 @@ public struct SeatStore: Sendable {
         LEFT JOIN members m ON m.id = s.member_id
         """
 
-    static func details(_ row: any SQLRow) throws -> SeatDetails {
+    static func details(_ row: StoredRow) throws -> SeatDetails {
         let member = try row.optionalString("m_id") == nil ? nil : try MemberStore.member(row, prefix: "m_")
         return SeatDetails(seat: try seat(row), member: member, customerEmail: try row.optionalString("holder_customer_email"))
     }
 
-    static func seat(_ row: any SQLRow) throws -> Seat {
+    static func seat(_ row: StoredRow) throws -> Seat {
         let pool: SeatPoolReference
         if let subscriptionId = try row.optionalUUID("subscription_id") {
             pool = .subscription(subscriptionId)

@@ -73,7 +73,7 @@ public struct SubscriptionStore: Sendable {
         return Page(items: try rows.map(Self.subscription), totalCount: try count?.int("n") ?? 0)
     }
 
-    static func subscription(_ row: any SQLRow) throws -> Subscription {
+    static func subscription(_ row: StoredRow) throws -> Subscription {
         Subscription(
             id: try row.uuid("id"), organizationId: try row.uuid("organization_id"),
             customerId: try row.uuid("customer_id"), productId: try row.uuid("product_id"),

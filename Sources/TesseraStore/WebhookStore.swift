@@ -335,7 +335,7 @@ public struct WebhookStore: Sendable {
         }
     }
 
-    static func endpoint(_ row: any SQLRow) throws -> WebhookEndpoint {
+    static func endpoint(_ row: StoredRow) throws -> WebhookEndpoint {
         WebhookEndpoint(
             id: try row.uuid("id"), organizationId: try row.uuid("organization_id"), url: try row.string("url"),
             name: try row.optionalString("name"), secret: try row.string("secret"),

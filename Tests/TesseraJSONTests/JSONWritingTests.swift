@@ -3,6 +3,26 @@ import Testing
 import TesseraJSON
 
 @Suite struct JSONWritingTests {
+    /// The writer puts commas between members and elements at every depth, and writes values
+    /// as a `JSONValue` would.
+    @Test func theWriterPlacesCommasAtEveryDepth() {
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("a"); json.beginArray()
+        json.beginObject(); json.endObject()
+        json.beginArray(); json.int(1); json.string("two \"2\""); json.null(); json.endArray()
+        json.beginObject(); json.key("x"); json.string(nil); json.key("y"); json.value(["k": [true]]); json.endObject()
+        json.timestamp(Date(timeIntervalSince1970: 0))
+        json.endArray()
+        json.key("b"); json.timestamp(nil)
+        json.endObject()
+        let expected: JSONValue = [
+            "a": [[:], [1, "two \"2\"", nil], ["x": nil, "y": ["k": [true]]], "1970-01-01T00:00:00.000000Z"],
+            "b": nil,
+        ]
+        #expect(String(decoding: json.bytes, as: UTF8.self) == expected.serialized())
+    }
+
     @Test func compactTextWithKeysInByteOrder() {
         let value: JSONValue = ["b": [1, 2.5, true, nil], "a": ["z": "y", "B": "x", "a_b": 0, "ab": -7]]
         #expect(value.serialized() == #"{"a":{"B":"x","a_b":0,"ab":-7,"z":"y"},"b":[1,2.5,true,null]}"#)

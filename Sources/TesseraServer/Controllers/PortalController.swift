@@ -65,19 +65,19 @@ struct PortalController {
     @Sendable func assignSeat(_ request: Request, context: PortalContext) async throws -> Response {
         let caller = try await requireSeatManager(context)
         let assignment = try await SeatController.assignment(from: request, route: .portal)
-        return .json(Wire.seat(try await operations.assign(assignment, scope: caller.scope)))
+        return .json(Wire.seatText(try await operations.assign(assignment, scope: caller.scope)))
     }
 
     @Sendable func revokeSeat(_ request: Request, context: PortalContext) async throws -> Response {
         let caller = try await requireSeatManager(context)
         let seatId = try context.pathUUID("seat_id")
-        return .json(Wire.seat(try await operations.revoke(seatId: seatId, scope: caller.scope)))
+        return .json(Wire.seatText(try await operations.revoke(seatId: seatId, scope: caller.scope)))
     }
 
     @Sendable func resendInvitation(_ request: Request, context: PortalContext) async throws -> Response {
         let caller = try await requireSeatManager(context)
         let seatId = try context.pathUUID("seat_id")
-        return .json(Wire.seat(try await operations.resend(seatId: seatId, scope: caller.scope)))
+        return .json(Wire.seatText(try await operations.resend(seatId: seatId, scope: caller.scope)))
     }
 
     /// Subscriptions in which the signed-in person holds a claimed seat.

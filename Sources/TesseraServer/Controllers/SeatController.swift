@@ -21,7 +21,7 @@ struct SeatController {
         let organizationId = context.organizationId
         let assignment = try await Self.assignment(from: request)
         let seat = try await operations.assign(assignment, scope: .merchant(organizationId))
-        return .json(Wire.seat(seat))
+        return .json(Wire.seatText(seat))
     }
 
     @Sendable func list(_ request: Request, context: MerchantContext) async throws -> Response {
@@ -67,13 +67,13 @@ struct SeatController {
     @Sendable func revoke(_ request: Request, context: MerchantContext) async throws -> Response {
         let organizationId = context.organizationId
         let seatId = try context.pathUUID("seat_id")
-        return .json(Wire.seat(try await operations.revoke(seatId: seatId, scope: .merchant(organizationId))))
+        return .json(Wire.seatText(try await operations.revoke(seatId: seatId, scope: .merchant(organizationId))))
     }
 
     @Sendable func resend(_ request: Request, context: MerchantContext) async throws -> Response {
         let organizationId = context.organizationId
         let seatId = try context.pathUUID("seat_id")
-        return .json(Wire.seat(try await operations.resend(seatId: seatId, scope: .merchant(organizationId))))
+        return .json(Wire.seatText(try await operations.resend(seatId: seatId, scope: .merchant(organizationId))))
     }
 
     @Sendable func claimInfo(_ request: Request, context: TesseraRequestContext) async throws -> Response {

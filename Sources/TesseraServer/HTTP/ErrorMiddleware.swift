@@ -87,6 +87,14 @@ extension Response {
             body: .init(byteBuffer: ByteBuffer(bytes: value.serializedBytes())))
     }
 
+    /// A JSON response of text already written.
+    static func json(_ json: JSONWriter, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: json.bytes)))
+    }
+
     static var noContent: Response { Response(status: .noContent) }
 }
 

@@ -26,16 +26,24 @@ extension Wire {
         ])
     }
 
+    /// A member in Polar's `Member` shape, written straight to text (inside every seat of a
+    /// list): the one definition of that shape, keys in byte order.
+    static func write(_ member: Member, to json: inout JSONWriter) {
+        json.beginObject()
+        json.key("created_at"); json.timestamp(member.createdAt)
+        json.key("customer_id"); json.uuid(member.customerId)
+        json.key("email"); json.string(member.email)
+        json.key("external_id"); json.string(member.externalId)
+        json.key("id"); json.uuid(member.id)
+        json.key("modified_at"); json.timestamp(member.modifiedAt)
+        json.key("name"); json.string(member.name)
+        json.key("role"); json.string(member.role.rawValue)
+        json.endObject()
+    }
+
     static func member(_ member: Member) -> JSONValue {
-        .object([
-            "id": JSONValue(member.id),
-            "created_at": JSONValue(member.createdAt),
-            "modified_at": JSONValue(member.modifiedAt),
-            "customer_id": JSONValue(member.customerId),
-            "email": .string(member.email),
-            "name": JSONValue(member.name),
-            "external_id": JSONValue(member.externalId),
-            "role": .string(member.role.rawValue),
-        ])
+        var json = JSONWriter()
+        write(member, to: &json)
+        return JSONValue(written: json)
     }
 }

@@ -3,33 +3,56 @@ import TesseraCore
 import TesseraStore
 
 extension Wire {
-    static func seat(_ details: SeatDetails) -> JSONValue {
+    /// A seat in Polar's `CustomerSeat` shape, written straight to text: the one definition of
+    /// that shape. Keys in byte order, so the text is what ``JSONValue/serialized()`` writes
+    /// for ``seat(_:)``.
+    static func write(_ details: SeatDetails, to json: inout JSONWriter) {
         let seat = details.seat
-        return .object([
-            "id": JSONValue(seat.id),
-            "created_at": JSONValue(seat.createdAt),
-            "modified_at": JSONValue(seat.modifiedAt),
-            "subscription_id": JSONValue(seat.pool.subscriptionId),
-            "order_id": JSONValue(seat.pool.orderId),
-            "status": .string(seat.status.rawValue),
-            "customer_id": JSONValue(seat.holder?.customerId),
-            "member_id": JSONValue(seat.holder?.memberId),
-            "member": details.member.map(member) ?? .null,
-            "email": JSONValue(seat.holder?.email),
-            "customer_email": JSONValue(details.holderEmail),
-            "invitation_token_expires_at": JSONValue(seat.invitationTokenExpiresAt),
-            "claimed_at": JSONValue(seat.claimedAt),
-            "revoked_at": JSONValue(seat.revokedAt),
-            "seat_metadata": .object(seat.metadata),
-        ])
+        json.beginObject()
+        json.key("claimed_at"); json.timestamp(seat.claimedAt)
+        json.key("created_at"); json.timestamp(seat.createdAt)
+        json.key("customer_email"); json.string(details.holderEmail)
+        json.key("customer_id"); json.uuid(seat.holder?.customerId)
+        json.key("email"); json.string(seat.holder?.email)
+        json.key("id"); json.uuid(seat.id)
+        json.key("invitation_token_expires_at"); json.timestamp(seat.invitationTokenExpiresAt)
+        json.key("member")
+        if let member = details.member { write(member, to: &json) } else { json.null() }
+        json.key("member_id"); json.uuid(seat.holder?.memberId)
+        json.key("modified_at"); json.timestamp(seat.modifiedAt)
+        json.key("order_id"); json.uuid(seat.pool.orderId)
+        json.key("revoked_at"); json.timestamp(seat.revokedAt)
+        json.key("seat_metadata"); json.value(.object(seat.metadata))
+        json.key("status"); json.string(seat.status.rawValue)
+        json.key("subscription_id"); json.uuid(seat.pool.subscriptionId)
+        json.endObject()
     }
 
-    static func seatsList(_ seats: [SeatDetails], pool: SeatPool) -> JSONValue {
-        .object([
-            "seats": .array(seats.map(seat)),
-            "available_seats": JSONValue(pool.availableSeats),
-            "total_seats": JSONValue(pool.seats ?? 0),
-        ])
+    /// A seat as an answer's text.
+    static func seatText(_ details: SeatDetails) -> JSONWriter {
+        var json = JSONWriter(capacity: 768)
+        write(details, to: &json)
+        return json
+    }
+
+    /// A seat as a value (a webhook event's data).
+    static func seat(_ details: SeatDetails) -> JSONValue {
+        JSONValue(written: seatText(details))
+    }
+
+    /// A pool's seats (`CustomerSeatList` and its counts), written straight to text: a pool
+    /// can hold thousands.
+    static func seatsList(_ seats: [SeatDetails], pool: SeatPool) -> JSONWriter {
+        var json = JSONWriter(capacity: 128 + 768 * seats.count)
+        json.beginObject()
+        json.key("available_seats"); json.int(pool.availableSeats)
+        json.key("seats")
+        json.beginArray()
+        for seat in seats { write(seat, to: &json) }
+        json.endArray()
+        json.key("total_seats"); json.int(pool.seats ?? 0)
+        json.endObject()
+        return json
     }
 
     /// What an invitation is for (`GET /v1/customer-seats/claim/{token}`); only usable

@@ -108,7 +108,7 @@ struct InlineSQLiteRow: SQLRow {
         return typed
     }
 
-    private func value(_ column: String) throws -> SQLiteValue {
+    func value(_ column: String) throws -> SQLiteValue {
         guard let index = columns.positions[column] else {
             throw DatabaseError.unexpected("no column \(column) in the result")
         }

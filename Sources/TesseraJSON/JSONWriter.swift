@@ -1,0 +1,101 @@
+import Foundation
+
+/// Writes compact JSON text straight into bytes, for answers too long to build as a
+/// `JSONValue` tree first (a list of a thousand seats spent more time building, sorting and
+/// freeing the tree than writing it).
+///
+/// Members are written in the order given; callers that want the same text as
+/// ``JSONValue/serialized()`` give keys in byte order. Commas are placed by the writer:
+///
+///     var json = JSONWriter()
+///     json.beginObject()
+///     json.key("id"); json.string(id)
+///     json.key("tags"); json.beginArray(); json.string("a"); json.endArray()
+///     json.endObject()
+public struct JSONWriter: Sendable {
+    /// The text so far, in UTF-8.
+    public private(set) var bytes: [UInt8] = []
+    /// Whether the next value or key follows another and so needs a comma first.
+    private var followsValue = false
+
+    public init(capacity: Int = 256) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    public mutating func beginObject() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        followsValue = false
+    }
+
+    public mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        followsValue = true
+    }
+
+    public mutating func beginArray() {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        followsValue = false
+    }
+
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        followsValue = true
+    }
+
+    /// An object member's name; the member's value comes next.
+    public mutating func key(_ name: String) {
+        separate()
+        JSONValue.write(name, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        followsValue = false
+    }
+
+    public mutating func string(_ text: String) {
+        separate()
+        JSONValue.write(text, to: &bytes)
+        followsValue = true
+    }
+
+    /// A string, or `null` for nil.
+    public mutating func string(_ text: String?) {
+        guard let text else { return null() }
+        string(text)
+    }
+
+    public mutating func int(_ number: Int) {
+        value(.int(Int64(number)))
+    }
+
+    public mutating func null() {
+        value(.null)
+    }
+
+    /// Any value, written as ``JSONValue/serialized()`` writes it.
+    public mutating func value(_ value: JSONValue) {
+        separate()
+        value.write(to: &bytes)
+        followsValue = true
+    }
+
+    /// A string whose characters `write` appends itself, none needing an escape: ids and
+    /// timestamps, written without making a `String` first.
+    public mutating func unescapedString(_ write: (inout [UInt8]) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        write(&bytes)
+        bytes.append(UInt8(ascii: "\""))
+        followsValue = true
+    }
+
+    /// A timestamp as ``Timestamp/format(_:)`` writes it, or `null` for nil.
+    public mutating func timestamp(_ date: Date?) {
+        guard let date else { return null() }
+        unescapedString { Timestamp.write(date, to: &$0) }
+    }
+
+    private mutating func separate() {
+        if followsValue { bytes.append(UInt8(ascii: ",")) }
+    }
+}
