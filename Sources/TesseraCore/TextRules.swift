@@ -12,6 +12,21 @@ public enum TextRules {
         text.utf8.contains(0)
     }
 
+    /// Whether `text` holds `%00`, a NUL percent-encoded, compared byte by byte: Foundation's
+    /// `contains` ran its locale-aware search (and loaded ICU's data) on every request's path.
+    public static func containsEncodedNUL(_ text: some StringProtocol) -> Bool {
+        var matched = 0
+        for byte in text.utf8 {
+            switch (matched, byte) {
+            case (0, UInt8(ascii: "%")), (1, UInt8(ascii: "0")): matched += 1
+            case (2, UInt8(ascii: "0")): return true
+            case (_, UInt8(ascii: "%")): matched = 1
+            default: matched = 0
+            }
+        }
+        return false
+    }
+
     /// Polar's message for text with a NUL character.
     public static let invalidCharactersMessage = "This value contains invalid characters"
 }

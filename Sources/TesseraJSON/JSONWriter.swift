@@ -44,10 +44,13 @@ public struct JSONWriter: Sendable {
         followsValue = true
     }
 
-    /// An object member's name; the member's value comes next.
-    public mutating func key(_ name: String) {
+    /// An object member's name, written as it is: a wire name in the source, which never needs
+    /// an escape. The member's value comes next.
+    public mutating func key(_ name: StaticString) {
         separate()
-        JSONValue.write(name, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
         followsValue = false
     }

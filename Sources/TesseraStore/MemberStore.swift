@@ -78,12 +78,34 @@ public struct MemberStore: Sendable {
             """)
     }
 
-    static func member(_ row: StoredRow, prefix: String = "") throws -> Member {
+    static func member(_ row: StoredRow, columns: MemberColumns = .stored) throws -> Member {
         Member(
-            id: try row.uuid(prefix + "id"), organizationId: try row.uuid(prefix + "organization_id"),
-            customerId: try row.uuid(prefix + "customer_id"), email: try row.string(prefix + "email"),
-            name: try row.optionalString(prefix + "name"), externalId: try row.optionalString(prefix + "external_id"),
-            role: try row.choice(prefix + "role", as: Member.Role.self), createdAt: try row.date(prefix + "created_at"),
-            modifiedAt: try row.optionalDate(prefix + "modified_at"))
+            id: try row.uuid(columns.id), organizationId: try row.uuid(columns.organizationId),
+            customerId: try row.uuid(columns.customerId), email: try row.string(columns.email),
+            name: try row.optionalString(columns.name), externalId: try row.optionalString(columns.externalId),
+            role: try row.choice(columns.role, as: Member.Role.self), createdAt: try row.date(columns.createdAt),
+            modifiedAt: try row.optionalDate(columns.modifiedAt))
     }
+}
+
+/// The names of a member's columns in a result: as stored, or with `m_` before each where a
+/// seat's query joins its member. Made once, not joined anew for every row read.
+struct MemberColumns: Sendable {
+    let id, organizationId, customerId, email, name, externalId, role, createdAt, modifiedAt: String
+
+    private init(prefix: String) {
+        id = prefix + "id"
+        organizationId = prefix + "organization_id"
+        customerId = prefix + "customer_id"
+        email = prefix + "email"
+        name = prefix + "name"
+        externalId = prefix + "external_id"
+        role = prefix + "role"
+        createdAt = prefix + "created_at"
+        modifiedAt = prefix + "modified_at"
+    }
+
+    static let stored = MemberColumns(prefix: "")
+    /// As `SeatStore`'s details query names them.
+    static let joined = MemberColumns(prefix: "m_")
 }

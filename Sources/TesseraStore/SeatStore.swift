@@ -204,7 +204,7 @@ public struct SeatStore: Sendable {
         """
 
     static func details(_ row: StoredRow) throws -> SeatDetails {
-        let member = try row.optionalString("m_id") == nil ? nil : try MemberStore.member(row, prefix: "m_")
+        let member = try row.optionalString(MemberColumns.joined.id) == nil ? nil : try MemberStore.member(row, columns: .joined)
         return SeatDetails(seat: try seat(row), member: member, customerEmail: try row.optionalString("holder_customer_email"))
     }
 

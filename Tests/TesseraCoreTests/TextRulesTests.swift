@@ -11,6 +11,15 @@ import TesseraCore
         #expect((["x": [1, "\u{0}"]] as JSONValue).containsNUL)
     }
 
+    @Test func anEncodedNULIsFoundWhereverItStarts() {
+        for path in ["/%00", "/v1/x%00y", "%%00", "%0%00", "/a%2500%00", "/é%00"] {
+            #expect(TextRules.containsEncodedNUL(path), "\(path)")
+        }
+        for path in ["/", "/%0", "/%01", "/%2500", "/0%0", "%0a0", "/%%0"] {
+            #expect(!TextRules.containsEncodedNUL(path), "\(path)")
+        }
+    }
+
     @Test func lengthCountsUnicodeScalarsNotDisplayedCharacters() {
         let stacked = "a" + String(repeating: "\u{0301}", count: 300)
         #expect(stacked.count == 1)

@@ -10,7 +10,7 @@ struct PathScreeningMiddleware: RouterMiddleware {
         -> Response
     {
         let path = request.uri.path
-        if path.contains("%00") || TextRules.containsNUL(path) {
+        if TextRules.containsEncodedNUL(path) || TextRules.containsNUL(path) {
             throw ValidationFailure([.valueError([.key("path")], TextRules.invalidCharactersMessage, input: .string(path))])
         }
         return try await next(request, context)
