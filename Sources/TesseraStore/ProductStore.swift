@@ -33,19 +33,25 @@ public struct ProductStore: Sendable {
             """).map(Self.product)
     }
 
-    /// The id and name of the product a seat pool sells, in one query: what an invitation shows,
-    /// without decoding the product's prices. Nil when the pool is not the organization's.
-    public func identity(ofProductSoldBy pool: SeatPoolReference, organizationId: UUID) async throws -> (id: UUID, name: String)? {
+    /// What an invitation into a pool shows, in one query: the organization, and the id and
+    /// name of the product the pool sells (its prices are not decoded). Nil when the pool is
+    /// not the organization's.
+    public func offer(of pool: SeatPoolReference, organizationId: UUID) async throws -> PoolOffer? {
         let poolTable: SQLQueryString = switch pool {
         case .subscription: "subscriptions"
         case .order: "orders"
         }
         let row = try await session.first("""
-            SELECT p.id, p.name FROM \(poolTable) pool JOIN products p ON p.id = pool.product_id
+            SELECT o.*, p.id AS offered_product_id, p.name AS offered_product_name
+            FROM \(poolTable) pool
+            JOIN products p ON p.id = pool.product_id AND p.organization_id = pool.organization_id
+            JOIN organizations o ON o.id = pool.organization_id
             WHERE pool.id = \(bind: pool.id.wire) AND pool.organization_id = \(bind: organizationId.wire)
-              AND p.organization_id = \(bind: organizationId.wire)
             """)
-        return try row.map { (id: try $0.uuid("id"), name: try $0.string("name")) }
+        return try row.map { row in
+            PoolOffer(organization: try OrganizationStore.organization(row), productId: try row.uuid("offered_product_id"),
+                      productName: try row.string("offered_product_name"))
+        }
     }
 
     /// The organization's products with these ids, keyed by id, in one query.
@@ -90,4 +96,11 @@ public struct ProductStore: Sendable {
             prices: prices, metadata: try row.metadata("metadata"), isArchived: try row.bool("is_archived"),
             createdAt: try row.date("created_at"), modifiedAt: try row.optionalDate("modified_at"))
     }
+}
+
+/// The organization and product a seat pool's invitations name.
+public struct PoolOffer: Sendable {
+    public var organization: Organization
+    public var productId: UUID
+    public var productName: String
 }

@@ -145,4 +145,21 @@ import TesseraStore
             #expect(counts.kept == 1002 && counts.rows == 1002)
         }
     }
+
+    /// Claim info reads the seat with its holder, then the pool's organization and product:
+    /// two statements, no more, on either database.
+    @Test(arguments: Backend.all)
+    func claimInfoIsTwoStatements(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 5)
+            _ = try await server.assign(org, pool, ["email": "kim@example.com"])
+            let token = try #require(try await server.deliverInvitations(to: "kim@example.com").first)
+            let cost = try await Self.statements(server) { try await server.request(.get, "/v1/customer-seats/claim/\(token)") }
+            #expect(cost == 2)
+            let info = try await server.request(.get, "/v1/customer-seats/claim/\(token)")
+            #expect(info.json["customer_email"] == "kim@example.com")
+            #expect(info.json["organization_slug"] == .string(org.slug))
+        }
+    }
 }

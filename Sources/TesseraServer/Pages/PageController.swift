@@ -63,8 +63,8 @@ struct PageController {
         // A fresh nonce on every visit: the server signs only nonces it made itself.
         let visit = csrf.claimVisit()
         var response = PageRenderer.html("claim", title: "Claim your seat", values: [
-            "organization_name": info.organization.name, "product_name": info.productName, "email": info.email,
-            "slug": info.organization.slug, "token": token, "csrf": visit.token,
+            "organization_name": info.offer.organization.name, "product_name": info.offer.productName, "email": info.email,
+            "slug": info.offer.organization.slug, "token": token, "csrf": visit.token,
         ])
         response.setCookie(CSRFToken.nonceCookie(visit.nonce, secure: secureCookies))
         return response
@@ -93,9 +93,9 @@ struct PageController {
             // Used, expired or revoked between the page and the post, or its seat is gone.
             throw PageFailure.invalidInvitation
         }
-        let organizationSlug = info.organization.slug
+        let organizationSlug = info.offer.organization.slug
         return PageRenderer.html("claimed", title: "Seat claimed", values: [
-            "organization_name": info.organization.name, "product_name": info.productName, "email": info.email,
+            "organization_name": info.offer.organization.name, "product_name": info.offer.productName, "email": info.email,
             "portal_href": "\(Self.portalPath(organizationSlug))?customer_session_token=\(session.value)",
         ])
     }
@@ -108,7 +108,7 @@ struct PageController {
         } catch is TesseraError {
             throw PageFailure.invalidInvitation
         }
-        guard info.organization.slug == slug else { throw PageFailure.invalidInvitation }
+        guard info.offer.organization.slug == slug else { throw PageFailure.invalidInvitation }
         return info
     }
 

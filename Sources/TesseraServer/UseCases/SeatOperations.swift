@@ -114,25 +114,22 @@ struct SeatOperations: Sendable {
 
     // MARK: Claim
 
-    struct ClaimInfo: Sendable {
-        var organization: Organization
-        var productId: UUID
-        var productName: String
-        var email: String
-    }
-
     /// What an invitation is for. Reads only: mail scanners that follow links change nothing.
+    /// Two statements: the seat with its holder, then the pool's organization and product.
     func claimInfo(token: String) async throws -> ClaimInfo {
         try await database.read { session in
             guard let details = try await session.seats.details(invitationTokenHash: SecretToken.hash(token)),
                   case let seat = details.seat, seat.invitationIsUsable(at: now()),
-                  let product = try await session.products.identity(ofProductSoldBy: seat.pool, organizationId: seat.organizationId)
+                  let offer = try await session.products.offer(of: seat.pool, organizationId: seat.organizationId)
             else { throw TesseraError.notFound(.invitation) }
-            let organization = try await session.organizations.require(id: seat.organizationId)
-            try organization.requireSeatFeature()
-            return ClaimInfo(organization: organization, productId: product.id, productName: product.name,
-                             email: details.recipientEmail)
+            try offer.organization.requireSeatFeature()
+            return ClaimInfo(offer: offer, email: details.recipientEmail)
         }
+    }
+
+    struct ClaimInfo: Sendable {
+        var offer: PoolOffer
+        var email: String
     }
 
     /// Claims a seat with its invitation token (single use) and opens a portal session for

@@ -59,10 +59,10 @@ extension Wire {
     /// invitations get here, so `can_claim` is always true.
     static func seatClaimInfo(_ info: SeatOperations.ClaimInfo) -> JSONValue {
         .object([
-            "product_name": .string(info.productName),
-            "product_id": JSONValue(info.productId),
-            "organization_name": .string(info.organization.name),
-            "organization_slug": .string(info.organization.slug),
+            "product_name": .string(info.offer.productName),
+            "product_id": JSONValue(info.offer.productId),
+            "organization_name": .string(info.offer.organization.name),
+            "organization_slug": .string(info.offer.organization.slug),
             "customer_email": .string(info.email),
             "can_claim": true,
         ])
