@@ -79,7 +79,8 @@ public struct StoredRow: SQLRow {
     }
     func metadata(_ column: String) throws -> [String: JSONValue] {
         let text = try read(column, as: String.self)
-        return JSONValue.parse(Data(text.utf8))?.objectValue ?? [:]
+        if text == "{}" { return [:] }  // what most seats hold: nothing to parse
+        return (try? JSONValue.parse(bytes: text.utf8))?.objectValue ?? [:]
     }
 }
 

@@ -117,10 +117,15 @@ public struct SeatStore: Sendable {
 
     /// Every seat of the pool, revoked ones included, oldest first, in one query.
     public func details(in pool: SeatPoolReference) async throws -> [SeatDetails] {
-        try await session.rows("""
-            \(unsafeRaw: Self.detailsSelect) WHERE s.\(Self.poolColumn(pool)) = \(bind: pool.id.wire)
-            ORDER BY s.created_at, s.id
-            """).map(Self.details)
+        try await session.rows(Self.detailsQuery(in: pool)).map(Self.details)
+    }
+
+    /// The query of ``details(in:)``; its order is an index's, so nothing is sorted.
+    static func detailsQuery(in pool: SeatPoolReference) -> SQLQueryString {
+        """
+        \(unsafeRaw: Self.detailsSelect) WHERE s.\(Self.poolColumn(pool)) = \(bind: pool.id.wire)
+        ORDER BY s.created_at, s.id
+        """
     }
 
     /// Several seats by id, oldest first, in one query.

@@ -87,6 +87,20 @@ import TesseraCore
         #expect(value == "y")
     }
 
+    /// A pool's seats come in list order straight from an index (migration 5): SQLite sorts
+    /// nothing, for subscription and order pools alike.
+    @Test(arguments: [SeatPoolReference.subscription(UUID()), .order(UUID())])
+    func aPoolsSeatsAreListedInIndexOrderWithoutASort(pool: SeatPoolReference) async throws {
+        try await withSQLite { database in
+            let plan = try await database.read { session in
+                try await session.rows("EXPLAIN QUERY PLAN " + SeatStore.detailsQuery(in: pool))
+                    .map { try $0.string("detail") }
+            }
+            #expect(!plan.isEmpty)
+            #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+        }
+    }
+
     @Test func aSecondStatementInOneTextIsRefusedRatherThanDropped() async throws {
         try await withSQLite { database in
             try await database.withConnection { session in
