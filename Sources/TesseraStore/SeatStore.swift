@@ -100,11 +100,16 @@ public struct SeatStore: Sendable {
 
     /// The oldest revoked seat of the pool: the next assignment reuses it.
     public func firstRevoked(in pool: SeatPoolReference) async throws -> Seat? {
-        try await session.first("""
-            SELECT * FROM seats WHERE \(Self.poolColumn(pool)) = \(bind: pool.id.wire)
-              AND status = \(bind: SeatStatus.revoked.rawValue)
-            ORDER BY created_at, id LIMIT 1
-            """).map(Self.seat)
+        try await session.first(Self.firstRevokedQuery(in: pool)).map(Self.seat)
+    }
+
+    /// The query of ``firstRevoked(in:)``: one index step whatever the pool's size.
+    static func firstRevokedQuery(in pool: SeatPoolReference) -> SQLQueryString {
+        """
+        SELECT * FROM seats WHERE \(Self.poolColumn(pool)) = \(bind: pool.id.wire)
+          AND status = \(bind: SeatStatus.revoked.rawValue)
+        ORDER BY created_at, id LIMIT 1
+        """
     }
 
     /// The member's pending or claimed seat in the pool, if any.

@@ -87,17 +87,24 @@ import TesseraCore
         #expect(value == "y")
     }
 
-    /// A pool's seats come in list order straight from an index (migration 5): SQLite sorts
-    /// nothing, for subscription and order pools alike.
+    /// A pool's seats come in list order straight from an index, and its oldest revoked seat
+    /// (what assign reuses) from the index on pool and status, so that finding it is one step in
+    /// a pool of any size (migration 5): SQLite sorts nothing and walks no pool.
     @Test(arguments: [SeatPoolReference.subscription(UUID()), .order(UUID())])
-    func aPoolsSeatsAreListedInIndexOrderWithoutASort(pool: SeatPoolReference) async throws {
+    func aPoolsSeatsAreReadInIndexOrder(pool: SeatPoolReference) async throws {
         try await withSQLite { database in
-            let plan = try await database.read { session in
-                try await session.rows("EXPLAIN QUERY PLAN " + SeatStore.detailsQuery(in: pool))
-                    .map { try $0.string("detail") }
+            func plan(_ query: SQLQueryString) async throws -> [String] {
+                try await database.read { session in
+                    try await session.rows("EXPLAIN QUERY PLAN " + query).map { try $0.string("detail") }
+                }
             }
-            #expect(!plan.isEmpty)
-            #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+            let column = pool.subscriptionId == nil ? "order_id" : "subscription_id"
+            let list = try await plan(SeatStore.detailsQuery(in: pool))
+            #expect(list.contains { $0.contains("\(column)=?") }, "\(list)")
+            #expect(!list.contains { $0.contains("TEMP B-TREE") }, "\(list)")
+            let revoked = try await plan(SeatStore.firstRevokedQuery(in: pool))
+            #expect(revoked.contains { $0.contains("\(column)=? AND status=?") }, "\(revoked)")
+            #expect(!revoked.contains { $0.contains("TEMP B-TREE") }, "\(revoked)")
         }
     }
 
