@@ -16,6 +16,7 @@ import TesseraCore
 public struct StoredRow: SQLRow {
     private enum Source {
         case sqlite(InlineSQLiteRow)
+        case postgres(PostgresRow, PostgresRandomAccessRow)
         case other(any SQLRow)
     }
     private let source: Source
@@ -24,9 +25,14 @@ public struct StoredRow: SQLRow {
         if let row = row as? InlineSQLiteRow { source = .sqlite(row) } else { source = .other(row) }
     }
 
+    init(postgres row: PostgresRow) {
+        source = .postgres(row, row.makeRandomAccess())
+    }
+
     private var row: any SQLRow {
         switch source {
         case .sqlite(let row): row
+        case .postgres(let row, _): row.sql()
         case .other(let row): row
         }
     }
@@ -39,10 +45,20 @@ public struct StoredRow: SQLRow {
     }
 
     /// One column as `T`, by the shortest way the row's driver has.
-    private func read<T: SQLiteReadable & Decodable>(_ column: String, as _: T.Type) throws -> T {
+    private func read<T: SQLiteReadable & PostgresDecodable & Decodable>(_ column: String, as _: T.Type) throws -> T {
         switch source {
-        case .sqlite(let row): try T(sqlite: try row.value(column), column: column)
-        case .other(let row): try row.decode(column: column, as: T.self)
+        case .sqlite(let row):
+            return try T(sqlite: try row.value(column), column: column)
+        case .postgres(_, let cells):
+            // The row's subscript traps on an unknown name; a missing column must throw.
+            guard cells.contains(column) else { throw DatabaseError.unexpected("no column \(column) in the result") }
+            do {
+                return try cells[column].decode(T.self)
+            } catch {
+                throw DatabaseError.unexpected("cannot read \(T.self) from \(column)")
+            }
+        case .other(let row):
+            return try row.decode(column: column, as: T.self)
         }
     }
 

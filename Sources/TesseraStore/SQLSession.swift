@@ -14,20 +14,61 @@ public struct SQLSession: Sendable {
     public let sql: any SQLDatabase
     public let dialect: DatabaseDialect
     let counter: StatementCounter
+    /// The PostgreSQL connection under `sql`, if any. Statements run on it directly, so that
+    /// rows are read by postgres-nio's own decoding: postgres-kit's `Decodable` path cost a
+    /// dynamic cast and a coding path for every column.
+    let postgres: PostgresConnection?
     /// What this session has already read and may read again unchanged (one per transaction
     /// or lease, so nothing outlives it).
     let memo = SessionMemo()
 
     public func execute(_ query: SQLQueryString) async throws {
-        try await translatingErrors { try await sql.raw(query).run() }
+        try await translatingErrors {
+            if let postgres { _ = try await Self.rows(query, on: postgres, sql: sql) } else { try await sql.raw(query).run() }
+        }
     }
 
     public func rows(_ query: SQLQueryString) async throws -> [StoredRow] {
-        try await translatingErrors { try await sql.raw(query).all().map { StoredRow($0) } }
+        try await translatingErrors {
+            if let postgres { return try await Self.rows(query, on: postgres, sql: sql) }
+            return try await sql.raw(query).all().map { StoredRow($0) }
+        }
     }
 
     public func first(_ query: SQLQueryString) async throws -> StoredRow? {
-        try await translatingErrors { try await sql.raw(query).first().map { StoredRow($0) } }
+        try await rows(query).first
+    }
+
+    /// Runs `query` on a PostgreSQL connection: SQLKit writes the text and collects the binds,
+    /// postgres-nio sends them and answers the rows.
+    private static func rows(_ query: SQLQueryString, on connection: PostgresConnection,
+                             sql: any SQLDatabase) async throws -> [StoredRow] {
+        var serializer = SQLSerializer(database: sql)
+        query.serialize(to: &serializer)
+        var bindings = PostgresBindings(capacity: serializer.binds.count)
+        for bind in serializer.binds { try append(bind, to: &bindings) }
+        var rows: [StoredRow] = []
+        for try await row in try await connection.query(PostgresQuery(unsafeSQL: serializer.sql, binds: bindings),
+                                                        logger: connection.logger) {
+            rows.append(StoredRow(postgres: row))
+        }
+        return rows
+    }
+
+    /// Binds a value as postgres-kit would: text, 8-byte integers, booleans, doubles and
+    /// bytes, `NULL` for nil. The stores bind nothing else (ids and times go as text and
+    /// integers); anything else is a programming error and says so.
+    private static func append(_ bind: any Encodable & Sendable, to bindings: inout PostgresBindings) throws {
+        switch bind {
+        case let value as any AbsentValue where value.isAbsent: bindings.appendNull()
+        case let text as String: bindings.append(text)
+        case let number as Int64: bindings.append(number)
+        case let number as Int: bindings.append(number)
+        case let flag as Bool: bindings.append(flag)
+        case let number as Double: bindings.append(number)
+        case let bytes as [UInt8]: bindings.append(ByteBuffer(bytes: bytes))
+        default: throw DatabaseError.unexpected("cannot bind a \(type(of: bind)) for PostgreSQL")
+        }
     }
 
     /// Counts the statement and turns either engine's unique-constraint error into

@@ -111,7 +111,7 @@ public final class TesseraDatabase: Service, Sendable {
                                       _ body: (SQLSession) async throws -> T) async throws -> T {
         try await pool.withConnection { connection in
             try await body(SQLSession(sql: InlineSQLiteDatabase(connection: connection, logger: logger),
-                                      dialect: .sqlite, counter: statements))
+                                      dialect: .sqlite, counter: statements, postgres: nil))
         }
     }
 
@@ -119,7 +119,8 @@ public final class TesseraDatabase: Service, Sendable {
                                       _ body: (SQLSession) async throws -> T) async throws -> T {
         await running.wait()
         return try await client.withConnection { connection in
-            try await body(SQLSession(sql: connection.sql(queryLogLevel: nil), dialect: .postgres, counter: statements))
+            try await body(SQLSession(sql: connection.sql(queryLogLevel: nil), dialect: .postgres, counter: statements,
+                                      postgres: connection))
         }
     }
 

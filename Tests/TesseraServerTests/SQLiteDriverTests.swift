@@ -108,6 +108,25 @@ import TesseraCore
         }
     }
 
+    /// Rows are read the same way on both databases: values and NULLs bound and read back, and a
+    /// column the result lacks is an error, not a crash (postgres-nio's row traps on an unknown name).
+    @Test(arguments: Backend.all)
+    func rowsReadTheSameOnBothDatabases(backend: Backend) async throws {
+        try await backend.withFreshDatabase { database, _ in
+            try await database.withConnection { session in
+                try await session.execute("CREATE TABLE sample (t TEXT, n BIGINT, b BOOLEAN)")
+                try await session.execute("INSERT INTO sample VALUES (\(bind: "é😀"), \(bind: Int64.max), \(bind: true))")
+                try await session.execute("INSERT INTO sample VALUES (\(bind: String?.none), \(bind: Int?.none), \(bind: false))")
+                let rows = try await session.rows("SELECT t, n, b FROM sample ORDER BY b DESC")
+                #expect(try rows.map { try $0.optionalString("t") } == ["é😀", nil])
+                #expect(try rows.map { try $0.optionalInt("n") } == [Int(Int64.max), nil])
+                #expect(try rows.map { try $0.bool("b") } == [true, false])
+                #expect(throws: DatabaseError.self) { try rows[0].string("missing") }
+                #expect(try await session.first("SELECT t FROM sample WHERE t = \(bind: "absent")") == nil)
+            }
+        }
+    }
+
     @Test func aSecondStatementInOneTextIsRefusedRatherThanDropped() async throws {
         try await withSQLite { database in
             try await database.withConnection { session in

@@ -59,7 +59,7 @@ extension SQLiteValue {
 }
 
 /// Lets a bound `nil` of any optional type be recognised as SQL `NULL`.
-private protocol AbsentValue { var isAbsent: Bool { get } }
+protocol AbsentValue { var isAbsent: Bool { get } }
 extension Optional: AbsentValue { var isAbsent: Bool { self == nil } }
 
 /// The column names of one statement's result, shared by its rows, with a position for each
