@@ -340,7 +340,8 @@ import TesseraStore
             // A claim visit's genuine nonce and token do not open portal forms either.
             let (_, _, invitation) = try await PageTests.invitation(server, org, email: "someone@example.com")
             let visit = try await server.page(.get, "/\(org.slug)/portal/claim?token=\(invitation)")
-            cookies["tessera_csrf"] = try #require(visit.cookieValue("tessera_csrf"))
+            let csrfCookie: String = try #require(visit.cookieValue("tessera_csrf"))
+            cookies["tessera_csrf"] = csrfCookie
             let crossed = try await server.page(.post, "\(portalPath)/seats/\(seat.id)/revoke",
                                                 form: [("csrf", try #require(visit.field("csrf")))], cookies: cookies)
             #expect(crossed.status == .forbidden)

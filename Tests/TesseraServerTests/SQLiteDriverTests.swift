@@ -8,6 +8,7 @@ import TesseraCore
 /// The inline SQLite driver: values round-trip exactly, one statement per call, reads run on
 /// read-only connections alongside the writer, and a token's use is written at most once a minute.
 @Suite struct SQLiteDriverTests {
+    @discardableResult
     private func withSQLite<T: Sendable>(_ body: (TesseraDatabase) async throws -> T) async throws -> T {
         try await Backend.sqlite.withFreshDatabase { database, _ in try await body(database) }
     }
