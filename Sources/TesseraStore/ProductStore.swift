@@ -37,13 +37,9 @@ public struct ProductStore: Sendable {
     /// name of the product the pool sells (its prices are not decoded). Nil when the pool is
     /// not the organization's.
     public func offer(of pool: SeatPoolReference, organizationId: UUID) async throws -> PoolOffer? {
-        let poolTable: SQLQueryString = switch pool {
-        case .subscription: "subscriptions"
-        case .order: "orders"
-        }
         let row = try await session.first("""
             SELECT o.*, p.id AS offered_product_id, p.name AS offered_product_name
-            FROM \(poolTable) pool
+            FROM \(SeatStore.poolTable(pool)) pool
             JOIN products p ON p.id = pool.product_id AND p.organization_id = pool.organization_id
             JOIN organizations o ON o.id = pool.organization_id
             WHERE pool.id = \(bind: pool.id.wire) AND pool.organization_id = \(bind: organizationId.wire)

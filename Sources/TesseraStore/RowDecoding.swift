@@ -9,31 +9,31 @@ import SQLKit
 import SQLiteKit
 import TesseraCore
 
-/// A result row as the stores read it. A row of the inline SQLite driver is read column by
-/// column directly; any other (PostgreSQL's) through SQLKit's generic `decode`. Reading every
-/// column through `any SQLRow` asked the runtime for a type's metadata and a dynamic cast each
-/// time: a third of listing a thousand seats.
+/// A result row as the stores read it, column by column through its own driver: the inline
+/// SQLite driver's values directly, PostgreSQL's cells through postgres-nio's decoding.
+/// Reading every column through `any SQLRow`'s generic `decode` asked the runtime for a type's
+/// metadata and a dynamic cast each time: a third of listing a thousand seats.
 public struct StoredRow: SQLRow {
     private enum Source {
         case sqlite(InlineSQLiteRow)
         case postgres(PostgresRow, PostgresRandomAccessRow)
-        case other(any SQLRow)
     }
     private let source: Source
 
-    init(_ row: any SQLRow) {
-        if let row = row as? InlineSQLiteRow { source = .sqlite(row) } else { source = .other(row) }
+    init(sqlite row: InlineSQLiteRow) {
+        source = .sqlite(row)
     }
 
     init(postgres row: PostgresRow) {
         source = .postgres(row, row.makeRandomAccess())
     }
 
+    /// The row as SQLKit sees it, for the `SQLRow` requirements (tests and tools; the stores
+    /// read through the typed methods below).
     private var row: any SQLRow {
         switch source {
         case .sqlite(let row): row
         case .postgres(let row, _): row.sql()
-        case .other(let row): row
         }
     }
 
@@ -57,8 +57,6 @@ public struct StoredRow: SQLRow {
             } catch {
                 throw DatabaseError.unexpected("cannot read \(T.self) from \(column)")
             }
-        case .other(let row):
-            return try row.decode(column: column, as: T.self)
         }
     }
 

@@ -24,14 +24,25 @@ public struct SQLSession: Sendable {
 
     public func execute(_ query: SQLQueryString) async throws {
         try await translatingErrors {
-            if let postgres { _ = try await Self.rows(query, on: postgres, sql: sql) } else { try await sql.raw(query).run() }
+            if let postgres {
+                for try await _ in try await Self.send(query, on: postgres, sql: sql) {}
+            } else {
+                try await sql.raw(query).run()
+            }
         }
     }
 
     public func rows(_ query: SQLQueryString) async throws -> [StoredRow] {
         try await translatingErrors {
-            if let postgres { return try await Self.rows(query, on: postgres, sql: sql) }
-            return try await sql.raw(query).all().map { StoredRow($0) }
+            if let postgres {
+                var rows: [StoredRow] = []
+                for try await row in try await Self.send(query, on: postgres, sql: sql) { rows.append(StoredRow(postgres: row)) }
+                return rows
+            }
+            return try await sql.raw(query).all().map { row in
+                guard let row = row as? InlineSQLiteRow else { throw DatabaseError.unexpected("a row from another driver") }
+                return StoredRow(sqlite: row)
+            }
         }
     }
 
@@ -39,34 +50,32 @@ public struct SQLSession: Sendable {
         try await rows(query).first
     }
 
-    /// Runs `query` on a PostgreSQL connection: SQLKit writes the text and collects the binds,
+    /// Sends `query` on a PostgreSQL connection: SQLKit writes the text and collects the binds,
     /// postgres-nio sends them and answers the rows.
-    private static func rows(_ query: SQLQueryString, on connection: PostgresConnection,
-                             sql: any SQLDatabase) async throws -> [StoredRow] {
+    private static func send(_ query: SQLQueryString, on connection: PostgresConnection,
+                             sql: any SQLDatabase) async throws -> PostgresRowSequence {
         var serializer = SQLSerializer(database: sql)
         query.serialize(to: &serializer)
         var bindings = PostgresBindings(capacity: serializer.binds.count)
         for bind in serializer.binds { try append(bind, to: &bindings) }
-        var rows: [StoredRow] = []
-        for try await row in try await connection.query(PostgresQuery(unsafeSQL: serializer.sql, binds: bindings),
-                                                        logger: connection.logger) {
-            rows.append(StoredRow(postgres: row))
-        }
-        return rows
+        return try await connection.query(PostgresQuery(unsafeSQL: serializer.sql, binds: bindings), logger: connection.logger)
     }
 
-    /// Binds a value as postgres-kit would: text, 8-byte integers, booleans, doubles and
-    /// bytes, `NULL` for nil. The stores bind nothing else (ids and times go as text and
-    /// integers); anything else is a programming error and says so.
+    /// Binds a value as the SQLite driver does (`SQLiteValue(bind:)`), in PostgreSQL's types:
+    /// text, integers, booleans, doubles, bytes, a UUID as its wire text (ids are stored as
+    /// text), `NULL` for nil. Anything else is a programming error and says so.
     private static func append(_ bind: any Encodable & Sendable, to bindings: inout PostgresBindings) throws {
         switch bind {
         case let value as any AbsentValue where value.isAbsent: bindings.appendNull()
         case let text as String: bindings.append(text)
         case let number as Int64: bindings.append(number)
         case let number as Int: bindings.append(number)
+        case let number as Int32: bindings.append(number)
         case let flag as Bool: bindings.append(flag)
         case let number as Double: bindings.append(number)
+        case let id as UUID: bindings.append(id.wire)
         case let bytes as [UInt8]: bindings.append(ByteBuffer(bytes: bytes))
+        case let data as Data: bindings.append(ByteBuffer(bytes: data))
         default: throw DatabaseError.unexpected("cannot bind a \(type(of: bind)) for PostgreSQL")
         }
     }

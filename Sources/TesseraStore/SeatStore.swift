@@ -196,6 +196,14 @@ public struct SeatStore: Sendable {
         return try row?.int("n") ?? 0
     }
 
+    /// The table holding the pool's row.
+    static func poolTable(_ pool: SeatPoolReference) -> SQLQueryString {
+        switch pool {
+        case .subscription: "subscriptions"
+        case .order: "orders"
+        }
+    }
+
     static func poolColumn(_ pool: SeatPoolReference) -> SQLQueryString {
         switch pool {
         case .subscription: "subscription_id"

@@ -152,9 +152,7 @@ import TesseraStore
     func claimInfoIsTwoStatements(backend: Backend) async throws {
         try await TestServer.run(backend) { server in
             let org = try await server.makeOrganization()
-            let pool = try await server.makeSubscription(org, seats: 5)
-            _ = try await server.assign(org, pool, ["email": "kim@example.com"])
-            let token = try #require(try await server.deliverInvitations(to: "kim@example.com").first)
+            let (_, _, token) = try await PageTests.invitation(server, org, email: "kim@example.com")
             let cost = try await Self.statements(server) { try await server.request(.get, "/v1/customer-seats/claim/\(token)") }
             #expect(cost == 2)
             let info = try await server.request(.get, "/v1/customer-seats/claim/\(token)")

@@ -124,6 +124,10 @@ import TesseraCore
                 #expect(try rows.map { try $0.bool("b") } == [true, false])
                 #expect(throws: DatabaseError.self) { try rows[0].string("missing") }
                 #expect(try await session.first("SELECT t FROM sample WHERE t = \(bind: "absent")") == nil)
+                // A bound UUID is its wire text, as ids are stored.
+                let id = UUID()
+                try await session.execute("INSERT INTO sample VALUES (\(bind: id.wire), NULL, \(bind: false))")
+                #expect(try await session.first("SELECT t FROM sample WHERE t = \(bind: id)")?.string("t") == id.wire)
             }
         }
     }

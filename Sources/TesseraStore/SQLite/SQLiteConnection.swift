@@ -25,6 +25,8 @@ final class InlineSQLiteConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     private var statements: [String: CachedStatement] = [:]
     private var isClosed = false
+    /// Whether a statement has read the file yet (see `checkpointPassively`).
+    private var hasReadTheFile = false
     /// Statements whose text varies (an `IN` list of n binds) would grow the cache without end;
     /// past this many it starts afresh.
     private static let cachedStatementLimit = 256
@@ -99,8 +101,11 @@ final class InlineSQLiteConnection: @unchecked Sendable {
     func checkpointPassively() throws {
         guard !isClosed else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "the connection is closed") }
         // A connection learns that the file is in WAL mode only by reading it; until then
-        // SQLite's checkpoint call does nothing.
-        try run("PRAGMA schema_version", binds: []) { _ in }
+        // SQLite's checkpoint call does nothing. Once is enough: it keeps the WAL open after.
+        if !hasReadTheFile {
+            try run("PRAGMA schema_version", binds: []) { _ in }
+            hasReadTheFile = true
+        }
         try check(sqlite_nio_sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil))
     }
 
