@@ -20,8 +20,8 @@ extension JSONValue {
     /// Appends the value's JSON text to `bytes`.
     public func write(to bytes: inout [UInt8]) {
         switch self {
-        case .null: bytes.append(contentsOf: Self.nullText)
-        case .bool(let value): bytes.append(contentsOf: value ? Self.trueText : Self.falseText)
+        case .null: Self.append(Self.nullText, to: &bytes)
+        case .bool(let value): Self.append(value ? Self.trueText : Self.falseText, to: &bytes)
         case .int(let value): bytes.append(contentsOf: String(value).utf8)
         case .double(let value): Self.write(value, to: &bytes)
         case .string(let value): Self.write(value, to: &bytes)
@@ -47,10 +47,19 @@ extension JSONValue {
         }
     }
 
-    private static let nullText = Array("null".utf8)
-    private static let trueText = Array("true".utf8)
-    private static let falseText = Array("false".utf8)
-    private static let hexDigits = Array("0123456789abcdef".utf8)
+    // Literal text as computed `StaticString`s, not arrays in `static let`s: those are reached through a
+    // once-check on every use, a visible cost in a list of a thousand seats full of `null`s.
+    private static var nullText: StaticString { "null" }
+    private static var trueText: StaticString { "true" }
+    private static var falseText: StaticString { "false" }
+
+    private static func append(_ text: StaticString, to bytes: inout [UInt8]) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") - 10 + value
+    }
 
     /// A string with `"`, `\\` and the control characters escaped; everything else, including
     /// `/` and non-ASCII text, as it is.
@@ -72,7 +81,7 @@ extension JSONValue {
                 case 0x0C: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "f"))
                 default:
                     bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                              hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
+                                              hexDigit(byte >> 4), hexDigit(byte & 0x0F)])
                 }
             }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart...]))
@@ -84,7 +93,7 @@ extension JSONValue {
     /// is valid JSON for every finite value; the parser never makes a non-finite one.
     private static func write(_ value: Double, to bytes: inout [UInt8]) {
         guard value.isFinite else {
-            bytes.append(contentsOf: nullText)
+            append(nullText, to: &bytes)
             return
         }
         bytes.append(contentsOf: value.description.utf8)

@@ -221,31 +221,47 @@ public struct SeatStore: Sendable {
         LEFT JOIN members m ON m.id = s.member_id
         """
 
+    // Both readers take the columns in the order the queries select them (`seats`' own order,
+    // then the joined ones): the SQLite row then finds each by one comparison (`SQLiteColumns`).
     static func details(_ row: StoredRow) throws -> SeatDetails {
+        let seat = try seat(row)
+        let customerEmail = try row.optionalString("holder_customer_email")
         let member = try row.optionalString(MemberColumns.joined.id) == nil ? nil : try MemberStore.member(row, columns: .joined)
-        return SeatDetails(seat: try seat(row), member: member, customerEmail: try row.optionalString("holder_customer_email"))
+        return SeatDetails(seat: seat, member: member, customerEmail: customerEmail)
     }
 
     static func seat(_ row: StoredRow) throws -> Seat {
+        let id = try row.uuid("id")
+        let organizationId = try row.uuid("organization_id")
+        let subscriptionId = try row.optionalUUID("subscription_id")
+        let orderId = try row.optionalUUID("order_id")
         let pool: SeatPoolReference
-        if let subscriptionId = try row.optionalUUID("subscription_id") {
+        if let subscriptionId {
             pool = .subscription(subscriptionId)
-        } else if let orderId = try row.optionalUUID("order_id") {
+        } else if let orderId {
             pool = .order(orderId)
         } else {
             throw DatabaseError.unexpected("seat without a pool")
         }
+        let status = try row.choice("status", as: SeatStatus.self)
+        let customerId = try row.optionalUUID("customer_id")
+        let memberId = try row.optionalUUID("member_id")
+        let email = try row.optionalString("email")
         var holder: SeatHolder?
-        if let customerId = try row.optionalUUID("customer_id"), let memberId = try row.optionalUUID("member_id") {
-            holder = SeatHolder(customerId: customerId, memberId: memberId, email: try row.optionalString("email"))
+        if let customerId, let memberId {
+            holder = SeatHolder(customerId: customerId, memberId: memberId, email: email)
         }
+        let invitationTokenHash = try row.optionalString("invitation_token_hash")
+        let invitationTokenExpiresAt = try row.optionalDate("invitation_token_expires_at")
+        let claimedAt = try row.optionalDate("claimed_at")
+        let revokedAt = try row.optionalDate("revoked_at")
+        let metadata = try row.metadata("metadata")
+        let createdAt = try row.date("created_at")
+        let modifiedAt = try row.optionalDate("modified_at")
         return Seat(
-            id: try row.uuid("id"), pool: pool, organizationId: try row.uuid("organization_id"),
-            status: try row.choice("status", as: SeatStatus.self), holder: holder,
-            invitationTokenHash: try row.optionalString("invitation_token_hash"),
-            invitationTokenExpiresAt: try row.optionalDate("invitation_token_expires_at"),
-            assignedAt: try row.optionalDate("assigned_at"), claimedAt: try row.optionalDate("claimed_at"), revokedAt: try row.optionalDate("revoked_at"),
-            metadata: try row.metadata("metadata"), createdAt: try row.date("created_at"),
-            modifiedAt: try row.optionalDate("modified_at"))
+            id: id, pool: pool, organizationId: organizationId, status: status, holder: holder,
+            invitationTokenHash: invitationTokenHash, invitationTokenExpiresAt: invitationTokenExpiresAt,
+            assignedAt: try row.optionalDate("assigned_at"), claimedAt: claimedAt, revokedAt: revokedAt,
+            metadata: metadata, createdAt: createdAt, modifiedAt: modifiedAt)
     }
 }

@@ -33,4 +33,25 @@ import TesseraCore
     @Test func isStricterThanFoundationOnLinux() {
         #expect(UUID(wire: " 0d7f8e3a-8a53-4c8e-9d8e-3f6b2b1c9a1") == nil)
     }
+
+    /// Every byte in a digit's place: the 22 hexadecimal digits read as their value, all other
+    /// 234 (the neighbours of `0`-`9`, `a`-`f` and `A`-`F` included) make the text no id.
+    @Test func readsEachByteAsADigitOnlyIfItIsOne() throws {
+        let base = Array("0d7f8e3a-8a53-4c8e-9d8e-3f6b2b1c9a10".utf8)
+        let digits = Array("0123456789abcdef".utf8), upperCaseLetters = Array("ABCDEF".utf8)
+        for place in [0, 17, 35] {
+            for byte in UInt8.min...UInt8.max {
+                var text = base
+                text[place] = byte
+                let read = UUID(wire: String(decoding: text, as: UTF8.self))
+                if let value = digits.firstIndex(of: byte) ?? upperCaseLetters.firstIndex(of: byte).map({ $0 + 10 }) {
+                    var expected = base
+                    expected[place] = digits[value]
+                    #expect(read == UUID(uuidString: String(decoding: expected, as: UTF8.self)), "byte \(byte) at \(place)")
+                } else {
+                    #expect(read == nil, "byte \(byte) at \(place)")
+                }
+            }
+        }
+    }
 }

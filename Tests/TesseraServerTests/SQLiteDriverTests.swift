@@ -132,6 +132,22 @@ import TesseraCore
         }
     }
 
+    /// Columns are found by name in any order of reading, after a guess that the next one read
+    /// is the next one selected; where a name occurs twice, the first one wins, as in SQLite.
+    @Test func columnsAreFoundByNameInAnyOrder() throws {
+        let columns = SQLiteColumns(["a", "b", "c", "b"])
+        let orders = [["a", "b", "c"], ["c", "b", "a"], ["b", "c", "b", "a"], ["a", "a", "c", "c", "b"]]
+        for _ in 0..<3 {
+            for order in orders {
+                #expect(order.map { columns.position(of: $0) } == order.map { ["a": 0, "b": 1, "c": 2][$0] })
+            }
+        }
+        #expect(columns.position(of: "d") == nil)
+        // After reading `c` (position 2) the guess is position 3, another `b`: the first wins.
+        #expect(columns.position(of: "c") == 2)
+        #expect(columns.position(of: "b") == 1)
+    }
+
     @Test func aSecondStatementInOneTextIsRefusedRatherThanDropped() async throws {
         try await withSQLite { database in
             try await database.withConnection { session in
