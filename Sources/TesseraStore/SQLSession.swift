@@ -33,16 +33,21 @@ public struct SQLSession: Sendable {
     }
 
     public func rows(_ query: SQLQueryString) async throws -> [StoredRow] {
+        try await rows(query) { $0 }
+    }
+
+    /// The rows of `query`, each read by `read` as soon as it arrives.
+    public func rows<Value>(_ query: SQLQueryString, _ read: (StoredRow) throws -> Value) async throws -> [Value] {
         try await translatingErrors {
             if let postgres {
-                var rows: [StoredRow] = []
-                for try await row in try await Self.send(query, on: postgres, sql: sql) { rows.append(StoredRow(postgres: row)) }
-                return rows
+                var values: [Value] = []
+                for try await row in try await Self.send(query, on: postgres, sql: sql) {
+                    values.append(try read(StoredRow(postgres: row)))
+                }
+                return values
             }
-            return try await sql.raw(query).all().map { row in
-                guard let row = row as? InlineSQLiteRow else { throw DatabaseError.unexpected("a row from another driver") }
-                return StoredRow(sqlite: row)
-            }
+            guard let sqlite = sql as? InlineSQLiteDatabase else { throw DatabaseError.unexpected("a session of another driver") }
+            return try sqlite.rows(query) { try read(StoredRow(sqlite: $0)) }
         }
     }
 

@@ -122,7 +122,7 @@ public struct SeatStore: Sendable {
 
     /// Every seat of the pool, revoked ones included, oldest first, in one query.
     public func details(in pool: SeatPoolReference) async throws -> [SeatDetails] {
-        try await session.rows(Self.detailsQuery(in: pool)).map(Self.details)
+        try await session.rows(Self.detailsQuery(in: pool), Self.details)
     }
 
     /// The query of ``details(in:)``; its order is an index's, so nothing is sorted.

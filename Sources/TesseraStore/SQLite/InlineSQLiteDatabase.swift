@@ -31,11 +31,19 @@ struct InlineSQLiteDatabase: SQLDatabase {
         }
     }
 
-    private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> Void) throws {
+    /// Runs `query` and reads each row as it is stepped to, while its values are still in the
+    /// cache: reading a thousand seat rows after all were fetched waited on memory.
+    func rows<Value>(_ query: any SQLExpression, _ read: (InlineSQLiteRow) throws -> Value) throws -> [Value] {
+        var values: [Value] = []
+        try run(query) { values.append(try read($0)) }
+        return values
+    }
+
+    private func run(_ query: any SQLExpression, _ onRow: (InlineSQLiteRow) throws -> Void) throws {
         var serializer = SQLSerializer(database: self)
         query.serialize(to: &serializer)
         let binds = try serializer.binds.map(SQLiteValue.init(bind:))
-        try connection.run(serializer.sql, binds: binds) { onRow($0) }
+        try connection.run(serializer.sql, binds: binds, onRow: onRow)
     }
 }
 
