@@ -26,6 +26,8 @@ from polar_sdk import Polar, models
 import openapi_check
 
 ALL_SCOPES = [
+    "benefits:read",
+    "benefits:write",
     "customer_seats:read",
     "customer_seats:write",
     "customers:read",

@@ -90,6 +90,8 @@ public final class TesseraClient: Sendable {
     public let members: Members
     /// Products and their seat tiers.
     public let products: Products
+    /// Benefits a product grants (`/v1/benefits`).
+    public let benefits: Benefits
     /// Subscriptions: seat pools that renew.
     public let subscriptions: Subscriptions
     /// Orders: one-time seat pools.
@@ -152,6 +154,7 @@ public final class TesseraClient: Sendable {
         customers = Customers(executor: executor)
         members = Members(executor: executor)
         products = Products(executor: executor)
+        benefits = Benefits(executor: executor)
         subscriptions = Subscriptions(executor: executor)
         orders = Orders(executor: executor)
         webhookEndpoints = WebhookEndpoints(executor: executor)

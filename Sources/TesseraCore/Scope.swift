@@ -17,6 +17,8 @@ public enum Scope: String, Sendable, CaseIterable, Codable {
     case customerSessionsWrite = "customer_sessions:write"
     case webhooksRead = "webhooks:read"
     case webhooksWrite = "webhooks:write"
+    case benefitsRead = "benefits:read"
+    case benefitsWrite = "benefits:write"
 
     /// A write scope grants its read scope too, as Polar does.
     public func isGranted(by granted: Set<Scope>) -> Bool {

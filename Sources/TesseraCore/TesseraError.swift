@@ -9,7 +9,7 @@ public enum TesseraError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The kinds of object a `notFound` names.
     public enum Resource: Sendable, Equatable, CaseIterable {
         case seat, subscription, order, customer, member, product, organization, accessToken
-        case webhookEvent, webhookEndpoint
+        case webhookEvent, webhookEndpoint, benefit
         /// An invitation token that names no usable seat (unknown, expired, used or revoked).
         case invitation
     }
@@ -112,6 +112,7 @@ extension TesseraError.Resource {
         case .organization, .accessToken: "Not found"
         case .webhookEvent: "Webhook event not found"
         case .webhookEndpoint: "Webhook endpoint not found"
+        case .benefit: "Benefit not found"
         case .invitation: "Invalid or expired invitation token"
         }
     }

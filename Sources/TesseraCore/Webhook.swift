@@ -18,6 +18,8 @@ public enum WebhookEventType: String, Sendable, CaseIterable {
     case memberCreated = "member.created"
     case memberUpdated = "member.updated"
     case memberDeleted = "member.deleted"
+    case benefitCreated = "benefit.created"
+    case benefitUpdated = "benefit.updated"
 }
 
 /// Where a merchant receives events, and the secret their signatures use.

@@ -81,6 +81,7 @@ public func buildRouter(configuration: ServerConfiguration, database: TesseraDat
     OrganizationController(database: database, now: now).register(on: operatorRoutes)
     CustomerController(database: database, now: now).register(on: merchant)
     ProductController(database: database, now: now).register(on: merchant)
+    BenefitController(database: database, now: now).register(on: merchant)
     PoolController(database: database, now: now).register(on: merchant)
     WebhookController(database: database, now: now,
                       targetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: configuration.webhookAllowPrivate))

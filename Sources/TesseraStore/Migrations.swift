@@ -278,6 +278,34 @@ public enum Migrations {
             "DROP INDEX seats_order",
             "CREATE INDEX seats_order ON seats (order_id, status, created_at, id)",
         ]),
+        // Benefits a product grants to the holders of its seats. A deleted benefit keeps its
+        // row (grants and webhooks name it) but leaves every product.
+        Migration(version: 6, name: "benefits", statements: [
+            """
+            CREATE TABLE benefits (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                type TEXT NOT NULL,
+                description TEXT NOT NULL,
+                visibility TEXT NOT NULL,
+                properties TEXT NOT NULL,
+                metadata TEXT NOT NULL DEFAULT '{}',
+                created_at BIGINT NOT NULL,
+                modified_at BIGINT,
+                deleted_at BIGINT
+            )
+            """,
+            "CREATE INDEX benefits_organization ON benefits (organization_id, created_at, id)",
+            """
+            CREATE TABLE product_benefits (
+                product_id TEXT NOT NULL REFERENCES products(id),
+                benefit_id TEXT NOT NULL REFERENCES benefits(id),
+                position INTEGER NOT NULL,
+                PRIMARY KEY (product_id, benefit_id)
+            )
+            """,
+            "CREATE INDEX product_benefits_benefit ON product_benefits (benefit_id)",
+        ]),
     ]
 
     /// The newest schema version this build knows.

@@ -9,6 +9,7 @@ extension SQLSession {
     public var customers: CustomerStore { CustomerStore(session: self) }
     public var members: MemberStore { MemberStore(session: self) }
     public var products: ProductStore { ProductStore(session: self) }
+    public var benefits: BenefitStore { BenefitStore(session: self) }
     public var subscriptions: SubscriptionStore { SubscriptionStore(session: self) }
     public var orders: OrderStore { OrderStore(session: self) }
     public var seats: SeatStore { SeatStore(session: self) }

@@ -18,6 +18,7 @@ import TesseraCore
         (.notFound(.accessToken), "Not found"),
         (.notFound(.webhookEvent), "Webhook event not found"),
         (.notFound(.webhookEndpoint), "Webhook endpoint not found"),
+        (.notFound(.benefit), "Benefit not found"),
         (.notFound(.invitation), "Invalid or expired invitation token"),
         (.notPermitted, "You don't have the permission to do this."),
         (.featureNotEnabled, "Seat-based pricing is not enabled for this organization"),

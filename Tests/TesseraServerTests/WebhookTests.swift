@@ -136,6 +136,12 @@ import TesseraStore
                 _ = try await server.request(.delete, "/v1/subscriptions/\(pool.id)", token: org.token)
                 let customer = try await server.makeCustomer(org)
                 _ = try await server.request(.delete, "/v1/customers/\(customer.id)", token: org.token)
+                let benefit = try await server.request(.post, "/v1/benefits/", token: org.token, json: [
+                    "type": "custom", "description": "Support", "properties": [:],
+                ])
+                _ = try await server.request(.patch, "/v1/benefits/\(benefit.id)", token: org.token, json: [
+                    "type": "custom", "description": "Priority support",
+                ])
                 try await server.webhookWorker.deliverDue()
 
                 let types = receiver.deliveries.compactMap(\.type)
@@ -147,6 +153,9 @@ import TesseraStore
                 #expect(revoked.compactMap { $0.data["customer_email"]?.stringValue }.sorted()
                     == ["cy@example.com", "di@example.com", "gus@example.com"])
                 #expect(types.filter { $0 == "order.paid" }.count == 1)
+                let benefitEvents = receiver.deliveries.filter { $0.type?.hasPrefix("benefit.") == true }
+                #expect(benefitEvents.map { "\($0.type ?? ""): \($0.data["description"]?.stringValue ?? "")" }.sorted()
+                    == ["benefit.created: Support", "benefit.updated: Priority support"])
             }
         }
     }

@@ -377,10 +377,12 @@ public enum WebhookEventType: OpenEnum {
     case memberDeleted
     case productCreated
     case productUpdated
+    case benefitCreated
+    case benefitUpdated
     /// A value this version of the SDK does not know.
     case unknown(String)
 
-    public static let knownCases: [Self] = [.customerSeatAssigned, .customerSeatClaimed, .customerSeatRevoked, .subscriptionCreated, .subscriptionUpdated, .subscriptionActive, .subscriptionCanceled, .subscriptionUncanceled, .subscriptionRevoked, .orderCreated, .orderUpdated, .orderPaid, .orderRefunded, .customerCreated, .customerUpdated, .customerDeleted, .customerStateChanged, .memberCreated, .memberUpdated, .memberDeleted, .productCreated, .productUpdated]
+    public static let knownCases: [Self] = [.customerSeatAssigned, .customerSeatClaimed, .customerSeatRevoked, .subscriptionCreated, .subscriptionUpdated, .subscriptionActive, .subscriptionCanceled, .subscriptionUncanceled, .subscriptionRevoked, .orderCreated, .orderUpdated, .orderPaid, .orderRefunded, .customerCreated, .customerUpdated, .customerDeleted, .customerStateChanged, .memberCreated, .memberUpdated, .memberDeleted, .productCreated, .productUpdated, .benefitCreated, .benefitUpdated]
 
     public init(rawValue: String) {
         switch rawValue {
@@ -406,6 +408,8 @@ public enum WebhookEventType: OpenEnum {
         case "member.deleted": self = .memberDeleted
         case "product.created": self = .productCreated
         case "product.updated": self = .productUpdated
+        case "benefit.created": self = .benefitCreated
+        case "benefit.updated": self = .benefitUpdated
         default: self = .unknown(rawValue)
         }
     }
@@ -434,6 +438,8 @@ public enum WebhookEventType: OpenEnum {
         case .memberDeleted: "member.deleted"
         case .productCreated: "product.created"
         case .productUpdated: "product.updated"
+        case .benefitCreated: "benefit.created"
+        case .benefitUpdated: "benefit.updated"
         case .unknown(let value): value
         }
     }
@@ -456,10 +462,12 @@ public enum AccessTokenScope: OpenEnum {
     case customerSessionsWrite
     case webhooksRead
     case webhooksWrite
+    case benefitsRead
+    case benefitsWrite
     /// A value this version of the SDK does not know.
     case unknown(String)
 
-    public static let knownCases: [Self] = [.customerSeatsRead, .customerSeatsWrite, .customersRead, .customersWrite, .membersRead, .membersWrite, .productsRead, .productsWrite, .subscriptionsRead, .subscriptionsWrite, .ordersRead, .ordersWrite, .customerSessionsWrite, .webhooksRead, .webhooksWrite]
+    public static let knownCases: [Self] = [.customerSeatsRead, .customerSeatsWrite, .customersRead, .customersWrite, .membersRead, .membersWrite, .productsRead, .productsWrite, .subscriptionsRead, .subscriptionsWrite, .ordersRead, .ordersWrite, .customerSessionsWrite, .webhooksRead, .webhooksWrite, .benefitsRead, .benefitsWrite]
 
     public init(rawValue: String) {
         switch rawValue {
@@ -478,6 +486,8 @@ public enum AccessTokenScope: OpenEnum {
         case "customer_sessions:write": self = .customerSessionsWrite
         case "webhooks:read": self = .webhooksRead
         case "webhooks:write": self = .webhooksWrite
+        case "benefits:read": self = .benefitsRead
+        case "benefits:write": self = .benefitsWrite
         default: self = .unknown(rawValue)
         }
     }
@@ -499,6 +509,66 @@ public enum AccessTokenScope: OpenEnum {
         case .customerSessionsWrite: "customer_sessions:write"
         case .webhooksRead: "webhooks:read"
         case .webhooksWrite: "webhooks:write"
+        case .benefitsRead: "benefits:read"
+        case .benefitsWrite: "benefits:write"
+        case .unknown(let value): value
+        }
+    }
+}
+
+/// The benefit types Tessera supports.
+public enum BenefitType: OpenEnum {
+    case custom
+    case featureFlag
+    case licenseKeys
+    /// A value this version of the SDK does not know.
+    case unknown(String)
+
+    public static let knownCases: [Self] = [.custom, .featureFlag, .licenseKeys]
+
+    public init(rawValue: String) {
+        switch rawValue {
+        case "custom": self = .custom
+        case "feature_flag": self = .featureFlag
+        case "license_keys": self = .licenseKeys
+        default: self = .unknown(rawValue)
+        }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .custom: "custom"
+        case .featureFlag: "feature_flag"
+        case .licenseKeys: "license_keys"
+        case .unknown(let value): value
+        }
+    }
+}
+
+/// Where the customer portal shows a benefit.
+public enum BenefitVisibility: OpenEnum {
+    case draft
+    case `private`
+    case `public`
+    /// A value this version of the SDK does not know.
+    case unknown(String)
+
+    public static let knownCases: [Self] = [.draft, .private, .public]
+
+    public init(rawValue: String) {
+        switch rawValue {
+        case "draft": self = .draft
+        case "private": self = .private
+        case "public": self = .public
+        default: self = .unknown(rawValue)
+        }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .draft: "draft"
+        case .private: "private"
+        case .public: "public"
         case .unknown(let value): value
         }
     }

@@ -14,6 +14,8 @@ public struct Product: Codable, Sendable, Hashable, Identifiable {
     public var organizationId: String
     public var metadata: Metadata
     public var prices: [ProductPrice]
+    /// What the product grants to the holders of its seats, in the merchant's order.
+    public var benefits: [Benefit]
 
     enum CodingKeys: String, CodingKey {
         case id
@@ -24,7 +26,7 @@ public struct Product: Codable, Sendable, Hashable, Identifiable {
         case isRecurring = "is_recurring"
         case isArchived = "is_archived"
         case organizationId = "organization_id"
-        case metadata, prices
+        case metadata, prices, benefits
     }
 }
 

@@ -168,6 +168,13 @@ struct BodyFields {
         return number
     }
 
+    /// A required integer within `minimum...maximum`.
+    mutating func requiredInt(_ key: String, minimum: Int, maximum: Int) -> Int? {
+        guard object[key] != nil else { missing(key); return nil }
+        if object[key] == .null { invalid(key, "int_type", "Input should be a valid integer") }
+        return int(key, minimum: minimum, maximum: maximum)
+    }
+
     /// A boolean; absent reads as nil, and so does null unless the field is not `nullable`.
     mutating func bool(_ key: String, nullable: Bool = true) -> Bool? {
         guard let value = object[key], value != .null || !nullable else { return nil }
@@ -206,6 +213,14 @@ struct BodyFields {
             return nil
         }
         return choice
+    }
+
+    /// A required string that must be one of an enum's raw values.
+    mutating func requiredChoice<Choice: RawRepresentable & CaseIterable>(_ key: String, _ type: Choice.Type) -> Choice?
+    where Choice.RawValue == String {
+        guard object[key] != nil else { missing(key); return nil }
+        if object[key] == .null { invalid(key, "enum", "Input should be a valid string") }
+        return choice(key, type)
     }
 
     /// Metadata as Polar limits it: string keys up to 40 characters, at most 50 of them.
@@ -261,6 +276,18 @@ struct QueryFields {
 
     func string(_ key: String) -> String? {
         parameters[key].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// A parameter that must be one of an enum's raw values; nil when absent.
+    mutating func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, _: Choice.Type) -> Choice?
+    where Choice.RawValue == String {
+        guard let text = string(key) else { return nil }
+        guard let choice = Choice(rawValue: text) else {
+            let allowed = Choice.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            invalid(key, "enum", "Input should be \(allowed)")
+            return nil
+        }
+        return choice
     }
 
     mutating func int(_ key: String, default fallback: Int, minimum: Int, maximum: Int) -> Int {

@@ -3,10 +3,11 @@ import TesseraCore
 import TesseraStore
 
 extension Wire {
-    static func product(_ product: Product) -> JSONValue {
+    /// Polar's `Product`, with the benefits it grants in the merchant's order.
+    static func product(_ product: Product, benefits: [Benefit]) -> JSONValue {
         .object(productFields(product).merging([
             "prices": .array(product.prices.map { price(for: $0, productId: product.id) }),
-            "benefits": [],
+            "benefits": .array(benefits.map(Wire.benefit)),
             "medias": [],
             "attached_custom_fields": [],
         ]) { _, new in new })
@@ -14,6 +15,10 @@ extension Wire {
 
     /// The fields shared by a full product and the product embedded in an order.
     /// The fields the merchant's product and the portal's product share.
+    static func product(_ product: ProductWithBenefits) -> JSONValue {
+        Self.product(product.product, benefits: product.benefits)
+    }
+
     static func productFields(_ product: Product) -> [String: JSONValue] {
         [
             "id": JSONValue(product.id),

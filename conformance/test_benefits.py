@@ -1,0 +1,98 @@
+"""Benefits through polar-sdk: the three types Tessera supports, created, read, listed,
+updated and deleted with Polar's own client, and a product's benefits set with
+`polar.products.update_benefits`. Every answer is also checked against Polar's OpenAPI
+document by openapi_check (through the recording client support.py installs).
+"""
+
+from __future__ import annotations
+
+import pytest
+from polar_sdk import models
+
+from support import Org, assert_api_error, assert_validation_error
+
+
+def _custom(org: Org, description: str = "Priority support"):
+    return org.sdk().benefits.create(request={
+        "type": "custom", "description": description, "properties": {"note": "Write to vip@example.com"},
+    })
+
+
+def test_each_supported_type_round_trips(org: Org):
+    polar = org.sdk()
+    custom = _custom(org)
+    assert isinstance(custom, models.BenefitCustom)
+    assert custom.properties.note == "Write to vip@example.com"
+    assert custom.organization_id == org.id
+
+    flag = polar.benefits.create(request={"type": "feature_flag", "description": "Beta features", "properties": {}})
+    assert isinstance(flag, models.BenefitFeatureFlag)
+
+    keys = polar.benefits.create(request={
+        "type": "license_keys", "description": "Desktop app key", "metadata": {"tier": "pro"},
+        "properties": {"prefix": "ACME", "expires": {"ttl": 1, "timeframe": "year"},
+                       "activations": {"limit": 3, "enable_customer_admin": True}, "limit_usage": 100},
+    })
+    assert isinstance(keys, models.BenefitLicenseKeys)
+    assert keys.properties.prefix == "ACME"
+    assert keys.properties.expires.timeframe == "year"
+    assert keys.properties.activations.limit == 3
+    assert keys.metadata == {"tier": "pro"}
+
+    fetched = polar.benefits.get(id=keys.id)
+    assert fetched == keys
+
+    page = polar.benefits.list(type_filter="feature_flag")
+    assert [b.id for b in page.result.items] == [flag.id]
+    everything = polar.benefits.list(limit=100)
+    assert {b.id for b in everything.result.items} == {custom.id, flag.id, keys.id}
+    searched = polar.benefits.list(query="desktop")
+    assert [b.id for b in searched.result.items] == [keys.id]
+
+
+def test_update_changes_only_what_is_sent(org: Org):
+    polar = org.sdk()
+    custom = _custom(org)
+    updated = polar.benefits.update(id=custom.id, request_body={"type": "custom", "description": "Onboarding call"})
+    assert updated.description == "Onboarding call"
+    assert updated.properties.note == "Write to vip@example.com"
+    assert updated.modified_at is not None
+
+    with pytest.raises(Exception) as raised:
+        polar.benefits.update(id=custom.id, request_body={"type": "feature_flag", "properties": {}})
+    assert_validation_error(raised.value, "type")
+
+
+def test_unsupported_polar_types_are_refused_by_name(org: Org):
+    with pytest.raises(Exception) as raised:
+        org.sdk().benefits.create(request={
+            "type": "downloadables", "description": "Files", "properties": {"files": ["00000000-0000-4000-8000-000000000000"]},
+        })
+    details = assert_validation_error(raised.value, "type")
+    assert "Tessera does not support downloadables" in details[0].msg
+
+
+def test_delete_removes_it_from_products_and_lookups(org: Org):
+    polar = org.sdk()
+    support = _custom(org)
+    flag = polar.benefits.create(request={"type": "feature_flag", "description": "Beta features", "properties": {}})
+    product = org.create_product()
+
+    updated = polar.products.update_benefits(id=product["id"], product_benefits_update={"benefits": [flag.id, support.id]})
+    assert [b.id for b in updated.benefits] == [flag.id, support.id]
+    assert [b.id for b in polar.products.get(id=product["id"]).benefits] == [flag.id, support.id]
+
+    polar.benefits.delete(id=support.id)
+    with pytest.raises(Exception) as raised:
+        polar.benefits.get(id=support.id)
+    assert_api_error(raised.value, 404, "ResourceNotFound")
+    assert [b.id for b in polar.products.get(id=product["id"]).benefits] == [flag.id]
+
+
+def test_a_product_refuses_an_unknown_benefit(org: Org, other_org: Org):
+    theirs = _custom(other_org)
+    product = org.create_product()
+    with pytest.raises(Exception) as raised:
+        org.sdk().products.update_benefits(id=product["id"], product_benefits_update={"benefits": [theirs.id]})
+    assert_validation_error(raised.value, "benefits")
+    assert org.sdk().products.get(id=product["id"]).benefits == []
