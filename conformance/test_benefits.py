@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from polar_sdk import models
 
-from support import Org, assert_api_error, assert_validation_error
+from support import Org, assert_api_error, assert_validation_error, unique_email
 
 
 def _custom(org: Org, description: str = "Priority support"):
@@ -96,3 +96,28 @@ def test_a_product_refuses_an_unknown_benefit(org: Org, other_org: Org):
         org.sdk().products.update_benefits(id=product["id"], product_benefits_update={"benefits": [theirs.id]})
     assert_validation_error(raised.value, "benefits")
     assert org.sdk().products.get(id=product["id"]).benefits == []
+
+
+def test_a_claimed_seat_grants_the_products_benefits_until_revoked(org: Org):
+    polar = org.sdk()
+    support = _custom(org)
+    product = org.create_product()
+    polar.products.update_benefits(id=product["id"], product_benefits_update={"benefits": [support.id]})
+    sub = org.create_subscription(seats=2, product=product)
+    email = unique_email("holder")
+    seat = polar.customer_seats.assign_seat(
+        request={"subscription_id": sub["id"], "email": email, "immediate_claim": True})
+
+    granted = polar.benefit_grants.list(is_granted=True).result.items
+    assert [g.benefit_id for g in granted] == [support.id]
+    assert granted[0].is_granted and not granted[0].is_revoked
+    assert granted[0].subscription_id == sub["id"]
+    assert granted[0].member.email == email
+    of_support = polar.benefits.grants(id=support.id).result.items
+    assert [g.id for g in of_support] == [granted[0].id]
+
+    polar.customer_seats.revoke_seat(seat_id=seat.id)
+    assert polar.benefit_grants.list(is_granted=True).result.items == []
+    revoked = polar.benefit_grants.list(is_granted=False).result.items
+    assert [g.id for g in revoked] == [granted[0].id]
+    assert revoked[0].is_revoked and revoked[0].revoked_at is not None

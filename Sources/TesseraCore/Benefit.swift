@@ -44,6 +44,8 @@ public struct Benefit: Sendable, Equatable {
     public var metadata: [String: JSONValue]
     public var createdAt: Date
     public var modifiedAt: Date?
+    /// Deleted: on no product, found only through the grants it once made.
+    public var isDeleted: Bool
 
     public var kind: Kind { properties.kind }
 
@@ -51,7 +53,7 @@ public struct Benefit: Sendable, Equatable {
     public static let descriptionLength = 3...42
 
     public init(id: UUID, organizationId: UUID, description: String, visibility: Visibility, properties: Properties,
-                metadata: [String: JSONValue], createdAt: Date, modifiedAt: Date?) {
+                metadata: [String: JSONValue], createdAt: Date, modifiedAt: Date?, isDeleted: Bool = false) {
         self.id = id
         self.organizationId = organizationId
         self.description = description
@@ -60,6 +62,7 @@ public struct Benefit: Sendable, Equatable {
         self.metadata = metadata
         self.createdAt = createdAt
         self.modifiedAt = modifiedAt
+        self.isDeleted = isDeleted
     }
 
     /// Applies a merchant's change; a nil field stays as it is. The caller has checked that

@@ -20,6 +20,9 @@ public enum WebhookEventType: String, Sendable, CaseIterable {
     case memberDeleted = "member.deleted"
     case benefitCreated = "benefit.created"
     case benefitUpdated = "benefit.updated"
+    case benefitGrantCreated = "benefit_grant.created"
+    case benefitGrantUpdated = "benefit_grant.updated"
+    case benefitGrantRevoked = "benefit_grant.revoked"
 }
 
 /// Where a merchant receives events, and the secret their signatures use.

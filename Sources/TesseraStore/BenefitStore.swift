@@ -61,6 +61,13 @@ public struct BenefitStore: Sendable {
         return Dictionary(benefits.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// Benefits by id, deleted ones included (grants outlive them), keyed by id, in one query.
+    public func findIncludingDeleted(ids: Set<UUID>) async throws -> [UUID: Benefit] {
+        guard !ids.isEmpty else { return [:] }
+        let benefits = try await session.rows("SELECT * FROM benefits WHERE id IN (\(binds: ids.map(\.wire)))", Self.benefit)
+        return Dictionary(benefits.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// A page of the organization's live benefits, oldest first, optionally of one type and
     /// with `text` in their description (case-insensitive).
     public func list(organizationId: UUID, kind: Benefit.Kind?, text: String?, page: PageRequest) async throws -> Page<Benefit> {
@@ -115,6 +122,6 @@ public struct BenefitStore: Sendable {
             id: try row.uuid("id"), organizationId: try row.uuid("organization_id"),
             description: try row.string("description"), visibility: try row.choice("visibility", as: Benefit.Visibility.self),
             properties: properties, metadata: try row.metadata("metadata"), createdAt: try row.date("created_at"),
-            modifiedAt: try row.optionalDate("modified_at"))
+            modifiedAt: try row.optionalDate("modified_at"), isDeleted: try row.optionalDate("deleted_at") != nil)
     }
 }

@@ -41,6 +41,15 @@ public struct MemberStore: Sendable {
         return member
     }
 
+    /// Members by id, deleted ones included, keyed by id, in one query.
+    public func findIncludingDeleted(ids: Set<UUID>) async throws -> [UUID: Member] {
+        guard !ids.isEmpty else { return [:] }
+        let members = try await session.rows("SELECT * FROM members WHERE id IN (\(binds: ids.map(\.wire)))") {
+            try Self.member($0)
+        }
+        return Dictionary(members.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
     public func find(email: String, customerId: UUID) async throws -> Member? {
         try await session.first("""
             SELECT * FROM members WHERE customer_id = \(bind: customerId.wire)

@@ -306,6 +306,34 @@ public enum Migrations {
             """,
             "CREATE INDEX product_benefits_benefit ON product_benefits (benefit_id)",
         ]),
+        // A benefit held through a claimed seat. At most one live grant per seat and benefit;
+        // revoked ones stay as history.
+        Migration(version: 7, name: "benefit grants", statements: [
+            """
+            CREATE TABLE benefit_grants (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                benefit_id TEXT NOT NULL REFERENCES benefits(id),
+                seat_id TEXT NOT NULL REFERENCES seats(id),
+                customer_id TEXT NOT NULL REFERENCES customers(id),
+                member_id TEXT REFERENCES members(id),
+                subscription_id TEXT,
+                order_id TEXT,
+                properties TEXT NOT NULL DEFAULT '{}',
+                granted_at BIGINT,
+                revoked_at BIGINT,
+                created_at BIGINT NOT NULL,
+                modified_at BIGINT
+            )
+            """,
+            "CREATE UNIQUE INDEX benefit_grants_live ON benefit_grants (seat_id, benefit_id) WHERE revoked_at IS NULL",
+            "CREATE INDEX benefit_grants_organization ON benefit_grants (organization_id, created_at, id)",
+            "CREATE INDEX benefit_grants_benefit ON benefit_grants (benefit_id, created_at, id)",
+            "CREATE INDEX benefit_grants_customer ON benefit_grants (customer_id, created_at, id)",
+            // A benefit added to a product is granted through the claimed seats of its pools.
+            "CREATE INDEX subscriptions_product ON subscriptions (product_id)",
+            "CREATE INDEX orders_product ON orders (product_id)",
+        ]),
     ]
 
     /// The newest schema version this build knows.

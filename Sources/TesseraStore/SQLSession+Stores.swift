@@ -10,6 +10,7 @@ extension SQLSession {
     public var members: MemberStore { MemberStore(session: self) }
     public var products: ProductStore { ProductStore(session: self) }
     public var benefits: BenefitStore { BenefitStore(session: self) }
+    public var benefitGrants: BenefitGrantStore { BenefitGrantStore(session: self) }
     public var subscriptions: SubscriptionStore { SubscriptionStore(session: self) }
     public var orders: OrderStore { OrderStore(session: self) }
     public var seats: SeatStore { SeatStore(session: self) }

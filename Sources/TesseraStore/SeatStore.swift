@@ -178,6 +178,19 @@ public struct SeatStore: Sendable {
             """).map { try $0.uuid("subscription_id") }
     }
 
+    /// The claimed seats of every pool (subscription or order) of a product.
+    public func claimedSeats(ofProduct productId: UUID, organizationId: UUID) async throws -> [Seat] {
+        try await session.rows("""
+            SELECT s.* FROM seats s JOIN subscriptions p ON p.id = s.subscription_id
+            WHERE p.product_id = \(bind: productId.wire) AND p.organization_id = \(bind: organizationId.wire)
+              AND s.status = \(bind: SeatStatus.claimed.rawValue)
+            UNION ALL
+            SELECT s.* FROM seats s JOIN orders p ON p.id = s.order_id
+            WHERE p.product_id = \(bind: productId.wire) AND p.organization_id = \(bind: organizationId.wire)
+              AND s.status = \(bind: SeatStatus.claimed.rawValue)
+            """, Self.seat)
+    }
+
     /// Pending and claimed seats of a pool.
     public func activeSeats(in pool: SeatPoolReference) async throws -> [Seat] {
         try await session.rows("""

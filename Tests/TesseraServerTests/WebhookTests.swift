@@ -113,11 +113,17 @@ import TesseraStore
                 let org = try await server.makeOrganization()
                 _ = try await Self.makeEndpoint(server, org, url: receiver.url)
                 let pool = try await server.makeSubscription(org, seats: 4)
+                // The pool's product grants a benefit, so the claim below grants it.
+                let granted = try await BenefitGrantTests.addBenefit(server, org, to: pool, description: "Seat perks")
                 let seat = try await server.assign(org, pool, ["email": "cy@example.com"])
                 _ = try await server.assign(org, pool, ["email": "di@example.com"])
                 let token = try #require(try await server.deliverInvitations(to: "di@example.com").first)
                 let claimed = try await server.request(.post, "/v1/customer-seats/claim", json: ["invitation_token": .string(token)])
                 #expect(claimed.status == .ok)
+                // Changing the granted benefit updates di's live grant.
+                _ = try await server.request(.patch, "/v1/benefits/\(granted)", token: org.token, json: [
+                    "type": "custom", "properties": ["note": "new note"],
+                ])
                 // Linking an external id to a known member updates it.
                 _ = try await server.request(.post, "/v1/customers/\(pool.customerId)/members", token: org.token,
                                              json: ["email": "gus@example.com"])
@@ -155,7 +161,16 @@ import TesseraStore
                 #expect(types.filter { $0 == "order.paid" }.count == 1)
                 let benefitEvents = receiver.deliveries.filter { $0.type?.hasPrefix("benefit.") == true }
                 #expect(benefitEvents.map { "\($0.type ?? ""): \($0.data["description"]?.stringValue ?? "")" }.sorted()
-                    == ["benefit.created: Support", "benefit.updated: Priority support"])
+                    == ["benefit.created: Seat perks", "benefit.created: Support", "benefit.updated: Priority support",
+                        "benefit.updated: Seat perks"])
+                // di's claim granted the perks; the update changed that grant; revoking the
+                // subscription (which revoked di's seat) revoked it.
+                let grantEvents = receiver.deliveries.filter { $0.type?.hasPrefix("benefit_grant.") == true }
+                #expect(grantEvents.compactMap(\.type).sorted()
+                    == ["benefit_grant.created", "benefit_grant.revoked", "benefit_grant.updated"])
+                #expect(grantEvents.allSatisfy { $0.data["member"]?["email"] == "di@example.com" })
+                #expect(grantEvents.first { $0.type == "benefit_grant.updated" }?.data["benefit"]?["properties"]
+                    == ["note": "new note"])
             }
         }
     }

@@ -131,3 +131,43 @@ public struct BenefitUpdate: Codable, Sendable, Hashable {
 struct ProductBenefitsUpdate: Codable, Sendable, Hashable {
     var benefits: [String]
 }
+
+/// A benefit held through a claimed seat; revoked (and kept) when the seat is revoked or the
+/// benefit leaves the seat's product.
+public struct BenefitGrant: Codable, Sendable, Hashable, Identifiable {
+    public var id: String
+    public var createdAt: Date
+    public var modifiedAt: Date?
+    public var grantedAt: Date?
+    public var isGranted: Bool
+    public var revokedAt: Date?
+    public var isRevoked: Bool
+    public var subscriptionId: String?
+    public var orderId: String?
+    /// The holder's customer (in the member model, the billing customer).
+    public var customerId: String
+    /// The holder's member.
+    public var memberId: String?
+    public var benefitId: String
+    public var customer: Customer
+    public var member: Member?
+    public var benefit: Benefit
+    /// What the grant carries besides the benefit (a license key's id and display form).
+    public var properties: Metadata
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case createdAt = "created_at"
+        case modifiedAt = "modified_at"
+        case grantedAt = "granted_at"
+        case isGranted = "is_granted"
+        case revokedAt = "revoked_at"
+        case isRevoked = "is_revoked"
+        case subscriptionId = "subscription_id"
+        case orderId = "order_id"
+        case customerId = "customer_id"
+        case memberId = "member_id"
+        case benefitId = "benefit_id"
+        case customer, member, benefit, properties
+    }
+}

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Benefits (`/v1/benefits`): scopes `benefits:read` and `benefits:write`.
+/// Benefits (`/v1/benefits`) and their grants: scopes `benefits:read` and `benefits:write`.
 public struct Benefits: Sendable {
     let executor: RequestExecutor
 
@@ -29,6 +29,31 @@ public struct Benefits: Sendable {
         try await executor.send(
             APIRequest(.PATCH, "/v1/benefits/\(URLEncoding.segment(id))", safeToRetry: true).with(body: request),
             retries: retries)
+    }
+
+    /// A page of one benefit's grants: to one customer or member, live (`isGranted: true`) or
+    /// revoked (`false`), when given. Retried by default.
+    public func grants(id: String, customerId: String? = nil, memberId: String? = nil, isGranted: Bool? = nil,
+                       page: Int? = nil, limit: Int? = nil, retries: RetryConfig? = nil) async throws
+        -> ListResource<BenefitGrant>
+    {
+        let items = pageQuery(page, limit) + [("customer_id", customerId), ("member_id", memberId),
+                                              ("is_granted", isGranted.map { $0 ? "true" : "false" })]
+        return try await executor.send(
+            APIRequest(.GET, "/v1/benefits/\(URLEncoding.segment(id))/grants", query: items, safeToRetry: true),
+            retries: retries)
+    }
+
+    /// A page of the organization's grants (`GET /v1/benefit-grants/`): to one customer (by id
+    /// or external id), live or revoked, when given. Retried by default.
+    public func allGrants(customerId: String? = nil, externalCustomerId: String? = nil, isGranted: Bool? = nil,
+                          page: Int? = nil, limit: Int? = nil, retries: RetryConfig? = nil) async throws
+        -> ListResource<BenefitGrant>
+    {
+        let items = pageQuery(page, limit) + [("customer_id", customerId), ("external_customer_id", externalCustomerId),
+                                              ("is_granted", isGranted.map { $0 ? "true" : "false" })]
+        return try await executor.send(APIRequest(.GET, "/v1/benefit-grants/", query: items, safeToRetry: true),
+                                       retries: retries)
     }
 
     /// Deletes a benefit: it leaves every product. Retried by default (a repeat after a lost

@@ -15,6 +15,8 @@ struct BenefitController {
         merchant.add(.get, "/benefits/:id", anyOf: .benefitsRead, use: get)
         merchant.add(.patch, "/benefits/:id", anyOf: .benefitsWrite, use: update)
         merchant.add(.delete, "/benefits/:id", anyOf: .benefitsWrite, use: delete)
+        merchant.add(.get, "/benefits/:id/grants", anyOf: .benefitsRead, use: benefitGrants)
+        merchant.add(.get, "/benefit-grants", anyOf: .benefitsRead, use: grants)
         merchant.add(.post, "/products/:id/benefits", anyOf: .productsWrite, use: setProductBenefits)
     }
 
@@ -68,6 +70,31 @@ struct BenefitController {
                                    metadata: metadata)
         return .json(Wire.benefit(try await operations.update(id: id, organizationId: context.organizationId,
                                                               kind: kind, with: update)))
+    }
+
+    /// `GET /v1/benefit-grants/`: the organization's grants, by customer and state.
+    @Sendable func grants(_ request: Request, context: MerchantContext) async throws -> Response {
+        var query = QueryFields(request)
+        let page = query.page()
+        let filter = BenefitOperations.GrantFilter(
+            customerId: query.uuid("customer_id"), externalCustomerId: query.string("external_customer_id"),
+            isGranted: query.bool("is_granted"))
+        try query.validate()
+        let result = try await operations.grants(organizationId: context.organizationId, filter: filter, page: page)
+        return .json(Wire.list(result, request: page, item: Wire.benefitGrant))
+    }
+
+    /// `GET /v1/benefits/{id}/grants`: one benefit's grants, by customer, member and state.
+    @Sendable func benefitGrants(_ request: Request, context: MerchantContext) async throws -> Response {
+        let id = try context.pathUUID("id")
+        var query = QueryFields(request)
+        let page = query.page()
+        let filter = BenefitOperations.GrantFilter(
+            benefitId: id, customerId: query.uuid("customer_id"), memberId: query.uuid("member_id"),
+            isGranted: query.bool("is_granted"))
+        try query.validate()
+        let result = try await operations.grants(organizationId: context.organizationId, filter: filter, page: page)
+        return .json(Wire.list(result, request: page, item: Wire.benefitGrant))
     }
 
     /// Deletes the benefit: it leaves every product, and no lookup finds it again.

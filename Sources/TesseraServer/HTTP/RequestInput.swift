@@ -278,6 +278,18 @@ struct QueryFields {
         parameters[key].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// A boolean parameter (`true`/`false`, `1`/`0`); nil when absent.
+    mutating func bool(_ key: String) -> Bool? {
+        guard let text = string(key) else { return nil }
+        switch text.lowercased() {
+        case "true", "1": return true
+        case "false", "0": return false
+        default:
+            invalid(key, "bool_parsing", "Input should be a valid boolean, unable to interpret input")
+            return nil
+        }
+    }
+
     /// A parameter that must be one of an enum's raw values; nil when absent.
     mutating func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, _: Choice.Type) -> Choice?
     where Choice.RawValue == String {

@@ -43,6 +43,7 @@ struct BenefitOperations: Sendable {
             try await tx.benefits.update(benefit)
             try await WebhookEvents(tx: tx).emit(.benefitUpdated, data: Wire.benefit(benefit), organizationId: organizationId,
                                                  at: now)
+            try await BenefitGrants(tx: tx, now: now).announceUpdate(of: benefit)
             return benefit
         }
     }
@@ -50,8 +51,10 @@ struct BenefitOperations: Sendable {
     func delete(id: UUID, organizationId: UUID) async throws {
         let now = now()
         try await database.transaction { tx in
-            _ = try await tx.benefits.require(id: id, organizationId: organizationId)
+            var benefit = try await tx.benefits.require(id: id, organizationId: organizationId)
             try await tx.benefits.delete(id: id, organizationId: organizationId, at: now)
+            benefit.isDeleted = true
+            try await BenefitGrants(tx: tx, now: now).revokeAll(of: benefit)
         }
     }
 
@@ -70,10 +73,53 @@ struct BenefitOperations: Sendable {
                     .valueError([.key("body"), .key("benefits"), .index(index)], "Benefit does not exist.", input: .string(id.wire))
                 })
             }
+            let before = try await tx.benefits.benefits(ofProducts: [productId])[productId] ?? []
             try await tx.benefits.setBenefits(ordered, ofProduct: productId)
             product.modifiedAt = now
             try await tx.products.update(product)
+            // Holders of the product's claimed seats gain what was added and lose what was taken off.
+            let grants = BenefitGrants(tx: tx, now: now)
+            let kept = Set(ordered)
+            for removed in before where !kept.contains(removed.id) {
+                try await grants.revoke(removed.id, throughSeatsOf: productId, organizationId: organizationId)
+            }
+            let had = Set(before.map(\.id))
+            for added in ordered where !had.contains(added) {
+                if let benefit = known[added] { try await grants.grant(benefit, throughSeatsOf: productId) }
+            }
             return ProductWithBenefits(product: product, benefits: ordered.compactMap { known[$0] })
+        }
+    }
+}
+
+extension BenefitOperations {
+    /// What grants a list may be narrowed to.
+    struct GrantFilter: Sendable {
+        var benefitId: UUID?
+        var customerId: UUID?
+        var externalCustomerId: String?
+        var memberId: UUID?
+        var isGranted: Bool?
+    }
+
+    /// A page of the organization's grants, oldest first, each with what its answer embeds.
+    /// A benefit named by id must be the organization's and not deleted.
+    func grants(organizationId: UUID, filter: GrantFilter, page: PageRequest) async throws -> Page<BenefitGrantDetails> {
+        try await database.read { session in
+            if let benefitId = filter.benefitId {
+                _ = try await session.benefits.require(id: benefitId, organizationId: organizationId)
+            }
+            var customerIds: [UUID]?
+            if let customerId = filter.customerId { customerIds = [customerId] }
+            if let externalId = filter.externalCustomerId {
+                let customer = try await session.customers.find(externalId: externalId, organizationId: organizationId)
+                // Both filters hold: an unknown external id, or another customer's, matches nothing.
+                customerIds = [customer?.id].compactMap { $0 }.filter { customerIds?.contains($0) ?? true }
+            }
+            let grants = try await session.benefitGrants.list(
+                organizationId: organizationId, benefitId: filter.benefitId, customerIds: customerIds,
+                memberId: filter.memberId, isGranted: filter.isGranted, page: page)
+            return Page(items: try await BenefitGrants.details(of: grants.items, tx: session), totalCount: grants.totalCount)
         }
     }
 }

@@ -51,6 +51,9 @@ struct SeatOperations: Sendable {
                 now: now)
             if revoked == nil { try await tx.seats.insert(seat) } else { try await tx.seats.update(seat) }
             try await tx.seats.adjustActiveSeats(pool.reference, by: 1)
+            if seat.status == .claimed {
+                try await BenefitGrants(tx: tx, now: now).grant(through: seat, productId: pool.productId)
+            }
             // Read for the invitation's sender and, in member mode, the seat's `customer_email`.
             let billing = try await tx.customers.find(id: pool.customerId, organizationId: organizationId)
             if let invitation {
@@ -141,10 +144,11 @@ struct SeatOperations: Sendable {
             guard let found = try await tx.seats.find(invitationTokenHash: tokenHash) else {
                 throw TesseraError.invalidInvitationToken
             }
-            let (_, details, organization) = try await lockSeat(found, scope: .merchant(found.organizationId), tx: tx)
+            let (pool, details, organization) = try await lockSeat(found, scope: .merchant(found.organizationId), tx: tx)
             var seat = details.seat
             try seat.claim(tokenHash: tokenHash, at: now)
             try await tx.seats.update(seat)
+            try await BenefitGrants(tx: tx, now: now).grant(through: seat, productId: pool.productId)
             guard let holder = seat.holder else { throw TesseraError.invalidInvitationToken }
             // A member session for the claimer, as Polar mints one whenever the seat has a member
             // (every seat here): the claimer is signed in as themselves, a member of the billing

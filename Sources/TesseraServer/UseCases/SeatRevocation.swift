@@ -3,8 +3,9 @@ import TesseraCore
 import TesseraStore
 
 /// Revokes seats inside a transaction that a use case already owns: a seat's own revoke, a
-/// revoked subscription, a deleted customer or member. Each revocation sends
-/// `customer_seat.revoked` naming the former holder, and each pool's count stays in step.
+/// revoked subscription, a deleted customer or member. Each revocation revokes what the seat
+/// granted, sends `customer_seat.revoked` naming the former holder, and each pool's count
+/// stays in step.
 struct SeatRevocation {
     let tx: SQLSession
     let now: Date
@@ -32,6 +33,7 @@ struct SeatRevocation {
         var seat = before.seat
         guard seat.revoke(at: now) else { return nil }
         try await tx.seats.update(seat)
+        try await BenefitGrants(tx: tx, now: now).revoke(through: seat)
         let revoked = SeatDetails(seat: seat, member: before.member, customerEmail: before.customerEmail)
         try await WebhookEvents(tx: tx).emit(.customerSeatRevoked, data: Wire.seat(revoked), organizationId: seat.organizationId,
                                    at: now)

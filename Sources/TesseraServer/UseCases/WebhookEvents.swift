@@ -20,4 +20,10 @@ struct WebhookEvents {
         return try await tx.webhooks.insertEvent(type, body: body, organizationId: organizationId,
                                                  endpointIds: endpointIds, at: time)
     }
+
+    /// Whether any enabled endpoint of the organization wants `type`: asked before reading what
+    /// an event would embed.
+    func isWanted(_ type: WebhookEventType, organizationId: UUID) async throws -> Bool {
+        !(try await tx.webhooks.endpointIds(wanting: type, organizationId: organizationId)).isEmpty
+    }
 }
