@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from polar_sdk import models
 
-from support import Org, assert_api_error, assert_validation_error, unique_email
+from support import Org, assert_validation_error, unique_email
 
 
 def _custom(org: Org, description: str = "Priority support"):
@@ -83,9 +83,10 @@ def test_delete_removes_it_from_products_and_lookups(org: Org):
     assert [b.id for b in polar.products.get(id=product["id"]).benefits] == [flag.id, support.id]
 
     polar.benefits.delete(id=support.id)
-    with pytest.raises(Exception) as raised:
+    # Polar documents this 404, so polar-sdk raises its typed ResourceNotFound.
+    with pytest.raises(models.ResourceNotFound) as raised:
         polar.benefits.get(id=support.id)
-    assert_api_error(raised.value, 404, "ResourceNotFound")
+    assert raised.value.status_code == 404
     assert [b.id for b in polar.products.get(id=product["id"]).benefits] == [flag.id]
 
 
@@ -116,8 +117,16 @@ def test_a_claimed_seat_grants_the_products_benefits_until_revoked(org: Org):
     of_support = polar.benefits.grants(id=support.id).result.items
     assert [g.id for g in of_support] == [granted[0].id]
 
+    # The holder's customer state lists the grant; the billing customer's, the subscription.
+    state = polar.customers.get_state(id=seat.customer_id)
+    assert [g.benefit_id for g in state.granted_benefits] == [support.id]
+    assert state.active_meters == []
+    billing = polar.customers.get_state(id=sub["customer_id"])
+    assert [s.id for s in billing.active_subscriptions] == [sub["id"]]
+
     polar.customer_seats.revoke_seat(seat_id=seat.id)
     assert polar.benefit_grants.list(is_granted=True).result.items == []
     revoked = polar.benefit_grants.list(is_granted=False).result.items
     assert [g.id for g in revoked] == [granted[0].id]
     assert revoked[0].is_revoked and revoked[0].revoked_at is not None
+    assert polar.customers.get_state(id=seat.customer_id).granted_benefits == []

@@ -249,7 +249,7 @@ def test_usage_errors(server: Server):
 def test_help_says_what_each_command_does_with_an_example():
     binary = str(_server_binary())
     top = subprocess.run([binary, "--help"], capture_output=True, text=True, check=True).stdout
-    for command in ("organizations", "tokens", "customers", "products", "subscriptions", "orders", "seats"):
+    for command in ("organizations", "tokens", "customers", "products", "subscriptions", "orders", "seats", "access"):
         assert f"  {command} " in top, top
     commands = [["seats", sub] for sub in ("assign", "list", "revoke", "resend", "claim-info", "claim")]
     commands += [["organizations", "create"], ["tokens", "create"], ["tokens", "delete"],
@@ -257,7 +257,8 @@ def test_help_says_what_each_command_does_with_an_example():
                  ["products", "create"], ["products", "list"], ["products", "get"],
                  ["subscriptions", "create"], ["subscriptions", "list"], ["subscriptions", "get"],
                  ["subscriptions", "set-seats"], ["subscriptions", "revoke"],
-                 ["orders", "create"], ["orders", "list"], ["orders", "get"], ["orders", "mark-paid"]]
+                 ["orders", "create"], ["orders", "list"], ["orders", "get"], ["orders", "mark-paid"],
+                 ["access", "check"]]
     for command in commands:
         text = subprocess.run([binary, *command, "--help"], capture_output=True, text=True, check=True).stdout
         assert text.startswith("OVERVIEW: "), (command, text)
@@ -362,3 +363,25 @@ def test_json_is_the_api_answer_as_the_server_sent_it(server: Server):
     # A list's items are the server's too.
     listed = tessera_json(url, "subscriptions", "list", "--limit", "100", token=token)
     assert [s["prices"] for s in listed["items"] if s["id"] == sub_id] == [printed["prices"]]
+
+
+def test_access_check_exits_zero_when_allowed_and_three_when_not(server: Server):
+    org = server.create_org()
+    product = org.create_product()
+    sub = org.create_subscription(seats=2, product=product)
+    email = unique_email("access")
+    org.sdk().customer_seats.assign_seat(
+        request={"subscription_id": sub["id"], "email": email, "immediate_claim": True})
+    url = server.base_url
+
+    allowed = tessera(url, "access", "check", "--product-id", product["id"], "--email", email, token=org.token)
+    assert row_of(allowed.stdout, "Allowed:")[1] == "yes", allowed.stdout
+    as_json = tessera_json(url, "access", "check", "--product-id", product["id"], "--email", email, token=org.token)
+    assert as_json["allowed"] is True and as_json["subscription_id"] == sub["id"]
+
+    denied = tessera(url, "access", "check", "--product-id", product["id"], "--email", unique_email("nobody"),
+                     token=org.token, check=False)
+    assert denied.returncode == 3, (denied.returncode, denied.stdout, denied.stderr)
+    assert denied.stdout.strip() == "Not allowed: person_not_found"
+    usage = tessera(url, "access", "check", "--email", email, token=org.token, check=False)
+    assert usage.returncode == USAGE_ERROR and "exactly one of --benefit-id and --product-id" in usage.stderr

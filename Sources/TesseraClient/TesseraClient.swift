@@ -90,8 +90,10 @@ public final class TesseraClient: Sendable {
     public let members: Members
     /// Products and their seat tiers.
     public let products: Products
-    /// Benefits a product grants (`/v1/benefits`).
+    /// Benefits a product grants (`/v1/benefits`), and their grants.
     public let benefits: Benefits
+    /// The access check: may this person in, to this benefit or product?
+    public let access: Access
     /// Subscriptions: seat pools that renew.
     public let subscriptions: Subscriptions
     /// Orders: one-time seat pools.
@@ -155,6 +157,7 @@ public final class TesseraClient: Sendable {
         members = Members(executor: executor)
         products = Products(executor: executor)
         benefits = Benefits(executor: executor)
+        access = Access(executor: executor)
         subscriptions = Subscriptions(executor: executor)
         orders = Orders(executor: executor)
         webhookEndpoints = WebhookEndpoints(executor: executor)

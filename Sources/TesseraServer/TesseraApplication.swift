@@ -82,6 +82,7 @@ public func buildRouter(configuration: ServerConfiguration, database: TesseraDat
     CustomerController(database: database, now: now).register(on: merchant)
     ProductController(database: database, now: now).register(on: merchant)
     BenefitController(database: database, now: now).register(on: merchant)
+    AccessController(database: database).register(on: merchant)
     PoolController(database: database, now: now).register(on: merchant)
     WebhookController(database: database, now: now,
                       targetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: configuration.webhookAllowPrivate))

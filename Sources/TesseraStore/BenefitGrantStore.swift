@@ -69,6 +69,15 @@ public struct BenefitGrantStore: Sendable {
             """, Self.grant)
     }
 
+    /// The live grants held by a customer (as the holder's customer), oldest first.
+    public func live(customerId: UUID, organizationId: UUID) async throws -> [BenefitGrant] {
+        try await session.rows("""
+            SELECT * FROM benefit_grants
+            WHERE customer_id = \(bind: customerId.wire) AND organization_id = \(bind: organizationId.wire) AND revoked_at IS NULL
+            ORDER BY created_at, id
+            """, Self.grant)
+    }
+
     /// A page of the organization's grants, oldest first, narrowed by what is given.
     public func list(organizationId: UUID, benefitId: UUID? = nil, customerIds: [UUID]? = nil, memberId: UUID? = nil,
                      isGranted: Bool? = nil, page: PageRequest) async throws -> Page<BenefitGrant> {

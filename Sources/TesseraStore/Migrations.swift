@@ -334,6 +334,14 @@ public enum Migrations {
             "CREATE INDEX subscriptions_product ON subscriptions (product_id)",
             "CREATE INDEX orders_product ON orders (product_id)",
         ]),
+        // The access check (`AccessStore`) finds a person by email or external id within the
+        // organization, then what they hold, each by one index step.
+        Migration(version: 8, name: "access check", statements: [
+            "CREATE INDEX members_organization_email ON members (organization_id, email_key)",
+            "CREATE INDEX members_organization_external_id ON members (organization_id, external_id)",
+            "CREATE INDEX benefit_grants_member_live ON benefit_grants (member_id, benefit_id) WHERE revoked_at IS NULL",
+            "CREATE INDEX benefit_grants_customer_live ON benefit_grants (customer_id, benefit_id) WHERE revoked_at IS NULL",
+        ]),
     ]
 
     /// The newest schema version this build knows.

@@ -59,6 +59,17 @@ public struct SubscriptionStore: Sendable {
             """).map(Self.subscription)
     }
 
+    /// The customer's active subscriptions (those set to cancel at the period's end included),
+    /// oldest first.
+    public func active(customerId: UUID, organizationId: UUID) async throws -> [Subscription] {
+        try await session.rows("""
+            SELECT * FROM subscriptions
+            WHERE customer_id = \(bind: customerId.wire) AND organization_id = \(bind: organizationId.wire)
+              AND status = \(bind: Subscription.Status.active.rawValue)
+            ORDER BY created_at, id
+            """, Self.subscription)
+    }
+
     public func list(organizationId: UUID, customerId: UUID?, productId: UUID?, page: PageRequest) async throws
         -> Page<Subscription>
     {

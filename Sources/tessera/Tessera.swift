@@ -24,7 +24,7 @@ struct Tessera: AsyncParsableCommand {
             """,
         subcommands: [Serve.self, Migrate.self, Admin.self,
                       OrganizationsCommand.self, TokensCommand.self, CustomersCommand.self, ProductsCommand.self,
-                      SubscriptionsCommand.self, OrdersCommand.self, SeatsCommand.self])
+                      SubscriptionsCommand.self, OrdersCommand.self, SeatsCommand.self, AccessCommand.self])
 }
 
 /// Where the database is: shared by every command that opens it.

@@ -194,6 +194,44 @@ import TesseraCore
         }
     }
 
+    @Test(arguments: Backend.all)
+    func customerStateShowsActiveSubscriptionsAndLiveGrants(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 2)
+            let support = try await Self.addBenefit(server, org, to: pool)
+            let seat = try await Self.claimSeat(server, org, pool, email: "kim@example.com")
+            let holder = try #require(seat["customer_id"]?.stringValue)
+            _ = try await server.request(.patch, "/v1/customers/\(holder)", token: org.token, json: ["external_id": "kim-1"])
+
+            let billing = try await server.request(.get, "/v1/customers/\(pool.customerId)/state", token: org.token)
+            #expect(billing.status == .ok)
+            #expect(billing["id"] == .string(pool.customerId))
+            #expect(billing["active_subscriptions"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [pool.id])
+            #expect(billing["active_subscriptions"]?.arrayItem(0)?["meters"] == [])
+            #expect(billing["active_meters"] == [])
+
+            let state = try await server.request(.get, "/v1/customers/external/kim-1/state", token: org.token)
+            #expect(state["id"] == .string(holder))
+            let granted = try #require(state["granted_benefits"]?.arrayValue)
+            #expect(granted.compactMap { $0["benefit_id"]?.stringValue } == [support])
+            #expect(granted.first?["benefit_type"] == "custom")
+            #expect(granted.first?["granted_at"] != .null)
+            #expect(state["active_subscriptions"] == [])
+
+            _ = try await server.request(.delete, "/v1/customer-seats/\(try #require(seat["id"]?.stringValue))", token: org.token)
+            let after = try await server.request(.get, "/v1/customers/\(holder)/state", token: org.token)
+            #expect(after["granted_benefits"] == [])
+            _ = try await server.request(.delete, "/v1/subscriptions/\(pool.id)", token: org.token)
+            let ended = try await server.request(.get, "/v1/customers/\(pool.customerId)/state", token: org.token)
+            #expect(ended["active_subscriptions"] == [])
+
+            let other = try await server.makeOrganization()
+            #expect(try await server.request(.get, "/v1/customers/\(holder)/state", token: other.token).status == .notFound)
+            #expect(try await server.request(.get, "/v1/customers/external/kim-1/state", token: other.token).status == .notFound)
+        }
+    }
+
     /// Claims and revokes racing on one pool: every claimed seat holds exactly one live grant,
     /// every revoked one none.
     @Test(arguments: Backend.all)

@@ -12,6 +12,8 @@ struct CustomerController {
         merchant.add(.post, "/customers", anyOf: .customersWrite, use: create)
         merchant.add(.get, "/customers", anyOf: .customersRead, use: list)
         merchant.add(.get, "/customers/external/:external_id", anyOf: .customersRead, use: getExternal)
+        merchant.add(.get, "/customers/external/:external_id/state", anyOf: .customersRead, use: externalState)
+        merchant.add(.get, "/customers/:id/state", anyOf: .customersRead, use: state)
         merchant.add(.get, "/customers/:id", anyOf: .customersRead, use: get)
         merchant.add(.patch, "/customers/:id", anyOf: .customersWrite, use: update)
         merchant.add(.delete, "/customers/:id", anyOf: .customersWrite, use: delete)
@@ -56,6 +58,20 @@ struct CustomerController {
         let externalId = rawExternalId.removingPercentEncoding ?? rawExternalId
         return .json(Wire.customer(try await operations.get(externalId: externalId,
                                                             organizationId: context.organizationId)))
+    }
+
+    /// `GET /v1/customers/{id}/state`: active subscriptions and granted benefits.
+    @Sendable func state(_ request: Request, context: MerchantContext) async throws -> Response {
+        let id = try context.pathUUID("id")
+        return .json(Wire.customerState(try await operations.state(id: id, externalId: nil,
+                                                                   organizationId: context.organizationId)))
+    }
+
+    @Sendable func externalState(_ request: Request, context: MerchantContext) async throws -> Response {
+        let rawExternalId = context.parameters.get("external_id") ?? ""
+        let externalId = rawExternalId.removingPercentEncoding ?? rawExternalId
+        return .json(Wire.customerState(try await operations.state(id: nil, externalId: externalId,
+                                                                   organizationId: context.organizationId)))
     }
 
     @Sendable func update(_ request: Request, context: MerchantContext) async throws -> Response {

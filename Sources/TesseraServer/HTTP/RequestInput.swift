@@ -278,6 +278,11 @@ struct QueryFields {
         parameters[key].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// A rule about several parameters together (one of two given, say), reported at `key`.
+    mutating func appendIssue(key: String, _ message: String) {
+        issues.append(.valueError([.key("query"), .key(key)], message, input: .string(parameters[key] ?? "")))
+    }
+
     /// A boolean parameter (`true`/`false`, `1`/`0`); nil when absent.
     mutating func bool(_ key: String) -> Bool? {
         guard let text = string(key) else { return nil }

@@ -36,6 +36,25 @@ struct CustomerOperations: Sendable {
         try await database.read { try await $0.customers.require(id: id, organizationId: organizationId) }
     }
 
+    /// What the customer has now: active subscriptions and live grants (held through seats).
+    /// By id, or by external id when `externalId` is given.
+    func state(id: UUID?, externalId: String?, organizationId: UUID) async throws -> CustomerState {
+        try await database.read { session in
+            let found: Customer?
+            if let id {
+                found = try await session.customers.find(id: id, organizationId: organizationId)
+            } else {
+                found = try await session.customers.find(externalId: externalId ?? "", organizationId: organizationId)
+            }
+            guard let customer = found else { throw TesseraError.notFound(.customer) }
+            let subscriptions = try await session.subscriptions.active(customerId: customer.id, organizationId: organizationId)
+            let grants = try await session.benefitGrants.live(customerId: customer.id, organizationId: organizationId)
+            let benefits = try await session.benefits.findIncludingDeleted(ids: Set(grants.map(\.benefitId)))
+            return CustomerState(customer: customer, activeSubscriptions: subscriptions,
+                                 grants: grants.compactMap { grant in benefits[grant.benefitId].map { (grant, $0) } })
+        }
+    }
+
     /// The customer with this external id; `notFound(.customer)` when there is none.
     func get(externalId: String, organizationId: UUID) async throws -> Customer {
         let customer = try await database.read {
@@ -145,4 +164,12 @@ struct CustomerOperations: Sendable {
             try await WebhookEvents(tx: tx).emit(.memberDeleted, data: Wire.member(member), organizationId: organizationId, at: now)
         }
     }
+}
+
+/// A customer with what they have now, as `GET /v1/customers/{id}/state` shows it.
+struct CustomerState: Sendable {
+    var customer: Customer
+    var activeSubscriptions: [Subscription]
+    /// Live grants, each with its benefit.
+    var grants: [(grant: BenefitGrant, benefit: Benefit)]
 }

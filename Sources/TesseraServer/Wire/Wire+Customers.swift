@@ -47,3 +47,36 @@ extension Wire {
         return JSONValue(written: json)
     }
 }
+
+extension Wire {
+    /// Polar's `CustomerState`: the customer, their active subscriptions and live grants.
+    /// Tessera meters nothing, so `active_meters` (and each subscription's `meters`) is empty.
+    static func customerState(_ state: CustomerState) -> JSONValue {
+        guard case .object(var fields) = customer(state.customer) else { return .null }
+        let subscriptionKeys: Set<String> = [
+            "id", "created_at", "modified_at", "metadata", "status", "amount", "currency", "recurring_interval",
+            "current_period_start", "current_period_end", "trial_start", "trial_end", "cancel_at_period_end",
+            "canceled_at", "started_at", "ends_at", "product_id", "discount_id",
+        ]
+        fields["active_subscriptions"] = .array(state.activeSubscriptions.map { subscription in
+            var shown = subscriptionFields(subscription).filter { subscriptionKeys.contains($0.key) }
+            shown["custom_field_data"] = .object([:])
+            shown["meters"] = []
+            return .object(shown)
+        })
+        fields["granted_benefits"] = .array(state.grants.map { grant, benefit in
+            [
+                "id": JSONValue(grant.id),
+                "created_at": JSONValue(grant.createdAt),
+                "modified_at": JSONValue(grant.modifiedAt),
+                "granted_at": JSONValue(grant.grantedAt ?? grant.createdAt),
+                "benefit_id": JSONValue(benefit.id),
+                "benefit_type": .string(benefit.kind.rawValue),
+                "benefit_metadata": .object(benefit.metadata),
+                "properties": .object(grant.properties),
+            ]
+        })
+        fields["active_meters"] = []
+        return .object(fields)
+    }
+}

@@ -38,7 +38,7 @@ extension Wire {
         return .object(fields)
     }
 
-    private static func subscriptionFields(_ subscription: Subscription) -> [String: JSONValue] {
+    static func subscriptionFields(_ subscription: Subscription) -> [String: JSONValue] {
         [
             "id": JSONValue(subscription.id),
             "created_at": JSONValue(subscription.createdAt),

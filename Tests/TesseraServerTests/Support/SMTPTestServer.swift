@@ -40,32 +40,25 @@ struct SMTPTestServer: Sendable {
 
         let server = SMTPTestServer(port: 0, messageDirectory: directory.appendingPathComponent("messages"),
                                     caFile: directory.appendingPathComponent("ca.pem").path)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [packageRoot.appendingPathComponent("Tests/TesseraServerTests/Support/smtp_server.py").path,
-                             "--out", server.messageDirectory.path, "--ca", server.caFile] + arguments
-        let output = Pipe(), input = Pipe()
-        process.standardOutput = output
-        process.standardInput = input
-        process.standardError = try FileHandle(forWritingTo: errorLog)
-        let (exited, exit) = AsyncStream.makeStream(of: Void.self)
-        process.terminationHandler = { _ in exit.finish() }
-        try process.run()
+        let process = try ChildProcess(
+            executable: python,
+            arguments: [packageRoot.appendingPathComponent("Tests/TesseraServerTests/Support/smtp_server.py").path,
+                        "--out", server.messageDirectory.path, "--ca", server.caFile] + arguments,
+            standardErrorFile: errorLog.path)
 
         let stop = {
             // Closing stdin and SIGTERM both stop the script; SIGKILL if it is still there in 10 s.
-            try? input.fileHandleForWriting.close()
-            if process.isRunning { process.terminate() }
-            let pid = process.processIdentifier
-            let killer = DispatchWorkItem { kill(pid, SIGKILL) }
+            process.closePipes()
+            process.signal(SIGTERM)
+            let killer = DispatchWorkItem { process.signal(SIGKILL) }
             DispatchQueue.global().asyncAfter(deadline: .now() + 10, execute: killer)
-            for await _ in exited {}
+            await process.waitForExit()
             killer.cancel()
         }
 
         let port: Int
         do {
-            port = try await readPort(from: output.fileHandleForReading, pid: process.processIdentifier)
+            port = try await readPort(from: process)
         } catch {
             await stop()
             let log = (try? String(contentsOf: errorLog, encoding: .utf8)) ?? ""
@@ -81,28 +74,15 @@ struct SMTPTestServer: Sendable {
     }
 
     /// The first line the script prints, its port; bounded by SIGTERM to the script after 30 s.
-    private static func readPort(from handle: FileHandle, pid: Int32) async throws -> Int {
-        let (chunks, continuation) = AsyncStream.makeStream(of: Data.self)
-        handle.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty { continuation.finish() } else { continuation.yield(data) }
-        }
-        defer { handle.readabilityHandler = nil }
+    private static func readPort(from process: ChildProcess) async throws -> Int {
         let gotPort = NIOLockedValueBox(false)
         DispatchQueue.global().asyncAfter(deadline: .now() + 30) {
-            if !gotPort.withLockedValue({ $0 }) { kill(pid, SIGTERM) }
+            if !gotPort.withLockedValue({ $0 }) { process.signal(SIGTERM) }
         }
-        var received = Data()
-        for await chunk in chunks {
-            received.append(chunk)
-            if let newline = received.firstIndex(of: UInt8(ascii: "\n")) {
-                gotPort.withLockedValue { $0 = true }
-                let line = String(decoding: received[..<newline], as: UTF8.self).trimmingCharacters(in: .whitespaces)
-                guard let port = Int(line) else { throw TestFailure("expected a port, got \(line)") }
-                return port
-            }
-        }
-        throw TestFailure("the script exited without printing its port")
+        guard let line = await process.firstLine() else { throw TestFailure("the script exited without printing its port") }
+        gotPort.withLockedValue { $0 = true }
+        guard let port = Int(line.trimmingCharacters(in: .whitespaces)) else { throw TestFailure("expected a port, got \(line)") }
+        return port
     }
 
     /// Every message the server accepted, in order of arrival.
