@@ -47,7 +47,8 @@ public func buildApplication(
         app.addServices(
             OutboxWorker(database: database, mail: mail, sender: configuration.mailSender, logger: logger, now: now),
             WebhookWorker(database: database, logger: logger, now: now,
-                          targetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: configuration.webhookAllowPrivate)))
+                          targetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: configuration.webhookAllowPrivate)),
+            SubscriptionEndings(database: database, logger: logger, now: now))
     }
     return app
 }

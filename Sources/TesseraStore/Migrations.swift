@@ -342,6 +342,14 @@ public enum Migrations {
             "CREATE INDEX benefit_grants_member_live ON benefit_grants (member_id, benefit_id) WHERE revoked_at IS NULL",
             "CREATE INDEX benefit_grants_customer_live ON benefit_grants (customer_id, benefit_id) WHERE revoked_at IS NULL",
         ]),
+        // Subscriptions set to cancel, by the end of their period: what `SubscriptionEndings`
+        // looks for every few seconds, without walking the subscriptions that never end.
+        Migration(version: 9, name: "subscription endings", statements: [
+            """
+            CREATE INDEX subscriptions_ending ON subscriptions (current_period_end)
+                WHERE cancel_at_period_end = TRUE AND status = 'active'
+            """,
+        ]),
     ]
 
     /// The newest schema version this build knows.

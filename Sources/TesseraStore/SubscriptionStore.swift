@@ -59,6 +59,20 @@ public struct SubscriptionStore: Sendable {
             """).map(Self.subscription)
     }
 
+    /// Active subscriptions set to cancel whose period has ended by `now`, earliest first.
+    /// The literal conditions are the partial index's (migration 9), so the index serves them.
+    public func dueToEnd(at now: Date, limit: Int) async throws -> [Subscription] {
+        try await session.rows(Self.dueToEndQuery(at: now, limit: limit), Self.subscription)
+    }
+
+    static func dueToEndQuery(at now: Date, limit: Int) -> SQLQueryString {
+        """
+        SELECT * FROM subscriptions
+        WHERE cancel_at_period_end = TRUE AND status = 'active' AND current_period_end <= \(bind: now.micros)
+        ORDER BY current_period_end LIMIT \(bind: limit)
+        """
+    }
+
     /// The customer's active subscriptions (those set to cancel at the period's end included),
     /// oldest first.
     public func active(customerId: UUID, organizationId: UUID) async throws -> [Subscription] {

@@ -136,6 +136,38 @@ import TesseraCore
         }
     }
 
+    /// A subscription set to cancel ends when its period does: seats and grants go with it.
+    @Test(arguments: Backend.all)
+    func aCanceledSubscriptionEndsAtItsPeriodsEndWithItsGrants(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 2)
+            let staying = try await server.makeSubscription(org, seats: 2)
+            _ = try await Self.addBenefit(server, org, to: pool)
+            _ = try await Self.addBenefit(server, org, to: staying)
+            _ = try await Self.claimSeat(server, org, pool, email: "lea@example.com")
+            _ = try await Self.claimSeat(server, org, staying, email: "max@example.com")
+            let canceled = try await server.request(.patch, "/v1/subscriptions/\(pool.id)", token: org.token,
+                                                    json: ["cancel_at_period_end": true])
+            let periodEnd = try #require(canceled["current_period_end"]?.stringValue.flatMap(Timestamp.parse))
+
+            // Before the period ends, nothing happens.
+            #expect(try await server.subscriptionEndings.endDue() == 0)
+            server.clock.advance(by: periodEnd.timeIntervalSince(server.clock.now) + 1)
+            #expect(try await server.subscriptionEndings.endDue() == 1)
+            #expect(try await server.subscriptionEndings.endDue() == 0)
+
+            let ended = try await server.request(.get, "/v1/subscriptions/\(pool.id)", token: org.token)
+            #expect(ended["status"] == "canceled")
+            #expect(ended["ended_at"] != .null)
+            let seats = try await server.request(.get, "/v1/customer-seats?subscription_id=\(pool.id)", token: org.token)
+            #expect(seats["seats"]?.arrayValue?.allSatisfy { $0["status"] == "revoked" } == true)
+            // Only the ended subscription's grant is revoked.
+            let live = try await Self.grants(server, org, "&is_granted=true")
+            #expect(live.compactMap { $0["member"]?["email"]?.stringValue } == ["max@example.com"])
+        }
+    }
+
     @Test(arguments: Backend.all)
     func aProductsBenefitsChangingChangesWhatItsClaimedSeatsGrant(backend: Backend) async throws {
         try await TestServer.run(backend) { server in

@@ -109,6 +109,18 @@ import TesseraCore
         }
     }
 
+    /// Subscriptions due to end are found through their partial index, not by walking every
+    /// subscription whose period is over (Tessera renews none, so those pile up).
+    @Test func dueSubscriptionsAreFoundByTheirIndex() async throws {
+        try await withSQLite { database in
+            let plan = try await database.read { session in
+                try await session.rows("EXPLAIN QUERY PLAN " + SubscriptionStore.dueToEndQuery(at: Date(), limit: 100))
+                    .map { try $0.string("detail") }
+            }
+            #expect(plan.contains { $0.contains("subscriptions_ending") }, "\(plan)")
+        }
+    }
+
     /// Rows are read the same way on both databases: values and NULLs bound and read back, and a
     /// column the result lacks is an error, not a crash (postgres-nio's row traps on an unknown name).
     @Test(arguments: Backend.all)

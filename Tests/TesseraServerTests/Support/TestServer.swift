@@ -156,6 +156,11 @@ struct TestServer {
                       targetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: webhookAllowPrivate))
     }
 
+    /// Subscription endings with the test clock.
+    var subscriptionEndings: SubscriptionEndings {
+        SubscriptionEndings(database: database, logger: Logger(label: "tessera-test"), now: clock.closure)
+    }
+
     /// One client for every test's webhook deliveries; it lives as long as the test process.
     static let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: WebhookWorker.httpConfiguration)
 

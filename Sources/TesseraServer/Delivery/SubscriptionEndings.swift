@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TesseraCore
+import TesseraStore
+
+/// Ends subscriptions whose cancellation has come due: once the period in which
+/// `cancel_at_period_end` was set is over, the subscription is revoked as
+/// `DELETE /v1/subscriptions/{id}` revokes it. Its seats are revoked (and with them what they
+/// granted), with `subscription.updated` and `subscription.revoked`.
+public struct SubscriptionEndings: Service {
+    let database: TesseraDatabase
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    /// How often due subscriptions are looked for: periods end on the scale of days, and the
+    /// look is one indexed read.
+    static let pause: Duration = .seconds(5)
+    /// Most subscriptions ended in one round; the next round takes the rest.
+    static let batch = 100
+
+    public init(database: TesseraDatabase, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+        self.database = database
+        self.logger = logger
+        self.now = now
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await endDue()
+            } catch {
+                logger.error("subscription endings round failed", metadata: ["error": "\(loggableDescription(of: error))"])
+            }
+            try? await Task.sleep(for: Self.pause)
+        }
+    }
+
+    /// Ends the subscriptions due now, each in its own transaction; returns how many it ended.
+    @discardableResult
+    public func endDue() async throws -> Int {
+        let due = try await database.read { try await $0.subscriptions.dueToEnd(at: now(), limit: Self.batch) }
+        var ended = 0
+        for subscription in due {
+            do {
+                _ = try await SubscriptionOperations(database: database, now: now)
+                    .revoke(subscriptionId: subscription.id, organizationId: subscription.organizationId)
+                ended += 1
+            } catch TesseraError.alreadyCanceledSubscription {
+                // Another process (or the merchant) ended it first.
+            }
+        }
+        return ended
+    }
+}
