@@ -129,3 +129,59 @@ public struct MemberCreate: Codable, Sendable, Hashable {
         self.role = role
     }
 }
+
+/// What a customer has now (`GET /v1/customers/{id}/state`): active subscriptions and the
+/// benefits granted to them through seats. Tessera meters nothing, so there are no meters.
+public struct CustomerState: Codable, Sendable, Hashable, Identifiable {
+    public var id: String
+    public var email: String
+    public var externalId: String?
+    public var name: String?
+    public var organizationId: String
+    public var metadata: Metadata
+    public var activeSubscriptions: [ActiveSubscription]
+    public var grantedBenefits: [GrantedBenefit]
+
+    enum CodingKeys: String, CodingKey {
+        case id, email, name, metadata
+        case externalId = "external_id"
+        case organizationId = "organization_id"
+        case activeSubscriptions = "active_subscriptions"
+        case grantedBenefits = "granted_benefits"
+    }
+
+    /// An active subscription, as the customer state shows it.
+    public struct ActiveSubscription: Codable, Sendable, Hashable, Identifiable {
+        public var id: String
+        public var status: SubscriptionStatus
+        public var productId: String
+        public var currentPeriodEnd: Date?
+        public var cancelAtPeriodEnd: Bool
+        public var metadata: Metadata
+
+        enum CodingKeys: String, CodingKey {
+            case id, status, metadata
+            case productId = "product_id"
+            case currentPeriodEnd = "current_period_end"
+            case cancelAtPeriodEnd = "cancel_at_period_end"
+        }
+    }
+
+    /// A live grant, as the customer state shows it.
+    public struct GrantedBenefit: Codable, Sendable, Hashable, Identifiable {
+        public var id: String
+        public var benefitId: String
+        public var benefitType: BenefitType
+        public var benefitMetadata: Metadata
+        public var grantedAt: Date
+        public var properties: Metadata
+
+        enum CodingKeys: String, CodingKey {
+            case id, properties
+            case benefitId = "benefit_id"
+            case benefitType = "benefit_type"
+            case benefitMetadata = "benefit_metadata"
+            case grantedAt = "granted_at"
+        }
+    }
+}

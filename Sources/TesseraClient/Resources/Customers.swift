@@ -24,6 +24,19 @@ public struct Customers: Sendable {
             retries: retries)
     }
 
+    /// What the customer has now: active subscriptions and granted benefits. Retried by default.
+    public func state(id: String, retries: RetryConfig? = nil) async throws -> CustomerState {
+        try await executor.send(APIRequest(.GET, "/v1/customers/\(URLEncoding.segment(id))/state", safeToRetry: true),
+                                retries: retries)
+    }
+
+    /// The state of the customer with your external id. Retried by default.
+    public func state(externalId: String, retries: RetryConfig? = nil) async throws -> CustomerState {
+        try await executor.send(
+            APIRequest(.GET, "/v1/customers/external/\(URLEncoding.segment(externalId))/state", safeToRetry: true),
+            retries: retries)
+    }
+
     /// A page of customers, optionally only the one with `email`. Retried by default.
     public func list(email: String? = nil, page: Int? = nil, limit: Int? = nil, retries: RetryConfig? = nil)
         async throws -> ListResource<Customer>
