@@ -28,6 +28,8 @@ import openapi_check
 ALL_SCOPES = [
     "benefits:read",
     "benefits:write",
+    "license_keys:read",
+    "license_keys:write",
     "customer_seats:read",
     "customer_seats:write",
     "customers:read",

@@ -130,3 +130,33 @@ def test_a_claimed_seat_grants_the_products_benefits_until_revoked(org: Org):
     assert [g.id for g in revoked] == [granted[0].id]
     assert revoked[0].is_revoked and revoked[0].revoked_at is not None
     assert polar.customers.get_state(id=seat.customer_id).granted_benefits == []
+
+
+def test_a_seats_license_key_validates_until_the_seat_is_revoked(org: Org):
+    polar = org.sdk()
+    keys = polar.benefits.create(request={
+        "type": "license_keys", "description": "Desktop app key",
+        "properties": {"prefix": "ACME", "limit_usage": 5},
+    })
+    product = org.create_product()
+    polar.products.update_benefits(id=product["id"], product_benefits_update={"benefits": [keys.id]})
+    sub = org.create_subscription(seats=1, product=product)
+    seat = polar.customer_seats.assign_seat(
+        request={"subscription_id": sub["id"], "email": unique_email("keyholder"), "immediate_claim": True})
+
+    listed = polar.license_keys.list(benefit_id=keys.id).result.items
+    assert len(listed) == 1 and listed[0].key.startswith("ACME-") and listed[0].status == "granted"
+    key = listed[0].key
+    assert polar.license_keys.get(id=listed[0].id).activations == []
+
+    validated = polar.license_keys.validate(request={"key": key, "organization_id": org.id, "increment_usage": 1})
+    assert validated.usage == 1 and validated.validations == 1
+    # The desktop app's call, with no token at all.
+    anonymous = org.server.sdk(None)
+    assert anonymous.customer_portal.license_keys.validate(
+        request={"key": key, "organization_id": org.id}).validations == 2
+
+    polar.customer_seats.revoke_seat(seat_id=seat.id)
+    with pytest.raises(models.ResourceNotFound):
+        anonymous.customer_portal.license_keys.validate(request={"key": key, "organization_id": org.id})
+    assert polar.license_keys.list(status="revoked").result.items[0].id == listed[0].id

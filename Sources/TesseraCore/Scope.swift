@@ -19,6 +19,8 @@ public enum Scope: String, Sendable, CaseIterable, Codable {
     case webhooksWrite = "webhooks:write"
     case benefitsRead = "benefits:read"
     case benefitsWrite = "benefits:write"
+    case licenseKeysRead = "license_keys:read"
+    case licenseKeysWrite = "license_keys:write"
 
     /// A write scope grants its read scope too, as Polar does.
     public func isGranted(by granted: Set<Scope>) -> Bool {

@@ -9,7 +9,7 @@ public enum TesseraError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The kinds of object a `notFound` names.
     public enum Resource: Sendable, Equatable, CaseIterable {
         case seat, subscription, order, customer, member, product, organization, accessToken
-        case webhookEvent, webhookEndpoint, benefit
+        case webhookEvent, webhookEndpoint, benefit, licenseKey
         /// An invitation token that names no usable seat (unknown, expired, used or revoked).
         case invitation
     }
@@ -64,6 +64,13 @@ public enum TesseraError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Another organization has the slug.
     case slugTaken(String)
 
+    // MARK: License keys
+    /// The key was revoked (with its seat) or disabled.
+    case licenseKeyNotActive
+    case licenseKeyExpired
+    /// Validating with `increment_usage` would pass the key's usage limit.
+    case licenseKeyUsageExceeded(remaining: Int)
+
     /// The human message: the `detail` of the JSON error body, in Polar's words where Polar has the case.
     public var message: String {
         switch self {
@@ -93,6 +100,9 @@ public enum TesseraError: Error, Sendable, Equatable, CustomStringConvertible {
         case .seatsRequiredBySeatBasedPrice: "Seats are required for a product with a seat-based price."
         case .paidOrderCannotBecomePending: "A paid order cannot become pending again."
         case .slugTaken(let slug): "An organization with the slug \(slug) already exists."
+        case .licenseKeyNotActive: "License key is no longer active."
+        case .licenseKeyExpired: "License key has expired."
+        case .licenseKeyUsageExceeded(let remaining): "License key only has \(remaining) more usages."
         }
     }
 
@@ -113,6 +123,7 @@ extension TesseraError.Resource {
         case .webhookEvent: "Webhook event not found"
         case .webhookEndpoint: "Webhook endpoint not found"
         case .benefit: "Benefit not found"
+        case .licenseKey: "License key not found"
         case .invitation: "Invalid or expired invitation token"
         }
     }

@@ -350,6 +350,32 @@ public enum Migrations {
                 WHERE cancel_at_period_end = TRUE AND status = 'active'
             """,
         ]),
+        // The key a `license_keys` grant carries. Found by the SHA-256 of the key.
+        Migration(version: 10, name: "license keys", statements: [
+            """
+            CREATE TABLE license_keys (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                benefit_id TEXT NOT NULL REFERENCES benefits(id),
+                grant_id TEXT NOT NULL REFERENCES benefit_grants(id),
+                customer_id TEXT NOT NULL REFERENCES customers(id),
+                member_id TEXT REFERENCES members(id),
+                full_key TEXT NOT NULL,
+                key_hash TEXT NOT NULL UNIQUE,
+                status TEXT NOT NULL,
+                usage_count INTEGER NOT NULL,
+                limit_usage INTEGER,
+                limit_activations INTEGER,
+                validations INTEGER NOT NULL,
+                last_validated_at BIGINT,
+                expires_at BIGINT,
+                created_at BIGINT NOT NULL,
+                modified_at BIGINT
+            )
+            """,
+            "CREATE INDEX license_keys_organization ON license_keys (organization_id, created_at, id)",
+            "CREATE INDEX license_keys_grant ON license_keys (grant_id)",
+        ]),
     ]
 
     /// The newest schema version this build knows.

@@ -19,6 +19,7 @@ import TesseraCore
         (.notFound(.webhookEvent), "Webhook event not found"),
         (.notFound(.webhookEndpoint), "Webhook endpoint not found"),
         (.notFound(.benefit), "Benefit not found"),
+        (.notFound(.licenseKey), "License key not found"),
         (.notFound(.invitation), "Invalid or expired invitation token"),
         (.notPermitted, "You don't have the permission to do this."),
         (.featureNotEnabled, "Seat-based pricing is not enabled for this organization"),
@@ -45,6 +46,9 @@ import TesseraCore
         (.seatsRequiredBySeatBasedPrice, "Seats are required for a product with a seat-based price."),
         (.paidOrderCannotBecomePending, "A paid order cannot become pending again."),
         (.slugTaken("acme"), "An organization with the slug acme already exists."),
+        (.licenseKeyNotActive, "License key is no longer active."),
+        (.licenseKeyExpired, "License key has expired."),
+        (.licenseKeyUsageExceeded(remaining: 2), "License key only has 2 more usages."),
     ]
 
     /// A number for each code. The switch has no `default`: a new code stops this file
@@ -75,10 +79,13 @@ import TesseraCore
         case .seatsRequiredBySeatBasedPrice: 20
         case .paidOrderCannotBecomePending: 21
         case .slugTaken: 22
+        case .licenseKeyNotActive: 23
+        case .licenseKeyExpired: 24
+        case .licenseKeyUsageExceeded: 25
         }
     }
 
-    static let codeCount = 23
+    static let codeCount = 26
 
     @Test func everyCodeHasAnExample() {
         #expect(Set(Self.messages.map { Self.number($0.0) }) == Set(0..<Self.codeCount))

@@ -36,6 +36,9 @@ import TesseraCore
         (.seatsRequiredBySeatBasedPrice, .badRequest, "BadRequest"),
         (.paidOrderCannotBecomePending, .badRequest, "BadRequest"),
         (.slugTaken("acme"), .conflict, "Conflict"),
+        (.licenseKeyNotActive, .notFound, "ResourceNotFound"),
+        (.licenseKeyExpired, .notFound, "ResourceNotFound"),
+        (.licenseKeyUsageExceeded(remaining: 1), .badRequest, "BadRequest"),
     ]
 
     /// A number for each code. No `default`: a new code stops this file compiling until it gets
@@ -66,10 +69,13 @@ import TesseraCore
         case .seatsRequiredBySeatBasedPrice: 20
         case .paidOrderCannotBecomePending: 21
         case .slugTaken: 22
+        case .licenseKeyNotActive: 23
+        case .licenseKeyExpired: 24
+        case .licenseKeyUsageExceeded: 25
         }
     }
 
-    static let codeCount = 23
+    static let codeCount = 26
 
     @Test func everyCodeHasAnAnswer() {
         #expect(Set(Self.answers.map { Self.number($0.0) }) == Set(0..<Self.codeCount))

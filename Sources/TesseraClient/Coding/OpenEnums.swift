@@ -464,10 +464,12 @@ public enum AccessTokenScope: OpenEnum {
     case webhooksWrite
     case benefitsRead
     case benefitsWrite
+    case licenseKeysRead
+    case licenseKeysWrite
     /// A value this version of the SDK does not know.
     case unknown(String)
 
-    public static let knownCases: [Self] = [.customerSeatsRead, .customerSeatsWrite, .customersRead, .customersWrite, .membersRead, .membersWrite, .productsRead, .productsWrite, .subscriptionsRead, .subscriptionsWrite, .ordersRead, .ordersWrite, .customerSessionsWrite, .webhooksRead, .webhooksWrite, .benefitsRead, .benefitsWrite]
+    public static let knownCases: [Self] = [.customerSeatsRead, .customerSeatsWrite, .customersRead, .customersWrite, .membersRead, .membersWrite, .productsRead, .productsWrite, .subscriptionsRead, .subscriptionsWrite, .ordersRead, .ordersWrite, .customerSessionsWrite, .webhooksRead, .webhooksWrite, .benefitsRead, .benefitsWrite, .licenseKeysRead, .licenseKeysWrite]
 
     public init(rawValue: String) {
         switch rawValue {
@@ -488,6 +490,8 @@ public enum AccessTokenScope: OpenEnum {
         case "webhooks:write": self = .webhooksWrite
         case "benefits:read": self = .benefitsRead
         case "benefits:write": self = .benefitsWrite
+        case "license_keys:read": self = .licenseKeysRead
+        case "license_keys:write": self = .licenseKeysWrite
         default: self = .unknown(rawValue)
         }
     }
@@ -511,6 +515,8 @@ public enum AccessTokenScope: OpenEnum {
         case .webhooksWrite: "webhooks:write"
         case .benefitsRead: "benefits:read"
         case .benefitsWrite: "benefits:write"
+        case .licenseKeysRead: "license_keys:read"
+        case .licenseKeysWrite: "license_keys:write"
         case .unknown(let value): value
         }
     }

@@ -32,6 +32,9 @@ struct ErrorStatus: Equatable {
         case .aboveMaximumSeats: self = .init(.badRequest, "AboveMaximumSeats")
         case .seatsAlreadyAssigned: self = .init(.badRequest, "SeatsAlreadyAssigned")
         case .slugTaken: self = .init(.conflict, "Conflict")
+        // Polar documents only 404 for a validation that fails, whatever the reason.
+        case .licenseKeyNotActive, .licenseKeyExpired: self = .init(.notFound, "ResourceNotFound")
+        case .licenseKeyUsageExceeded: self = .init(.badRequest, "BadRequest")
         }
     }
 

@@ -81,6 +81,9 @@ struct RateLimitMiddleware: RouterMiddleware {
     static let claimRoutes: Set<String> = [
         "/v1/customer-seats/claim", "/v1/customer-seats/claim/{invitation_token}", claimPageRoute,
     ]
+    /// The public license-key routes a desktop app calls with no token: limited per client
+    /// address with the claim routes' budget, so nobody can guess keys at speed.
+    static let publicLicenseKeyRoutes: Set<String> = ["/v1/customer-portal/license-keys/validate"]
     /// The browser's claim page, answered with an HTML page rather than JSON.
     static let claimPageRoute = "/{slug}/portal/claim"
 
@@ -105,6 +108,12 @@ struct RateLimitMiddleware: RouterMiddleware {
                 // Pages never reach the JSON error middleware: a browser gets a page.
                 if route == Self.claimPageRoute { return Self.page(for: refusal) }
                 throw refusal
+            }
+        } else if let route = context.endpointPath, Self.publicLicenseKeyRoutes.contains(route) {
+            if case .limited(let retryAfter) = claim.take(RateLimitKey(address: clientAddress(request))) {
+                throw TooManyRequests(
+                    retryAfter: retryAfter,
+                    detail: "Too many license key requests from this address. Retry in \(retryAfter) s.")
             }
         } else if let principal = context.principal {
             if case .limited(let retryAfter) = api.take(RateLimitKey(principal)) {

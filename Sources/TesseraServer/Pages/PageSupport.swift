@@ -121,7 +121,8 @@ struct PageErrorMessage {
         case .orderNotPaid, .invalidInvitationToken, .invalidSeatAssignmentRequest, .memberEmailMismatch,
              .memberExternalIdMismatch, .poolNotGiven, .alreadyCanceledSubscription, .notASeatBasedSubscription,
              .belowMinimumSeats, .aboveMaximumSeats, .seatsAlreadyAssigned, .seatsWithoutSeatBasedPrice,
-             .seatsRequiredBySeatBasedPrice, .paidOrderCannotBecomePending, .slugTaken:
+             .seatsRequiredBySeatBasedPrice, .paidOrderCannotBecomePending, .slugTaken, .licenseKeyNotActive,
+             .licenseKeyExpired, .licenseKeyUsageExceeded:
             ("That did not work", error.message)
         }
     }

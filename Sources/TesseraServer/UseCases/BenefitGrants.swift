@@ -12,22 +12,50 @@ struct BenefitGrants {
     /// Grants every benefit of the seat's product to the holder of a seat just claimed.
     func grant(through seat: Seat, productId: UUID) async throws {
         let benefits = try await tx.benefits.benefits(ofProducts: [productId])[productId] ?? []
-        let grants = benefits.compactMap { BenefitGrant.granting($0.id, through: seat, at: now) }
-        try await tx.benefitGrants.insert(grants)
+        let grants = try await insert(benefits.compactMap { BenefitGrant.granting($0.id, through: seat, at: now) },
+                                      benefits: benefits)
         try await announce(.benefitGrantCreated, grants, benefits: benefits)
+    }
+
+    /// Inserts grants, each of a `license_keys` benefit with its new key (named in the grant's
+    /// properties, as Polar's grants name theirs).
+    @discardableResult
+    private func insert(_ grants: [BenefitGrant], benefits: [Benefit]) async throws -> [BenefitGrant] {
+        let rules = Dictionary(benefits.compactMap { benefit -> (UUID, LicenseKeyRules)? in
+            guard case .licenseKeys(let rules) = benefit.properties else { return nil }
+            return (benefit.id, rules)
+        }, uniquingKeysWith: { first, _ in first })
+        var keyed = grants
+        var keys: [LicenseKey] = []
+        for index in keyed.indices {
+            guard let rules = rules[keyed[index].benefitId] else { continue }
+            let key = LicenseKey.issuing(for: keyed[index], rules: rules, at: now)
+            keyed[index].properties = ["license_key_id": JSONValue(key.id), "display_key": .string(key.displayKey)]
+            keys.append(key)
+        }
+        try await tx.benefitGrants.insert(keyed)
+        try await tx.licenseKeys.insert(keys)
+        return keyed
+    }
+
+    /// Revokes the keys of grants just revoked: they stop validating at once.
+    private func revokeKeys(of grants: [BenefitGrant]) async throws {
+        try await tx.licenseKeys.revoke(grantIds: grants.filter { $0.properties["license_key_id"] != nil }.map(\.id),
+                                        at: now)
     }
 
     /// Revokes what a seat just revoked granted.
     func revoke(through seat: Seat) async throws {
         let revoked = try await tx.benefitGrants.revokeLive(seatId: seat.id, at: now)
+        try await revokeKeys(of: revoked)
         try await announce(.benefitGrantRevoked, revoked)
     }
 
     /// Grants a benefit just added to a product through every claimed seat of its pools.
     func grant(_ benefit: Benefit, throughSeatsOf productId: UUID) async throws {
         let seats = try await tx.seats.claimedSeats(ofProduct: productId, organizationId: benefit.organizationId)
-        let grants = seats.compactMap { BenefitGrant.granting(benefit.id, through: $0, at: now) }
-        try await tx.benefitGrants.insert(grants)
+        let grants = try await insert(seats.compactMap { BenefitGrant.granting(benefit.id, through: $0, at: now) },
+                                      benefits: [benefit])
         try await announce(.benefitGrantCreated, grants, benefits: [benefit])
     }
 
@@ -35,6 +63,7 @@ struct BenefitGrants {
     func revoke(_ benefitId: UUID, throughSeatsOf productId: UUID, organizationId: UUID) async throws {
         let revoked = try await tx.benefitGrants.revokeLive(benefitId: benefitId, productId: productId,
                                                              organizationId: organizationId, at: now)
+        try await revokeKeys(of: revoked)
         try await announce(.benefitGrantRevoked, revoked)
     }
 
@@ -42,6 +71,7 @@ struct BenefitGrants {
     func revokeAll(of benefit: Benefit) async throws {
         let revoked = try await tx.benefitGrants.revokeLive(benefitId: benefit.id, organizationId: benefit.organizationId,
                                                              at: now)
+        try await revokeKeys(of: revoked)
         try await announce(.benefitGrantRevoked, revoked, benefits: [benefit])
     }
 

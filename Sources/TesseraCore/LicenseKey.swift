@@ -1,0 +1,124 @@
+import Foundation
+
+/// The key a `license_keys` benefit gives each grant: the holder's credential for the
+/// merchant's app, validated (and activated) against Tessera.
+///
+/// As on Polar, the full key stays readable through the API (it is the customer's to use),
+/// so it is stored as it is; it is looked up only by its SHA-256 (`SecretToken.hash`).
+public struct LicenseKey: Sendable, Equatable {
+    /// As Polar names them. Only `granted` validates.
+    public enum Status: String, Sendable, CaseIterable {
+        case granted, revoked, disabled
+    }
+
+    public var id: UUID
+    public var organizationId: UUID
+    public var benefitId: UUID
+    public var grantId: UUID
+    public var customerId: UUID
+    public var memberId: UUID?
+    public var key: String
+    public var status: Status
+    public var usage: Int
+    public var limitUsage: Int?
+    public var limitActivations: Int?
+    public var validations: Int
+    public var lastValidatedAt: Date?
+    public var expiresAt: Date?
+    public var createdAt: Date
+    public var modifiedAt: Date?
+
+    public init(id: UUID, organizationId: UUID, benefitId: UUID, grantId: UUID, customerId: UUID, memberId: UUID?,
+                key: String, status: Status, usage: Int, limitUsage: Int?, limitActivations: Int?, validations: Int,
+                lastValidatedAt: Date?, expiresAt: Date?, createdAt: Date, modifiedAt: Date?) {
+        self.id = id
+        self.organizationId = organizationId
+        self.benefitId = benefitId
+        self.grantId = grantId
+        self.customerId = customerId
+        self.memberId = memberId
+        self.key = key
+        self.status = status
+        self.usage = usage
+        self.limitUsage = limitUsage
+        self.limitActivations = limitActivations
+        self.validations = validations
+        self.lastValidatedAt = lastValidatedAt
+        self.expiresAt = expiresAt
+        self.createdAt = createdAt
+        self.modifiedAt = modifiedAt
+    }
+
+    /// A new key for a grant, by the benefit's rules: `PREFIX-` and 128 bits from the system's
+    /// secure generator as upper-case hexadecimal in UUID-like groups.
+    public static func issuing(for grant: BenefitGrant, rules: LicenseKeyRules, at now: Date) -> LicenseKey {
+        LicenseKey(id: UUID(), organizationId: grant.organizationId, benefitId: grant.benefitId, grantId: grant.id,
+                   customerId: grant.customerId, memberId: grant.memberId, key: generate(prefix: rules.prefix),
+                   status: .granted, usage: 0, limitUsage: rules.limitUsage, limitActivations: rules.activations?.limit,
+                   validations: 0, lastValidatedAt: nil, expiresAt: rules.expires.flatMap { $0.end(from: now) },
+                   createdAt: now, modifiedAt: nil)
+    }
+
+    static func generate(prefix: String?) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let hex = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+            .map { String($0, radix: 16, uppercase: true).leftPadded(to: 2) }.joined()
+        var groups: [Substring] = []
+        var rest = Substring(hex)
+        for length in [8, 4, 4, 4, 12] {
+            groups.append(rest.prefix(length))
+            rest = rest.dropFirst(length)
+        }
+        let body = groups.joined(separator: "-")
+        guard let prefix, !prefix.isEmpty else { return body }
+        return prefix + "-" + body
+    }
+
+    /// The key with all but its last six characters hidden, as Polar shows it.
+    public var displayKey: String { "****-" + key.suffix(6) }
+
+    /// The SHA-256 the key is looked up by.
+    public var keyHash: String { SecretToken.hash(key) }
+
+    /// Revoked with its grant: it stops validating at once.
+    public mutating func revoke(at now: Date) {
+        guard status != .revoked else { return }
+        status = .revoked
+        modifiedAt = now
+    }
+
+    /// Records a validation at `now`, using `increment` more of the usage limit; refuses a key
+    /// that is revoked, disabled or expired, or whose limit `increment` would pass.
+    public mutating func validate(incrementingUsageBy increment: Int, at now: Date) throws(TesseraError) {
+        if status != .granted { throw .licenseKeyNotActive }
+        if let expiresAt, now > expiresAt { throw .licenseKeyExpired }
+        if increment > 0, let limitUsage {
+            let remaining = max(0, limitUsage - usage)
+            if increment > remaining { throw .licenseKeyUsageExceeded(remaining: remaining) }
+        }
+        usage += increment
+        validations += 1
+        lastValidatedAt = now
+        modifiedAt = now
+    }
+}
+
+extension LicenseKeyRules.Expiry {
+    /// When a key issued at `start` expires.
+    func end(from start: Date) -> Date? {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        let component: Calendar.Component = switch timeframe {
+        case .day: .day
+        case .month: .month
+        case .year: .year
+        }
+        return calendar.date(byAdding: component, value: ttl, to: start)
+    }
+}
+
+private extension String {
+    func leftPadded(to length: Int) -> String {
+        count >= length ? self : String(repeating: "0", count: length - count) + self
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import TesseraCore
+import TesseraStore
+
+/// License keys: read by the merchant, validated by the merchant's app (with an organization
+/// token, or with none through the customer portal's route).
+struct LicenseKeyOperations: Sendable {
+    let database: TesseraDatabase
+    let now: @Sendable () -> Date
+
+    /// What a validation asks: the key, and what it must match.
+    struct Validation: Sendable {
+        var key: String
+        var activationId: UUID?
+        var benefitId: UUID?
+        var customerId: UUID?
+        var incrementUsage: Int
+    }
+
+    func list(organizationId: UUID, benefitId: UUID?, status: LicenseKey.Status?,
+              page: PageRequest) async throws -> Page<LicenseKeyDetails> {
+        try await database.read { session in
+            let keys = try await session.licenseKeys.list(organizationId: organizationId, benefitId: benefitId,
+                                                          status: status, page: page)
+            return Page(items: try await Self.details(of: keys.items, session), totalCount: keys.totalCount)
+        }
+    }
+
+    func get(id: UUID, organizationId: UUID) async throws -> LicenseKeyDetails {
+        try await database.read { session in
+            guard let key = try await session.licenseKeys.find(id: id, organizationId: organizationId) else {
+                throw TesseraError.notFound(.licenseKey)
+            }
+            return try await Self.details(of: [key], session)[0]
+        }
+    }
+
+    /// Validates a key of the organization and counts the validation. A key that is unknown,
+    /// or does not match `benefitId`, `customerId` or an activation, is not found; a revoked,
+    /// disabled or expired one is refused; `incrementUsage` past the limit is refused and
+    /// counts nothing.
+    func validate(_ validation: Validation, organizationId: UUID) async throws -> LicenseKeyDetails {
+        let now = now()
+        return try await database.transaction { tx in
+            guard var key = try await tx.licenseKeys.find(keyHash: SecretToken.hash(validation.key),
+                                                          organizationId: organizationId),
+                  validation.benefitId.map({ $0 == key.benefitId }) ?? true,
+                  validation.customerId.map({ $0 == key.customerId }) ?? true,
+                  // Activations are not kept yet, so no activation id names one.
+                  validation.activationId == nil else {
+                throw TesseraError.notFound(.licenseKey)
+            }
+            try key.validate(incrementingUsageBy: validation.incrementUsage, at: now)
+            try await tx.licenseKeys.update(key)
+            return try await Self.details(of: [key], tx)[0]
+        }
+    }
+
+    /// Keys with their customers, read in one query.
+    static func details(of keys: [LicenseKey], _ session: SQLSession) async throws -> [LicenseKeyDetails] {
+        let customers = try await session.customers.findIncludingDeleted(ids: Set(keys.map(\.customerId)))
+        return try keys.map { key in
+            guard let customer = customers[key.customerId] else {
+                throw DatabaseError.unexpected("license key \(key.id.wire) names a missing customer")
+            }
+            return LicenseKeyDetails(key: key, customer: customer)
+        }
+    }
+}
+
+/// A license key with its customer, as the API shows it.
+struct LicenseKeyDetails: Sendable {
+    var key: LicenseKey
+    var customer: Customer
+}
+

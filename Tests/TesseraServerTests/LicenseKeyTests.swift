@@ -1,0 +1,153 @@
+import Foundation
+import Hummingbird
+import Testing
+import TesseraCore
+
+/// License keys: a `license_keys` benefit gives each grant a key, which validates while the
+/// seat is claimed and stops at once when it is revoked.
+@Suite struct LicenseKeyTests {
+    static let rules: JSONValue = [
+        "prefix": "ACME", "expires": ["ttl": 1, "timeframe": "month"],
+        "activations": ["limit": 2, "enable_customer_admin": true], "limit_usage": 3,
+    ]
+
+    /// A pool whose product grants a license-key benefit, and a claimed seat in it.
+    static func keyHolder(_ server: TestServer, _ org: TestOrganization, email: String = "ann@example.com")
+        async throws -> (pool: TestPool, benefit: String, seat: JSONValue)
+    {
+        let pool = try await server.makeSubscription(org, seats: 2)
+        let benefit = try await server.request(.post, "/v1/benefits/", token: org.token, json: [
+            "type": "license_keys", "description": "Desktop app", "properties": rules,
+        ])
+        _ = try await server.request(.post, "/v1/products/\(pool.productId)/benefits", token: org.token,
+                                     json: ["benefits": [.string(benefit.id)]])
+        let seat = try await BenefitGrantTests.claimSeat(server, org, pool, email: email)
+        return (pool, benefit.id, seat)
+    }
+
+    static func keys(_ server: TestServer, _ org: TestOrganization) async throws -> [JSONValue] {
+        try await server.request(.get, "/v1/license-keys/", token: org.token)["items"]?.arrayValue ?? []
+    }
+
+    static func validate(_ server: TestServer, _ org: TestOrganization, _ body: [String: JSONValue],
+                         publicly: Bool = false) async throws -> TestResponse {
+        var body = body
+        if body["organization_id"] == nil { body["organization_id"] = .string(org.id) }
+        return publicly
+            ? try await server.request(.post, "/v1/customer-portal/license-keys/validate", json: .object(body))
+            : try await server.request(.post, "/v1/license-keys/validate", token: org.token, json: .object(body))
+    }
+
+    @Test(arguments: Backend.all)
+    func eachGrantGetsARandomKeyByTheBenefitsRules(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let (_, benefit, seat) = try await Self.keyHolder(server, org)
+            // A seat of a product without the benefit gets no key.
+            let plain = try await server.makeSubscription(org, seats: 1)
+            _ = try await BenefitGrantTests.claimSeat(server, org, plain, email: "x@example.com")
+            let keys = try await Self.keys(server, org)
+            #expect(keys.count == 1)
+            let key = try #require(keys.first)
+            let text = try #require(key["key"]?.stringValue)
+            // The prefix, then 128 random bits as 32 upper-case hex digits in 8-4-4-4-12 groups.
+            let body = text.dropFirst("ACME-".count)
+            #expect(text.hasPrefix("ACME-"))
+            #expect(body.split(separator: "-").map(\.count) == [8, 4, 4, 4, 12])
+            #expect(body.allSatisfy { $0 == "-" || ("0"..."9").contains($0) || ("A"..."F").contains($0) })
+            #expect(key["display_key"] == .string("****-" + text.suffix(6)))
+            #expect(key["status"] == "granted")
+            #expect(key["benefit_id"] == .string(benefit))
+            #expect(key["customer_id"] == seat["customer_id"])
+            #expect(key["limit_usage"] == 3)
+            #expect(key["limit_activations"] == 2)
+            #expect(key["usage"] == 0)
+            let created = try #require(key["created_at"]?.stringValue.flatMap(Timestamp.parse))
+            let expires = try #require(key["expires_at"]?.stringValue.flatMap(Timestamp.parse))
+            let days = expires.timeIntervalSince(created) / 86_400
+            #expect(days >= 28 && days <= 31, "\(days)")
+
+            // The grant names its key.
+            let grant = try #require(try await BenefitGrantTests.grants(server, org, "&is_granted=true")
+                .first { $0["benefit_id"] == .string(benefit) })
+            #expect(grant["properties"] == ["license_key_id": key["id"] ?? .null, "display_key": key["display_key"] ?? .null])
+            let fetched = try await server.request(.get, "/v1/license-keys/\(key["id"]?.stringValue ?? "")", token: org.token)
+            #expect(fetched["key"] == .string(text))
+            #expect(fetched["activations"] == [])
+
+            // Another holder gets another key.
+            _ = try await Self.keyHolder(server, org, email: "bo@example.com")
+            let all = try await Self.keys(server, org).compactMap { $0["key"]?.stringValue }
+            #expect(all.count == 2 && Set(all).count == 2)
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func validationCountsUsesAndRefusesWhatDoesNotMatch(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let (_, benefit, seat) = try await Self.keyHolder(server, org)
+            let key = try #require(try await Self.keys(server, org).first?["key"])
+
+            let valid = try await Self.validate(server, org, ["key": key])
+            #expect(valid.status == .ok)
+            #expect(valid["validations"] == 1)
+            #expect(valid["last_validated_at"] != .null)
+            #expect(valid["activation"] == .null)
+            let used = try await Self.validate(server, org, ["key": key, "increment_usage": 2, "benefit_id": .string(benefit),
+                                                             "customer_id": seat["customer_id"] ?? .null])
+            #expect(used["usage"] == 2)
+            let over = try await Self.validate(server, org, ["key": key, "increment_usage": 2])
+            #expect(over.status == .badRequest)
+            #expect(over.detail == "License key only has 1 more usages.")
+            #expect(try await Self.keys(server, org).first?["usage"] == 2)
+
+            for body: [String: JSONValue] in [
+                ["key": "ACME-NOT-A-KEY"], ["key": key, "benefit_id": .string(UUID().wire)],
+                ["key": key, "customer_id": .string(UUID().wire)], ["key": key, "activation_id": .string(UUID().wire)],
+            ] {
+                let refused = try await Self.validate(server, org, body)
+                #expect(refused.status == .notFound, "\(body)")
+            }
+            // Another organization's token, or its id in the body, finds nothing.
+            let other = try await server.makeOrganization()
+            #expect(try await Self.validate(server, other, ["key": key]).status == .notFound)
+            #expect(try await Self.validate(server, org, ["key": key, "organization_id": .string(other.id)]).status == .notFound)
+            let missing = try await server.request(.post, "/v1/license-keys/validate", token: org.token, json: ["key": key])
+            #expect(issueLocations(missing) == [["body", "organization_id"]])
+            let reader = try await server.makeToken(organizationId: org.id, scopes: [.licenseKeysRead])
+            let forbidden = try await server.request(.post, "/v1/license-keys/validate", token: reader,
+                                                     json: ["key": key, "organization_id": .string(org.id)])
+            #expect(forbidden.status == .forbidden)
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func aRevokedSeatsKeyStopsValidatingAtOnce(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let (_, _, seat) = try await Self.keyHolder(server, org)
+            let key = try #require(try await Self.keys(server, org).first?["key"])
+            #expect(try await Self.validate(server, org, ["key": key], publicly: true).status == .ok)
+
+            _ = try await server.request(.delete, "/v1/customer-seats/\(try #require(seat["id"]?.stringValue))", token: org.token)
+            let refused = try await Self.validate(server, org, ["key": key], publicly: true)
+            #expect(refused.status == .notFound)
+            #expect(refused.detail == "License key is no longer active.")
+            #expect(try await Self.keys(server, org).first?["status"] == "revoked")
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func anExpiredKeyIsRefused(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            _ = try await Self.keyHolder(server, org)
+            let key = try #require(try await Self.keys(server, org).first?["key"])
+            server.clock.advance(by: 32 * 86_400)
+            let refused = try await Self.validate(server, org, ["key": key])
+            #expect(refused.status == .notFound)
+            #expect(refused.detail == "License key has expired.")
+        }
+    }
+}
