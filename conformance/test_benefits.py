@@ -160,3 +160,34 @@ def test_a_seats_license_key_validates_until_the_seat_is_revoked(org: Org):
     with pytest.raises(models.ResourceNotFound):
         anonymous.customer_portal.license_keys.validate(request={"key": key, "organization_id": org.id})
     assert polar.license_keys.list(status="revoked").result.items[0].id == listed[0].id
+
+
+def test_a_license_key_is_activated_validated_with_its_activation_and_deactivated(org: Org):
+    polar = org.sdk()
+    keys = polar.benefits.create(request={
+        "type": "license_keys", "description": "Desktop app key",
+        "properties": {"activations": {"limit": 1, "enable_customer_admin": True}},
+    })
+    product = org.create_product()
+    polar.products.update_benefits(id=product["id"], product_benefits_update={"benefits": [keys.id]})
+    sub = org.create_subscription(seats=1, product=product)
+    polar.customer_seats.assign_seat(
+        request={"subscription_id": sub["id"], "email": unique_email("activator"), "immediate_claim": True})
+    listed = polar.license_keys.list(benefit_id=keys.id).result.items[0]
+
+    anonymous = org.server.sdk(None)
+    activation = anonymous.customer_portal.license_keys.activate(
+        request={"key": listed.key, "organization_id": org.id, "label": "laptop", "conditions": {"major": 1}})
+    assert activation.license_key.id == listed.id and activation.label == "laptop"
+    assert polar.license_keys.get_activation(id=listed.id, activation_id=activation.id).label == "laptop"
+    with pytest.raises(Exception) as raised:
+        polar.license_keys.activate(request={"key": listed.key, "organization_id": org.id, "label": "desktop"})
+    assert getattr(raised.value, "status_code", None) == 403
+
+    validated = polar.license_keys.validate(request={
+        "key": listed.key, "organization_id": org.id, "activation_id": activation.id, "conditions": {"major": 1}})
+    assert validated.activation.id == activation.id
+
+    anonymous.customer_portal.license_keys.deactivate(
+        request={"key": listed.key, "organization_id": org.id, "activation_id": activation.id})
+    assert polar.license_keys.get(id=listed.id).activations == []

@@ -122,3 +122,40 @@ private extension String {
         count >= length ? self : String(repeating: "0", count: length - count) + self
     }
 }
+
+/// Where a license key is in use: a device or an install, named by the merchant's app.
+public struct LicenseKeyActivation: Sendable, Equatable {
+    public var id: UUID
+    public var licenseKeyId: UUID
+    public var label: String
+    public var meta: [String: JSONValue]
+    /// What a validation naming this activation must send again, exactly.
+    public var conditions: [String: JSONValue]
+    public var createdAt: Date
+    public var modifiedAt: Date?
+
+    public init(id: UUID, licenseKeyId: UUID, label: String, meta: [String: JSONValue], conditions: [String: JSONValue],
+                createdAt: Date, modifiedAt: Date?) {
+        self.id = id
+        self.licenseKeyId = licenseKeyId
+        self.label = label
+        self.meta = meta
+        self.conditions = conditions
+        self.createdAt = createdAt
+        self.modifiedAt = modifiedAt
+    }
+}
+
+extension LicenseKey {
+    /// A new activation, if the key allows another: it must be usable now, have activations
+    /// enabled (`limitActivations`), and have fewer than that many.
+    public func activating(label: String, meta: [String: JSONValue], conditions: [String: JSONValue], existing: Int,
+                           at now: Date) throws(TesseraError) -> LicenseKeyActivation {
+        if status != .granted { throw .licenseKeyNotActive }
+        if let expiresAt, now > expiresAt { throw .licenseKeyExpired }
+        guard let limitActivations else { throw .licenseKeyActivationsNotSupported }
+        guard existing < limitActivations else { throw .licenseKeyActivationLimitReached }
+        return LicenseKeyActivation(id: UUID(), licenseKeyId: id, label: label, meta: meta, conditions: conditions,
+                                    createdAt: now, modifiedAt: nil)
+    }
+}

@@ -70,6 +70,10 @@ public enum TesseraError: Error, Sendable, Equatable, CustomStringConvertible {
     case licenseKeyExpired
     /// Validating with `increment_usage` would pass the key's usage limit.
     case licenseKeyUsageExceeded(remaining: Int)
+    /// Activating a key whose benefit has no `activations` rule.
+    case licenseKeyActivationsNotSupported
+    /// The key has as many activations as its benefit allows.
+    case licenseKeyActivationLimitReached
 
     /// The human message: the `detail` of the JSON error body, in Polar's words where Polar has the case.
     public var message: String {
@@ -103,6 +107,8 @@ public enum TesseraError: Error, Sendable, Equatable, CustomStringConvertible {
         case .licenseKeyNotActive: "License key is no longer active."
         case .licenseKeyExpired: "License key has expired."
         case .licenseKeyUsageExceeded(let remaining): "License key only has \(remaining) more usages."
+        case .licenseKeyActivationsNotSupported: "This license key does not support activations."
+        case .licenseKeyActivationLimitReached: "License key activation limit already reached."
         }
     }
 

@@ -69,6 +69,53 @@ public struct LicenseKeyStore: Sendable {
         return Page(items: keys, totalCount: try count?.int("n") ?? 0)
     }
 
+    /// The organization's key whose SHA-256 is `hash`, locked for the rest of the transaction
+    /// (`FOR UPDATE` on PostgreSQL; SQLite's write transaction already excludes others), so
+    /// that two activations at once cannot both take the last free one.
+    public func lock(keyHash hash: String, organizationId: UUID) async throws -> LicenseKey? {
+        try await session.first("""
+            SELECT * FROM license_keys WHERE key_hash = \(bind: hash) AND organization_id = \(bind: organizationId.wire)
+            \(unsafeRaw: session.forUpdate)
+            """).map(Self.licenseKey)
+    }
+
+    public func insert(_ activation: LicenseKeyActivation) async throws {
+        try await session.execute("""
+            INSERT INTO license_key_activations (id, license_key_id, label, meta, conditions, created_at, modified_at)
+            VALUES (\(bind: activation.id.wire), \(bind: activation.licenseKeyId.wire), \(bind: activation.label),
+                    \(bind: activation.meta.stored), \(bind: activation.conditions.stored),
+                    \(bind: activation.createdAt.micros), \(bind: activation.modifiedAt.micros))
+            """)
+    }
+
+    /// A key's activations, oldest first.
+    public func activations(ofKey keyId: UUID) async throws -> [LicenseKeyActivation] {
+        try await session.rows("""
+            SELECT * FROM license_key_activations WHERE license_key_id = \(bind: keyId.wire) ORDER BY created_at, id
+            """, Self.activation)
+    }
+
+    public func activation(id: UUID, ofKey keyId: UUID) async throws -> LicenseKeyActivation? {
+        try await session.first("""
+            SELECT * FROM license_key_activations WHERE id = \(bind: id.wire) AND license_key_id = \(bind: keyId.wire)
+            """).map(Self.activation)
+    }
+
+    /// Deletes an activation of the key; false when the key has none with that id.
+    public func deleteActivation(id: UUID, ofKey keyId: UUID) async throws -> Bool {
+        try await session.rows("""
+            DELETE FROM license_key_activations WHERE id = \(bind: id.wire) AND license_key_id = \(bind: keyId.wire)
+            RETURNING id
+            """) { _ in () }.count == 1
+    }
+
+    static func activation(_ row: StoredRow) throws -> LicenseKeyActivation {
+        LicenseKeyActivation(
+            id: try row.uuid("id"), licenseKeyId: try row.uuid("license_key_id"), label: try row.string("label"),
+            meta: try row.metadata("meta"), conditions: try row.metadata("conditions"), createdAt: try row.date("created_at"),
+            modifiedAt: try row.optionalDate("modified_at"))
+    }
+
     static func licenseKey(_ row: StoredRow) throws -> LicenseKey {
         LicenseKey(
             id: try row.uuid("id"), organizationId: try row.uuid("organization_id"), benefitId: try row.uuid("benefit_id"),

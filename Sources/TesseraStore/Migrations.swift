@@ -376,6 +376,21 @@ public enum Migrations {
             "CREATE INDEX license_keys_organization ON license_keys (organization_id, created_at, id)",
             "CREATE INDEX license_keys_grant ON license_keys (grant_id)",
         ]),
+        // Where a license key is in use (a device, an install), up to the key's limit.
+        Migration(version: 11, name: "license key activations", statements: [
+            """
+            CREATE TABLE license_key_activations (
+                id TEXT PRIMARY KEY,
+                license_key_id TEXT NOT NULL REFERENCES license_keys(id),
+                label TEXT NOT NULL,
+                meta TEXT NOT NULL DEFAULT '{}',
+                conditions TEXT NOT NULL DEFAULT '{}',
+                created_at BIGINT NOT NULL,
+                modified_at BIGINT
+            )
+            """,
+            "CREATE INDEX license_key_activations_key ON license_key_activations (license_key_id, created_at, id)",
+        ]),
     ]
 
     /// The newest schema version this build knows.

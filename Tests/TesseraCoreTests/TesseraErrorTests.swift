@@ -49,6 +49,8 @@ import TesseraCore
         (.licenseKeyNotActive, "License key is no longer active."),
         (.licenseKeyExpired, "License key has expired."),
         (.licenseKeyUsageExceeded(remaining: 2), "License key only has 2 more usages."),
+        (.licenseKeyActivationsNotSupported, "This license key does not support activations."),
+        (.licenseKeyActivationLimitReached, "License key activation limit already reached."),
     ]
 
     /// A number for each code. The switch has no `default`: a new code stops this file
@@ -82,10 +84,12 @@ import TesseraCore
         case .licenseKeyNotActive: 23
         case .licenseKeyExpired: 24
         case .licenseKeyUsageExceeded: 25
+        case .licenseKeyActivationsNotSupported: 26
+        case .licenseKeyActivationLimitReached: 27
         }
     }
 
-    static let codeCount = 26
+    static let codeCount = 28
 
     @Test func everyCodeHasAnExample() {
         #expect(Set(Self.messages.map { Self.number($0.0) }) == Set(0..<Self.codeCount))

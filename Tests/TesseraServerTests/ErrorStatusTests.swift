@@ -39,6 +39,8 @@ import TesseraCore
         (.licenseKeyNotActive, .notFound, "ResourceNotFound"),
         (.licenseKeyExpired, .notFound, "ResourceNotFound"),
         (.licenseKeyUsageExceeded(remaining: 1), .badRequest, "BadRequest"),
+        (.licenseKeyActivationsNotSupported, .forbidden, "NotPermitted"),
+        (.licenseKeyActivationLimitReached, .forbidden, "NotPermitted"),
     ]
 
     /// A number for each code. No `default`: a new code stops this file compiling until it gets
@@ -72,10 +74,12 @@ import TesseraCore
         case .licenseKeyNotActive: 23
         case .licenseKeyExpired: 24
         case .licenseKeyUsageExceeded: 25
+        case .licenseKeyActivationsNotSupported: 26
+        case .licenseKeyActivationLimitReached: 27
         }
     }
 
-    static let codeCount = 26
+    static let codeCount = 28
 
     @Test func everyCodeHasAnAnswer() {
         #expect(Set(Self.answers.map { Self.number($0.0) }) == Set(0..<Self.codeCount))

@@ -150,4 +150,97 @@ import TesseraCore
             #expect(refused.detail == "License key has expired.")
         }
     }
+
+    @Test(arguments: Backend.all)
+    func activationsAreBoundedCheckedAndFreed(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            _ = try await Self.keyHolder(server, org)
+            let listed = try #require(try await Self.keys(server, org).first)
+            let key = try #require(listed["key"]), keyId = try #require(listed["id"]?.stringValue)
+            func activate(_ label: String, publicly: Bool = false) async throws -> TestResponse {
+                let body: JSONValue = ["key": key, "organization_id": .string(org.id), "label": .string(label),
+                                       "conditions": ["major": 1], "meta": ["os": "linux"]]
+                return publicly
+                    ? try await server.request(.post, "/v1/customer-portal/license-keys/activate", json: body)
+                    : try await server.request(.post, "/v1/license-keys/activate", token: org.token, json: body)
+            }
+            let laptop = try await activate("laptop")
+            #expect(laptop.status == .ok)
+            #expect(laptop["label"] == "laptop")
+            #expect(laptop["meta"] == ["os": "linux"])
+            #expect(laptop["license_key"]?["id"] == .string(keyId))
+            #expect(try await activate("desktop", publicly: true).status == .ok)
+            let third = try await activate("tablet")
+            #expect(third.status == .forbidden)
+            #expect(third.detail == "License key activation limit already reached.")
+
+            let fetched = try await server.request(.get, "/v1/license-keys/\(keyId)", token: org.token)
+            #expect(Set(fetched["activations"]?.arrayValue?.compactMap { $0["label"]?.stringValue } ?? []) == ["laptop", "desktop"])
+            let one = try await server.request(.get, "/v1/license-keys/\(keyId)/activations/\(laptop.id)", token: org.token)
+            #expect(one["label"] == "laptop")
+
+            // A validation naming an activation must bring its conditions.
+            let matching = try await Self.validate(server, org, ["key": key, "activation_id": .string(laptop.id),
+                                                                 "conditions": ["major": 1]])
+            #expect(matching.status == .ok)
+            #expect(matching["activation"]?["id"] == .string(laptop.id))
+            for conditions: JSONValue in [["major": 2], [:]] {
+                let refused = try await Self.validate(server, org, ["key": key, "activation_id": .string(laptop.id),
+                                                                    "conditions": conditions])
+                #expect(refused.status == .notFound, "\(conditions)")
+            }
+
+            // Deactivating frees the place; a second time finds nothing.
+            let body: JSONValue = ["key": key, "organization_id": .string(org.id), "activation_id": .string(laptop.id)]
+            #expect(try await server.request(.post, "/v1/license-keys/deactivate", token: org.token, json: body).status == .noContent)
+            #expect(try await server.request(.post, "/v1/customer-portal/license-keys/deactivate", json: body).status == .notFound)
+            #expect(try await activate("tablet").status == .ok)
+        }
+    }
+
+    /// Activations racing for the last places of a key: never more than its limit.
+    @Test(arguments: Backend.all)
+    func concurrentActivationsNeverPassTheLimit(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            _ = try await Self.keyHolder(server, org)
+            let listed = try #require(try await Self.keys(server, org).first)
+            let key = try #require(listed["key"])
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for index in 0..<10 {
+                    group.addTask {
+                        try await server.request(.post, "/v1/license-keys/activate", token: org.token, json: [
+                            "key": key, "organization_id": .string(org.id), "label": .string("device \(index)"),
+                        ]).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .ok }.count == 2)
+            #expect(statuses.filter { $0 == .forbidden }.count == 8)
+            let fetched = try await server.request(.get, "/v1/license-keys/\(listed["id"]?.stringValue ?? "")", token: org.token)
+            #expect(fetched["activations"]?.arrayValue?.count == 2)
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func aKeyWithoutActivationRulesRefusesActivation(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 1)
+            let benefit = try await server.request(.post, "/v1/benefits/", token: org.token, json: [
+                "type": "license_keys", "description": "Plain key", "properties": [:],
+            ])
+            _ = try await server.request(.post, "/v1/products/\(pool.productId)/benefits", token: org.token,
+                                         json: ["benefits": [.string(benefit.id)]])
+            _ = try await BenefitGrantTests.claimSeat(server, org, pool, email: "dee@example.com")
+            let key = try #require(try await Self.keys(server, org).first?["key"])
+            let refused = try await server.request(.post, "/v1/license-keys/activate", token: org.token, json: [
+                "key": key, "organization_id": .string(org.id), "label": "laptop",
+            ])
+            #expect(refused.status == .forbidden)
+            #expect(refused.detail == "This license key does not support activations.")
+        }
+    }
 }

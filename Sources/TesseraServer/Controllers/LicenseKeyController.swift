@@ -4,8 +4,8 @@ import TesseraCore
 import TesseraStore
 
 /// `/v1/license-keys` (scopes `license_keys:read`/`license_keys:write`) and the public
-/// `/v1/customer-portal/license-keys/validate`, which a desktop app calls with no token
-/// (limited per client address, as claims are).
+/// `/v1/customer-portal/license-keys/validate|activate|deactivate`, which a desktop app calls
+/// with no token (limited per client address, as claims are).
 struct LicenseKeyController {
     let database: TesseraDatabase
     let now: @Sendable () -> Date
@@ -13,8 +13,22 @@ struct LicenseKeyController {
     func register(merchant: MerchantRoutes, public publicRoutes: Routes<TesseraRequestContext>) {
         merchant.add(.get, "/license-keys", anyOf: .licenseKeysRead, use: list)
         merchant.add(.post, "/license-keys/validate", anyOf: .licenseKeysWrite, use: validate)
+        merchant.add(.post, "/license-keys/activate", anyOf: .licenseKeysWrite, use: activate)
+        merchant.add(.post, "/license-keys/deactivate", anyOf: .licenseKeysWrite, use: deactivate)
         merchant.add(.get, "/license-keys/:id", anyOf: .licenseKeysRead, use: get)
-        publicRoutes.add(.post, "/customer-portal/license-keys/validate", validatePublicly)
+        merchant.add(.get, "/license-keys/:id/activations/:activation_id", anyOf: .licenseKeysRead, use: getActivation)
+        publicRoutes.add(.post, "/customer-portal/license-keys/validate") { request, _ in
+            let (validation, organizationId) = try await Self.validation(request)
+            return try await validate(validation, organizationId: organizationId)
+        }
+        publicRoutes.add(.post, "/customer-portal/license-keys/activate") { request, _ in
+            let (activation, organizationId) = try await Self.activation(request)
+            return try await activate(activation, organizationId: organizationId)
+        }
+        publicRoutes.add(.post, "/customer-portal/license-keys/deactivate") { request, _ in
+            let (deactivation, organizationId) = try await Self.deactivation(request)
+            return try await deactivate(deactivation, organizationId: organizationId)
+        }
     }
 
     var operations: LicenseKeyOperations { LicenseKeyOperations(database: database, now: now) }
@@ -35,17 +49,85 @@ struct LicenseKeyController {
         return .json(Wire.licenseKeyWithActivations(try await operations.get(id: id, organizationId: context.organizationId)))
     }
 
-    /// With an organization token: the body's `organization_id` must be the token's.
+    @Sendable func getActivation(_ request: Request, context: MerchantContext) async throws -> Response {
+        let keyId = try context.pathUUID("id"), activationId = try context.pathUUID("activation_id")
+        let (activation, key) = try await operations.activation(id: activationId, keyId: keyId,
+                                                                organizationId: context.organizationId)
+        return .json(Wire.activation(activation, of: key))
+    }
+
+    // With an organization token the body's `organization_id` must be the token's; with none
+    // (the customer-portal routes) it says whose key it is.
+
     @Sendable func validate(_ request: Request, context: MerchantContext) async throws -> Response {
         let (validation, organizationId) = try await Self.validation(request)
         guard organizationId == context.organizationId else { throw TesseraError.notFound(.licenseKey) }
-        return .json(Wire.validatedLicenseKey(try await operations.validate(validation, organizationId: organizationId)))
+        return try await validate(validation, organizationId: organizationId)
     }
 
-    /// With no token: the body's `organization_id` says whose key it is.
-    @Sendable func validatePublicly(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let (validation, organizationId) = try await Self.validation(request)
-        return .json(Wire.validatedLicenseKey(try await operations.validate(validation, organizationId: organizationId)))
+    @Sendable func activate(_ request: Request, context: MerchantContext) async throws -> Response {
+        let (activation, organizationId) = try await Self.activation(request)
+        guard organizationId == context.organizationId else { throw TesseraError.notFound(.licenseKey) }
+        return try await activate(activation, organizationId: organizationId)
+    }
+
+    @Sendable func deactivate(_ request: Request, context: MerchantContext) async throws -> Response {
+        let (deactivation, organizationId) = try await Self.deactivation(request)
+        guard organizationId == context.organizationId else { throw TesseraError.notFound(.licenseKey) }
+        return try await deactivate(deactivation, organizationId: organizationId)
+    }
+
+    private func validate(_ validation: LicenseKeyOperations.Validation, organizationId: UUID) async throws -> Response {
+        let (key, activation) = try await operations.validate(validation, organizationId: organizationId)
+        return .json(Wire.validatedLicenseKey(key, activation: activation))
+    }
+
+    private func activate(_ activation: Activation, organizationId: UUID) async throws -> Response {
+        let (made, key) = try await operations.activate(key: activation.key, label: activation.label, meta: activation.meta,
+                                                        conditions: activation.conditions, organizationId: organizationId)
+        return .json(Wire.activation(made, of: key))
+    }
+
+    private func deactivate(_ deactivation: Deactivation, organizationId: UUID) async throws -> Response {
+        try await operations.deactivate(key: deactivation.key, activationId: deactivation.activationId,
+                                        organizationId: organizationId)
+        return .noContent
+    }
+
+    /// Polar's `LicenseKeyActivate` body.
+    struct Activation {
+        var key: String
+        var label: String
+        var meta: [String: JSONValue]
+        var conditions: [String: JSONValue]
+    }
+
+    static func activation(_ request: Request) async throws -> (Activation, UUID) {
+        var body = try await BodyFields.read(request)
+        let key = body.requiredString("key", maxLength: 256)
+        let organizationId = body.requiredUUID("organization_id")
+        let label = body.requiredString("label", maxLength: 256)
+        let conditions = body.metadata("conditions")
+        let meta = body.metadata("meta")
+        try body.validate()
+        guard let key, let organizationId, let label else { throw ValidationFailure([]) }
+        return (Activation(key: key, label: label, meta: meta ?? [:], conditions: conditions ?? [:]), organizationId)
+    }
+
+    /// Polar's `LicenseKeyDeactivate` body.
+    struct Deactivation {
+        var key: String
+        var activationId: UUID
+    }
+
+    static func deactivation(_ request: Request) async throws -> (Deactivation, UUID) {
+        var body = try await BodyFields.read(request)
+        let key = body.requiredString("key", maxLength: 256)
+        let organizationId = body.requiredUUID("organization_id")
+        let activationId = body.requiredUUID("activation_id")
+        try body.validate()
+        guard let key, let organizationId, let activationId else { throw ValidationFailure([]) }
+        return (Deactivation(key: key, activationId: activationId), organizationId)
     }
 
     /// Polar's `LicenseKeyValidate` body.
@@ -57,10 +139,11 @@ struct LicenseKeyController {
         let benefitId = body.uuid("benefit_id")
         let customerId = body.uuid("customer_id")
         let increment = body.int("increment_usage", minimum: 0, maximum: Int(Int32.max))
-        _ = body.object("conditions")
+        let conditions = body.metadata("conditions")
         try body.validate()
         guard let key, let organizationId else { throw ValidationFailure([]) }
         return (LicenseKeyOperations.Validation(key: key, activationId: activationId, benefitId: benefitId,
-                                                customerId: customerId, incrementUsage: increment ?? 0), organizationId)
+                                                customerId: customerId, incrementUsage: increment ?? 0,
+                                                conditions: conditions ?? [:]), organizationId)
     }
 }

@@ -35,6 +35,7 @@ struct ErrorStatus: Equatable {
         // Polar documents only 404 for a validation that fails, whatever the reason.
         case .licenseKeyNotActive, .licenseKeyExpired: self = .init(.notFound, "ResourceNotFound")
         case .licenseKeyUsageExceeded: self = .init(.badRequest, "BadRequest")
+        case .licenseKeyActivationsNotSupported, .licenseKeyActivationLimitReached: self = .init(.forbidden, "NotPermitted")
         }
     }
 

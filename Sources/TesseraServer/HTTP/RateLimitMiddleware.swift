@@ -83,7 +83,10 @@ struct RateLimitMiddleware: RouterMiddleware {
     ]
     /// The public license-key routes a desktop app calls with no token: limited per client
     /// address with the claim routes' budget, so nobody can guess keys at speed.
-    static let publicLicenseKeyRoutes: Set<String> = ["/v1/customer-portal/license-keys/validate"]
+    static let publicLicenseKeyRoutes: Set<String> = [
+        "/v1/customer-portal/license-keys/validate", "/v1/customer-portal/license-keys/activate",
+        "/v1/customer-portal/license-keys/deactivate",
+    ]
     /// The browser's claim page, answered with an HTML page rather than JSON.
     static let claimPageRoute = "/{slug}/portal/claim"
 

@@ -122,7 +122,8 @@ struct PageErrorMessage {
              .memberExternalIdMismatch, .poolNotGiven, .alreadyCanceledSubscription, .notASeatBasedSubscription,
              .belowMinimumSeats, .aboveMaximumSeats, .seatsAlreadyAssigned, .seatsWithoutSeatBasedPrice,
              .seatsRequiredBySeatBasedPrice, .paidOrderCannotBecomePending, .slugTaken, .licenseKeyNotActive,
-             .licenseKeyExpired, .licenseKeyUsageExceeded:
+             .licenseKeyExpired, .licenseKeyUsageExceeded, .licenseKeyActivationsNotSupported,
+             .licenseKeyActivationLimitReached:
             ("That did not work", error.message)
         }
     }

@@ -15,6 +15,8 @@ struct LicenseKeyOperations: Sendable {
         var benefitId: UUID?
         var customerId: UUID?
         var incrementUsage: Int
+        /// Must equal what the named activation was made with, when it was made with any.
+        var conditions: [String: JSONValue]
     }
 
     func list(organizationId: UUID, benefitId: UUID?, status: LicenseKey.Status?,
@@ -26,33 +28,78 @@ struct LicenseKeyOperations: Sendable {
         }
     }
 
+    /// A key with its activations.
     func get(id: UUID, organizationId: UUID) async throws -> LicenseKeyDetails {
         try await database.read { session in
             guard let key = try await session.licenseKeys.find(id: id, organizationId: organizationId) else {
                 throw TesseraError.notFound(.licenseKey)
             }
-            return try await Self.details(of: [key], session)[0]
+            var details = try await Self.details(of: [key], session)[0]
+            details.activations = try await session.licenseKeys.activations(ofKey: key.id)
+            return details
+        }
+    }
+
+    /// One activation of a key, with the key.
+    func activation(id: UUID, keyId: UUID, organizationId: UUID) async throws -> (LicenseKeyActivation, LicenseKeyDetails) {
+        try await database.read { session in
+            guard let key = try await session.licenseKeys.find(id: keyId, organizationId: organizationId),
+                  let activation = try await session.licenseKeys.activation(id: id, ofKey: keyId) else {
+                throw TesseraError.notFound(.licenseKey)
+            }
+            return (activation, try await Self.details(of: [key], session)[0])
         }
     }
 
     /// Validates a key of the organization and counts the validation. A key that is unknown,
-    /// or does not match `benefitId`, `customerId` or an activation, is not found; a revoked,
-    /// disabled or expired one is refused; `incrementUsage` past the limit is refused and
-    /// counts nothing.
-    func validate(_ validation: Validation, organizationId: UUID) async throws -> LicenseKeyDetails {
+    /// or does not match `benefitId`, `customerId`, or an activation and its conditions, is not
+    /// found; a revoked, disabled or expired one is refused; `incrementUsage` past the limit is
+    /// refused and counts nothing.
+    func validate(_ validation: Validation, organizationId: UUID) async throws -> (LicenseKeyDetails, LicenseKeyActivation?) {
         let now = now()
         return try await database.transaction { tx in
             guard var key = try await tx.licenseKeys.find(keyHash: SecretToken.hash(validation.key),
                                                           organizationId: organizationId),
                   validation.benefitId.map({ $0 == key.benefitId }) ?? true,
-                  validation.customerId.map({ $0 == key.customerId }) ?? true,
-                  // Activations are not kept yet, so no activation id names one.
-                  validation.activationId == nil else {
+                  validation.customerId.map({ $0 == key.customerId }) ?? true else {
                 throw TesseraError.notFound(.licenseKey)
+            }
+            var activation: LicenseKeyActivation?
+            if let activationId = validation.activationId {
+                guard let found = try await tx.licenseKeys.activation(id: activationId, ofKey: key.id),
+                      found.conditions.isEmpty || found.conditions == validation.conditions else {
+                    throw TesseraError.notFound(.licenseKey)
+                }
+                activation = found
             }
             try key.validate(incrementingUsageBy: validation.incrementUsage, at: now)
             try await tx.licenseKeys.update(key)
-            return try await Self.details(of: [key], tx)[0]
+            return (try await Self.details(of: [key], tx)[0], activation)
+        }
+    }
+
+    /// Activates a key (a device, an install), within its benefit's limit.
+    func activate(key text: String, label: String, meta: [String: JSONValue], conditions: [String: JSONValue],
+                  organizationId: UUID) async throws -> (LicenseKeyActivation, LicenseKeyDetails) {
+        let now = now()
+        return try await database.transaction { tx in
+            guard let key = try await tx.licenseKeys.lock(keyHash: SecretToken.hash(text), organizationId: organizationId) else {
+                throw TesseraError.notFound(.licenseKey)
+            }
+            let existing = try await tx.licenseKeys.activations(ofKey: key.id).count
+            let activation = try key.activating(label: label, meta: meta, conditions: conditions, existing: existing, at: now)
+            try await tx.licenseKeys.insert(activation)
+            return (activation, try await Self.details(of: [key], tx)[0])
+        }
+    }
+
+    /// Removes an activation, freeing its place.
+    func deactivate(key text: String, activationId: UUID, organizationId: UUID) async throws {
+        try await database.transaction { tx in
+            guard let key = try await tx.licenseKeys.lock(keyHash: SecretToken.hash(text), organizationId: organizationId),
+                  try await tx.licenseKeys.deleteActivation(id: activationId, ofKey: key.id) else {
+                throw TesseraError.notFound(.licenseKey)
+            }
         }
     }
 
@@ -68,9 +115,10 @@ struct LicenseKeyOperations: Sendable {
     }
 }
 
-/// A license key with its customer, as the API shows it.
+/// A license key with its customer (and, where shown, its activations), as the API shows it.
 struct LicenseKeyDetails: Sendable {
     var key: LicenseKey
     var customer: Customer
+    var activations: [LicenseKeyActivation] = []
 }
 

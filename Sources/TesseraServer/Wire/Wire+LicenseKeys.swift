@@ -27,17 +27,36 @@ extension Wire {
         ]
     }
 
-    /// `LicenseKeyWithActivations`: Tessera keeps no activations yet, so the list is empty.
+    /// `LicenseKeyWithActivations`.
     static func licenseKeyWithActivations(_ details: LicenseKeyDetails) -> JSONValue {
         guard case .object(var fields) = licenseKey(details) else { return .null }
-        fields["activations"] = []
+        fields["activations"] = .array(details.activations.map(activation))
         return .object(fields)
     }
 
-    /// `ValidatedLicenseKey`: the key after the validation, with no activation.
-    static func validatedLicenseKey(_ details: LicenseKeyDetails) -> JSONValue {
+    /// `ValidatedLicenseKey`: the key after the validation, with the activation it named.
+    static func validatedLicenseKey(_ details: LicenseKeyDetails, activation: LicenseKeyActivation?) -> JSONValue {
         guard case .object(var fields) = licenseKey(details) else { return .null }
-        fields["activation"] = .null
+        fields["activation"] = activation.map(Self.activation) ?? .null
+        return .object(fields)
+    }
+
+    /// `LicenseKeyActivationBase`.
+    static func activation(_ activation: LicenseKeyActivation) -> JSONValue {
+        [
+            "id": JSONValue(activation.id),
+            "license_key_id": JSONValue(activation.licenseKeyId),
+            "label": .string(activation.label),
+            "meta": .object(activation.meta),
+            "created_at": JSONValue(activation.createdAt),
+            "modified_at": JSONValue(activation.modifiedAt),
+        ]
+    }
+
+    /// `LicenseKeyActivationRead`: an activation with its key.
+    static func activation(_ activation: LicenseKeyActivation, of details: LicenseKeyDetails) -> JSONValue {
+        guard case .object(var fields) = Self.activation(activation) else { return .null }
+        fields["license_key"] = licenseKey(details)
         return .object(fields)
     }
 }
