@@ -61,15 +61,12 @@ public struct LicenseKey: Sendable, Equatable {
 
     static func generate(prefix: String?) -> String {
         var generator = SystemRandomNumberGenerator()
-        let hex = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-            .map { String($0, radix: 16, uppercase: true).leftPadded(to: 2) }.joined()
-        var groups: [Substring] = []
-        var rest = Substring(hex)
-        for length in [8, 4, 4, 4, 12] {
-            groups.append(rest.prefix(length))
-            rest = rest.dropFirst(length)
+        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &bytes) { buffer in
+            for index in buffer.indices { buffer[index] = UInt8.random(in: .min ... .max, using: &generator) }
         }
-        let body = groups.joined(separator: "-")
+        // All 128 bits random (no version bits set), written in a UUID's groups.
+        let body = UUID(uuid: bytes).wire.uppercased()
         guard let prefix, !prefix.isEmpty else { return body }
         return prefix + "-" + body
     }
@@ -114,12 +111,6 @@ extension LicenseKeyRules.Expiry {
         case .year: .year
         }
         return calendar.date(byAdding: component, value: ttl, to: start)
-    }
-}
-
-private extension String {
-    func leftPadded(to length: Int) -> String {
-        count >= length ? self : String(repeating: "0", count: length - count) + self
     }
 }
 

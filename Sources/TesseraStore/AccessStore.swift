@@ -87,14 +87,7 @@ public struct AccessStore: Sendable {
 
     static func finding(_ row: StoredRow, target: Target) throws -> AccessFinding {
         guard let seatId = try row.optionalUUID("seat_id") else { return .holdsNothing }
-        let pool: SeatPoolReference
-        if let subscriptionId = try row.optionalUUID("subscription_id") {
-            pool = .subscription(subscriptionId)
-        } else if let orderId = try row.optionalUUID("order_id") {
-            pool = .order(orderId)
-        } else {
-            throw DatabaseError.unexpected("seat without a pool")
-        }
+        let pool = try row.pool()
         var grant: AccessFinding.Grant?
         if case .benefit = target {
             guard let grantId = try row.optionalUUID("grant_id"),

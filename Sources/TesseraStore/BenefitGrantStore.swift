@@ -7,28 +7,19 @@ import TesseraCore
 public struct BenefitGrantStore: Sendable {
     let session: SQLSession
 
-    /// Inserts grants, up to 500 in one statement (a statement's binds are bounded: 32,766 on
-    /// SQLite, 65,535 on PostgreSQL).
+    /// Inserts grants, many to a statement.
     public func insert(_ grants: [BenefitGrant]) async throws {
-        for start in stride(from: 0, to: grants.count, by: 500) {
-            try await insertAtOnce(grants[start..<min(start + 500, grants.count)])
-        }
-    }
-
-    private func insertAtOnce(_ grants: ArraySlice<BenefitGrant>) async throws {
-        let rows = grants.map { grant -> SQLQueryString in
+        try await session.insert("""
+            INSERT INTO benefit_grants (id, organization_id, benefit_id, seat_id, customer_id, member_id, subscription_id,
+                                        order_id, properties, granted_at, revoked_at, created_at, modified_at) VALUES
+            """, rows: grants.map { grant in
             """
             (\(bind: grant.id.wire), \(bind: grant.organizationId.wire), \(bind: grant.benefitId.wire), \(bind: grant.seatId.wire),
              \(bind: grant.customerId.wire), \(bind: grant.memberId?.wire), \(bind: grant.pool.subscriptionId?.wire),
              \(bind: grant.pool.orderId?.wire), \(bind: grant.properties.stored), \(bind: grant.grantedAt.micros),
              \(bind: grant.revokedAt.micros), \(bind: grant.createdAt.micros), \(bind: grant.modifiedAt.micros))
             """
-        }
-        try await session.execute("""
-            INSERT INTO benefit_grants (id, organization_id, benefit_id, seat_id, customer_id, member_id, subscription_id,
-                                        order_id, properties, granted_at, revoked_at, created_at, modified_at)
-            VALUES \(rows.joined(separator: ", "))
-            """)
+        })
     }
 
     /// Revokes the live grants of a seat and answers them as revoked, in one statement.
@@ -102,18 +93,10 @@ public struct BenefitGrantStore: Sendable {
     }
 
     static func grant(_ row: StoredRow) throws -> BenefitGrant {
-        let pool: SeatPoolReference
-        if let subscriptionId = try row.optionalUUID("subscription_id") {
-            pool = .subscription(subscriptionId)
-        } else if let orderId = try row.optionalUUID("order_id") {
-            pool = .order(orderId)
-        } else {
-            throw DatabaseError.unexpected("grant without a pool")
-        }
-        return BenefitGrant(
+        BenefitGrant(
             id: try row.uuid("id"), organizationId: try row.uuid("organization_id"), benefitId: try row.uuid("benefit_id"),
             seatId: try row.uuid("seat_id"), customerId: try row.uuid("customer_id"), memberId: try row.optionalUUID("member_id"),
-            pool: pool, properties: try row.metadata("properties"), grantedAt: try row.optionalDate("granted_at"),
+            pool: try row.pool(), properties: try row.metadata("properties"), grantedAt: try row.optionalDate("granted_at"),
             revokedAt: try row.optionalDate("revoked_at"), createdAt: try row.date("created_at"),
             modifiedAt: try row.optionalDate("modified_at"))
     }

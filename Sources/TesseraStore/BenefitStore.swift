@@ -103,13 +103,10 @@ public struct BenefitStore: Sendable {
     /// Makes `benefitIds`, in this order, the product's benefits.
     public func setBenefits(_ benefitIds: [UUID], ofProduct productId: UUID) async throws {
         try await session.execute("DELETE FROM product_benefits WHERE product_id = \(bind: productId.wire)")
-        guard !benefitIds.isEmpty else { return }
-        let rows = benefitIds.enumerated().map { position, id -> SQLQueryString in
+        try await session.insert("INSERT INTO product_benefits (product_id, benefit_id, position) VALUES",
+                                 rows: benefitIds.enumerated().map { position, id in
             "(\(bind: productId.wire), \(bind: id.wire), \(bind: position))"
-        }
-        try await session.execute("""
-            INSERT INTO product_benefits (product_id, benefit_id, position) VALUES \(rows.joined(separator: ", "))
-            """)
+        })
     }
 
     static func benefit(_ row: StoredRow) throws -> Benefit {

@@ -7,19 +7,21 @@ import TesseraCore
 public struct LicenseKeyStore: Sendable {
     let session: SQLSession
 
+    /// Inserts keys, many to a statement (a product gaining a key benefit issues one per seat).
     public func insert(_ keys: [LicenseKey]) async throws {
-        for key in keys {
-            try await session.execute("""
-                INSERT INTO license_keys (id, organization_id, benefit_id, grant_id, customer_id, member_id, full_key, key_hash,
-                                          status, usage_count, limit_usage, limit_activations, validations, last_validated_at,
-                                          expires_at, created_at, modified_at)
-                VALUES (\(bind: key.id.wire), \(bind: key.organizationId.wire), \(bind: key.benefitId.wire),
-                        \(bind: key.grantId.wire), \(bind: key.customerId.wire), \(bind: key.memberId?.wire), \(bind: key.key),
-                        \(bind: key.keyHash), \(bind: key.status.rawValue), \(bind: key.usage), \(bind: key.limitUsage),
-                        \(bind: key.limitActivations), \(bind: key.validations), \(bind: key.lastValidatedAt.micros),
-                        \(bind: key.expiresAt.micros), \(bind: key.createdAt.micros), \(bind: key.modifiedAt.micros))
-                """)
-        }
+        try await session.insert("""
+            INSERT INTO license_keys (id, organization_id, benefit_id, grant_id, customer_id, member_id, full_key, key_hash,
+                                      status, usage_count, limit_usage, limit_activations, validations, last_validated_at,
+                                      expires_at, created_at, modified_at) VALUES
+            """, rows: keys.map { key in
+            """
+            (\(bind: key.id.wire), \(bind: key.organizationId.wire), \(bind: key.benefitId.wire),
+             \(bind: key.grantId.wire), \(bind: key.customerId.wire), \(bind: key.memberId?.wire), \(bind: key.key),
+             \(bind: key.keyHash), \(bind: key.status.rawValue), \(bind: key.usage), \(bind: key.limitUsage),
+             \(bind: key.limitActivations), \(bind: key.validations), \(bind: key.lastValidatedAt.micros),
+             \(bind: key.expiresAt.micros), \(bind: key.createdAt.micros), \(bind: key.modifiedAt.micros))
+            """
+        })
     }
 
     /// Writes what a validation or a merchant's change alters.

@@ -91,6 +91,13 @@ public struct StoredRow: SQLRow {
         guard try read(column, as: String?.self) != nil else { return nil }
         return try choice(column, as: Choice.self)
     }
+    /// The seat pool named by a row's `subscription_id` or `order_id` (seats, grants).
+    func pool() throws -> SeatPoolReference {
+        if let subscriptionId = try optionalUUID("subscription_id") { return .subscription(subscriptionId) }
+        if let orderId = try optionalUUID("order_id") { return .order(orderId) }
+        throw DatabaseError.unexpected("a row without a pool")
+    }
+
     func metadata(_ column: String) throws -> [String: JSONValue] {
         let text = try read(column, as: String.self)
         if text == "{}" { return [:] }  // what most seats hold: nothing to parse

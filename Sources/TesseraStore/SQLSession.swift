@@ -32,6 +32,15 @@ public struct SQLSession: Sendable {
         }
     }
 
+    /// Runs `insert` (`INSERT INTO t (a, b) VALUES`) with `rows` (each a parenthesised list of
+    /// values), at most 500 rows a statement: a statement's binds are bounded (32,766 on SQLite,
+    /// 65,535 on PostgreSQL).
+    func insert(_ insert: SQLQueryString, rows: [SQLQueryString]) async throws {
+        for start in stride(from: 0, to: rows.count, by: 500) {
+            try await execute("\(insert) \(rows[start..<min(start + 500, rows.count)].joined(separator: ", "))")
+        }
+    }
+
     public func rows(_ query: SQLQueryString) async throws -> [StoredRow] {
         try await rows(query) { $0 }
     }

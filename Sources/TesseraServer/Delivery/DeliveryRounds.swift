@@ -8,7 +8,8 @@ import ServiceLifecycle
 enum DeliveryRounds {
     static let idlePause: Duration = .milliseconds(250)
 
-    static func run(logger: Logger, worker: String, round: () async throws -> Int) async {
+    static func run(logger: Logger, worker: String, idlePause: Duration = idlePause,
+                    round: () async throws -> Int) async {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let handled: Int
             do {

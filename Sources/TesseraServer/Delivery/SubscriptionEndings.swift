@@ -13,8 +13,8 @@ public struct SubscriptionEndings: Service {
     let logger: Logger
     let now: @Sendable () -> Date
 
-    /// How often due subscriptions are looked for: periods end on the scale of days, and the
-    /// look is one indexed read.
+    /// How long to wait after a round that ended nothing: periods end on the scale of days,
+    /// and the look is one indexed read.
     static let pause: Duration = .seconds(5)
     /// Most subscriptions ended in one round; the next round takes the rest.
     static let batch = 100
@@ -26,13 +26,8 @@ public struct SubscriptionEndings: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await endDue()
-            } catch {
-                logger.error("subscription endings round failed", metadata: ["error": "\(loggableDescription(of: error))"])
-            }
-            try? await Task.sleep(for: Self.pause)
+        await DeliveryRounds.run(logger: logger, worker: "subscription endings", idlePause: Self.pause) {
+            try await endDue()
         }
     }
 

@@ -208,8 +208,7 @@ struct BodyFields {
     where Choice.RawValue == String {
         guard let text = string(key) else { return nil }
         guard let choice = Choice(rawValue: text) else {
-            let allowed = Choice.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-            invalid(key, "enum", "Input should be \(allowed)")
+            invalid(key, "enum", enumMessage(Choice.self))
             return nil
         }
         return choice
@@ -300,8 +299,7 @@ struct QueryFields {
     where Choice.RawValue == String {
         guard let text = string(key) else { return nil }
         guard let choice = Choice(rawValue: text) else {
-            let allowed = Choice.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-            invalid(key, "enum", "Input should be \(allowed)")
+            invalid(key, "enum", enumMessage(Choice.self))
             return nil
         }
         return choice
@@ -343,4 +341,9 @@ extension RequestContext {
         }
         return id
     }
+}
+
+/// Pydantic's message for a value that is none of an enum's: "Input should be 'a', 'b'".
+private func enumMessage<Choice: RawRepresentable & CaseIterable>(_: Choice.Type) -> String where Choice.RawValue == String {
+    "Input should be " + Choice.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
 }

@@ -88,20 +88,18 @@ struct BenefitGrants {
     private func announce(_ type: WebhookEventType, _ grants: [BenefitGrant], benefits known: [Benefit] = []) async throws {
         guard let organizationId = grants.first?.organizationId,
               try await WebhookEvents(tx: tx).isWanted(type, organizationId: organizationId) else { return }
-        var benefits = Dictionary(known.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let missing = Set(grants.map(\.benefitId)).subtracting(benefits.keys)
-        benefits.merge(try await tx.benefits.findIncludingDeleted(ids: missing)) { first, _ in first }
-        let details = try await Self.details(of: grants, benefits: benefits, tx: tx)
+        let details = try await Self.details(of: grants, known: known, tx: tx)
         for detail in details {
             try await WebhookEvents(tx: tx).emit(type, data: Wire.benefitGrant(detail), organizationId: organizationId, at: now)
         }
     }
 
-    /// Grants with what their answers embed, read in three queries however many grants.
-    static func details(of grants: [BenefitGrant], benefits known: [UUID: Benefit]? = nil,
-                        tx: SQLSession) async throws -> [BenefitGrantDetails] {
-        var benefits = known ?? [:]
-        if known == nil { benefits = try await tx.benefits.findIncludingDeleted(ids: Set(grants.map(\.benefitId))) }
+    /// Grants with what their answers embed, read in three queries however many grants; the
+    /// benefits in `known` are not read again.
+    static func details(of grants: [BenefitGrant], known: [Benefit] = [], tx: SQLSession) async throws -> [BenefitGrantDetails] {
+        var benefits = Dictionary(known.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let missing = Set(grants.map(\.benefitId)).subtracting(benefits.keys)
+        benefits.merge(try await tx.benefits.findIncludingDeleted(ids: missing)) { first, _ in first }
         let customers = try await tx.customers.findIncludingDeleted(ids: Set(grants.map(\.customerId)))
         let members = try await tx.members.findIncludingDeleted(ids: Set(grants.compactMap(\.memberId)))
         return try grants.map { grant in
