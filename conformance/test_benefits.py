@@ -191,3 +191,44 @@ def test_a_license_key_is_activated_validated_with_its_activation_and_deactivate
     anonymous.customer_portal.license_keys.deactivate(
         request={"key": listed.key, "organization_id": org.id, "activation_id": activation.id})
     assert polar.license_keys.get(id=listed.id).activations == []
+
+
+def test_a_license_key_is_changed_and_read_back_through_the_customers_portal(org: Org):
+    polar = org.sdk()
+    keys = polar.benefits.create(request={
+        "type": "license_keys", "description": "Desktop app key", "properties": {"limit_usage": 3},
+    })
+    product = org.create_product()
+    polar.products.update_benefits(id=product["id"], product_benefits_update={"benefits": [keys.id]})
+    sub = org.create_subscription(seats=1, product=product)
+    seat = polar.customer_seats.assign_seat(
+        request={"subscription_id": sub["id"], "email": unique_email("portalkey"), "immediate_claim": True})
+    listed = polar.license_keys.list(benefit_id=keys.id).result.items[0]
+
+    changed = polar.license_keys.update(id=listed.id, license_key_update={"usage": 2, "limit_usage": 10})
+    assert changed.usage == 2 and changed.limit_usage == 10 and changed.status == "granted"
+    # polar-sdk always sends `usage` (its model defaults it to 0), so every update through it
+    # sets usage too, on Polar as here: a caller keeps usage only by sending it.
+    disabled = polar.license_keys.update(id=listed.id, license_key_update={"status": "disabled"})
+    assert disabled.status == "disabled" and disabled.usage == 0 and disabled.limit_usage == 10
+    with pytest.raises(models.ResourceNotFound):
+        polar.license_keys.validate(request={"key": listed.key, "organization_id": org.id})
+    polar.license_keys.update(id=listed.id, license_key_update={"status": "granted"})
+
+    with org.server.http(org.server.admin_token) as c:
+        res = c.post("/v1/organization-access-tokens/", json={
+            "organization_id": org.id, "comment": "sessions", "scopes": ["customer_sessions:write"]})
+        assert res.status_code == 201, res.text
+    session = org.sdk(res.json()["token"]).customer_sessions.create(request={"customer_id": seat.customer_id})
+    security = {"customer_session": session.token}
+    mine = org.server.sdk(None).customer_portal.license_keys.list(security=security).result
+    assert [k.id for k in mine.items] == [listed.id] and mine.items[0].key == listed.key
+    one = org.server.sdk(None).customer_portal.license_keys.get(security=security, id=listed.id)
+    assert one.id == listed.id and one.activations == []
+
+    # Revoked with its seat, the key cannot be granted again by a change.
+    polar.customer_seats.revoke_seat(seat_id=seat.id)
+    # Polar documents no 403 for this call, so polar-sdk raises its generic error.
+    with pytest.raises(models.SDKError) as raised:
+        polar.license_keys.update(id=listed.id, license_key_update={"status": "granted"})
+    assert raised.value.status_code == 403 and "revoked" in raised.value.body

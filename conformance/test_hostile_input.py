@@ -160,6 +160,9 @@ class World:
     seat: dict
     endpoint: dict
     patch_endpoint: dict
+    benefit: dict        # license_keys, on key_product
+    patch_benefit: dict
+    key: dict            # the license key of a claimed seat of key_product
 
 
 SEAT_PRICE = {
@@ -214,13 +217,26 @@ def world(server) -> World:
         endpoint = post("/v1/webhooks/endpoints", hook)
         patch_endpoint = post("/v1/webhooks/endpoints", hook)
         session = post("/v1/customer-sessions", {"customer_id": customer["id"]})
+        benefit = post("/v1/benefits/", {"type": "license_keys", "description": "Hostile keys",
+                                         "properties": {"activations": {"limit": 5, "enable_customer_admin": True}}})
+        patch_benefit = post("/v1/benefits/", {"type": "custom", "description": "Patched benefit",
+                                               "properties": {"note": "n"}})
+        key_product = post("/v1/products/", {"name": "Keyed plan", "recurring_interval": "month",
+                                              "prices": [SEAT_PRICE]})
+        post(f"/v1/products/{key_product['id']}/benefits", {"benefits": [benefit["id"]]}, 200)
+        key_sub = post("/v1/subscriptions/", {"product_id": key_product["id"], "customer_id": customer["id"],
+                                              "seats": 1})
+        post("/v1/customer-seats", {"subscription_id": key_sub["id"], "email": unique_email("keyholder"),
+                                    "immediate_claim": True}, 200)
+        key = _ok(c.request("GET", f"/v1/license-keys/?benefit_id={benefit['id']}", None), 200,
+                  "license keys")["items"][0]
     return World(admin=server.admin_token, token=token, session=session["token"], org_id=org["id"],
                  org_slug=org["slug"], patch_org_id=patch_org["id"],
                  token_id=spare["organization_access_token"]["id"], customer=customer, member=member,
                  patch_customer=patch_customer, product=product, product_once=product_once,
                  patch_product=patch_product, sub=sub, patch_sub=patch_sub, portal_sub=portal_sub,
                  order=order, patch_order=patch_order, seat=seat, endpoint=endpoint,
-                 patch_endpoint=patch_endpoint)
+                 patch_endpoint=patch_endpoint, benefit=benefit, patch_benefit=patch_benefit, key=key)
 
 
 # --------------------------------------------------------------------------
@@ -353,6 +369,57 @@ def write_routes(w: World) -> list[Route]:
               lambda: {"name": "fuzz 2"},
               fields=_p("url", "name", "format", "events", ("events", 0), "enabled"),
               strings=_p("url", "name", "format", ("events", 0))),
+        # Benefits and license keys
+        Route("create benefit", "POST", "/v1/benefits/", w.token,
+              lambda: {"type": "license_keys", "description": "Fuzzed keys", "metadata": {"k": "v"},
+                       "properties": {"prefix": "FUZZ", "expires": {"ttl": 1, "timeframe": "year"},
+                                      "activations": {"limit": 2, "enable_customer_admin": True},
+                                      "limit_usage": 10}},
+              fields=_p("type", "description", "visibility", "metadata", ("metadata", "k"), "properties",
+                        ("properties", "prefix"), ("properties", "expires"), ("properties", "expires", "ttl"),
+                        ("properties", "expires", "timeframe"), ("properties", "activations"),
+                        ("properties", "activations", "limit"),
+                        ("properties", "activations", "enable_customer_admin"), ("properties", "limit_usage")),
+              strings=_p("type", "description", "visibility", ("metadata", "k"), ("properties", "prefix"),
+                         ("properties", "expires", "timeframe")),
+              numbers=_p(("properties", "expires", "ttl"), ("properties", "activations", "limit"),
+                         ("properties", "limit_usage"))),
+        Route("create custom benefit", "POST", "/v1/benefits/", w.token,
+              lambda: {"type": "custom", "description": "Fuzzed note", "properties": {"note": "n"}},
+              fields=_p("type", "description", "properties", ("properties", "note")),
+              strings=_p("description", ("properties", "note"))),
+        Route("update benefit", "PATCH", f"/v1/benefits/{w.patch_benefit['id']}", w.token,
+              lambda: {"type": "custom", "description": "Fuzzed 2", "properties": {"note": "m"}},
+              fields=_p("type", "description", "visibility", "metadata", "properties", ("properties", "note")),
+              strings=_p("type", "description", "visibility", ("properties", "note"))),
+        Route("set product benefits", "POST", f"/v1/products/{w.patch_product['id']}/benefits", w.token,
+              lambda: {"benefits": [w.patch_benefit["id"]]},
+              fields=_p("benefits", ("benefits", 0)), strings=_p(("benefits", 0))),
+        Route("update license key", "PATCH", f"/v1/license-keys/{w.key['id']}", w.token,
+              lambda: {"usage": 1, "limit_usage": 100, "limit_activations": 5, "status": "granted",
+                       "expires_at": "2099-01-01T00:00:00Z"},
+              fields=_p("status", "usage", "limit_usage", "limit_activations", "expires_at"),
+              strings=_p("status", "expires_at"), numbers=_p("usage", "limit_usage", "limit_activations")),
+        Route("validate license key", "POST", "/v1/license-keys/validate", w.token,
+              lambda: {"key": w.key["key"], "organization_id": w.org_id, "conditions": {"k": "v"}},
+              fields=_p("key", "organization_id", "activation_id", "benefit_id", "customer_id", "increment_usage",
+                        "conditions", ("conditions", "k")),
+              strings=_p("key", "organization_id", "activation_id", "benefit_id", "customer_id",
+                         ("conditions", "k")),
+              numbers=_p("increment_usage")),
+        Route("portal: validate license key (no credentials)", "POST", "/v1/customer-portal/license-keys/validate",
+              None, lambda: {"key": w.key["key"], "organization_id": w.org_id},
+              fields=_p("key", "organization_id", "increment_usage"), strings=_p("key", "organization_id"),
+              numbers=_p("increment_usage")),
+        Route("portal: activate license key (no credentials)", "POST", "/v1/customer-portal/license-keys/activate",
+              None, lambda: {"key": w.key["key"], "organization_id": w.org_id, "label": "fuzz",
+                             "meta": {"k": "v"}, "conditions": {"k": 1}},
+              fields=_p("key", "organization_id", "label", "meta", ("meta", "k"), "conditions", ("conditions", "k")),
+              strings=_p("key", "organization_id", "label", ("meta", "k"), ("conditions", "k"))),
+        Route("deactivate license key", "POST", "/v1/license-keys/deactivate", w.token,
+              lambda: {"key": w.key["key"], "organization_id": w.org_id, "activation_id": str(uuid.uuid4())},
+              fields=_p("key", "organization_id", "activation_id"),
+              strings=_p("key", "organization_id", "activation_id")),
         # The portal
         Route("create customer session", "POST", "/v1/customer-sessions", w.token,
               lambda: {"customer_id": w.customer["id"]},
@@ -811,6 +878,15 @@ def list_routes(w: World) -> list[ListRoute]:
         ListRoute("/v1/customer-portal/seats", "session", {"subscription_id": w.sub["id"]},
                   ["subscription_id", "order_id"], False),
         ListRoute("/v1/customer-portal/seats/subscriptions", "session", {}, [], True),
+        ListRoute("/v1/benefits", "token", {}, [], True, strings=["type", "query"]),
+        ListRoute("/v1/benefit-grants", "token", {}, ["customer_id"], True,
+                  strings=["external_customer_id", "is_granted"]),
+        ListRoute(f"/v1/benefits/{w.benefit['id']}/grants", "token", {}, ["customer_id", "member_id"], True,
+                  strings=["is_granted"]),
+        ListRoute("/v1/license-keys", "token", {}, ["benefit_id"], True, strings=["status"]),
+        ListRoute("/v1/customer-portal/license-keys", "session", {}, ["benefit_id"], True),
+        ListRoute("/v1/access", "token", {"benefit_id": w.benefit["id"], "email": "nobody@example.com"},
+                  ["benefit_id", "product_id"], False, strings=["email", "external_customer_id", "external_member_id"]),
     ]
 
 

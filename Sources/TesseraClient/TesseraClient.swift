@@ -94,6 +94,12 @@ public final class TesseraClient: Sendable {
     public let benefits: Benefits
     /// The access check: may this person in, to this benefit or product?
     public let access: Access
+    /// License keys: listed, read, changed, validated and activated with an organization token.
+    public let licenseKeys: LicenseKeys
+    /// Customer sessions: sign a customer into the portal.
+    public let customerSessions: CustomerSessions
+    /// The customer portal API: with a customer session token, or (license key validation) none.
+    public let customerPortal: CustomerPortal
     /// Subscriptions: seat pools that renew.
     public let subscriptions: Subscriptions
     /// Orders: one-time seat pools.
@@ -158,6 +164,9 @@ public final class TesseraClient: Sendable {
         products = Products(executor: executor)
         benefits = Benefits(executor: executor)
         access = Access(executor: executor)
+        licenseKeys = LicenseKeys(executor: executor)
+        customerSessions = CustomerSessions(executor: executor)
+        customerPortal = CustomerPortal(licenseKeys: CustomerPortalLicenseKeys(executor: executor))
         subscriptions = Subscriptions(executor: executor)
         orders = Orders(executor: executor)
         webhookEndpoints = WebhookEndpoints(executor: executor)

@@ -100,6 +100,43 @@ public struct LicenseKey: Sendable, Equatable {
     }
 }
 
+/// A merchant's change to a key (PATCH): a nil field stays as it is.
+public struct LicenseKeyUpdate: Sendable, Equatable {
+    public var status: LicenseKey.Status?
+    public var usage: Int?
+    /// `.some(nil)` removes the limit (the field sent as `null`); nil leaves it.
+    public var limitActivations: Int??
+    public var limitUsage: Int??
+    public var expiresAt: Date??
+
+    public init(status: LicenseKey.Status? = nil, usage: Int? = nil, limitActivations: Int?? = nil,
+                limitUsage: Int?? = nil, expiresAt: Date?? = nil) {
+        self.status = status
+        self.usage = usage
+        self.limitActivations = limitActivations
+        self.limitUsage = limitUsage
+        self.expiresAt = expiresAt
+    }
+}
+
+extension LicenseKey {
+    /// Applies a merchant's change. A key whose grant is revoked (its seat was revoked) cannot
+    /// be granted again: the seat, not the key, decides who may use it. Usage may not be set
+    /// past the usage limit the key has after the change.
+    public mutating func apply(_ update: LicenseKeyUpdate, grantIsLive: Bool, at now: Date) throws(TesseraError) {
+        if update.status == .granted, status != .granted, !grantIsLive { throw .licenseKeyGrantRevoked }
+        let newLimit = update.limitUsage ?? limitUsage
+        let newUsage = update.usage ?? usage
+        if let newLimit, newUsage > newLimit { throw .licenseKeyUsageAboveLimit(limit: newLimit) }
+        if let status = update.status { self.status = status }
+        usage = newUsage
+        limitUsage = newLimit
+        if let limitActivations = update.limitActivations { self.limitActivations = limitActivations }
+        if let expiresAt = update.expiresAt { self.expiresAt = expiresAt }
+        modifiedAt = now
+    }
+}
+
 extension LicenseKeyRules.Expiry {
     /// When a key issued at `start` expires.
     func end(from start: Date) -> Date? {

@@ -74,6 +74,10 @@ public enum TesseraError: Error, Sendable, Equatable, CustomStringConvertible {
     case licenseKeyActivationsNotSupported
     /// The key has as many activations as its benefit allows.
     case licenseKeyActivationLimitReached
+    /// Setting a key back to `granted` when its grant was revoked with its seat.
+    case licenseKeyGrantRevoked
+    /// Setting a key's usage past its usage limit.
+    case licenseKeyUsageAboveLimit(limit: Int)
 
     /// The human message: the `detail` of the JSON error body, in Polar's words where Polar has the case.
     public var message: String {
@@ -109,6 +113,9 @@ public enum TesseraError: Error, Sendable, Equatable, CustomStringConvertible {
         case .licenseKeyUsageExceeded(let remaining): "License key only has \(remaining) more usages."
         case .licenseKeyActivationsNotSupported: "This license key does not support activations."
         case .licenseKeyActivationLimitReached: "License key activation limit already reached."
+        case .licenseKeyGrantRevoked:
+            "This key's grant was revoked with its seat; a seat claimed again gives its holder a new key."
+        case .licenseKeyUsageAboveLimit(let limit): "Usage cannot exceed the usage limit of \(limit)."
         }
     }
 

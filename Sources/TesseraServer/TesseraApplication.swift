@@ -84,7 +84,7 @@ public func buildRouter(configuration: ServerConfiguration, database: TesseraDat
     ProductController(database: database, now: now).register(on: merchant)
     BenefitController(database: database, now: now).register(on: merchant)
     AccessController(database: database).register(on: merchant)
-    LicenseKeyController(database: database, now: now).register(merchant: merchant, public: publicV1)
+    LicenseKeyController(database: database, now: now).register(merchant: merchant, portal: portal, public: publicV1)
     PoolController(database: database, now: now).register(on: merchant)
     WebhookController(database: database, now: now,
                       targetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: configuration.webhookAllowPrivate))

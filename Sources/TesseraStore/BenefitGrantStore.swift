@@ -51,6 +51,12 @@ public struct BenefitGrantStore: Sendable {
             """, Self.grant)
     }
 
+    public func find(id: UUID, organizationId: UUID) async throws -> BenefitGrant? {
+        try await session.first("""
+            SELECT * FROM benefit_grants WHERE id = \(bind: id.wire) AND organization_id = \(bind: organizationId.wire)
+            """).map(Self.grant)
+    }
+
     /// The live grants of a benefit.
     public func live(benefitId: UUID, organizationId: UUID) async throws -> [BenefitGrant] {
         try await session.rows("""

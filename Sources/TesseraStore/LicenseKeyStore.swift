@@ -57,12 +57,15 @@ public struct LicenseKeyStore: Sendable {
             """).map(Self.licenseKey)
     }
 
-    /// A page of the organization's keys, oldest first, of one benefit and status when given.
-    public func list(organizationId: UUID, benefitId: UUID?, status: LicenseKey.Status?,
-                     page: PageRequest) async throws -> Page<LicenseKey> {
+    /// A page of the organization's keys, oldest first, narrowed by what is given: a benefit,
+    /// a status, the holder's customer, the holding member.
+    public func list(organizationId: UUID, benefitId: UUID?, status: LicenseKey.Status? = nil, customerId: UUID? = nil,
+                     memberId: UUID? = nil, page: PageRequest) async throws -> Page<LicenseKey> {
         var filter: SQLQueryString = "organization_id = \(bind: organizationId.wire)"
         if let benefitId { filter += " AND benefit_id = \(bind: benefitId.wire)" }
         if let status { filter += " AND status = \(bind: status.rawValue)" }
+        if let customerId { filter += " AND customer_id = \(bind: customerId.wire)" }
+        if let memberId { filter += " AND member_id = \(bind: memberId.wire)" }
         let keys = try await session.rows("""
             SELECT * FROM license_keys WHERE \(filter)
             ORDER BY created_at, id LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)
@@ -77,6 +80,15 @@ public struct LicenseKeyStore: Sendable {
     public func lock(keyHash hash: String, organizationId: UUID) async throws -> LicenseKey? {
         try await session.first("""
             SELECT * FROM license_keys WHERE key_hash = \(bind: hash) AND organization_id = \(bind: organizationId.wire)
+            \(unsafeRaw: session.forUpdate)
+            """).map(Self.licenseKey)
+    }
+
+    /// The organization's key with that id, locked the same way (a merchant's change racing a
+    /// validation that counts usage).
+    public func lock(id: UUID, organizationId: UUID) async throws -> LicenseKey? {
+        try await session.first("""
+            SELECT * FROM license_keys WHERE id = \(bind: id.wire) AND organization_id = \(bind: organizationId.wire)
             \(unsafeRaw: session.forUpdate)
             """).map(Self.licenseKey)
     }

@@ -51,6 +51,9 @@ import TesseraCore
         (.licenseKeyUsageExceeded(remaining: 2), "License key only has 2 more usages."),
         (.licenseKeyActivationsNotSupported, "This license key does not support activations."),
         (.licenseKeyActivationLimitReached, "License key activation limit already reached."),
+        (.licenseKeyGrantRevoked,
+         "This key's grant was revoked with its seat; a seat claimed again gives its holder a new key."),
+        (.licenseKeyUsageAboveLimit(limit: 5), "Usage cannot exceed the usage limit of 5."),
     ]
 
     /// A number for each code. The switch has no `default`: a new code stops this file
@@ -86,10 +89,12 @@ import TesseraCore
         case .licenseKeyUsageExceeded: 25
         case .licenseKeyActivationsNotSupported: 26
         case .licenseKeyActivationLimitReached: 27
+        case .licenseKeyGrantRevoked: 28
+        case .licenseKeyUsageAboveLimit: 29
         }
     }
 
-    static let codeCount = 28
+    static let codeCount = 30
 
     @Test func everyCodeHasAnExample() {
         #expect(Set(Self.messages.map { Self.number($0.0) }) == Set(0..<Self.codeCount))

@@ -110,6 +110,10 @@ import TesseraCore
 
             let unknown = try await Self.create(server, org, ["type": "telepathy", "description": "Mind link", "properties": [:]])
             #expect(issueTypes(unknown) == ["union_tag_invalid"])
+            // A NUL in the tag is refused on the field, as in any other field.
+            let withNUL = try await Self.create(server, org, ["type": "custom\u{0}", "description": "Mind link",
+                                                              "properties": [:]])
+            #expect(issueLocations(withNUL) == [["body", "type"]])
 
             for type in Benefit.Kind.unsupportedPolarTypes {
                 let refused = try await Self.create(server, org, ["type": .string(type), "description": "Elsewhere",

@@ -41,6 +41,8 @@ import TesseraCore
         (.licenseKeyUsageExceeded(remaining: 1), .badRequest, "BadRequest"),
         (.licenseKeyActivationsNotSupported, .forbidden, "NotPermitted"),
         (.licenseKeyActivationLimitReached, .forbidden, "NotPermitted"),
+        (.licenseKeyGrantRevoked, .forbidden, "NotPermitted"),
+        (.licenseKeyUsageAboveLimit(limit: 3), .badRequest, "BadRequest"),
     ]
 
     /// A number for each code. No `default`: a new code stops this file compiling until it gets
@@ -76,10 +78,12 @@ import TesseraCore
         case .licenseKeyUsageExceeded: 25
         case .licenseKeyActivationsNotSupported: 26
         case .licenseKeyActivationLimitReached: 27
+        case .licenseKeyGrantRevoked: 28
+        case .licenseKeyUsageAboveLimit: 29
         }
     }
 
-    static let codeCount = 28
+    static let codeCount = 30
 
     @Test func everyCodeHasAnAnswer() {
         #expect(Set(Self.answers.map { Self.number($0.0) }) == Set(0..<Self.codeCount))

@@ -243,4 +243,193 @@ import TesseraCore
             #expect(refused.detail == "This license key does not support activations.")
         }
     }
+
+    /// Validations that count usage at once: never past the limit, none lost.
+    @Test(arguments: Backend.all)
+    func concurrentValidationsCountEveryUseAndNeverPassTheLimit(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            _ = try await Self.keyHolder(server, org)
+            let key = try #require(try await Self.keys(server, org).first?["key"])
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<12 {
+                    group.addTask { try await Self.validate(server, org, ["key": key, "increment_usage": 1]).status }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .ok }.count == 3)
+            #expect(statuses.filter { $0 == .badRequest }.count == 9)
+            let listed = try #require(try await Self.keys(server, org).first)
+            #expect(listed["usage"] == 3)
+            #expect(listed["validations"] == 3)
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func aMerchantChangesOnlyWhatItSends(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            _ = try await Self.keyHolder(server, org)
+            let before = try #require(try await Self.keys(server, org).first)
+            let path = "/v1/license-keys/\(try #require(before["id"]?.stringValue))"
+
+            let raised = try await server.request(.patch, path, token: org.token, json: ["limit_usage": 10, "usage": 4])
+            #expect(raised.status == .ok)
+            #expect(raised["limit_usage"] == 10)
+            #expect(raised["usage"] == 4)
+            #expect(raised["limit_activations"] == before["limit_activations"])
+            #expect(raised["expires_at"] == before["expires_at"])
+            #expect(raised["status"] == "granted")
+            #expect(raised["modified_at"] != .null)
+            #expect(raised["key"] == before["key"])
+
+            // null lifts a limit and the expiry; a date sets it.
+            let lifted = try await server.request(.patch, path, token: org.token, json: [
+                "limit_usage": .null, "limit_activations": .null, "expires_at": .null,
+            ])
+            #expect(lifted["limit_usage"] == .null)
+            #expect(lifted["limit_activations"] == .null)
+            #expect(lifted["expires_at"] == .null)
+            #expect(lifted["usage"] == 4)
+            server.clock.advance(by: 40 * 86_400)
+            #expect(try await Self.validate(server, org, ["key": before["key"] ?? .null, "increment_usage": 100]).status == .ok)
+            let dated = try await server.request(.patch, path, token: org.token, json: ["expires_at": "2020-01-01T00:00:00Z"])
+            #expect(dated["expires_at"]?.stringValue.flatMap(Timestamp.parse) == Timestamp.parse("2020-01-01T00:00:00Z"))
+            #expect(try await Self.validate(server, org, ["key": before["key"] ?? .null]).detail == "License key has expired.")
+            _ = try await server.request(.patch, path, token: org.token, json: ["expires_at": .null])
+
+            // Disabled, the key stops validating; granted again, it validates.
+            let disabled = try await server.request(.patch, path, token: org.token, json: ["status": "disabled"])
+            #expect(disabled["status"] == "disabled")
+            #expect(try await Self.validate(server, org, ["key": before["key"] ?? .null]).detail
+                == "License key is no longer active.")
+            let granted = try await server.request(.patch, path, token: org.token, json: ["status": "granted"])
+            #expect(granted["status"] == "granted")
+            #expect(try await Self.validate(server, org, ["key": before["key"] ?? .null]).status == .ok)
+
+            // Usage past the limit the key will have is refused, and nothing changes.
+            let over = try await server.request(.patch, path, token: org.token, json: ["limit_usage": 5, "usage": 6])
+            #expect(over.status == .badRequest)
+            #expect(over.detail == "Usage cannot exceed the usage limit of 5.")
+            #expect(try await Self.keys(server, org).first?["limit_usage"] == .null)
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func aChangeIsValidatedAndScoped(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            _ = try await Self.keyHolder(server, org)
+            let id = try #require(try await Self.keys(server, org).first?["id"]?.stringValue)
+            let path = "/v1/license-keys/\(id)"
+            let invalid = try await server.request(.patch, path, token: org.token, json: [
+                "status": "lost", "usage": -1, "limit_usage": 0, "limit_activations": 0, "expires_at": "tomorrow",
+            ])
+            #expect(invalid.status == .unprocessableContent)
+            #expect(Set(issueLocations(invalid)) == [
+                ["body", "status"], ["body", "usage"], ["body", "limit_usage"], ["body", "limit_activations"],
+                ["body", "expires_at"],
+            ])
+            #expect(try await Self.keys(server, org).first?["status"] == "granted")
+
+            let other = try await server.makeOrganization()
+            #expect(try await server.request(.patch, path, token: other.token, json: ["usage": 1]).status == .notFound)
+            let reader = try await server.makeToken(organizationId: org.id, scopes: [.licenseKeysRead])
+            #expect(try await server.request(.patch, path, token: reader, json: ["usage": 1]).status == .forbidden)
+            #expect(try await server.request(.patch, "/v1/license-keys/\(UUID().wire)", token: org.token,
+                                             json: ["usage": 1]).status == .notFound)
+        }
+    }
+
+    /// The seat, not the key, decides who may use it: a revoked seat's key cannot be granted again.
+    @Test(arguments: Backend.all)
+    func aRevokedSeatsKeyCannotBeGrantedAgain(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let (_, _, seat) = try await Self.keyHolder(server, org)
+            let listed = try #require(try await Self.keys(server, org).first)
+            let path = "/v1/license-keys/\(try #require(listed["id"]?.stringValue))"
+            _ = try await server.request(.delete, "/v1/customer-seats/\(try #require(seat["id"]?.stringValue))", token: org.token)
+
+            let refused = try await server.request(.patch, path, token: org.token, json: ["status": "granted"])
+            #expect(refused.status == .forbidden)
+            #expect(refused.errorName == "NotPermitted")
+            #expect(try await Self.keys(server, org).first?["status"] == "revoked")
+            #expect(try await Self.validate(server, org, ["key": listed["key"] ?? .null]).status == .notFound)
+            // Other changes still apply.
+            let disabled = try await server.request(.patch, path, token: org.token, json: ["status": "disabled", "usage": 1])
+            #expect(disabled["status"] == "disabled")
+            #expect(disabled["usage"] == 1)
+        }
+    }
+
+    /// The portal lists the signed-in customer's keys and shows one in full; another
+    /// holder's key is not found.
+    @Test(arguments: Backend.all)
+    func thePortalShowsTheCustomersOwnKeys(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let (pool, benefit, ann) = try await Self.keyHolder(server, org)
+            _ = try await BenefitGrantTests.claimSeat(server, org, pool, email: "bo@example.com")
+            let keys = try await Self.keys(server, org)
+            let annsKey = try #require(keys.first { $0["customer_id"] == ann["customer_id"] })
+            let bosKey = try #require(keys.first { $0["customer_id"] != ann["customer_id"] })
+
+            let session = try await PortalAPITests.session(server, org, customerId: try #require(ann["customer_id"]?.stringValue))
+            let token = try #require(session["token"]?.stringValue)
+            let listed = try await server.request(.get, "/v1/customer-portal/license-keys/", token: token)
+            #expect(listed.status == .ok)
+            #expect(listed["items"]?.arrayValue?.map { $0["id"] } == [annsKey["id"]])
+            #expect(listed["pagination"]?["total_count"] == 1)
+            #expect(listed["items"]?[0]?["key"] == annsKey["key"])
+            let filtered = try await server.request(.get, "/v1/customer-portal/license-keys/?benefit_id=\(UUID().wire)",
+                                                    token: token)
+            #expect(filtered["items"] == [])
+            let byBenefit = try await server.request(.get, "/v1/customer-portal/license-keys/?benefit_id=\(benefit)",
+                                                     token: token)
+            #expect(byBenefit["items"]?.arrayValue?.count == 1)
+
+            let one = try await server.request(.get, "/v1/customer-portal/license-keys/\(annsKey["id"]?.stringValue ?? "")",
+                                               token: token)
+            #expect(one.status == .ok)
+            #expect(one["key"] == annsKey["key"])
+            #expect(one["activations"] == [])
+            let others = try await server.request(.get, "/v1/customer-portal/license-keys/\(bosKey["id"]?.stringValue ?? "")",
+                                                  token: token)
+            #expect(others.status == .notFound)
+
+            // Only a portal session reaches these routes.
+            #expect(try await server.request(.get, "/v1/customer-portal/license-keys/").status == .unauthorized)
+            #expect(try await server.request(.get, "/v1/customer-portal/license-keys/", token: org.token).status
+                == .unauthorized)
+        }
+    }
+
+    /// With members, the billing customer sees every key its seats hold; a member only their own.
+    @Test(arguments: Backend.all)
+    func aMemberSeesOnlyTheirOwnKeys(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization(memberModel: true)
+            let (pool, _, ann) = try await Self.keyHolder(server, org)
+            let bo = try await BenefitGrantTests.claimSeat(server, org, pool, email: "bo@example.com")
+            let annMember = try #require(ann["member_id"]?.stringValue)
+            #expect(bo["member_id"] != ann["member_id"])
+
+            let billing = try await PortalAPITests.session(server, org, customerId: pool.customerId)
+            let all = try await server.request(.get, "/v1/customer-portal/license-keys/",
+                                               token: try #require(billing["token"]?.stringValue))
+            #expect(all["items"]?.arrayValue?.count == 2)
+
+            let member = try await PortalAPITests.session(server, org, customerId: pool.customerId, memberId: annMember)
+            let memberToken = try #require(member["token"]?.stringValue)
+            let own = try await server.request(.get, "/v1/customer-portal/license-keys/", token: memberToken)
+            let ownItems = try #require(own["items"]?.arrayValue)
+            #expect(ownItems.count == 1)
+            let keys = try await Self.keys(server, org)
+            let bosKey = try #require(keys.first { $0["id"] != ownItems.first?["id"] })
+            let others = try await server.request(.get, "/v1/customer-portal/license-keys/\(bosKey["id"]?.stringValue ?? "")",
+                                                  token: memberToken)
+            #expect(others.status == .notFound)
+        }
+    }
 }

@@ -139,6 +139,45 @@ import TesseraStore
         }
     }
 
+    /// The public license-key routes share the claim routes' budget per address: guessing keys
+    /// is as slow as guessing invitation tokens, whichever route a guesser spreads over.
+    @Test(arguments: Backend.all)
+    func thePublicLicenseKeyRoutesShareTheClaimBudgetPerAddress(backend: Backend) async throws {
+        try await TestServer.run(backend, limits: Self.tight(claimBurst: 4)) { server in
+            let org = try await server.makeOrganization()
+            let guess: JSONValue = ["key": "ACME-GUESS", "organization_id": .string(org.id)]
+            var statuses: [HTTPResponse.Status] = []
+            for route in ["validate", "activate", "deactivate"] {
+                var body = guess
+                if case .object(var fields) = body {
+                    fields["label"] = "laptop"
+                    fields["activation_id"] = .string(UUID().wire)
+                    body = .object(fields)
+                }
+                statuses.append(try await Self.from("198.51.100.7") {
+                    try await server.request(.post, "/v1/customer-portal/license-keys/\(route)", json: body)
+                }.status)
+            }
+            #expect(statuses == [.notFound, .notFound, .notFound])
+            // The claim route takes the last of the budget; then every key route is refused.
+            #expect(try await Self.from("198.51.100.7") { try await server.request(.get, "/v1/customer-seats/claim/nothing") }
+                .status == .notFound)
+            let refused = try await Self.from("198.51.100.7") {
+                try await server.request(.post, "/v1/customer-portal/license-keys/validate", json: guess)
+            }
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.headers[.retryAfter].flatMap(Int.init) ?? 0 >= 1)
+            // A token does not lift it; another address is unaffected.
+            let withToken = try await Self.from("198.51.100.7") {
+                try await server.request(.post, "/v1/customer-portal/license-keys/activate", token: org.token, json: guess)
+            }
+            #expect(withToken.status == .tooManyRequests)
+            #expect(try await Self.from("198.51.100.8") {
+                try await server.request(.post, "/v1/customer-portal/license-keys/validate", json: guess)
+            }.status == .notFound)
+        }
+    }
+
     @Test(arguments: Backend.all)
     func theClaimPageAnswersAnHTMLPageOverTheLimit(backend: Backend) async throws {
         try await TestServer.run(backend, limits: Self.tight(claimBurst: 2)) { server in

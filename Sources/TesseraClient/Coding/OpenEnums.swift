@@ -579,3 +579,32 @@ public enum BenefitVisibility: OpenEnum {
         }
     }
 }
+
+/// Only a `granted` license key validates; a key is `revoked` with its seat, or `disabled` by you.
+public enum LicenseKeyStatus: OpenEnum {
+    case granted
+    case revoked
+    case disabled
+    /// A value this version of the SDK does not know.
+    case unknown(String)
+
+    public static let knownCases: [Self] = [.granted, .revoked, .disabled]
+
+    public init(rawValue: String) {
+        switch rawValue {
+        case "granted": self = .granted
+        case "revoked": self = .revoked
+        case "disabled": self = .disabled
+        default: self = .unknown(rawValue)
+        }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .granted: "granted"
+        case .revoked: "revoked"
+        case .disabled: "disabled"
+        case .unknown(let value): value
+        }
+    }
+}

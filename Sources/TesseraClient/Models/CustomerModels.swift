@@ -185,3 +185,57 @@ public struct CustomerState: Codable, Sendable, Hashable, Identifiable {
         }
     }
 }
+
+/// The body of ``CustomerSessions/create(_:retries:)``: the customer by id or external id, and
+/// optionally one of its members.
+public struct CustomerSessionCreate: Codable, Sendable, Hashable {
+    public var customerId: String?
+    public var externalCustomerId: String?
+    public var memberId: String?
+    public var externalMemberId: String?
+    /// Where the portal's "back" link leads.
+    public var returnUrl: String?
+
+    enum CodingKeys: String, CodingKey {
+        case customerId = "customer_id"
+        case externalCustomerId = "external_customer_id"
+        case memberId = "member_id"
+        case externalMemberId = "external_member_id"
+        case returnUrl = "return_url"
+    }
+
+    /// Creates the value; give one of `customerId` and `externalCustomerId`. Fields left nil are not sent.
+    public init(customerId: String? = nil, externalCustomerId: String? = nil, memberId: String? = nil,
+                externalMemberId: String? = nil, returnUrl: String? = nil) {
+        self.customerId = customerId
+        self.externalCustomerId = externalCustomerId
+        self.memberId = memberId
+        self.externalMemberId = externalMemberId
+        self.returnUrl = returnUrl
+    }
+}
+
+/// A signed-in portal session.
+public struct CustomerSession: Codable, Sendable, Hashable, Identifiable {
+    public var id: String
+    public var createdAt: Date
+    /// The bearer token of the portal API: a client made with it reaches ``TesseraClient/customerPortal``.
+    public var token: String
+    public var expiresAt: Date
+    public var returnUrl: String?
+    /// Opens the portal page signed in.
+    public var customerPortalUrl: String
+    public var customerId: String
+    public var customer: Customer
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case createdAt = "created_at"
+        case token
+        case expiresAt = "expires_at"
+        case returnUrl = "return_url"
+        case customerPortalUrl = "customer_portal_url"
+        case customerId = "customer_id"
+        case customer
+    }
+}

@@ -136,6 +136,8 @@ struct BenefitController {
                 msg: "Unable to extract tag using discriminator 'type'", input: body.whole)])
         }
         if let kind = Benefit.Kind(rawValue: tag) { return kind }
+        // A NUL in the tag is refused on the field itself, as in every other field.
+        if TextRules.containsNUL(tag) { try body.validate() }
         if Benefit.Kind.unsupportedPolarTypes.contains(tag) {
             throw ValidationFailure([.valueError(
                 [.key("body"), .key("type")],

@@ -3,20 +3,24 @@ import Hummingbird
 import TesseraCore
 import TesseraStore
 
-/// `/v1/license-keys` (scopes `license_keys:read`/`license_keys:write`) and the public
+/// `/v1/license-keys` (scopes `license_keys:read`/`license_keys:write`), the portal's
+/// `/v1/customer-portal/license-keys` for a signed-in customer, and the public
 /// `/v1/customer-portal/license-keys/validate|activate|deactivate`, which a desktop app calls
 /// with no token (limited per client address, as claims are).
 struct LicenseKeyController {
     let database: TesseraDatabase
     let now: @Sendable () -> Date
 
-    func register(merchant: MerchantRoutes, public publicRoutes: Routes<TesseraRequestContext>) {
+    func register(merchant: MerchantRoutes, portal: Routes<PortalContext>, public publicRoutes: Routes<TesseraRequestContext>) {
         merchant.add(.get, "/license-keys", anyOf: .licenseKeysRead, use: list)
         merchant.add(.post, "/license-keys/validate", anyOf: .licenseKeysWrite, use: validate)
         merchant.add(.post, "/license-keys/activate", anyOf: .licenseKeysWrite, use: activate)
         merchant.add(.post, "/license-keys/deactivate", anyOf: .licenseKeysWrite, use: deactivate)
         merchant.add(.get, "/license-keys/:id", anyOf: .licenseKeysRead, use: get)
+        merchant.add(.patch, "/license-keys/:id", anyOf: .licenseKeysWrite, use: update)
         merchant.add(.get, "/license-keys/:id/activations/:activation_id", anyOf: .licenseKeysRead, use: getActivation)
+        portal.add(.get, "/customer-portal/license-keys", portalList)
+        portal.add(.get, "/customer-portal/license-keys/:id", portalGet)
         publicRoutes.add(.post, "/customer-portal/license-keys/validate") { request, _ in
             let (validation, organizationId) = try await Self.validation(request)
             return try await validate(validation, organizationId: organizationId)
@@ -47,6 +51,40 @@ struct LicenseKeyController {
     @Sendable func get(_ request: Request, context: MerchantContext) async throws -> Response {
         let id = try context.pathUUID("id")
         return .json(Wire.licenseKeyWithActivations(try await operations.get(id: id, organizationId: context.organizationId)))
+    }
+
+    /// Polar's `LicenseKeyUpdate`: only the fields sent change; `null` removes a limit or the expiry.
+    @Sendable func update(_ request: Request, context: MerchantContext) async throws -> Response {
+        let id = try context.pathUUID("id")
+        var body = try await BodyFields.read(request)
+        let int32 = Int(Int32.max)
+        let status = body.choice("status", LicenseKey.Status.self)
+        let usage = body.int("usage", minimum: 0, maximum: int32)
+        let limitActivations = body.int("limit_activations", minimum: 1, maximum: int32)
+        let limitUsage = body.int("limit_usage", minimum: 1, maximum: int32)
+        let expiresAt = body.date("expires_at")
+        try body.validate()
+        let update = LicenseKeyUpdate(
+            status: status, usage: usage,
+            limitActivations: body.has("limit_activations") ? .some(limitActivations) : nil,
+            limitUsage: body.has("limit_usage") ? .some(limitUsage) : nil,
+            expiresAt: body.has("expires_at") ? .some(expiresAt) : nil)
+        return .json(Wire.licenseKey(try await operations.update(id: id, with: update, organizationId: context.organizationId)))
+    }
+
+    /// The signed-in customer's keys (a member's own, for a member session).
+    @Sendable func portalList(_ request: Request, context: PortalContext) async throws -> Response {
+        var query = QueryFields(request)
+        let page = query.page()
+        let benefitId = query.uuid("benefit_id")
+        try query.validate()
+        let result = try await operations.list(caller: context.caller, benefitId: benefitId, page: page)
+        return .json(Wire.list(result, request: page, item: Wire.licenseKey))
+    }
+
+    @Sendable func portalGet(_ request: Request, context: PortalContext) async throws -> Response {
+        let id = try context.pathUUID("id")
+        return .json(Wire.licenseKeyWithActivations(try await operations.get(id: id, caller: context.caller)))
     }
 
     @Sendable func getActivation(_ request: Request, context: MerchantContext) async throws -> Response {

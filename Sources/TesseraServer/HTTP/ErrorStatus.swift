@@ -34,7 +34,8 @@ struct ErrorStatus: Equatable {
         case .slugTaken: self = .init(.conflict, "Conflict")
         // Polar documents only 404 for a validation that fails, whatever the reason.
         case .licenseKeyNotActive, .licenseKeyExpired: self = .init(.notFound, "ResourceNotFound")
-        case .licenseKeyUsageExceeded: self = .init(.badRequest, "BadRequest")
+        case .licenseKeyUsageExceeded, .licenseKeyUsageAboveLimit: self = .init(.badRequest, "BadRequest")
+        case .licenseKeyGrantRevoked: self = .init(.forbidden, "NotPermitted")
         case .licenseKeyActivationsNotSupported, .licenseKeyActivationLimitReached: self = .init(.forbidden, "NotPermitted")
         }
     }

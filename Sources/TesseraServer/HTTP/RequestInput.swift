@@ -175,6 +175,16 @@ struct BodyFields {
         return int(key, minimum: minimum, maximum: maximum)
     }
 
+    /// A date and time in ISO 8601 (`2026-05-01T12:00:00Z`, any offset; no zone means UTC).
+    mutating func date(_ key: String) -> Date? {
+        guard let value = object[key], value != .null else { return nil }
+        guard case .string(let text) = value, let date = Timestamp.parse(text) else {
+            invalid(key, "datetime_parsing", "Input should be a valid datetime in ISO 8601 form")
+            return nil
+        }
+        return date
+    }
+
     /// A boolean; absent reads as nil, and so does null unless the field is not `nullable`.
     mutating func bool(_ key: String, nullable: Bool = true) -> Bool? {
         guard let value = object[key], value != .null || !nullable else { return nil }

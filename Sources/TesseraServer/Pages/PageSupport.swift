@@ -123,7 +123,7 @@ struct PageErrorMessage {
              .belowMinimumSeats, .aboveMaximumSeats, .seatsAlreadyAssigned, .seatsWithoutSeatBasedPrice,
              .seatsRequiredBySeatBasedPrice, .paidOrderCannotBecomePending, .slugTaken, .licenseKeyNotActive,
              .licenseKeyExpired, .licenseKeyUsageExceeded, .licenseKeyActivationsNotSupported,
-             .licenseKeyActivationLimitReached:
+             .licenseKeyActivationLimitReached, .licenseKeyGrantRevoked, .licenseKeyUsageAboveLimit:
             ("That did not work", error.message)
         }
     }

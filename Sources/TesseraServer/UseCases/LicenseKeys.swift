@@ -40,6 +40,39 @@ struct LicenseKeyOperations: Sendable {
         }
     }
 
+    /// A merchant's change to a key (`LicenseKey.apply`).
+    func update(id: UUID, with update: LicenseKeyUpdate, organizationId: UUID) async throws -> LicenseKeyDetails {
+        let now = now()
+        return try await database.transaction { tx in
+            guard var key = try await tx.licenseKeys.lock(id: id, organizationId: organizationId) else {
+                throw TesseraError.notFound(.licenseKey)
+            }
+            let grant = try await tx.benefitGrants.find(id: key.grantId, organizationId: organizationId)
+            try key.apply(update, grantIsLive: grant?.isGranted ?? false, at: now)
+            try await tx.licenseKeys.update(key)
+            return try await Self.details(of: [key], tx)[0]
+        }
+    }
+
+    /// A page of the keys a portal caller holds: a customer session sees every key held
+    /// through its customer's seats, a member session only the member's own.
+    func list(caller: PortalCaller, benefitId: UUID?, page: PageRequest) async throws -> Page<LicenseKeyDetails> {
+        try await database.read { session in
+            let keys = try await session.licenseKeys.list(
+                organizationId: caller.organizationId, benefitId: benefitId,
+                customerId: caller.memberId == nil ? caller.customerId : nil, memberId: caller.memberId, page: page)
+            return Page(items: try await Self.details(of: keys.items, session), totalCount: keys.totalCount)
+        }
+    }
+
+    /// One key a portal caller holds, with its activations; another's is not found.
+    func get(id: UUID, caller: PortalCaller) async throws -> LicenseKeyDetails {
+        let details = try await get(id: id, organizationId: caller.organizationId)
+        let holds = caller.memberId.map { $0 == details.key.memberId } ?? (details.key.customerId == caller.customerId)
+        guard holds else { throw TesseraError.notFound(.licenseKey) }
+        return details
+    }
+
     /// One activation of a key, with the key.
     func activation(id: UUID, keyId: UUID, organizationId: UUID) async throws -> (LicenseKeyActivation, LicenseKeyDetails) {
         try await database.read { session in
@@ -58,7 +91,8 @@ struct LicenseKeyOperations: Sendable {
     func validate(_ validation: Validation, organizationId: UUID) async throws -> (LicenseKeyDetails, LicenseKeyActivation?) {
         let now = now()
         return try await database.transaction { tx in
-            guard var key = try await tx.licenseKeys.find(keyHash: SecretToken.hash(validation.key),
+            // Locked: a validation counts usage, and two at once must not both count from the same value.
+            guard var key = try await tx.licenseKeys.lock(keyHash: SecretToken.hash(validation.key),
                                                           organizationId: organizationId),
                   validation.benefitId.map({ $0 == key.benefitId }) ?? true,
                   validation.customerId.map({ $0 == key.customerId }) ?? true else {
