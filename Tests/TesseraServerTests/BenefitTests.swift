@@ -270,4 +270,34 @@ import TesseraCore
             #expect(noProduct.status == .notFound)
         }
     }
+
+    /// Polar's subscription embeds its whole product, benefits included (an order's product has none).
+    @Test(arguments: Backend.all)
+    func subscriptionsEmbedTheirProductsBenefits(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 2)
+            let support = try await Self.create(server, org, ["type": "custom", "description": "Support", "properties": [:]])
+            let flag = try await Self.create(server, org, ["type": "feature_flag", "description": "Beta", "properties": [:]])
+            _ = try await server.request(.post, "/v1/products/\(pool.productId)/benefits", token: org.token,
+                                         json: ["benefits": [.string(flag.id), .string(support.id)]])
+            func benefitIds(_ subscription: JSONValue?) -> [String]? {
+                subscription?["product"]?["benefits"]?.arrayValue?.compactMap { $0["id"]?.stringValue }
+            }
+            let fetched = try await server.request(.get, "/v1/subscriptions/\(pool.id)", token: org.token)
+            #expect(benefitIds(fetched.json) == [flag.id, support.id])
+            #expect(fetched["product"]?["benefits"]?.arrayItem(0) == flag.json)
+            let listed = try await server.request(.get, "/v1/subscriptions/", token: org.token)
+            #expect(benefitIds(listed["items"]?.arrayItem(0)) == [flag.id, support.id])
+            let resized = try await server.request(.patch, "/v1/subscriptions/\(pool.id)", token: org.token, json: ["seats": 3])
+            #expect(benefitIds(resized.json) == [flag.id, support.id])
+            let another = try await server.request(.post, "/v1/subscriptions/", token: org.token, json: [
+                "product_id": .string(pool.productId), "customer_id": .string(pool.customerId), "seats": 1,
+            ])
+            #expect(benefitIds(another.json) == [flag.id, support.id])
+            // A product without benefits embeds an empty list.
+            let plain = try await server.makeSubscription(org, seats: 1)
+            #expect(benefitIds(try await server.request(.get, "/v1/subscriptions/\(plain.id)", token: org.token).json) == [])
+        }
+    }
 }

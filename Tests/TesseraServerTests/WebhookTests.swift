@@ -159,6 +159,9 @@ import TesseraStore
                 #expect(revoked.compactMap { $0.data["customer_email"]?.stringValue }.sorted()
                     == ["cy@example.com", "di@example.com", "gus@example.com"])
                 #expect(types.filter { $0 == "order.paid" }.count == 1)
+                // A subscription embeds its whole product, benefits included, as Polar's does.
+                let resized = try #require(receiver.deliveries.first { $0.type == "subscription.updated" })
+                #expect(resized.data["product"]?["benefits"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [granted])
                 let benefitEvents = receiver.deliveries.filter { $0.type?.hasPrefix("benefit.") == true }
                 #expect(benefitEvents.map { "\($0.type ?? ""): \($0.data["description"]?.stringValue ?? "")" }.sorted()
                     == ["benefit.created: Seat perks", "benefit.created: Support", "benefit.updated: Priority support",

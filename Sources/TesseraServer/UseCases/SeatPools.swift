@@ -11,6 +11,8 @@ struct SubscriptionDetails: Sendable {
     var subscription: Subscription
     var customer: Customer
     var product: Product
+    /// The product's benefits: Polar's subscription embeds the whole product, benefits included.
+    var productBenefits: [Benefit]
 }
 
 /// A subscription as the portal shows it to its customer: with its product, and the
@@ -65,22 +67,23 @@ struct SubscriptionOperations: Sendable {
                 productId: resolved.product.id, seats: resolved.seats, amount: resolved.amount,
                 currency: resolved.currency, recurringInterval: interval, metadata: new.metadata, startingAt: now)
             try await tx.subscriptions.insert(subscription)
-            let details = SubscriptionDetails(subscription: subscription, customer: resolved.customer,
-                                              product: resolved.product)
+            let details = SubscriptionDetails(
+                subscription: subscription, customer: resolved.customer, product: resolved.product,
+                productBenefits: try await tx.benefits.benefits(ofProducts: [resolved.product.id])[resolved.product.id] ?? [])
             try await WebhookEvents(tx: tx).emit(.subscriptionCreated, data: Wire.subscription(details),
                                        organizationId: organizationId, at: now)
             return details
         }
     }
 
-    /// A page of the organization's subscriptions, oldest first. Each item costs two lookups
-    /// (its customer and product); a page holds at most 100.
+    /// A page of the organization's subscriptions, oldest first, with three lookups for the
+    /// whole page (customers, products, their benefits); a page holds at most 100.
     func list(organizationId: UUID, filter: PoolFilter, page: PageRequest) async throws -> Page<SubscriptionDetails> {
         try await database.read { session in
             let found = try await session.subscriptions.list(
                 organizationId: organizationId, customerId: filter.customerId, productId: filter.productId, page: page)
             let embeds = try await PoolEmbeds(found.items.map { ($0.customerId, $0.productId) },
-                                              organizationId: organizationId, session)
+                                              organizationId: organizationId, withBenefits: true, session)
             return Page(items: try found.items.map { try embeds.details(of: $0) }, totalCount: found.totalCount)
         }
     }
@@ -204,7 +207,7 @@ struct SubscriptionOperations: Sendable {
         if changed { try await tx.subscriptions.update(subscription) }
         let details = SubscriptionDetails(
             subscription: subscription, customer: try await tx.customers.findIncludingDeleted(id: subscription.customerId),
-            product: product)
+            product: product, productBenefits: try await tx.benefits.benefits(ofProducts: [product.id])[product.id] ?? [])
         if changed {
             try await WebhookEvents(tx: tx).emit(.subscriptionUpdated, data: Wire.subscription(details),
                                        organizationId: scope.organizationId, at: now)
@@ -215,7 +218,8 @@ struct SubscriptionOperations: Sendable {
     /// Loads what a merchant answer embeds: the customer (even a deleted one) and the product.
     static func details(of subscription: Subscription, _ session: SQLSession) async throws -> SubscriptionDetails {
         try await PoolEmbeds([(subscription.customerId, subscription.productId)],
-                             organizationId: subscription.organizationId, session).details(of: subscription)
+                             organizationId: subscription.organizationId, withBenefits: true, session)
+            .details(of: subscription)
     }
 }
 
@@ -251,7 +255,7 @@ struct OrderOperations: Sendable {
             let found = try await session.orders.list(
                 organizationId: organizationId, customerId: filter.customerId, productId: filter.productId, page: page)
             let embeds = try await PoolEmbeds(found.items.map { ($0.customerId, $0.productId) },
-                                              organizationId: organizationId, session)
+                                              organizationId: organizationId, withBenefits: false, session)
             return Page(items: try found.items.map { try embeds.details(of: $0) }, totalCount: found.totalCount)
         }
     }
@@ -287,7 +291,8 @@ struct OrderOperations: Sendable {
 
     /// Loads what an answer embeds: the customer (even a deleted one) and the product.
     static func details(of order: Order, _ session: SQLSession) async throws -> OrderDetails {
-        try await PoolEmbeds([(order.customerId, order.productId)], organizationId: order.organizationId, session)
+        try await PoolEmbeds([(order.customerId, order.productId)], organizationId: order.organizationId,
+                             withBenefits: false, session)
             .details(of: order)
     }
 }
@@ -295,21 +300,26 @@ struct OrderOperations: Sendable {
 // MARK: - Shared
 
 /// The customers and products that pools embed in their answers and events, each loaded once
-/// for a whole page: two queries, however many pools.
+/// for a whole page: two queries however many pools, and a third for the products' benefits
+/// (which a subscription embeds and an order does not).
 private struct PoolEmbeds {
     let customers: [UUID: Customer]
     let products: [UUID: Product]
+    let benefits: [UUID: [Benefit]]
 
     /// Loads the billing customers (deleted ones too: a pool keeps its customer) and products
-    /// of pools given as (customer id, product id).
-    init(_ pools: [(customerId: UUID, productId: UUID)], organizationId: UUID, _ session: SQLSession) async throws {
+    /// of pools given as (customer id, product id), and the products' benefits `withBenefits`.
+    init(_ pools: [(customerId: UUID, productId: UUID)], organizationId: UUID, withBenefits: Bool,
+         _ session: SQLSession) async throws {
         customers = try await session.customers.findIncludingDeleted(ids: Set(pools.map(\.customerId)))
         products = try await session.products.find(ids: Set(pools.map(\.productId)), organizationId: organizationId)
+        benefits = withBenefits ? try await session.benefits.benefits(ofProducts: Set(pools.map(\.productId))) : [:]
     }
 
     func details(of subscription: Subscription) throws -> SubscriptionDetails {
         SubscriptionDetails(subscription: subscription, customer: try customer(subscription.customerId),
-                            product: try product(subscription.productId))
+                            product: try product(subscription.productId),
+                            productBenefits: benefits[subscription.productId] ?? [])
     }
 
     func details(of order: Order) throws -> OrderDetails {

@@ -8,8 +8,7 @@ extension Wire {
         let product = details.product
         var fields = subscriptionFields(details.subscription)
         fields["customer"] = Wire.customer(details.customer)
-        // The embedded product's benefits are not read for a pool (one query more per answer).
-        fields["product"] = Wire.product(product, benefits: [])
+        fields["product"] = Wire.product(product, benefits: details.productBenefits)
         fields["discount"] = .null
         fields["prices"] = .array(product.prices.map { price(for: $0, productId: product.id) })
         fields["meters"] = []

@@ -13,12 +13,11 @@ extension Wire {
         ]) { _, new in new })
     }
 
-    /// The fields shared by a full product and the product embedded in an order.
-    /// The fields the merchant's product and the portal's product share.
     static func product(_ product: ProductWithBenefits) -> JSONValue {
         Self.product(product.product, benefits: product.benefits)
     }
 
+    /// The fields shared by a full product, the product embedded in an order, and the portal's product.
     static func productFields(_ product: Product) -> [String: JSONValue] {
         [
             "id": JSONValue(product.id),
