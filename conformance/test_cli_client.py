@@ -385,3 +385,32 @@ def test_access_check_exits_zero_when_allowed_and_three_when_not(server: Server)
     assert denied.stdout.strip() == "Not allowed: person_not_found"
     usage = tessera(url, "access", "check", "--email", email, token=org.token, check=False)
     assert usage.returncode == USAGE_ERROR and "exactly one of --benefit-id and --product-id" in usage.stderr
+
+
+def test_no_email_prints_the_claim_link_once_and_sends_nothing(server: Server):
+    org = server.create_org()
+    sub = org.create_subscription(seats=2)
+    email = unique_email("handed")
+    url = server.base_url
+
+    assigned = tessera(url, "seats", "assign", "--subscription-id", sub["id"], "--email", email, "--no-email",
+                       token=org.token)
+    link = assigned.stdout.strip().splitlines()[-1]
+    assert "No email sent" in assigned.stdout and link.startswith(url + "/"), assigned.stdout
+    assert "/portal/claim?token=" in link
+    token = link.split("token=", 1)[1]
+    # The link claims the seat; no email went out.
+    info = httpx.get(f"{url}/v1/customer-seats/claim/{token}")
+    assert info.status_code == 200 and info.json()["customer_email"] == email
+    assert server.mailbox.invitations_to(email) == []
+    seat_id = tessera_json(url, "seats", "list", "--subscription-id", sub["id"], token=org.token)["seats"][0]["id"]
+
+    resent = tessera(url, "seats", "resend", seat_id, "--no-email", token=org.token)
+    new_link = resent.stdout.strip().splitlines()[-1]
+    assert new_link != link and "/portal/claim?token=" in new_link
+    assert httpx.get(f"{url}/v1/customer-seats/claim/{token}").status_code == 404
+    # An emailed invitation queued after them arrives; none of theirs ever did.
+    later = unique_email("emailed")
+    tessera(url, "seats", "assign", "--subscription-id", sub["id"], "--email", later, token=org.token)
+    server.mailbox.wait_for_invitation(later)
+    assert server.mailbox.invitations_to(email) == []

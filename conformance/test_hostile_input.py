@@ -267,7 +267,7 @@ class Route:
 
 SEAT_ASSIGN_FIELDS = ["subscription_id", "order_id", "checkout_id", "email", "customer_id",
                       "external_customer_id", "member_id", "external_member_id", "metadata",
-                      "immediate_claim"]
+                      "immediate_claim", "send_invitation"]
 SEAT_ASSIGN_STRINGS = ["subscription_id", "order_id", "checkout_id", "email", "customer_id",
                        "external_customer_id", "member_id", "external_member_id"]
 TIER = ("prices", 0, "seat_tiers", "tiers", 0)
@@ -301,7 +301,8 @@ def write_routes(w: World) -> list[Route]:
               lambda: {"name": "Fuzzed org", "slug": unique_slug("fuzz"),
                        "feature_settings": {"seat_based_pricing_enabled": True, "member_model_enabled": False}},
               fields=_p("name", "slug", "feature_settings", ("feature_settings", "seat_based_pricing_enabled"),
-                        ("feature_settings", "member_model_enabled")),
+                        ("feature_settings", "member_model_enabled"),
+                        ("feature_settings", "seat_invitation_emails_enabled")),
               strings=_p("name", "slug")),
         Route("update organization", "PATCH", f"/v1/organizations/{w.patch_org_id}", w.admin,
               lambda: {"name": "Renamed org"},
@@ -356,6 +357,8 @@ def write_routes(w: World) -> list[Route]:
         Route("assign seat", "POST", "/v1/customer-seats", w.token, seat_base,
               fields=_p(*SEAT_ASSIGN_FIELDS, ("metadata", "k")),
               strings=_p(*SEAT_ASSIGN_STRINGS, ("metadata", "k"))),
+        Route("resend invitation", "POST", f"/v1/customer-seats/{w.seat['id']}/resend", w.token,
+              lambda: {"send_invitation": False}, fields=_p("send_invitation")),
         Route("claim seat (no credentials)", "POST", "/v1/customer-seats/claim", None,
               lambda: {"invitation_token": secrets.token_urlsafe(32)},
               fields=_p("invitation_token"), strings=_p("invitation_token")),
@@ -434,8 +437,7 @@ def write_routes(w: World) -> list[Route]:
 
 def bodyless_posts(w: World) -> list[tuple[str, str, Optional[str]]]:
     """POST routes that read no body: a hostile body must not matter to them."""
-    return [("POST", f"/v1/customer-seats/{w.seat['id']}/resend", w.token),
-            ("POST", f"/v1/webhooks/events/{uuid.uuid4()}/redeliver", w.token),
+    return [("POST", f"/v1/webhooks/events/{uuid.uuid4()}/redeliver", w.token),
             ("POST", f"/v1/customer-portal/seats/{uuid.uuid4()}/resend", w.session)]
 
 

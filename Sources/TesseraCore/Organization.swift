@@ -7,16 +7,20 @@ public struct Organization: Sendable, Equatable {
     public var slug: String
     public var seatBasedPricingEnabled: Bool
     public var memberModelEnabled: Bool
+    /// Whether Tessera emails seat invitations by default (Tessera's setting, on unless turned
+    /// off). Off, the merchant API hands each new invitation's link to the caller instead, once.
+    public var seatInvitationEmailsEnabled: Bool
     public var createdAt: Date
     public var modifiedAt: Date?
 
     public init(id: UUID, name: String, slug: String, seatBasedPricingEnabled: Bool,
-                memberModelEnabled: Bool, createdAt: Date, modifiedAt: Date?) {
+                memberModelEnabled: Bool, seatInvitationEmailsEnabled: Bool = true, createdAt: Date, modifiedAt: Date?) {
         self.id = id
         self.name = name
         self.slug = slug
         self.seatBasedPricingEnabled = seatBasedPricingEnabled
         self.memberModelEnabled = memberModelEnabled
+        self.seatInvitationEmailsEnabled = seatInvitationEmailsEnabled
         self.createdAt = createdAt
         self.modifiedAt = modifiedAt
     }
@@ -26,6 +30,15 @@ public struct Organization: Sendable, Equatable {
         guard seatBasedPricingEnabled else { throw TesseraError.featureNotEnabled }
     }
 
+    /// Whether a new seat invitation is emailed: through the merchant API as the request asks
+    /// (`send_invitation`), else as the organization's setting says. Through the portal always:
+    /// only the merchant may take a claim link in hand, since only hashes are kept and a link
+    /// neither emailed nor handed back would be lost.
+    public func emailsSeatInvitation(asked: Bool?, byMerchant: Bool) -> Bool {
+        guard byMerchant else { return true }
+        return asked ?? seatInvitationEmailsEnabled
+    }
+
     /// Applies an operator's change. Whether another organization has the new slug is the
     /// caller's check (it needs the store), made before this.
     public mutating func apply(_ update: OrganizationUpdate, at now: Date) {
@@ -33,6 +46,7 @@ public struct Organization: Sendable, Equatable {
         if let name = update.name { self.name = name }
         if let enabled = update.seatBasedPricingEnabled { seatBasedPricingEnabled = enabled }
         if let enabled = update.memberModelEnabled { memberModelEnabled = enabled }
+        if let enabled = update.seatInvitationEmailsEnabled { seatInvitationEmailsEnabled = enabled }
         modifiedAt = now
     }
 }
@@ -43,13 +57,15 @@ public struct OrganizationUpdate: Sendable, Equatable {
     public var slug: String?
     public var seatBasedPricingEnabled: Bool?
     public var memberModelEnabled: Bool?
+    public var seatInvitationEmailsEnabled: Bool?
 
     public init(name: String? = nil, slug: String? = nil, seatBasedPricingEnabled: Bool? = nil,
-                memberModelEnabled: Bool? = nil) {
+                memberModelEnabled: Bool? = nil, seatInvitationEmailsEnabled: Bool? = nil) {
         self.name = name
         self.slug = slug
         self.seatBasedPricingEnabled = seatBasedPricingEnabled
         self.memberModelEnabled = memberModelEnabled
+        self.seatInvitationEmailsEnabled = seatInvitationEmailsEnabled
     }
 }
 

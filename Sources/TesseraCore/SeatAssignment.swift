@@ -41,6 +41,9 @@ public struct SeatAssignment: Sendable, Equatable {
     public var recipient: SeatRecipient
     public var metadata: [String: JSONValue]
     public var immediateClaim: Bool
+    /// Tessera's `send_invitation`: false hands the invitation's link to the caller instead of
+    /// emailing it; nil follows the organization's setting (`Organization.emailsSeatInvitation`).
+    public var sendInvitation: Bool?
 
     public static let maximumMetadataKeys = 10
     public static let maximumMetadataLength = 1024

@@ -391,6 +391,10 @@ public enum Migrations {
             """,
             "CREATE INDEX license_key_activations_key ON license_key_activations (license_key_id, created_at, id)",
         ]),
+        // Tessera's setting: whether seat invitations are emailed by default (on, as before).
+        Migration(version: 12, name: "invitation email setting", statements: [
+            "ALTER TABLE organizations ADD COLUMN seat_invitation_emails_enabled BOOLEAN NOT NULL DEFAULT TRUE",
+        ]),
     ]
 
     /// The newest schema version this build knows.

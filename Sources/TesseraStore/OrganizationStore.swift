@@ -8,9 +8,11 @@ public struct OrganizationStore: Sendable {
 
     public func insert(_ organization: Organization) async throws {
         try await session.execute("""
-            INSERT INTO organizations (id, name, slug, seat_based_pricing_enabled, member_model_enabled, created_at, modified_at)
+            INSERT INTO organizations (id, name, slug, seat_based_pricing_enabled, member_model_enabled,
+                                       seat_invitation_emails_enabled, created_at, modified_at)
             VALUES (\(bind: organization.id.wire), \(bind: organization.name), \(bind: organization.slug),
                     \(bind: organization.seatBasedPricingEnabled), \(bind: organization.memberModelEnabled),
+                    \(bind: organization.seatInvitationEmailsEnabled),
                     \(bind: organization.createdAt.micros), \(bind: organization.modifiedAt.micros))
             """)
     }
@@ -20,6 +22,7 @@ public struct OrganizationStore: Sendable {
             UPDATE organizations SET name = \(bind: organization.name), slug = \(bind: organization.slug),
                 seat_based_pricing_enabled = \(bind: organization.seatBasedPricingEnabled),
                 member_model_enabled = \(bind: organization.memberModelEnabled),
+                seat_invitation_emails_enabled = \(bind: organization.seatInvitationEmailsEnabled),
                 modified_at = \(bind: organization.modifiedAt.micros)
             WHERE id = \(bind: organization.id.wire)
             """)
@@ -50,6 +53,7 @@ public struct OrganizationStore: Sendable {
             id: try row.uuid("id"), name: try row.string("name"), slug: try row.string("slug"),
             seatBasedPricingEnabled: try row.bool("seat_based_pricing_enabled"),
             memberModelEnabled: try row.bool("member_model_enabled"),
+            seatInvitationEmailsEnabled: try row.bool("seat_invitation_emails_enabled"),
             createdAt: try row.date("created_at"), modifiedAt: try row.optionalDate("modified_at"))
     }
 }

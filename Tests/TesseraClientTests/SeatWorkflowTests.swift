@@ -116,3 +116,32 @@ import TesseraClient
         }
     }
 }
+
+/// Merchant-managed invitations through the SDK: the link comes back once and claims the seat.
+@Suite struct HandedInvitationSDKTests {
+    @Test func aSeatAssignedWithoutEmailComesBackWithItsLink() async throws {
+        try await LiveTessera.run { server in
+            let (_, client) = try await server.makeOrganization()
+            let product = try await client.products.create(seatProduct())
+            let customer = try await client.customers.create(CustomerCreate(email: "billing@bigco.example"))
+            let subscription = try await client.subscriptions.create(
+                SubscriptionCreate(productId: product.id, customerId: customer.id, seats: 2))
+            let seat = try await client.customerSeats.assignSeat(SeatAssign(
+                subscriptionId: subscription.id, email: "ada@bigco.example", sendInvitation: false))
+            let token = try #require(seat.invitationToken)
+            #expect(seat.invitationUrl?.hasSuffix("/portal/claim?token=\(token)") == true)
+            #expect(try await server.deliverInvitations(to: "ada@bigco.example").isEmpty)
+
+            let resent = try await client.customerSeats.resendInvitation(seatId: seat.id, sendInvitation: false)
+            let fresh = try #require(resent.invitationToken)
+            #expect(fresh != token)
+            let claimed = try await server.client().customerSeats.claimSeat(SeatClaim(invitationToken: fresh))
+            #expect(claimed.seat.status == .claimed)
+            // Emailed as usual when not asked otherwise: nothing handed back.
+            let emailed = try await client.customerSeats.assignSeat(SeatAssign(
+                subscriptionId: subscription.id, email: "bo@bigco.example"))
+            #expect(emailed.invitationToken == nil && emailed.invitationUrl == nil)
+            #expect(try await server.deliverInvitations(to: "bo@bigco.example").count == 1)
+        }
+    }
+}

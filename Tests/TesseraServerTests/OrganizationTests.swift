@@ -18,7 +18,7 @@ import TesseraCore
             #expect(response["name"] == "Acme")
             #expect(response["slug"] == .string(slug))
             #expect(UUID(uuidString: response.id)?.wire == response.id)
-            #expect(response["feature_settings"] == ["seat_based_pricing_enabled": true, "member_model_enabled": false])
+            #expect(response["feature_settings"] == ["seat_based_pricing_enabled": true, "member_model_enabled": false, "seat_invitation_emails_enabled": true])
             #expect(response["created_at"]?.stringValue == Timestamp.format(server.clock.now))
             #expect(response["modified_at"] == .null)
         }
@@ -32,7 +32,7 @@ import TesseraCore
                 "feature_settings": ["seat_based_pricing_enabled": false, "member_model_enabled": true],
             ])
             #expect(response.status == .created)
-            #expect(response["feature_settings"] == ["seat_based_pricing_enabled": false, "member_model_enabled": true])
+            #expect(response["feature_settings"] == ["seat_based_pricing_enabled": false, "member_model_enabled": true, "seat_invitation_emails_enabled": true])
             let fetched = try await server.request(.get, "/v1/organizations/\(response.id)", token: TestServer.adminToken)
             #expect(fetched["feature_settings"] == response["feature_settings"])
         }
@@ -80,7 +80,7 @@ import TesseraCore
             #expect(response.id == org.id)
             #expect(response["slug"] == .string(org.slug))
             #expect(response["name"] == .string(org.name))
-            #expect(response["feature_settings"] == ["seat_based_pricing_enabled": true, "member_model_enabled": true])
+            #expect(response["feature_settings"] == ["seat_based_pricing_enabled": true, "member_model_enabled": true, "seat_invitation_emails_enabled": true])
 
             let unknown = try await server.request(.get, "/v1/organizations/\(UUID().wire)", token: TestServer.adminToken)
             #expect(unknown.status == .notFound)
@@ -100,7 +100,7 @@ import TesseraCore
             #expect(response["name"] == "Renamed")
             #expect(response["slug"] == .string(newSlug))
             // A partial feature_settings object changes only what it names.
-            #expect(response["feature_settings"] == ["seat_based_pricing_enabled": true, "member_model_enabled": true])
+            #expect(response["feature_settings"] == ["seat_based_pricing_enabled": true, "member_model_enabled": true, "seat_invitation_emails_enabled": true])
             #expect(response["modified_at"]?.stringValue == Timestamp.format(server.clock.now))
 
             let fetched = try await server.request(.get, "/v1/organizations/\(org.id)", token: TestServer.adminToken)
@@ -133,7 +133,7 @@ import TesseraCore
             let pool = try await server.makeSubscription(org, seats: 2)
             let off = try await server.request(.patch, "/v1/organizations/\(org.id)", token: TestServer.adminToken,
                                                json: ["feature_settings": ["seat_based_pricing_enabled": false]])
-            #expect(off["feature_settings"] == ["seat_based_pricing_enabled": false, "member_model_enabled": false])
+            #expect(off["feature_settings"] == ["seat_based_pricing_enabled": false, "member_model_enabled": false, "seat_invitation_emails_enabled": true])
             let refused = try await server.assign(org, pool, ["email": "someone@example.com"])
             #expect(refused.status == .forbidden)
             #expect(refused.errorName == "FeatureNotEnabled")

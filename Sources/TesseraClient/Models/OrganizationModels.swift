@@ -26,16 +26,22 @@ public struct OrganizationFeatureSettings: Codable, Sendable, Hashable {
     public var seatBasedPricingEnabled: Bool?
     /// Whether seat holders are members of the billing customer (default: off, Polar's legacy mode).
     public var memberModelEnabled: Bool?
+    /// Tessera: whether seat invitations are emailed by default (default: on). Off, the merchant
+    /// API hands each invitation's link back instead, unless a call sets `sendInvitation: true`.
+    public var seatInvitationEmailsEnabled: Bool?
 
     enum CodingKeys: String, CodingKey {
         case seatBasedPricingEnabled = "seat_based_pricing_enabled"
         case memberModelEnabled = "member_model_enabled"
+        case seatInvitationEmailsEnabled = "seat_invitation_emails_enabled"
     }
 
     /// Creates the value; optional fields left nil are not sent.
-    public init(seatBasedPricingEnabled: Bool? = nil, memberModelEnabled: Bool? = nil) {
+    public init(seatBasedPricingEnabled: Bool? = nil, memberModelEnabled: Bool? = nil,
+                seatInvitationEmailsEnabled: Bool? = nil) {
         self.seatBasedPricingEnabled = seatBasedPricingEnabled
         self.memberModelEnabled = memberModelEnabled
+        self.seatInvitationEmailsEnabled = seatInvitationEmailsEnabled
     }
 }
 

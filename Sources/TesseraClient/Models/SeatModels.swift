@@ -25,6 +25,10 @@ public struct CustomerSeat: Codable, Sendable, Hashable, Identifiable {
     public var revokedAt: Date?
     /// The metadata given when the seat was assigned.
     public var seatMetadata: Metadata?
+    /// Tessera, with `sendInvitation: false` only: the invitation's token and claim link, for
+    /// you to deliver. Shown this once (only a hash is kept); nil otherwise.
+    public var invitationToken: String?
+    public var invitationUrl: String?
 
     enum CodingKeys: String, CodingKey {
         case id
@@ -42,6 +46,8 @@ public struct CustomerSeat: Codable, Sendable, Hashable, Identifiable {
         case claimedAt = "claimed_at"
         case revokedAt = "revoked_at"
         case seatMetadata = "seat_metadata"
+        case invitationToken = "invitation_token"
+        case invitationUrl = "invitation_url"
     }
 }
 
@@ -60,6 +66,9 @@ public struct SeatAssign: Codable, Sendable, Hashable {
     public var metadata: Metadata?
     /// Skip the invitation: the seat is claimed at once.
     public var immediateClaim: Bool?
+    /// Tessera: false sends no email and hands the invitation back in the answer
+    /// (``CustomerSeat/invitationUrl``); nil follows the organization's setting.
+    public var sendInvitation: Bool?
 
     enum CodingKeys: String, CodingKey {
         case subscriptionId = "subscription_id"
@@ -71,12 +80,13 @@ public struct SeatAssign: Codable, Sendable, Hashable {
         case externalMemberId = "external_member_id"
         case metadata
         case immediateClaim = "immediate_claim"
+        case sendInvitation = "send_invitation"
     }
 
     /// Creates the value; optional fields left nil are not sent.
     public init(subscriptionId: String? = nil, orderId: String? = nil, email: String? = nil, customerId: String? = nil,
                 externalCustomerId: String? = nil, memberId: String? = nil, externalMemberId: String? = nil,
-                metadata: Metadata? = nil, immediateClaim: Bool? = nil) {
+                metadata: Metadata? = nil, immediateClaim: Bool? = nil, sendInvitation: Bool? = nil) {
         self.subscriptionId = subscriptionId
         self.orderId = orderId
         self.email = email
@@ -86,6 +96,7 @@ public struct SeatAssign: Codable, Sendable, Hashable {
         self.externalMemberId = externalMemberId
         self.metadata = metadata
         self.immediateClaim = immediateClaim
+        self.sendInvitation = sendInvitation
     }
 }
 

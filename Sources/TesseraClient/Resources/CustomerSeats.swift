@@ -44,14 +44,17 @@ public struct CustomerSeats: Sendable {
     }
 
     /// Emails a pending seat's invitation again. On Tessera this issues a fresh link, valid for
-    /// 24 hours, and the previous link stops working.
+    /// 24 hours, and the previous link stops working. With `sendInvitation: false` (Tessera) no
+    /// email goes and the new link comes back in ``CustomerSeat/invitationUrl``.
     ///
     /// Scope `customer_seats:write`. Not retried unless `retries:` is given (a repeat sends
     /// another email and, on Tessera, another link).
-    public func resendInvitation(seatId: String, retries: RetryConfig? = nil) async throws -> CustomerSeat {
-        try await executor.send(
-            APIRequest(.POST, "/v1/customer-seats/\(URLEncoding.segment(seatId))/resend", safeToRetry: false),
-            retries: retries)
+    public func resendInvitation(seatId: String, sendInvitation: Bool? = nil,
+                                 retries: RetryConfig? = nil) async throws -> CustomerSeat {
+        var request = APIRequest(.POST, "/v1/customer-seats/\(URLEncoding.segment(seatId))/resend", safeToRetry: false)
+        // Polar's resend has no body: one is sent only when there is something to say.
+        if let sendInvitation { request = try request.with(body: ["send_invitation": sendInvitation]) }
+        return try await executor.send(request, retries: retries)
     }
 
     /// What an invitation is for: product, organization and invited email. Reading it changes

@@ -26,17 +26,18 @@ struct OrganizationController {
         let features = Self.featureSettings(&body)
         Self.checkSlug(slug, in: &body)
         try body.validate()
-        let organization = try await operations.create(
-            name: name ?? "", slug: slug ?? "", seatBasedPricingEnabled: features.seatBasedPricing ?? true,
-            memberModelEnabled: features.memberModel ?? false)
+        let organization = try await operations.create(name: name ?? "", slug: slug ?? "", features: features)
         return .json(Wire.organization(organization), status: .created)
     }
 
-    /// `feature_settings`: each flag a boolean, or absent/null for "unchanged" (422 otherwise).
-    private static func featureSettings(_ body: inout BodyFields) -> (seatBasedPricing: Bool?, memberModel: Bool?) {
-        guard var features = body.nested("feature_settings") else { return (nil, nil) }
-        let settings = (features.bool("seat_based_pricing_enabled", nullable: false),
-                        features.bool("member_model_enabled", nullable: false))
+    /// `feature_settings`: each flag a boolean, or absent/null for "unchanged" (422 otherwise),
+    /// read into an update that sets only them.
+    private static func featureSettings(_ body: inout BodyFields) -> OrganizationUpdate {
+        guard var features = body.nested("feature_settings") else { return OrganizationUpdate() }
+        let settings = OrganizationUpdate(
+            seatBasedPricingEnabled: features.bool("seat_based_pricing_enabled", nullable: false),
+            memberModelEnabled: features.bool("member_model_enabled", nullable: false),
+            seatInvitationEmailsEnabled: features.bool("seat_invitation_emails_enabled", nullable: false))
         body.merge(features)
         return settings
     }
@@ -61,8 +62,9 @@ struct OrganizationController {
         let features = Self.featureSettings(&body)
         Self.checkSlug(slug, in: &body)
         try body.validate()
-        let update = OrganizationUpdate(name: name, slug: slug, seatBasedPricingEnabled: features.seatBasedPricing,
-                                        memberModelEnabled: features.memberModel)
+        var update = features
+        update.name = name
+        update.slug = slug
         return .json(Wire.organization(try await operations.update(id: id, with: update)))
     }
 

@@ -65,7 +65,7 @@ struct PortalController {
     @Sendable func assignSeat(_ request: Request, context: PortalContext) async throws -> Response {
         let caller = try await requireSeatManager(context)
         let assignment = try await SeatController.assignment(from: request, route: .portal)
-        return .json(Wire.seatText(try await operations.assign(assignment, scope: caller.scope)))
+        return .json(Wire.seatText(try await operations.assign(assignment, scope: caller.scope).0))
     }
 
     @Sendable func revokeSeat(_ request: Request, context: PortalContext) async throws -> Response {
@@ -77,7 +77,7 @@ struct PortalController {
     @Sendable func resendInvitation(_ request: Request, context: PortalContext) async throws -> Response {
         let caller = try await requireSeatManager(context)
         let seatId = try context.pathUUID("seat_id")
-        return .json(Wire.seatText(try await operations.resend(seatId: seatId, scope: caller.scope)))
+        return .json(Wire.seatText(try await operations.resend(seatId: seatId, scope: caller.scope).0))
     }
 
     /// Subscriptions in which the signed-in person holds a claimed seat.

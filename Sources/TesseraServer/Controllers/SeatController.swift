@@ -20,8 +20,8 @@ struct SeatController {
     @Sendable func assign(_ request: Request, context: MerchantContext) async throws -> Response {
         let organizationId = context.organizationId
         let assignment = try await Self.assignment(from: request)
-        let seat = try await operations.assign(assignment, scope: .merchant(organizationId))
-        return .json(Wire.seatText(seat))
+        let (seat, invitation) = try await operations.assign(assignment, scope: .merchant(organizationId))
+        return .json(Wire.seatText(seat, invitation: invitation))
     }
 
     @Sendable func list(_ request: Request, context: MerchantContext) async throws -> Response {
@@ -43,14 +43,18 @@ struct SeatController {
         let externalMemberId = body.string("external_member_id")
         let metadata = body.object("metadata")
         let immediateClaim = body.bool("immediate_claim") ?? false
+        // Tessera's extension; only the merchant API acts on it (`Organization.emailsSeatInvitation`).
+        let sendInvitation = body.bool("send_invitation")
         if checkoutId != nil {
             body.invalid("checkout_id", "value_error", "Value error, checkout_id is not supported by Tessera; use subscription_id or order_id")
         }
         try body.validate()
-        return try SeatAssignment.validate(
+        var assignment = try SeatAssignment.validate(
             subscriptionId: subscriptionId, orderId: orderId, email: email, customerId: customerId,
             externalCustomerId: externalCustomerId, memberId: memberId, externalMemberId: externalMemberId,
             metadata: metadata, immediateClaim: immediateClaim, body: body.whole, route: route)
+        assignment.sendInvitation = sendInvitation
+        return assignment
     }
 
     /// Reads `?subscription_id=` or `?order_id=` (shared with the customer portal).
@@ -70,10 +74,19 @@ struct SeatController {
         return .json(Wire.seatText(try await operations.revoke(seatId: seatId, scope: .merchant(organizationId))))
     }
 
+    /// Polar's resend takes no body; Tessera's optional `{"send_invitation": false}` hands the
+    /// new link back instead of emailing it. An empty body is no fields.
     @Sendable func resend(_ request: Request, context: MerchantContext) async throws -> Response {
         let organizationId = context.organizationId
         let seatId = try context.pathUUID("seat_id")
-        return .json(Wire.seatText(try await operations.resend(seatId: seatId, scope: .merchant(organizationId))))
+        var sendInvitation: Bool?
+        if var body = try await BodyFields.readIfPresent(request) {
+            sendInvitation = body.bool("send_invitation")
+            try body.validate()
+        }
+        let (seat, invitation) = try await operations.resend(seatId: seatId, sendInvitation: sendInvitation,
+                                                             scope: .merchant(organizationId))
+        return .json(Wire.seatText(seat, invitation: invitation))
     }
 
     @Sendable func claimInfo(_ request: Request, context: TesseraRequestContext) async throws -> Response {

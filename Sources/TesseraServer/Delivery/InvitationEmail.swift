@@ -11,8 +11,10 @@ struct InvitationEmail {
     var token: SecretToken
     var publicURL: String
 
-    /// `{public_url}/{organization slug}/portal/claim?token={token}`
-    var claimLink: String {
+    var claimLink: String { Self.claimLink(publicURL: publicURL, organizationSlug: organizationSlug, token: token) }
+
+    /// `{public_url}/{organization slug}/portal/claim?token={token}`: the claim page's link.
+    static func claimLink(publicURL: String, organizationSlug: String, token: SecretToken) -> String {
         let slug = organizationSlug.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? organizationSlug
         return "\(publicURL)/\(slug)/portal/claim?token=\(token.value)"
     }

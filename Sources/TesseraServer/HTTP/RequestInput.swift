@@ -21,7 +21,10 @@ struct BodyFields {
     /// than `JSONValue.maximumDepth`, or a non-object. A body over `maximumSize` throws
     /// `NIOTooManyBytesError`, which the error middleware answers with 413.
     static func read(_ request: Request) async throws -> BodyFields {
-        let buffer = try await request.body.collect(upTo: maximumSize)
+        try parse(try await request.body.collect(upTo: maximumSize))
+    }
+
+    private static func parse(_ buffer: ByteBuffer) throws -> BodyFields {
         let value: JSONValue
         do {
             value = try JSONValue.parse(bytes: buffer.readableBytesView, maximumParts: maximumParts)
@@ -51,6 +54,13 @@ struct BodyFields {
                                              input: member))
         }
         return fields
+    }
+
+    /// As `read`, for a route whose body is optional: nil when the body is empty.
+    static func readIfPresent(_ request: Request) async throws -> BodyFields? {
+        let buffer = try await request.body.collect(upTo: maximumSize)
+        guard buffer.readableBytes > 0 else { return nil }
+        return try parse(buffer)
     }
 
     private init(whole: JSONValue, object: [String: JSONValue]) {

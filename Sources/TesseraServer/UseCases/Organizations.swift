@@ -10,11 +10,13 @@ struct OrganizationOperations: Sendable {
 
     // MARK: Organizations
 
-    func create(name: String, slug: String, seatBasedPricingEnabled: Bool,
-                memberModelEnabled: Bool) async throws -> Organization {
+    /// A new organization; `features` not given take their defaults (seats on, members off,
+    /// invitation emails on).
+    func create(name: String, slug: String, features: OrganizationUpdate) async throws -> Organization {
         let organization = Organization(
-            id: UUID(), name: name, slug: slug, seatBasedPricingEnabled: seatBasedPricingEnabled,
-            memberModelEnabled: memberModelEnabled, createdAt: now(), modifiedAt: nil)
+            id: UUID(), name: name, slug: slug, seatBasedPricingEnabled: features.seatBasedPricingEnabled ?? true,
+            memberModelEnabled: features.memberModelEnabled ?? false,
+            seatInvitationEmailsEnabled: features.seatInvitationEmailsEnabled ?? true, createdAt: now(), modifiedAt: nil)
         try await database.transaction { tx in
             if try await tx.organizations.slugExists(organization.slug) {
                 throw TesseraError.slugTaken(organization.slug)

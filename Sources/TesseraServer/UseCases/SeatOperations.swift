@@ -16,6 +16,9 @@ struct SeatOperations: Sendable {
 
         static func merchant(_ organizationId: UUID) -> Scope { Scope(organizationId: organizationId, customerId: nil) }
 
+        /// The merchant API, rather than a customer's portal.
+        var isMerchant: Bool { customerId == nil }
+
         func reaches(_ pool: SeatPool) -> Bool { customerId.map { $0 == pool.customerId } ?? true }
     }
 
@@ -25,7 +28,9 @@ struct SeatOperations: Sendable {
 
     // MARK: Assign
 
-    func assign(_ assignment: SeatAssignment, scope: Scope) async throws -> SeatDetails {
+    /// Assigns a seat. The invitation is emailed, or (`send_invitation: false` through the
+    /// merchant API) handed back once as `HandedInvitation`.
+    func assign(_ assignment: SeatAssignment, scope: Scope) async throws -> (SeatDetails, HandedInvitation?) {
         let now = now()
         let organizationId = scope.organizationId
         try scope.checkRecipient(of: assignment)
@@ -56,17 +61,16 @@ struct SeatOperations: Sendable {
             }
             // Read for the invitation's sender and, in member mode, the seat's `customer_email`.
             let billing = try await tx.customers.find(id: pool.customerId, organizationId: organizationId)
-            if let invitation {
-                try await enqueueInvitation(tx: tx, organization: organization, pool: pool, billing: billing,
-                                            recipientEmail: recipient.email, token: invitation, now: now)
-            }
+            let handed = try await deliver(invitation, asked: assignment.sendInvitation, scope: scope, tx: tx,
+                                           organization: organization, pool: pool, billing: billing,
+                                           recipientEmail: recipient.email, now: now)
             // The answer is built from what was just written rather than read back.
             let details = SeatDetails(seat: seat, member: recipient.member,
                                       customerEmail: (recipient.customer ?? billing)?.email)
             // An immediate claim sends only `customer_seat.claimed`, as Polar does.
             try await WebhookEvents(tx: tx).emit(assignment.immediateClaim ? .customerSeatClaimed : .customerSeatAssigned,
                                                  data: Wire.seat(details), organizationId: organizationId, at: now)
-            return details
+            return (details, handed)
         }
     }
 
@@ -100,8 +104,9 @@ struct SeatOperations: Sendable {
 
     // MARK: Resend
 
-    /// Issues a fresh invitation (new token, fresh 24 hours) and emails it; the old link stops working.
-    func resend(seatId: UUID, scope: Scope) async throws -> SeatDetails {
+    /// Issues a fresh invitation (new token, fresh 24 hours) and emails it, or hands it back as
+    /// `assign` does; the old link stops working.
+    func resend(seatId: UUID, sendInvitation: Bool? = nil, scope: Scope) async throws -> (SeatDetails, HandedInvitation?) {
         let now = now()
         return try await database.transaction { tx in
             let (pool, details, organization) = try await lockSeat(seatId, scope: scope, tx: tx)
@@ -109,9 +114,9 @@ struct SeatOperations: Sendable {
             let token = try seat.reissueInvitation(at: now)
             try await tx.seats.update(seat)
             let billing = try await tx.customers.find(id: pool.customerId, organizationId: organization.id)
-            try await enqueueInvitation(tx: tx, organization: organization, pool: pool, billing: billing,
-                                        recipientEmail: details.recipientEmail, token: token, now: now)
-            return SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail)
+            let handed = try await deliver(token, asked: sendInvitation, scope: scope, tx: tx, organization: organization,
+                                           pool: pool, billing: billing, recipientEmail: details.recipientEmail, now: now)
+            return (SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail), handed)
         }
     }
 
@@ -165,6 +170,21 @@ struct SeatOperations: Sendable {
 
     // MARK: Shared steps
 
+    /// Emails a new invitation, or hands it back when the merchant asked for that
+    /// (`Organization.emailsSeatInvitation`). Nothing to do without one (an immediate claim).
+    private func deliver(_ invitation: SecretToken?, asked: Bool?, scope: Scope, tx: SQLSession,
+                         organization: Organization, pool: SeatPool, billing: Customer?, recipientEmail: String,
+                         now: Date) async throws -> HandedInvitation? {
+        guard let invitation else { return nil }
+        guard organization.emailsSeatInvitation(asked: asked, byMerchant: scope.isMerchant) else {
+            return HandedInvitation(token: invitation, url: InvitationEmail.claimLink(
+                publicURL: publicURL, organizationSlug: organization.slug, token: invitation))
+        }
+        try await enqueueInvitation(tx: tx, organization: organization, pool: pool, billing: billing,
+                                    recipientEmail: recipientEmail, token: invitation, now: now)
+        return nil
+    }
+
     private func enqueueInvitation(tx: SQLSession, organization: Organization, pool: SeatPool, billing: Customer?,
                                    recipientEmail: String, token: SecretToken, now: Date) async throws {
         let product = try await tx.products.find(id: pool.productId, organizationId: organization.id)
@@ -199,6 +219,13 @@ struct SeatOperations: Sendable {
         }
         return (pool, try await tx.seats.requireDetails(id: seat.id), organization)
     }
+}
+
+/// An invitation given to the merchant rather than emailed: the token and its claim link.
+/// Only the token's hash is stored, so this is the one time anyone sees them.
+struct HandedInvitation: Sendable {
+    var token: SecretToken
+    var url: String
 }
 
 extension SeatDetails {

@@ -18,6 +18,8 @@ extension Wire {
             "feature_settings": .object([
                 "seat_based_pricing_enabled": JSONValue(organization.seatBasedPricingEnabled),
                 "member_model_enabled": JSONValue(organization.memberModelEnabled),
+                // Tessera's own setting; Polar's SDKs ignore a field they do not know.
+                "seat_invitation_emails_enabled": JSONValue(organization.seatInvitationEmailsEnabled),
             ]),
         ])
     }

@@ -7,6 +7,12 @@ extension Wire {
     /// that shape. Keys in byte order, so the text is what ``JSONValue/serialized()`` writes
     /// for ``seat(_:)``.
     static func write(_ details: SeatDetails, to json: inout JSONWriter) {
+        write(details, invitation: nil, to: &json)
+    }
+
+    /// A seat, with an invitation handed to the merchant (`send_invitation: false`) when there
+    /// is one: `invitation_token` and `invitation_url`, in key order among the others.
+    static func write(_ details: SeatDetails, invitation: HandedInvitation?, to json: inout JSONWriter) {
         let seat = details.seat
         json.beginObject()
         json.key("claimed_at"); json.timestamp(seat.claimedAt)
@@ -15,7 +21,9 @@ extension Wire {
         json.key("customer_id"); json.uuid(seat.holder?.customerId)
         json.key("email"); json.string(seat.holder?.email)
         json.key("id"); json.uuid(seat.id)
+        if let invitation { json.key("invitation_token"); json.string(invitation.token.value) }
         json.key("invitation_token_expires_at"); json.timestamp(seat.invitationTokenExpiresAt)
+        if let invitation { json.key("invitation_url"); json.string(invitation.url) }
         json.key("member")
         if let member = details.member { write(member, to: &json) } else { json.null() }
         json.key("member_id"); json.uuid(seat.holder?.memberId)
@@ -28,10 +36,10 @@ extension Wire {
         json.endObject()
     }
 
-    /// A seat as an answer's text.
-    static func seatText(_ details: SeatDetails) -> JSONWriter {
+    /// A seat as an answer's text, with the invitation handed back, if any.
+    static func seatText(_ details: SeatDetails, invitation: HandedInvitation? = nil) -> JSONWriter {
         var json = JSONWriter(capacity: 768)
-        write(details, to: &json)
+        write(details, invitation: invitation, to: &json)
         return json
     }
 

@@ -17,6 +17,13 @@ struct SeatsCommand: AsyncParsableCommand {
             """,
         subcommands: [Assign.self, List.self, Revoke.self, Resend.self, ClaimInfo.self, Claim.self])
 
+    /// What became of a new invitation: `sent` when emailed, else the link handed back, which
+    /// the server shows only this once.
+    static func invitationLine(_ seat: CustomerSeat, sent: String) -> String {
+        guard let url = seat.invitationUrl else { return sent }
+        return "No email sent. Give \(Output.or(seat.email ?? seat.customerEmail)) this link (shown only now):\n\(url)"
+    }
+
     static func table(_ seats: [CustomerSeat]) -> String {
         Output.table(
             ["ID", "STATUS", "EMAIL", "CLAIMED/REVOKED"],
@@ -64,6 +71,10 @@ struct SeatsCommand: AsyncParsableCommand {
         @Flag(name: .customLong("immediate-claim"), help: "Claim the seat at once, without an invitation.")
         var immediateClaim = false
 
+        @Flag(name: .customLong("no-email"),
+              help: "Send no invitation email; print the claim link (shown once) for you to deliver.")
+        var noEmail = false
+
         @Option(name: .customLong("metadata"), parsing: .singleValue,
                 help: ArgumentHelp("Metadata stored on the seat, as key=value (repeatable).", valueName: "key=value"))
         var metadata: [String] = []
@@ -99,10 +110,12 @@ struct SeatsCommand: AsyncParsableCommand {
                 try await client.customerSeats.assignSeat(SeatAssign(
                     subscriptionId: subscriptionId, orderId: orderId, email: email, customerId: customerId,
                     externalCustomerId: externalCustomerId, memberId: memberId, externalMemberId: externalMemberId,
-                    metadata: metadata, immediateClaim: immediateClaim ? true : nil))
+                    metadata: metadata, immediateClaim: immediateClaim ? true : nil, sendInvitation: noEmail ? false : nil))
             }) { seat in
                 let who = Output.or(seat.email ?? seat.customerEmail)
-                let what = seat.status == .claimed ? "Seat claimed for \(who)." : "Seat assigned; invitation sent to \(who)."
+                let what = seat.status == .claimed
+                    ? "Seat claimed for \(who)."
+                    : SeatsCommand.invitationLine(seat, sent: "Seat assigned; invitation sent to \(who).")
                 return SeatsCommand.table([seat]) + "\n" + what
             }
         }
@@ -173,10 +186,16 @@ struct SeatsCommand: AsyncParsableCommand {
 
         @OptionGroup var options: ClientOptions
         @Argument(help: "The seat's id.") var seatId: String
+        @Flag(name: .customLong("no-email"),
+              help: "Send no email; print the new claim link (shown once) for you to deliver.")
+        var noEmail = false
 
         func run() async throws {
-            try await options.show({ try await $0.customerSeats.resendInvitation(seatId: seatId) }) { seat in
-                SeatsCommand.table([seat]) + "\nInvitation sent again to \(Output.or(seat.email ?? seat.customerEmail))."
+            try await options.show({
+                try await $0.customerSeats.resendInvitation(seatId: seatId, sendInvitation: noEmail ? false : nil)
+            }) { seat in
+                SeatsCommand.table([seat]) + "\n"
+                    + SeatsCommand.invitationLine(seat, sent: "Invitation sent again to \(Output.or(seat.email ?? seat.customerEmail)).")
             }
         }
     }
