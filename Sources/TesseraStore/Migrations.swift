@@ -395,6 +395,33 @@ public enum Migrations {
         Migration(version: 12, name: "invitation email setting", statements: [
             "ALTER TABLE organizations ADD COLUMN seat_invitation_emails_enabled BOOLEAN NOT NULL DEFAULT TRUE",
         ]),
+        // A seat's history: every change, who made it, the holder before and after. Read
+        // newest first per seat and per pool, so each has an index in that order.
+        Migration(version: 13, name: "seat history", statements: [
+            """
+            CREATE TABLE seat_events (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                seat_id TEXT NOT NULL REFERENCES seats(id),
+                subscription_id TEXT REFERENCES subscriptions(id),
+                order_id TEXT REFERENCES orders(id),
+                kind TEXT NOT NULL,
+                actor_kind TEXT NOT NULL,
+                actor_id TEXT,
+                before_customer_id TEXT,
+                before_member_id TEXT,
+                before_email TEXT,
+                after_customer_id TEXT,
+                after_member_id TEXT,
+                after_email TEXT,
+                created_at BIGINT NOT NULL,
+                CHECK ((subscription_id IS NULL) <> (order_id IS NULL))
+            )
+            """,
+            "CREATE INDEX seat_events_seat ON seat_events (seat_id, created_at, id)",
+            "CREATE INDEX seat_events_subscription ON seat_events (subscription_id, created_at, id) WHERE subscription_id IS NOT NULL",
+            "CREATE INDEX seat_events_order ON seat_events (order_id, created_at, id) WHERE order_id IS NOT NULL",
+        ]),
     ]
 
     /// The newest schema version this build knows.

@@ -25,3 +25,46 @@ public struct PageRequest: Sendable {
 
     var offset: Int { (page - 1) * limit }
 }
+
+/// Where a cursor-paginated list (newest first) goes on: after the item created at
+/// `createdAt` with `id`. Callers see it as opaque text.
+public struct ListCursor: Sendable, Equatable {
+    public var createdAt: Date
+    public var id: UUID
+
+    public init(createdAt: Date, id: UUID) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+
+    /// The cursor as callers pass it back: base64url of `micros:id`, opaque by intent.
+    public var text: String {
+        Data("\(createdAt.micros):\(id.wire)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Reads `text`; nil for anything `text` could not have written.
+    public init?(text: String) {
+        guard text.utf8.count <= 128 else { return nil }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let decoded = String(data: data, encoding: .utf8) else {
+            return nil
+        }
+        let parts = decoded.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(wire: String(parts[1])) else { return nil }
+        self.init(createdAt: Timestamp.date(micros: micros), id: id)
+    }
+}
+
+/// A page of a cursor-paginated list and the cursor of the next one (nil on the last page).
+public struct CursorPage<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var next: ListCursor?
+
+    public init(items: [Item], next: ListCursor?) {
+        self.items = items
+        self.next = next
+    }
+}

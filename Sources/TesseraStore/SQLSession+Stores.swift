@@ -13,6 +13,7 @@ extension SQLSession {
     public var benefitGrants: BenefitGrantStore { BenefitGrantStore(session: self) }
     public var access: AccessStore { AccessStore(session: self) }
     public var licenseKeys: LicenseKeyStore { LicenseKeyStore(session: self) }
+    public var seatEvents: SeatEventStore { SeatEventStore(session: self) }
     public var subscriptions: SubscriptionStore { SubscriptionStore(session: self) }
     public var orders: OrderStore { OrderStore(session: self) }
     public var seats: SeatStore { SeatStore(session: self) }

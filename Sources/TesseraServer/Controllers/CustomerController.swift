@@ -92,7 +92,7 @@ struct CustomerController {
     /// portal sessions (API and pages).
     @Sendable func delete(_ request: Request, context: MerchantContext) async throws -> Response {
         let id = try context.pathUUID("id")
-        try await operations.delete(id: id, organizationId: context.organizationId)
+        try await operations.delete(id: id, organizationId: context.organizationId, actor: context.actor)
         return .noContent
     }
 
@@ -114,7 +114,8 @@ struct CustomerController {
     @Sendable func deleteMember(_ request: Request, context: MerchantContext) async throws -> Response {
         let customerId = try context.pathUUID("id")
         let memberId = try context.pathUUID("member_id")
-        try await operations.deleteMember(id: memberId, customerId: customerId, organizationId: context.organizationId)
+        try await operations.deleteMember(id: memberId, customerId: customerId, organizationId: context.organizationId,
+                                         actor: context.actor)
         return .noContent
     }
 

@@ -74,7 +74,8 @@ struct PoolController {
     @Sendable func revokeSubscription(_ request: Request, context: MerchantContext) async throws -> Response {
         let id = try context.pathUUID("id")
         return .json(Wire.subscription(try await subscriptions.revoke(subscriptionId: id,
-                                                                      organizationId: context.organizationId)))
+                                                                      organizationId: context.organizationId,
+                                                                      actor: context.actor)))
     }
 
     // MARK: Orders

@@ -13,6 +13,8 @@ struct SeatController {
         merchant.add(.get, "/customer-seats", anyOf: .customerSeatsRead, .customerSeatsWrite, use: list)
         claims.add(.post, "/customer-seats/claim", claim)
         claims.add(.get, "/customer-seats/claim/:invitation_token", claimInfo)
+        merchant.add(.get, "/customer-seats/events", anyOf: .customerSeatsRead, .customerSeatsWrite, use: poolHistory)
+        merchant.add(.get, "/customer-seats/:seat_id/events", anyOf: .customerSeatsRead, .customerSeatsWrite, use: seatHistory)
         merchant.add(.delete, "/customer-seats/:seat_id", anyOf: .customerSeatsWrite, use: revoke)
         merchant.add(.post, "/customer-seats/:seat_id/resend", anyOf: .customerSeatsWrite, use: resend)
     }
@@ -20,13 +22,13 @@ struct SeatController {
     @Sendable func assign(_ request: Request, context: MerchantContext) async throws -> Response {
         let organizationId = context.organizationId
         let assignment = try await Self.assignment(from: request)
-        let (seat, invitation) = try await operations.assign(assignment, scope: .merchant(organizationId))
+        let (seat, invitation) = try await operations.assign(assignment, scope: .merchant(organizationId, actor: context.actor))
         return .json(Wire.seatText(seat, invitation: invitation))
     }
 
     @Sendable func list(_ request: Request, context: MerchantContext) async throws -> Response {
         let organizationId = context.organizationId
-        let (pool, seats) = try await operations.list(try Self.pool(from: request), scope: .merchant(organizationId))
+        let (pool, seats) = try await operations.list(try Self.pool(from: request), scope: .merchant(organizationId, actor: context.actor))
         return .json(Wire.seatsList(seats, pool: pool))
     }
 
@@ -71,7 +73,7 @@ struct SeatController {
     @Sendable func revoke(_ request: Request, context: MerchantContext) async throws -> Response {
         let organizationId = context.organizationId
         let seatId = try context.pathUUID("seat_id")
-        return .json(Wire.seatText(try await operations.revoke(seatId: seatId, scope: .merchant(organizationId))))
+        return .json(Wire.seatText(try await operations.revoke(seatId: seatId, scope: .merchant(organizationId, actor: context.actor))))
     }
 
     /// Polar's resend takes no body; Tessera's optional `{"send_invitation": false}` hands the
@@ -85,8 +87,30 @@ struct SeatController {
             try body.validate()
         }
         let (seat, invitation) = try await operations.resend(seatId: seatId, sendInvitation: sendInvitation,
-                                                             scope: .merchant(organizationId))
+                                                             scope: .merchant(organizationId, actor: context.actor))
         return .json(Wire.seatText(seat, invitation: invitation))
+    }
+
+    /// Tessera's seat history: one seat's events, newest first, a page at a time.
+    @Sendable func seatHistory(_ request: Request, context: MerchantContext) async throws -> Response {
+        let seatId = try context.pathUUID("seat_id")
+        var query = QueryFields(request)
+        let (limit, cursor) = query.cursorPage()
+        try query.validate()
+        let page = try await operations.history(seatId: seatId, scope: .merchant(context.organizationId, actor: context.actor),
+                                                limit: limit, after: cursor)
+        return .json(Wire.seatEvents(page))
+    }
+
+    /// The history of every seat of a pool (`?subscription_id=` or `?order_id=`), newest first.
+    @Sendable func poolHistory(_ request: Request, context: MerchantContext) async throws -> Response {
+        let pool = try Self.pool(from: request)
+        var query = QueryFields(request)
+        let (limit, cursor) = query.cursorPage()
+        try query.validate()
+        let page = try await operations.history(of: pool, scope: .merchant(context.organizationId, actor: context.actor),
+                                                limit: limit, after: cursor)
+        return .json(Wire.seatEvents(page))
     }
 
     @Sendable func claimInfo(_ request: Request, context: TesseraRequestContext) async throws -> Response {

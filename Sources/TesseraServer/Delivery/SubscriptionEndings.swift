@@ -39,7 +39,7 @@ public struct SubscriptionEndings: Service {
         for subscription in due {
             do {
                 _ = try await SubscriptionOperations(database: database, now: now)
-                    .revoke(subscriptionId: subscription.id, organizationId: subscription.organizationId)
+                    .revoke(subscriptionId: subscription.id, organizationId: subscription.organizationId, actor: .system)
                 ended += 1
             } catch TesseraError.alreadyCanceledSubscription {
                 // Another process (or the merchant) ended it first.

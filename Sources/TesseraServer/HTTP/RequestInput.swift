@@ -339,6 +339,18 @@ struct QueryFields {
         return number
     }
 
+    /// Tessera's cursor-paginated lists (newest first): `limit` (1–100, default 10) and the
+    /// `cursor` a previous page answered with.
+    mutating func cursorPage() -> (limit: Int, cursor: ListCursor?) {
+        let limit = int("limit", default: 10, minimum: 1, maximum: 100)
+        guard let text = string("cursor") else { return (limit, nil) }
+        guard let cursor = ListCursor(text: text) else {
+            invalid("cursor", "value_error", "Value error, not a cursor this list answered with")
+            return (limit, nil)
+        }
+        return (limit, cursor)
+    }
+
     /// `page` (from 1) and `limit` (1–100, default 10), as Polar pages lists.
     mutating func page() -> PageRequest {
         PageRequest(page: int("page", default: 1, minimum: 1, maximum: 1_000_000),

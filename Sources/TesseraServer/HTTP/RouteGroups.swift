@@ -33,6 +33,9 @@ struct MerchantContext: ChildRequestContext {
         self.tokenId = tokenId
         self.scopes = scopes
     }
+
+    /// The token, as seat history names who acted.
+    var actor: SeatActor { .organizationToken(tokenId) }
 }
 
 /// The request context of the operator routes (organizations and their access tokens).

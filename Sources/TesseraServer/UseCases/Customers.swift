@@ -79,12 +79,12 @@ struct CustomerOperations: Sendable {
 
     /// Deletes the customer and their members, revoking every seat they hold and ending their
     /// portal sessions (API and pages) in the same transaction.
-    func delete(id: UUID, organizationId: UUID) async throws {
+    func delete(id: UUID, organizationId: UUID, actor: SeatActor) async throws {
         let now = now()
         try await database.transaction { tx in
             let customer = try await tx.customers.require(id: id, organizationId: organizationId)
             let memberIds = try await tx.members.ids(customerId: id)
-            try await SeatRevocation(tx: tx, now: now).revoke(try await tx.seats.activeSeats(customerId: id,
+            try await SeatRevocation(tx: tx, now: now, actor: actor).revoke(try await tx.seats.activeSeats(customerId: id,
                                                                                              memberIds: memberIds))
             for memberId in memberIds {
                 guard let member = try await tx.members.find(id: memberId, organizationId: organizationId) else { continue }
@@ -153,11 +153,11 @@ struct CustomerOperations: Sendable {
 
     /// Deletes a member, revoking the seats they hold and ending their portal sessions in the
     /// same transaction.
-    func deleteMember(id: UUID, customerId: UUID, organizationId: UUID) async throws {
+    func deleteMember(id: UUID, customerId: UUID, organizationId: UUID, actor: SeatActor) async throws {
         let now = now()
         try await database.transaction { tx in
             let member = try await tx.members.require(id: id, customerId: customerId, organizationId: organizationId)
-            try await SeatRevocation(tx: tx, now: now).revoke(try await tx.seats.activeSeats(customerId: nil,
+            try await SeatRevocation(tx: tx, now: now, actor: actor).revoke(try await tx.seats.activeSeats(customerId: nil,
                                                                                              memberIds: [id]))
             try await tx.members.softDelete(id: id, at: now)
             try await tx.accessTokens.deleteSessions(memberId: id)

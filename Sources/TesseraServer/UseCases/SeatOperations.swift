@@ -13,8 +13,12 @@ struct SeatOperations: Sendable {
         var customerId: UUID?
         /// A member session's member (portal only): who `immediate_claim` may name.
         var memberId: UUID? = nil
+        /// Who acts for the merchant (the token), recorded in seat history; unused for the portal.
+        var merchantActor: SeatActor = .system
 
-        static func merchant(_ organizationId: UUID) -> Scope { Scope(organizationId: organizationId, customerId: nil) }
+        static func merchant(_ organizationId: UUID, actor: SeatActor) -> Scope {
+            Scope(organizationId: organizationId, customerId: nil, merchantActor: actor)
+        }
 
         /// The merchant API, rather than a customer's portal.
         var isMerchant: Bool { customerId == nil }
@@ -70,6 +74,9 @@ struct SeatOperations: Sendable {
             // An immediate claim sends only `customer_seat.claimed`, as Polar does.
             try await WebhookEvents(tx: tx).emit(assignment.immediateClaim ? .customerSeatClaimed : .customerSeatAssigned,
                                                  data: Wire.seat(details), organizationId: organizationId, at: now)
+            try await SeatHistory(tx: tx, now: now, actor: scope.actor).record(
+                assignment.immediateClaim ? [.assigned, .claimed] : [.assigned, .invitationSent],
+                seat: seat, before: nil, after: details)
             return (details, handed)
         }
     }
@@ -96,7 +103,9 @@ struct SeatOperations: Sendable {
         let now = now()
         return try await database.transaction { tx in
             let (_, before, _) = try await lockSeat(seatId, scope: scope, tx: tx)
-            guard let revoked = try await SeatRevocation(tx: tx, now: now).revoke(before) else { return before }
+            guard let revoked = try await SeatRevocation(tx: tx, now: now, actor: scope.actor).revoke(before) else {
+                return before
+            }
             try await tx.seats.adjustActiveSeats(before.seat.pool, by: -1)
             return revoked
         }
@@ -116,7 +125,10 @@ struct SeatOperations: Sendable {
             let billing = try await tx.customers.find(id: pool.customerId, organizationId: organization.id)
             let handed = try await deliver(token, asked: sendInvitation, scope: scope, tx: tx, organization: organization,
                                            pool: pool, billing: billing, recipientEmail: details.recipientEmail, now: now)
-            return (SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail), handed)
+            let resent = SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail)
+            try await SeatHistory(tx: tx, now: now, actor: scope.actor).record([.invitationResent], seat: seat,
+                                                                               before: details, after: resent)
+            return (resent, handed)
         }
     }
 
@@ -149,7 +161,8 @@ struct SeatOperations: Sendable {
             guard let found = try await tx.seats.find(invitationTokenHash: tokenHash) else {
                 throw TesseraError.invalidInvitationToken
             }
-            let (pool, details, organization) = try await lockSeat(found, scope: .merchant(found.organizationId), tx: tx)
+            let (pool, details, organization) = try await lockSeat(found, scope: .merchant(found.organizationId, actor: .system),
+                                                                   tx: tx)
             var seat = details.seat
             try seat.claim(tokenHash: tokenHash, at: now)
             try await tx.seats.update(seat)
@@ -164,6 +177,8 @@ struct SeatOperations: Sendable {
             let claimed = SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail)
             try await WebhookEvents(tx: tx).emit(.customerSeatClaimed, data: Wire.seat(claimed),
                                                  organizationId: organization.id, at: now)
+            try await SeatHistory(tx: tx, now: now, actor: .claimer(holder.memberId)).record(
+                [.claimed], seat: seat, before: details, after: claimed)
             return (claimed, sessionToken)
         }
     }

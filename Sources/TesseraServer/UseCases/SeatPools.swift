@@ -101,7 +101,8 @@ struct SubscriptionOperations: Sendable {
     func changeSeats(subscriptionId: UUID, to seats: Int, organizationId: UUID) async throws -> SubscriptionDetails {
         let now = now()
         return try await database.transaction { tx in
-            try await Self.resize(subscriptionId, to: seats, scope: .merchant(organizationId), tx: tx, now: now)
+            // A resize changes no seat, so it records no seat history and names no actor.
+            try await Self.resize(subscriptionId, to: seats, scope: .merchant(organizationId, actor: .system), tx: tx, now: now)
         }
     }
 
@@ -147,7 +148,7 @@ struct SubscriptionOperations: Sendable {
 
     /// Revokes the subscription now: it ends, and every active seat is revoked (each with its
     /// `customer_seat.revoked`); then `subscription.updated` and `subscription.revoked`.
-    func revoke(subscriptionId: UUID, organizationId: UUID) async throws -> SubscriptionDetails {
+    func revoke(subscriptionId: UUID, organizationId: UUID, actor: SeatActor) async throws -> SubscriptionDetails {
         let now = now()
         return try await database.transaction { tx in
             guard var subscription = try await tx.subscriptions.findForUpdate(id: subscriptionId,
@@ -156,7 +157,8 @@ struct SubscriptionOperations: Sendable {
             }
             // Refuses a canceled subscription before any seat is touched.
             try subscription.revoke(at: now)
-            try await SeatRevocation(tx: tx, now: now).revoke(try await tx.seats.activeSeats(in: .subscription(subscriptionId)))
+            try await SeatRevocation(tx: tx, now: now, actor: actor)
+                .revoke(try await tx.seats.activeSeats(in: .subscription(subscriptionId)))
             try await tx.subscriptions.update(subscription)
             let details = try await Self.details(of: subscription, tx)
             for event in [WebhookEventType.subscriptionUpdated, .subscriptionRevoked] {

@@ -9,6 +9,8 @@ import TesseraStore
 struct SeatRevocation {
     let tx: SQLSession
     let now: Date
+    /// Who revokes, for the seats' history.
+    let actor: SeatActor
 
     /// Revokes `seats`: each pool is locked (in a fixed order, so two such transactions cannot
     /// deadlock) and its seats re-read under that lock.
@@ -37,6 +39,7 @@ struct SeatRevocation {
         let revoked = SeatDetails(seat: seat, member: before.member, customerEmail: before.customerEmail)
         try await WebhookEvents(tx: tx).emit(.customerSeatRevoked, data: Wire.seat(revoked), organizationId: seat.organizationId,
                                    at: now)
+        try await SeatHistory(tx: tx, now: now, actor: actor).record([.revoked], seat: seat, before: before, after: nil)
         return revoked
     }
 }

@@ -81,3 +81,32 @@ extension Wire {
         .object(["seat": Wire.seat(seat), "customer_session_token": .string(session.value)])
     }
 }
+
+extension Wire {
+    /// Tessera's seat history page: `items`, newest first, and `next_cursor` (null on the last page).
+    static func seatEvents(_ page: CursorPage<SeatEvent>) -> JSONValue {
+        [
+            "items": .array(page.items.map(seatEvent)),
+            "next_cursor": page.next.map { .string($0.text) } ?? .null,
+        ]
+    }
+
+    /// One change of a seat: what, who (`actor`), and the holder before and after.
+    static func seatEvent(_ event: SeatEvent) -> JSONValue {
+        [
+            "id": JSONValue(event.id),
+            "created_at": JSONValue(event.createdAt),
+            "seat_id": JSONValue(event.seatId),
+            "subscription_id": JSONValue(event.pool.subscriptionId),
+            "order_id": JSONValue(event.pool.orderId),
+            "type": .string(event.kind.rawValue),
+            "actor": ["type": .string(event.actor.kind.rawValue), "id": JSONValue(event.actor.id)],
+            "holder_before": event.holderBefore.map(seatHolder) ?? .null,
+            "holder_after": event.holderAfter.map(seatHolder) ?? .null,
+        ]
+    }
+
+    static func seatHolder(_ holder: SeatHolder) -> JSONValue {
+        ["customer_id": JSONValue(holder.customerId), "member_id": JSONValue(holder.memberId), "email": JSONValue(holder.email)]
+    }
+}
