@@ -414,3 +414,24 @@ def test_no_email_prints_the_claim_link_once_and_sends_nothing(server: Server):
     tessera(url, "seats", "assign", "--subscription-id", sub["id"], "--email", later, token=org.token)
     server.mailbox.wait_for_invitation(later)
     assert server.mailbox.invitations_to(email) == []
+
+
+def test_seats_history_shows_who_did_what_newest_first(server: Server):
+    org = server.create_org()
+    sub = org.create_subscription(seats=2)
+    email = unique_email("history")
+    url = server.base_url
+    assigned = tessera_json(url, "seats", "assign", "--subscription-id", sub["id"], "--email", email,
+                            "--immediate-claim", token=org.token)
+    tessera(url, "seats", "revoke", assigned["id"], token=org.token)
+
+    shown = tessera(url, "seats", "history", assigned["id"], token=org.token)
+    events = [line.split()[2] for line in shown.stdout.strip().splitlines()[1:]]
+    assert events == ["revoked", "claimed", "assigned"], shown.stdout
+    as_json = tessera_json(url, "seats", "history", "--subscription-id", sub["id"], "--limit", "2", token=org.token)
+    assert len(as_json["items"]) == 2 and as_json["next_cursor"]
+    rest = tessera_json(url, "seats", "history", "--subscription-id", sub["id"], "--limit", "2",
+                        "--cursor", as_json["next_cursor"], token=org.token)
+    assert [e["type"] for e in as_json["items"] + rest["items"]] == ["revoked", "claimed", "assigned"]
+    usage = tessera(url, "seats", "history", token=org.token, check=False)
+    assert usage.returncode == USAGE_ERROR and "exactly one of a seat id" in usage.stderr

@@ -145,3 +145,34 @@ import TesseraClient
         }
     }
 }
+
+/// Seat history through the SDK: a seat's page and a pool's, paged with the cursor.
+@Suite struct SeatHistorySDKTests {
+    @Test func aSeatsHistoryReadsBackNewestFirstAndPages() async throws {
+        try await LiveTessera.run { server in
+            let (_, client) = try await server.makeOrganization()
+            let product = try await client.products.create(seatProduct())
+            let customer = try await client.customers.create(CustomerCreate(email: "billing@bigco.example"))
+            let subscription = try await client.subscriptions.create(
+                SubscriptionCreate(productId: product.id, customerId: customer.id, seats: 2))
+            let seat = try await client.customerSeats.assignSeat(SeatAssign(
+                subscriptionId: subscription.id, email: "ada@bigco.example", immediateClaim: true))
+            // Separate transactions a moment apart, so newest-first has one answer.
+            try await Task.sleep(for: .milliseconds(5))
+            _ = try await client.customerSeats.revokeSeat(seatId: seat.id)
+
+            let history = try await client.customerSeats.history(seatId: seat.id)
+            #expect(history.items.map(\.type) == [.revoked, .claimed, .assigned])
+            #expect(history.items.first?.actor.type == .organizationAccessToken)
+            #expect(history.items.first?.holderBefore?.email == "ada@bigco.example")
+            #expect(history.items.first?.holderAfter == nil)
+            #expect(history.nextCursor == nil)
+
+            let first = try await client.customerSeats.poolHistory(subscriptionId: subscription.id, limit: 2)
+            let cursor = try #require(first.nextCursor)
+            let rest = try await client.customerSeats.poolHistory(subscriptionId: subscription.id, limit: 2, cursor: cursor)
+            #expect((first.items + rest.items).map(\.id) == history.items.map(\.id))
+            #expect(rest.nextCursor == nil)
+        }
+    }
+}

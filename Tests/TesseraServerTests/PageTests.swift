@@ -509,6 +509,43 @@ struct TestBrowser {
         }
     }
 
+    /// A seat's history page: every change in words, "You" for the signed-in customer, linked
+    /// from the seat's row; another customer's seat is the 404 page.
+    @Test(arguments: Backend.all)
+    func aSeatsHistoryIsShownInTheCustomersWords(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let (pool, seatId, token) = try await Self.invitation(server, org, email: "ada@example.com")
+            server.clock.advance(by: 60)
+            #expect(try await SeatSupport.claim(server, token).status == .ok)
+            let session = try await Self.sessionToken(server, org, customerId: pool.customerId)
+            var browser = try await Self.signedInBrowser(server, org, token: session)
+            let portal = try await browser.get("/\(org.slug)/portal")
+            let path = "/\(org.slug)/portal/seats/\(seatId)/history"
+            #expect(try #require(Self.row(portal.html, seatId: seatId)).contains("href=\"\(path)\""))
+            server.clock.advance(by: 60)
+            let csrf = try #require(browser.csrf)
+            _ = try await browser.post("/\(org.slug)/portal/seats/\(seatId)/revoke", [("csrf", csrf)])
+
+            let page = try await browser.get(path)
+            #expect(page.status == .ok)
+            Self.expectPageHeaders(page)
+            let rows = page.html.components(separatedBy: "<tr class=\"event ").dropFirst().map { $0.prefix { $0 != "\"" } }
+            #expect(rows == ["revoked", "claimed", "invitation_sent", "assigned"])
+            #expect(page.html.contains("<td data-label=\"By\">You</td>"))
+            #expect(page.html.contains("<td data-label=\"By\">\(org.name)</td>"))
+            #expect(page.html.contains("<td data-label=\"By\">ada@example.com</td>"))
+
+            let theirs = try await server.makeSubscription(org, seats: 1)
+            let theirSeat = try await server.assign(org, theirs, ["email": "theirs@example.com"])
+            let refused = try await browser.get("/\(org.slug)/portal/seats/\(theirSeat.id)/history")
+            #expect(refused.status == .notFound)
+            #expect(!refused.html.contains("theirs@example.com"))
+            var stranger = TestBrowser(server)
+            #expect(try await stranger.get(path).status == .unauthorized)
+        }
+    }
+
     @Test(arguments: Backend.all)
     func anotherCustomersSeatIsAReadable404(backend: Backend) async throws {
         try await TestServer.run(backend) { server in

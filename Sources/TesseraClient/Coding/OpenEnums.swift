@@ -608,3 +608,85 @@ public enum LicenseKeyStatus: OpenEnum {
         }
     }
 }
+
+/// What happened to a seat, in its history.
+public enum SeatEventType: OpenEnum {
+    case assigned
+    case invitationSent
+    case invitationResent
+    case claimed
+    case revoked
+    case transferred
+    case expired
+    /// A value this version of the SDK does not know.
+    case unknown(String)
+
+    public static let knownCases: [Self] = [
+        .assigned, .invitationSent, .invitationResent, .claimed, .revoked, .transferred, .expired,
+    ]
+
+    public init(rawValue: String) {
+        switch rawValue {
+        case "assigned": self = .assigned
+        case "invitation_sent": self = .invitationSent
+        case "invitation_resent": self = .invitationResent
+        case "claimed": self = .claimed
+        case "revoked": self = .revoked
+        case "transferred": self = .transferred
+        case "expired": self = .expired
+        default: self = .unknown(rawValue)
+        }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .assigned: "assigned"
+        case .invitationSent: "invitation_sent"
+        case .invitationResent: "invitation_resent"
+        case .claimed: "claimed"
+        case .revoked: "revoked"
+        case .transferred: "transferred"
+        case .expired: "expired"
+        case .unknown(let value): value
+        }
+    }
+}
+
+/// Who changed a seat: the merchant's token, the operator, a portal customer or member, the
+/// person who claimed it, or Tessera itself.
+public enum SeatActorType: OpenEnum {
+    case organizationAccessToken
+    case `operator`
+    case customer
+    case member
+    case claimer
+    case system
+    /// A value this version of the SDK does not know.
+    case unknown(String)
+
+    public static let knownCases: [Self] = [.organizationAccessToken, .operator, .customer, .member, .claimer, .system]
+
+    public init(rawValue: String) {
+        switch rawValue {
+        case "organization_access_token": self = .organizationAccessToken
+        case "operator": self = .operator
+        case "customer": self = .customer
+        case "member": self = .member
+        case "claimer": self = .claimer
+        case "system": self = .system
+        default: self = .unknown(rawValue)
+        }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .organizationAccessToken: "organization_access_token"
+        case .operator: "operator"
+        case .customer: "customer"
+        case .member: "member"
+        case .claimer: "claimer"
+        case .system: "system"
+        case .unknown(let value): value
+        }
+    }
+}

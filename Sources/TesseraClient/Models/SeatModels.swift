@@ -161,3 +161,60 @@ public struct CustomerSeatClaimResponse: Codable, Sendable, Hashable {
         case customerSessionToken = "customer_session_token"
     }
 }
+
+/// One change in a seat's life (Tessera's seat history).
+public struct SeatEvent: Codable, Sendable, Hashable, Identifiable {
+    public var id: String
+    public var createdAt: Date
+    public var seatId: String
+    public var subscriptionId: String?
+    public var orderId: String?
+    /// `assigned`, `invitation_sent`, `invitation_resent`, `claimed`, `revoked`, `transferred`, `expired`.
+    public var type: SeatEventType
+    /// Who made the change.
+    public var actor: SeatEventActor
+    /// Who held the seat before (nil for a free seat) and after (nil once revoked).
+    public var holderBefore: SeatEventHolder?
+    public var holderAfter: SeatEventHolder?
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case createdAt = "created_at"
+        case seatId = "seat_id"
+        case subscriptionId = "subscription_id"
+        case orderId = "order_id"
+        case type, actor
+        case holderBefore = "holder_before"
+        case holderAfter = "holder_after"
+    }
+}
+
+/// Who changed a seat; `id` is the token's, customer's or member's id when there is one.
+public struct SeatEventActor: Codable, Sendable, Hashable {
+    public var type: SeatActorType
+    public var id: String?
+}
+
+/// A seat's holder at one moment.
+public struct SeatEventHolder: Codable, Sendable, Hashable {
+    public var customerId: String
+    public var memberId: String
+    public var email: String?
+
+    enum CodingKeys: String, CodingKey {
+        case customerId = "customer_id"
+        case memberId = "member_id"
+        case email
+    }
+}
+
+/// A page of seat history and the cursor of the next page (nil on the last).
+public struct SeatEventPage: Codable, Sendable, Hashable {
+    public var items: [SeatEvent]
+    public var nextCursor: String?
+
+    enum CodingKeys: String, CodingKey {
+        case items
+        case nextCursor = "next_cursor"
+    }
+}

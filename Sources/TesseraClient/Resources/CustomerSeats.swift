@@ -33,6 +33,32 @@ public struct CustomerSeats: Sendable {
             retries: retries)
     }
 
+    /// A page of one seat's history, newest first (Tessera). Pass the page's `nextCursor` as
+    /// `cursor` for the next one.
+    ///
+    /// Scope `customer_seats:read` (or `:write`). Retried by default.
+    public func history(seatId: String, limit: Int? = nil, cursor: String? = nil, retries: RetryConfig? = nil)
+        async throws -> SeatEventPage
+    {
+        try await executor.send(
+            APIRequest(.GET, "/v1/customer-seats/\(URLEncoding.segment(seatId))/events",
+                       query: [("limit", limit.map(String.init)), ("cursor", cursor)], safeToRetry: true),
+            retries: retries)
+    }
+
+    /// A page of the history of every seat of a pool, newest first (Tessera): exactly one of
+    /// `subscriptionId` and `orderId`.
+    ///
+    /// Scope `customer_seats:read` (or `:write`). Retried by default.
+    public func poolHistory(subscriptionId: String? = nil, orderId: String? = nil, limit: Int? = nil,
+                            cursor: String? = nil, retries: RetryConfig? = nil) async throws -> SeatEventPage {
+        try await executor.send(
+            APIRequest(.GET, "/v1/customer-seats/events",
+                       query: [("subscription_id", subscriptionId), ("order_id", orderId),
+                               ("limit", limit.map(String.init)), ("cursor", cursor)], safeToRetry: true),
+            retries: retries)
+    }
+
     /// Revokes a seat: its holder loses the product's benefits and the seat is free again.
     /// Revoking a revoked seat changes nothing and returns it.
     ///

@@ -34,6 +34,7 @@ struct PageController {
         pages.add(.post, "/:slug/portal/seats", assign)
         pages.add(.post, "/:slug/portal/seats/:seat_id/resend", resend)
         pages.add(.post, "/:slug/portal/seats/:seat_id/revoke", revoke)
+        pages.add(.get, "/:slug/portal/seats/:seat_id/history", history)
         pages.add(.post, "/:slug/portal/sign-out", signOut)
     }
 
@@ -158,6 +159,29 @@ struct PageController {
         try await changeSeat(request, context: context, notice: .revoked) { seatId, scope in
             _ = try await operations.revoke(seatId: seatId, scope: scope)
         }
+    }
+
+    /// A seat's history, newest first, 50 changes a page (`?cursor=` for older ones). Anyone
+    /// signed in who may see the seat may see its history.
+    @Sendable func history(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let viewer = try await signedIn(request, slug: slug(context))
+        try viewer.organization.requireSeatFeature()
+        guard let seatId = context.parameters.get("seat_id").flatMap({ UUID(wire: $0) }) else {
+            throw PageFailure.seatNotFound
+        }
+        let cursor = QueryFields(request).string("cursor").flatMap(ListCursor.init(text:))
+        let page: CursorPage<SeatEvent>
+        do {
+            page = try await operations.history(seatId: seatId, scope: viewer.caller.scope, limit: 50, after: cursor)
+        } catch TesseraError.notFound {
+            throw PageFailure.seatNotFound
+        }
+        let path = "\(Self.portalPath(viewer.organization.slug))/seats/\(seatId.wire)/history"
+        return PageRenderer.html("history", title: "History of a seat", values: [
+            "slug": viewer.organization.slug,
+            "events": page.items.map { SeatHistoryRow($0, viewer: viewer).values },
+            "older_href": page.next.map { "\(path)?cursor=\($0.text)" } ?? "",
+        ])
     }
 
     @Sendable func signOut(_ request: Request, context: TesseraRequestContext) async throws -> Response {

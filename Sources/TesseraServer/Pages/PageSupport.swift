@@ -55,6 +55,13 @@ struct PageFailure: Error {
                     paragraphs: ["Check the link you followed, or ask the company you buy from for a new one."])
     }
 
+    /// A seat the signed-in customer cannot see (another's, or none): 404.
+    static var seatNotFound: PageFailure {
+        PageFailure(status: .notFound, title: "Not found", heading: "There is no such seat here",
+                    paragraphs: ["It may belong to another team, or the link is wrong."],
+                    link: nil)
+    }
+
     static var tooLarge: PageFailure {
         PageFailure(status: .contentTooLarge, title: "Form too large", heading: "This form is too large",
                     paragraphs: ["Nothing was changed. Go back and try again with less text."])

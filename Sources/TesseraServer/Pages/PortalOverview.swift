@@ -143,3 +143,47 @@ struct PortalOverview: Sendable {
         ]
     }
 }
+
+/// One row of a seat's history page, in words for the customer.
+struct SeatHistoryRow {
+    let event: SeatEvent
+    let viewer: PortalViewer
+
+    init(_ event: SeatEvent, viewer: PortalViewer) {
+        self.event = event
+        self.viewer = viewer
+    }
+
+    var values: [String: Any] {
+        let time = PageRenderer.time(event.createdAt)
+        return [
+            "type": event.kind.rawValue, "when": time["text"] ?? "", "iso": time["iso"] ?? "",
+            "what": what, "by": by,
+            "holder": (event.holderAfter ?? event.holderBefore)?.email ?? "—",
+        ]
+    }
+
+    var what: String {
+        switch event.kind {
+        case .assigned: "Assigned"
+        case .invitationSent: "Invitation sent"
+        case .invitationResent: "Invitation sent again"
+        case .claimed: "Claimed"
+        case .revoked: "Revoked"
+        case .transferred: "Transferred"
+        case .expired: "Expired"
+        }
+    }
+
+    /// Who acted: "You" when it was the signed-in customer or member.
+    var by: String {
+        switch event.actor {
+        case .organizationToken: "\(viewer.organization.name)"
+        case .operator: "\(viewer.organization.name) (operator)"
+        case .customer(let id): id == viewer.customer.id && viewer.member == nil ? "You" : "Your company's account"
+        case .member(let id): id == viewer.member?.id ? "You" : "A team member"
+        case .claimer: event.holderAfter?.email ?? "The person invited"
+        case .system: "Automatically"
+        }
+    }
+}

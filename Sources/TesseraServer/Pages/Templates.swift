@@ -22,7 +22,7 @@ enum PageTemplates {
     }()
 
     static let sources: [String: String] = [
-        "layout": layout, "message": message, "claim": claim, "claimed": claimed, "portal": portal,
+        "layout": layout, "message": message, "claim": claim, "claimed": claimed, "portal": portal, "history": history,
     ]
 
     /// The page around every template: `title`, `heading_context` (the organization, when known)
@@ -134,7 +134,8 @@ enum PageTemplates {
         <td data-label="Status"><span class="badge {{status}}">{{status_label}}</span></td>
         <td data-label="Assigned">{{#assigned}}<time datetime="{{iso}}">{{text}}</time>{{/assigned}}</td>
         <td data-label="Claimed">{{#claimed}}<time datetime="{{iso}}">{{text}}</time>{{/claimed}}{{^claimed}}<span class="muted">—</span>{{/claimed}}</td>
-        <td data-label="Revoked">{{#revoked}}<time datetime="{{iso}}">{{text}}</time>{{/revoked}}{{^revoked}}<span class="muted">—</span>{{/revoked}}</td>
+        <td data-label="Revoked">{{#revoked}}<time datetime="{{iso}}">{{text}}</time>{{/revoked}}{{^revoked}}<span class="muted">—</span>{{/revoked}}
+        <a class="history-link" href="/{{slug}}/portal/seats/{{seat_id}}/history" aria-label="Seat history{{#has_person}} of {{person_email}}{{/has_person}}">History</a></td>
         {{#can_manage}}
         <td data-label="Actions" class="actions">
         {{#can_resend}}
@@ -190,6 +191,33 @@ enum PageTemplates {
         </ul>
         </section>
         {{/has_held}}
+
+        """
+
+    /// A seat's history: `events` (each `when`, `what`, `by`, `holder`), newest first.
+    static let history = """
+        <h1 id="page-heading">History of a seat</h1>
+        <p><a href="/{{slug}}/portal">Back to your seats</a></p>
+        <table class="history">
+        <caption>Changes to this seat, newest first</caption>
+        <thead>
+        <tr><th scope="col">When</th><th scope="col">What</th><th scope="col">By</th><th scope="col">Holder</th></tr>
+        </thead>
+        <tbody>
+        {{#events}}
+        <tr class="event {{type}}">
+        <td data-label="When"><time datetime="{{iso}}">{{when}}</time></td>
+        <td data-label="What">{{what}}</td>
+        <td data-label="By">{{by}}</td>
+        <td data-label="Holder">{{holder}}</td>
+        </tr>
+        {{/events}}
+        {{^events}}
+        <tr><td colspan="4" class="muted">No changes recorded.</td></tr>
+        {{/events}}
+        </tbody>
+        </table>
+        {{#older_href}}<p><a href="{{older_href}}">Older changes</a></p>{{/older_href}}
 
         """
 }
@@ -277,5 +305,6 @@ enum PageStylesheet {
           .actions { white-space: normal; }
         }
 
-        """
+            .history-link { display: block; font-size: .85em; margin-top: .25em; }
+    """
 }

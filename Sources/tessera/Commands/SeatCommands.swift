@@ -15,7 +15,7 @@ struct SeatsCommand: AsyncParsableCommand {
                 --email ada@bigco.example
               tessera seats list --subscription-id $SUBSCRIPTION
             """,
-        subcommands: [Assign.self, List.self, Revoke.self, Resend.self, ClaimInfo.self, Claim.self])
+        subcommands: [Assign.self, List.self, Revoke.self, Resend.self, History.self, ClaimInfo.self, Claim.self])
 
     /// What became of a new invitation: `sent` when emailed, else the link handed back, which
     /// the server shows only this once.
@@ -150,6 +150,53 @@ struct SeatsCommand: AsyncParsableCommand {
             }) { list in
                 let summary = "\(list.availableSeats) of \(list.totalSeats) seats available"
                 return list.seats.isEmpty ? "No seats assigned.\n\(summary)" : SeatsCommand.table(list.seats) + "\n" + summary
+            }
+        }
+    }
+
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a seat's history, or a pool's: who assigned, invited, claimed and revoked, newest first.",
+            discussion: """
+                Give a seat id, or the pool (--subscription-id or --order-id). Prints one page; the \
+                last line names the --cursor of the next. Scope customer_seats:read.
+
+                Example:
+                  tessera seats history $SEAT
+                  tessera seats history --subscription-id $SUBSCRIPTION --limit 50
+                """)
+
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "The seat's id (or give the pool instead).") var seatId: String?
+        @Option(name: .customLong("subscription-id"), help: "The subscription whose seats' history to show.")
+        var subscriptionId: String?
+        @Option(name: .customLong("order-id"), help: "The order whose seats' history to show.")
+        var orderId: String?
+        @Option(help: "Events per page (1-100, default 10).") var limit: Int?
+        @Option(help: "Where the previous page ended (its last line says).") var cursor: String?
+
+        func validate() throws {
+            guard [seatId, subscriptionId, orderId].compactMap({ $0 }).count == 1 else {
+                throw ValidationError("give exactly one of a seat id, --subscription-id and --order-id")
+            }
+        }
+
+        func run() async throws {
+            try await options.show({ client in
+                if let seatId {
+                    return try await client.customerSeats.history(seatId: seatId, limit: limit, cursor: cursor)
+                }
+                return try await client.customerSeats.poolHistory(subscriptionId: subscriptionId, orderId: orderId,
+                                                                   limit: limit, cursor: cursor)
+            }) { page in
+                guard !page.items.isEmpty else { return "No seat events." }
+                let rows = page.items.map { event in
+                    [Output.date(event.createdAt), event.seatId, event.type.rawValue,
+                     event.actor.type.rawValue + (event.actor.id.map { " " + $0 } ?? ""),
+                     Output.or(event.holderBefore?.email), Output.or(event.holderAfter?.email)]
+                }
+                let table = Output.table(["WHEN", "SEAT", "EVENT", "BY", "HOLDER BEFORE", "HOLDER AFTER"], rows)
+                return table + (page.nextCursor.map { "\nMore: --cursor \($0)" } ?? "")
             }
         }
     }
