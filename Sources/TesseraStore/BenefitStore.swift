@@ -74,10 +74,7 @@ public struct BenefitStore: Sendable {
         var filter: SQLQueryString = "organization_id = \(bind: organizationId.wire) AND deleted_at IS NULL"
         if let kind { filter += " AND type = \(bind: kind.rawValue)" }
         if let text {
-            // LIKE's own wildcards in the text are matched as themselves.
-            let pattern = "%" + text.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
-                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
-            filter += " AND LOWER(description) LIKE \(bind: pattern) ESCAPE '\\'"
+            filter += " AND LOWER(description) LIKE \(bind: LikePattern.containing(text.lowercased())) ESCAPE '\\'"
         }
         let benefits = try await session.rows("""
             SELECT * FROM benefits WHERE \(filter)

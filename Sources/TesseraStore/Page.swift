@@ -26,20 +26,28 @@ public struct PageRequest: Sendable {
     var offset: Int { (page - 1) * limit }
 }
 
-/// Where a cursor-paginated list (newest first) goes on: after the item created at
-/// `createdAt` with `id`. Callers see it as opaque text.
+/// Where a cursor-paginated list goes on: past the item created at `createdAtMicros` with
+/// `id`. Callers see it as opaque text.
 public struct ListCursor: Sendable, Equatable {
-    public var createdAt: Date
+    /// Kept in the stored unit: a `Date` read back from microseconds can land a hair below
+    /// them, and a cursor a microsecond early would show its last item twice.
+    public var createdAtMicros: Int64
     public var id: UUID
 
+    /// The cursor after an item: its time rounded to the nearest microsecond, which is exactly
+    /// the stored one for any `Date` read from the database.
     public init(createdAt: Date, id: UUID) {
-        self.createdAt = createdAt
+        self.init(createdAtMicros: Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded()), id: id)
+    }
+
+    public init(createdAtMicros: Int64, id: UUID) {
+        self.createdAtMicros = createdAtMicros
         self.id = id
     }
 
     /// The cursor as callers pass it back: base64url of `micros:id`, opaque by intent.
     public var text: String {
-        Data("\(createdAt.micros):\(id.wire)".utf8).base64EncodedString()
+        Data("\(createdAtMicros):\(id.wire)".utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
@@ -54,7 +62,7 @@ public struct ListCursor: Sendable, Equatable {
         }
         let parts = decoded.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(wire: String(parts[1])) else { return nil }
-        self.init(createdAt: Timestamp.date(micros: micros), id: id)
+        self.init(createdAtMicros: micros, id: id)
     }
 }
 
@@ -66,5 +74,17 @@ public struct CursorPage<Item: Sendable>: Sendable {
     public init(items: [Item], next: ListCursor?) {
         self.items = items
         self.next = next
+    }
+}
+
+/// `LIKE` patterns whose text matches only itself: LIKE's own wildcards (and the escape
+/// character) in it are escaped, for a query written with `ESCAPE '\\'`.
+enum LikePattern {
+    static func containing(_ text: String) -> String { "%" + escaped(text) + "%" }
+    static func startingWith(_ text: String) -> String { escaped(text) + "%" }
+
+    private static func escaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
     }
 }

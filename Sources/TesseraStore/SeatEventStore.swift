@@ -48,7 +48,7 @@ public struct SeatEventStore: Sendable {
     private func page(_ filter: SQLQueryString, limit: Int, after cursor: ListCursor?) async throws -> CursorPage<SeatEvent> {
         var filter = filter
         if let cursor {
-            filter += " AND (created_at, id) < (\(bind: cursor.createdAt.micros), \(bind: cursor.id.wire))"
+            filter += " AND (created_at, id) < (\(bind: cursor.createdAtMicros), \(bind: cursor.id.wire))"
         }
         var events = try await session.rows("""
             SELECT * FROM seat_events WHERE \(filter) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit + 1)

@@ -133,6 +133,39 @@ public struct SeatStore: Sendable {
         """
     }
 
+    /// A page of a pool's seats, oldest first, after `cursor`: of one status, and whose
+    /// holder's email starts with `emailPrefix` (case-insensitive), when given. Reads one row
+    /// more than asked, to know whether another page follows.
+    public func details(in pool: SeatPoolReference, status: SeatStatus?, emailPrefix: String?, limit: Int,
+                        after cursor: ListCursor?) async throws -> CursorPage<SeatDetails> {
+        let query = Self.pageQuery(in: pool, status: status, emailPrefix: emailPrefix, limit: limit, after: cursor)
+        var seats = try await session.rows(query, Self.details)
+        var next: ListCursor?
+        if seats.count > limit {
+            seats.removeLast()
+            next = seats.last.map { ListCursor(createdAt: $0.seat.createdAt, id: $0.seat.id) }
+        }
+        return CursorPage(items: seats, next: next)
+    }
+
+    /// The query of a page of ``details(in:status:emailPrefix:limit:after:)``: the status and the
+    /// cursor narrow a walk of the pool's index in list order, so a page costs the same in any pool.
+    static func pageQuery(in pool: SeatPoolReference, status: SeatStatus?, emailPrefix: String?, limit: Int,
+                          after cursor: ListCursor?) -> SQLQueryString {
+        var filter: SQLQueryString = "s.\(Self.poolColumn(pool)) = \(bind: pool.id.wire)"
+        if let status { filter += " AND s.status = \(bind: status.rawValue)" }
+        if let emailPrefix {
+            // Every holder is a member (of the billing customer), with the holder's email.
+            filter += """
+                 AND m.email_key LIKE \(bind: LikePattern.startingWith(EmailAddress.normalized(emailPrefix))) ESCAPE '\\'
+                """
+        }
+        if let cursor {
+            filter += " AND (s.created_at, s.id) > (\(bind: cursor.createdAtMicros), \(bind: cursor.id.wire))"
+        }
+        return "\(unsafeRaw: Self.detailsSelect) WHERE \(filter) ORDER BY s.created_at, s.id LIMIT \(bind: limit + 1)"
+    }
+
     /// Several seats by id, oldest first, in one query.
     public func details(ids: [UUID]) async throws -> [SeatDetails] {
         guard !ids.isEmpty else { return [] }

@@ -57,9 +57,7 @@ struct PortalController {
     // MARK: Seats
 
     @Sendable func listSeats(_ request: Request, context: PortalContext) async throws -> Response {
-        let caller = context.caller
-        let (pool, seats) = try await operations.list(try SeatController.pool(from: request), scope: caller.scope)
-        return .json(Wire.seatsList(seats, pool: pool))
+        try await SeatController.list(request, operations: operations, scope: context.caller.scope)
     }
 
     @Sendable func assignSeat(_ request: Request, context: PortalContext) async throws -> Response {

@@ -27,9 +27,30 @@ struct SeatController {
     }
 
     @Sendable func list(_ request: Request, context: MerchantContext) async throws -> Response {
-        let organizationId = context.organizationId
-        let (pool, seats) = try await operations.list(try Self.pool(from: request), scope: .merchant(organizationId, actor: context.actor))
-        return .json(Wire.seatsList(seats, pool: pool))
+        try await Self.list(request, operations: operations,
+                            scope: .merchant(context.organizationId, actor: context.actor))
+    }
+
+    /// The seat list (shared with the customer portal): Polar's whole list, or with any of
+    /// Tessera's `status`, `email`, `limit` and `cursor`, one page of it and `next_cursor`.
+    static func list(_ request: Request, operations: SeatOperations, scope: SeatOperations.Scope) async throws -> Response {
+        let reference = try pool(from: request)
+        var query = QueryFields(request)
+        let status = query.choice("status", SeatStatus.self)
+        let email = query.string("email")
+        if let email, email.utf8.count > 320 {
+            query.appendIssue(key: "email", "String should have at most 320 characters")
+        }
+        let paged = ["limit", "cursor"].contains { query.string($0) != nil }
+        let (limit, cursor) = query.cursorPage()
+        try query.validate()
+        guard status != nil || email != nil || paged else {
+            let (pool, seats) = try await operations.list(reference, scope: scope)
+            return .json(Wire.seatsList(seats, pool: pool))
+        }
+        let filter = SeatOperations.ListFilter(status: status, emailPrefix: email, limit: limit, cursor: cursor)
+        let (pool, page) = try await operations.list(reference, filter: filter, scope: scope)
+        return .json(Wire.seatsList(page.items, pool: pool, next: .some(page.next)))
     }
 
     /// Reads a `SeatAssign` body (shared with the customer portal).

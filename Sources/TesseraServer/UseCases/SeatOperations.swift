@@ -94,6 +94,30 @@ struct SeatOperations: Sendable {
         }
     }
 
+    /// Tessera's filters and paging of the seat list (all optional; none gives Polar's list).
+    struct ListFilter: Sendable {
+        var status: SeatStatus?
+        var emailPrefix: String?
+        var limit: Int
+        var cursor: ListCursor?
+    }
+
+    /// A page of a pool's seats, oldest first, as `filter` narrows it; the pool for its counts.
+    func list(_ reference: SeatPoolReference, filter: ListFilter, scope: Scope) async throws
+        -> (SeatPool, CursorPage<SeatDetails>)
+    {
+        try await database.read { session in
+            guard let pool = try await session.seats.pool(reference, organizationId: scope.organizationId),
+                  scope.reaches(pool) else {
+                throw reference.notFound
+            }
+            try await session.organizations.require(id: scope.organizationId).requireSeatFeature()
+            return (pool, try await session.seats.details(in: reference, status: filter.status,
+                                                          emailPrefix: filter.emailPrefix, limit: filter.limit,
+                                                          after: filter.cursor))
+        }
+    }
+
     // MARK: Revoke
 
     /// Revokes a seat. The answer of the revoking call still names the former holder

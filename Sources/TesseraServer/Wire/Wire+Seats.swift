@@ -50,10 +50,12 @@ extension Wire {
 
     /// A pool's seats (`CustomerSeatList` and its counts), written straight to text: a pool
     /// can hold thousands.
-    static func seatsList(_ seats: [SeatDetails], pool: SeatPool) -> JSONWriter {
+    /// With Tessera's paging (`next` given or not asked for), `next_cursor` follows `available_seats`.
+    static func seatsList(_ seats: [SeatDetails], pool: SeatPool, next: ListCursor?? = nil) -> JSONWriter {
         var json = JSONWriter(capacity: 128 + 768 * seats.count)
         json.beginObject()
         json.key("available_seats"); json.int(pool.availableSeats)
+        if let next { json.key("next_cursor"); json.string(next?.text) }
         json.key("seats")
         json.beginArray()
         for seat in seats { write(seat, to: &json) }
