@@ -176,3 +176,31 @@ import TesseraClient
         }
     }
 }
+
+/// The seat list's filters and pages through the SDK.
+@Suite struct SeatListPagingSDKTests {
+    @Test func aPoolPagesByStatusAndCursor() async throws {
+        try await LiveTessera.run { server in
+            let (_, client) = try await server.makeOrganization()
+            let product = try await client.products.create(seatProduct())
+            let customer = try await client.customers.create(CustomerCreate(email: "billing@bigco.example"))
+            let subscription = try await client.subscriptions.create(
+                SubscriptionCreate(productId: product.id, customerId: customer.id, seats: 5))
+            for email in ["ada@bigco.example", "bea@bigco.example", "cal@bigco.example"] {
+                _ = try await client.customerSeats.assignSeat(SeatAssign(
+                    subscriptionId: subscription.id, email: email, immediateClaim: email != "bea@bigco.example"))
+            }
+            let whole = try await client.customerSeats.listSeats(subscriptionId: subscription.id)
+            #expect(whole.seats.count == 3 && whole.nextCursor == nil)
+            let first = try await client.customerSeats.listSeats(subscriptionId: subscription.id, status: .claimed, limit: 1)
+            let cursor = try #require(first.nextCursor)
+            let second = try await client.customerSeats.listSeats(subscriptionId: subscription.id, status: .claimed,
+                                                                  limit: 1, cursor: cursor)
+            #expect(Set((first.seats + second.seats).map(\.id)).count == 2)
+            #expect((first.seats + second.seats).allSatisfy { $0.status == .claimed })
+            #expect(second.nextCursor == nil)
+            let byEmail = try await client.customerSeats.listSeats(subscriptionId: subscription.id, email: "BE")
+            #expect(byEmail.seats.map(\.customerEmail) == ["bea@bigco.example"])
+        }
+    }
+}

@@ -107,11 +107,14 @@ public struct SeatsList: Codable, Sendable, Hashable {
     public var availableSeats: Int
     /// The pool's size.
     public var totalSeats: Int
+    /// Tessera, when the list was filtered or paged: the `cursor` of the next page (nil on the last).
+    public var nextCursor: String?
 
     enum CodingKeys: String, CodingKey {
         case seats
         case availableSeats = "available_seats"
         case totalSeats = "total_seats"
+        case nextCursor = "next_cursor"
     }
 }
 

@@ -23,13 +23,19 @@ public struct CustomerSeats: Sendable {
     /// A pool's seats (revoked ones included), with how many are free. Give exactly one of
     /// `subscriptionId` and `orderId`.
     ///
+    /// Tessera's filters are opt-in: `status`, `email` (a prefix, any case), `limit` and `cursor`
+    /// (a previous page's ``SeatsList/nextCursor``). With any of them the answer is one page,
+    /// oldest first; without them, the whole list as on Polar.
+    ///
     /// Scope `customer_seats:read` (or `:write`). Retried by default.
-    public func listSeats(subscriptionId: String? = nil, orderId: String? = nil, retries: RetryConfig? = nil)
-        async throws -> SeatsList
-    {
+    public func listSeats(subscriptionId: String? = nil, orderId: String? = nil, status: SeatStatus? = nil,
+                          email: String? = nil, limit: Int? = nil, cursor: String? = nil,
+                          retries: RetryConfig? = nil) async throws -> SeatsList {
         try await executor.send(
             APIRequest(.GET, "/v1/customer-seats",
-                       query: [("subscription_id", subscriptionId), ("order_id", orderId)], safeToRetry: true),
+                       query: [("subscription_id", subscriptionId), ("order_id", orderId), ("status", status?.rawValue),
+                               ("email", email), ("limit", limit.map(String.init)), ("cursor", cursor)],
+                       safeToRetry: true),
             retries: retries)
     }
 
