@@ -85,13 +85,18 @@ struct SeatOperations: Sendable {
 
     func list(_ reference: SeatPoolReference, scope: Scope) async throws -> (SeatPool, [SeatDetails]) {
         try await database.read { session in
-            guard let pool = try await session.seats.pool(reference, organizationId: scope.organizationId),
-                  scope.reaches(pool) else {
-                throw reference.notFound
-            }
-            try await session.organizations.require(id: scope.organizationId).requireSeatFeature()
-            return (pool, try await session.seats.details(in: reference))
+            (try await listedPool(reference, scope: scope, session), try await session.seats.details(in: reference))
         }
+    }
+
+    /// The pool a list reads: one the scope reaches (else not found), of an organization with seats on.
+    private func listedPool(_ reference: SeatPoolReference, scope: Scope, _ session: SQLSession) async throws -> SeatPool {
+        guard let pool = try await session.seats.pool(reference, organizationId: scope.organizationId),
+              scope.reaches(pool) else {
+            throw reference.notFound
+        }
+        try await session.organizations.require(id: scope.organizationId).requireSeatFeature()
+        return pool
     }
 
     /// Tessera's filters and paging of the seat list (all optional; none gives Polar's list).
@@ -107,14 +112,9 @@ struct SeatOperations: Sendable {
         -> (SeatPool, CursorPage<SeatDetails>)
     {
         try await database.read { session in
-            guard let pool = try await session.seats.pool(reference, organizationId: scope.organizationId),
-                  scope.reaches(pool) else {
-                throw reference.notFound
-            }
-            try await session.organizations.require(id: scope.organizationId).requireSeatFeature()
-            return (pool, try await session.seats.details(in: reference, status: filter.status,
-                                                          emailPrefix: filter.emailPrefix, limit: filter.limit,
-                                                          after: filter.cursor))
+            (try await listedPool(reference, scope: scope, session),
+             try await session.seats.details(in: reference, status: filter.status, emailPrefix: filter.emailPrefix,
+                                             limit: filter.limit, after: filter.cursor))
         }
     }
 
