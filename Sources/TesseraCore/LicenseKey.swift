@@ -84,11 +84,16 @@ public struct LicenseKey: Sendable, Equatable {
         modifiedAt = now
     }
 
+    /// A key validates and activates only while granted and unexpired.
+    func requireUsable(at now: Date) throws(TesseraError) {
+        if status != .granted { throw .licenseKeyNotActive }
+        if let expiresAt, now > expiresAt { throw .licenseKeyExpired }
+    }
+
     /// Records a validation at `now`, using `increment` more of the usage limit; refuses a key
     /// that is revoked, disabled or expired, or whose limit `increment` would pass.
     public mutating func validate(incrementingUsageBy increment: Int, at now: Date) throws(TesseraError) {
-        if status != .granted { throw .licenseKeyNotActive }
-        if let expiresAt, now > expiresAt { throw .licenseKeyExpired }
+        try requireUsable(at: now)
         if increment > 0, let limitUsage {
             let remaining = max(0, limitUsage - usage)
             if increment > remaining { throw .licenseKeyUsageExceeded(remaining: remaining) }
@@ -179,8 +184,7 @@ extension LicenseKey {
     /// enabled (`limitActivations`), and have fewer than that many.
     public func activating(label: String, meta: [String: JSONValue], conditions: [String: JSONValue], existing: Int,
                            at now: Date) throws(TesseraError) -> LicenseKeyActivation {
-        if status != .granted { throw .licenseKeyNotActive }
-        if let expiresAt, now > expiresAt { throw .licenseKeyExpired }
+        try requireUsable(at: now)
         guard let limitActivations else { throw .licenseKeyActivationsNotSupported }
         guard existing < limitActivations else { throw .licenseKeyActivationLimitReached }
         return LicenseKeyActivation(id: UUID(), licenseKeyId: id, label: label, meta: meta, conditions: conditions,

@@ -4,8 +4,8 @@ import Foundation
 /// writes them. The server writes every timestamp with ``format(_:)`` and the SDK sends dates
 /// with it too; ``parse(_:)`` reads them back (and Polar's variants).
 public enum Timestamp {
-    /// `2026-04-01T12:00:00.123456Z`. Sub-microsecond parts are dropped, as ``micros(_:)``
-    /// drops them, so a date formats the same before and after it is stored.
+    /// `2026-04-01T12:00:00.123456Z`. Sub-microsecond parts are rounded, as ``micros(_:)``
+    /// rounds them, so a date formats the same before and after it is stored.
     public static func format(_ date: Date) -> String {
         var text: [UInt8] = []
         text.reserveCapacity(27)
@@ -51,9 +51,11 @@ public enum Timestamp {
     }
 
     /// Microseconds since 1970: how timestamps are stored, identically on both databases.
+    /// Rounded to the nearest: a `Date` made from stored microseconds (``date(micros:)``) can
+    /// sit a hair below them, and rounding down would then lose one on every round trip.
     /// Saturates at the ends of `Int64` instead of trapping, so no date can crash a request.
     public static func micros(_ date: Date) -> Int64 {
-        let value = (date.timeIntervalSince1970 * 1_000_000).rounded(.down)
+        let value = (date.timeIntervalSince1970 * 1_000_000).rounded()
         guard !value.isNaN else { return 0 }
         if value >= 9.2e18 { return Int64.max }
         if value <= -9.2e18 { return Int64.min }

@@ -29,15 +29,13 @@ public struct PageRequest: Sendable {
 /// Where a cursor-paginated list goes on: past the item created at `createdAtMicros` with
 /// `id`. Callers see it as opaque text.
 public struct ListCursor: Sendable, Equatable {
-    /// Kept in the stored unit: a `Date` read back from microseconds can land a hair below
-    /// them, and a cursor a microsecond early would show its last item twice.
+    /// In the stored unit, as the query compares it.
     public var createdAtMicros: Int64
     public var id: UUID
 
-    /// The cursor after an item: its time rounded to the nearest microsecond, which is exactly
-    /// the stored one for any `Date` read from the database.
+    /// The cursor after an item created at `createdAt` (exactly its stored microseconds).
     public init(createdAt: Date, id: UUID) {
-        self.init(createdAtMicros: Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded()), id: id)
+        self.init(createdAtMicros: Timestamp.micros(createdAt), id: id)
     }
 
     public init(createdAtMicros: Int64, id: UUID) {
@@ -74,6 +72,17 @@ public struct CursorPage<Item: Sendable>: Sendable {
     public init(items: [Item], next: ListCursor?) {
         self.items = items
         self.next = next
+    }
+
+    /// A page from rows read with one more than `limit`: the extra row only says that another
+    /// page follows, which then starts after the page's last item.
+    init(overRead rows: [Item], limit: Int, cursor: (Item) -> ListCursor) {
+        guard rows.count > limit else {
+            self.init(items: rows, next: nil)
+            return
+        }
+        let items = Array(rows.prefix(limit))
+        self.init(items: items, next: items.last.map(cursor))
     }
 }
 

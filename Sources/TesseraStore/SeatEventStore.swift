@@ -50,15 +50,10 @@ public struct SeatEventStore: Sendable {
         if let cursor {
             filter += " AND (created_at, id) < (\(bind: cursor.createdAtMicros), \(bind: cursor.id.wire))"
         }
-        var events = try await session.rows("""
+        let events = try await session.rows("""
             SELECT * FROM seat_events WHERE \(filter) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit + 1)
             """, Self.event)
-        var next: ListCursor?
-        if events.count > limit {
-            events.removeLast()
-            next = events.last.map { ListCursor(createdAt: $0.createdAt, id: $0.id) }
-        }
-        return CursorPage(items: events, next: next)
+        return CursorPage(overRead: events, limit: limit) { ListCursor(createdAt: $0.createdAt, id: $0.id) }
     }
 
     static func event(_ row: StoredRow) throws -> SeatEvent {

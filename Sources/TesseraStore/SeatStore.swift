@@ -139,13 +139,9 @@ public struct SeatStore: Sendable {
     public func details(in pool: SeatPoolReference, status: SeatStatus?, emailPrefix: String?, limit: Int,
                         after cursor: ListCursor?) async throws -> CursorPage<SeatDetails> {
         let query = Self.pageQuery(in: pool, status: status, emailPrefix: emailPrefix, limit: limit, after: cursor)
-        var seats = try await session.rows(query, Self.details)
-        var next: ListCursor?
-        if seats.count > limit {
-            seats.removeLast()
-            next = seats.last.map { ListCursor(createdAt: $0.seat.createdAt, id: $0.seat.id) }
+        return CursorPage(overRead: try await session.rows(query, Self.details), limit: limit) {
+            ListCursor(createdAt: $0.seat.createdAt, id: $0.seat.id)
         }
-        return CursorPage(items: seats, next: next)
     }
 
     /// The query of a page of ``details(in:status:emailPrefix:limit:after:)``: the status and the

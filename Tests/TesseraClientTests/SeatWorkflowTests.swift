@@ -122,10 +122,7 @@ import TesseraClient
     @Test func aSeatAssignedWithoutEmailComesBackWithItsLink() async throws {
         try await LiveTessera.run { server in
             let (_, client) = try await server.makeOrganization()
-            let product = try await client.products.create(seatProduct())
-            let customer = try await client.customers.create(CustomerCreate(email: "billing@bigco.example"))
-            let subscription = try await client.subscriptions.create(
-                SubscriptionCreate(productId: product.id, customerId: customer.id, seats: 2))
+            let subscription = try await makeTeamPlan(client, seats: 2)
             let seat = try await client.customerSeats.assignSeat(SeatAssign(
                 subscriptionId: subscription.id, email: "ada@bigco.example", sendInvitation: false))
             let token = try #require(seat.invitationToken)
@@ -151,10 +148,7 @@ import TesseraClient
     @Test func aSeatsHistoryReadsBackNewestFirstAndPages() async throws {
         try await LiveTessera.run { server in
             let (_, client) = try await server.makeOrganization()
-            let product = try await client.products.create(seatProduct())
-            let customer = try await client.customers.create(CustomerCreate(email: "billing@bigco.example"))
-            let subscription = try await client.subscriptions.create(
-                SubscriptionCreate(productId: product.id, customerId: customer.id, seats: 2))
+            let subscription = try await makeTeamPlan(client, seats: 2)
             let seat = try await client.customerSeats.assignSeat(SeatAssign(
                 subscriptionId: subscription.id, email: "ada@bigco.example", immediateClaim: true))
             // Separate transactions a moment apart, so newest-first has one answer.
@@ -182,10 +176,7 @@ import TesseraClient
     @Test func aPoolPagesByStatusAndCursor() async throws {
         try await LiveTessera.run { server in
             let (_, client) = try await server.makeOrganization()
-            let product = try await client.products.create(seatProduct())
-            let customer = try await client.customers.create(CustomerCreate(email: "billing@bigco.example"))
-            let subscription = try await client.subscriptions.create(
-                SubscriptionCreate(productId: product.id, customerId: customer.id, seats: 5))
+            let subscription = try await makeTeamPlan(client, seats: 5)
             for email in ["ada@bigco.example", "bea@bigco.example", "cal@bigco.example"] {
                 _ = try await client.customerSeats.assignSeat(SeatAssign(
                     subscriptionId: subscription.id, email: email, immediateClaim: email != "bea@bigco.example"))

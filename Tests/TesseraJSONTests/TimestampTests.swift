@@ -43,9 +43,10 @@ import TesseraJSON
     }
 
     @Test func parseReadsWhatFormatWritesToTheMicrosecond() throws {
-        // Dates of this century, as the API carries them. (Within a second of 1970 a Double holds
-        // whole microseconds inexactly enough that rounding down can lose one; no stored date is there.)
-        for micros: Int64 in [0, 1_780_000_000_123_456, 1_780_000_000_000_001, 1_800_000_000_999_999, -1_500_000] {
+        // Dates of this century, and instants near 1970 and 1973 where a Double holds whole
+        // microseconds inexactly enough that rounding down lost one (micros rounds to the nearest).
+        for micros: Int64 in [0, 1_780_000_000_123_456, 1_780_000_000_000_001, 1_800_000_000_999_999, -1_500_000,
+                              123_457, 107_205_407_000_001] {
             let text = Timestamp.format(Timestamp.date(micros: micros))
             let parsed = try #require(Timestamp.parse(text), "\(text)")
             #expect(Timestamp.micros(parsed) == micros, "\(text)")

@@ -153,7 +153,8 @@ public struct PortalCaller: Sendable, Equatable {
     /// The portal reaches only the pools this customer bought; the member (if any) is who
     /// `immediate_claim` may name (`PortalSeatRule`).
     var scope: SeatOperations.Scope {
-        SeatOperations.Scope(organizationId: organizationId, customerId: customerId, memberId: memberId)
+        SeatOperations.Scope(organizationId: organizationId, customerId: customerId, memberId: memberId,
+                             actor: memberId.map(SeatActor.member) ?? .customer(customerId))
     }
 }
 

@@ -59,12 +59,3 @@ extension SeatDetails {
         return holder
     }
 }
-
-extension SeatOperations.Scope {
-    /// Who acts through this scope: the merchant's token, or the portal's customer or member.
-    var actor: SeatActor {
-        if let memberId { return .member(memberId) }
-        if let customerId { return .customer(customerId) }
-        return merchantActor
-    }
-}

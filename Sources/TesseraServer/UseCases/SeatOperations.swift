@@ -13,11 +13,11 @@ struct SeatOperations: Sendable {
         var customerId: UUID?
         /// A member session's member (portal only): who `immediate_claim` may name.
         var memberId: UUID? = nil
-        /// Who acts for the merchant (the token), recorded in seat history; unused for the portal.
-        var merchantActor: SeatActor = .system
+        /// Who acts through this scope, as seat history names them.
+        var actor: SeatActor
 
         static func merchant(_ organizationId: UUID, actor: SeatActor) -> Scope {
-            Scope(organizationId: organizationId, customerId: nil, merchantActor: actor)
+            Scope(organizationId: organizationId, customerId: nil, actor: actor)
         }
 
         /// The merchant API, rather than a customer's portal.

@@ -86,6 +86,13 @@ func seatProduct(recurring: Bool = true) -> ProductCreate {
         prices: [.seatBased(SeatTiers(tiers: [SeatTier(minSeats: 1, pricePerSeat: 1000)]))])
 }
 
+/// A subscription of `seats` seats to a new seat-based product, billed to a new customer.
+func makeTeamPlan(_ client: TesseraClient, seats: Int) async throws -> Subscription {
+    let product = try await client.products.create(seatProduct())
+    let customer = try await client.customers.create(CustomerCreate(email: "billing@bigco.example"))
+    return try await client.subscriptions.create(SubscriptionCreate(productId: product.id, customerId: customer.id, seats: seats))
+}
+
 /// Keeps every email the server sends.
 final class RecordingMail: MailTransport {
     private let sent = NIOLockedValueBox<[MailMessage]>([])
