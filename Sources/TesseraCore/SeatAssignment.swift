@@ -27,7 +27,7 @@ public enum SeatAssignmentRoute: Sendable {
     /// `POST /v1/customer-portal/seats` (portal session), which also knows `checkout_id`.
     case portal
 
-    var poolMessage: String {
+    public var poolMessage: String {
         switch self {
         case .merchant: "Exactly one of subscription_id or order_id must be provided"
         case .portal: "Exactly one of subscription_id, order_id, or checkout_id must be provided"

@@ -80,6 +80,14 @@ public struct SeatPool: Sendable, Equatable {
             throw TesseraError.seatNotAvailable(poolId: reference.id)
         }
     }
+
+    /// The bulk form of `requireFreeSeat`: room for `needed` new seats at once, checked before
+    /// any is assigned. Needing none passes even in a full pool.
+    public func requireFreeSeats(_ needed: Int) throws(TesseraError) {
+        if case .order = status, !acceptsAssignments { throw TesseraError.orderNotPaid }
+        if !acceptsAssignments { throw TesseraError.seatNotAvailable(poolId: reference.id) }
+        if needed > availableSeats { throw TesseraError.notEnoughSeats(needed: needed, available: availableSeats) }
+    }
 }
 
 /// How a request names the billing customer of a new pool or a portal session: by Tessera's

@@ -29,6 +29,10 @@ public enum TesseraError: Error, Sendable, Equatable, CustomStringConvertible {
     case orderNotPaid
     /// The person (named as the request named them) already has an active seat in the pool.
     case seatAlreadyAssigned(String)
+    /// A bulk assignment needs more seats than the pool has free; nothing was assigned.
+    case notEnoughSeats(needed: Int, available: Int)
+    /// A transfer needs a pending or claimed seat: a revoked one is free, so assign it instead.
+    case seatNotActive
     /// Resending needs a pending seat with a holder.
     case seatNotPending
     /// The claim token is unknown, expired, used or revoked.
@@ -88,6 +92,9 @@ public enum TesseraError: Error, Sendable, Equatable, CustomStringConvertible {
         case .seatNotAvailable(let poolId): "No available seats for \(poolId.wire)"
         case .orderNotPaid: "Order must be paid before assigning seats"
         case .seatAlreadyAssigned(let identifier): "Seat already assigned to customer \(identifier)"
+        case .notEnoughSeats(let needed, let available):
+            "These recipients need \(needed) new \(needed == 1 ? "seat" : "seats") and the pool has \(available) free; nothing was assigned."
+        case .seatNotActive: "Only a pending or claimed seat can be transferred; a revoked seat is free to assign."
         case .seatNotPending: "Seat is not in pending status"
         case .invalidInvitationToken: "Invalid or expired invitation token"
         case .customerNotFound(let identifier): "Customer not found: \(identifier)"

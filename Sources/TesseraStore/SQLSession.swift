@@ -32,6 +32,23 @@ public struct SQLSession: Sendable {
         }
     }
 
+    /// Runs `body` inside a savepoint of the current transaction: when it throws, what it wrote
+    /// is undone and the transaction goes on (on PostgreSQL, a failed statement would otherwise
+    /// abort the whole transaction). One row of a bulk operation uses one.
+    public func savepoint<T>(_ body: () async throws -> T) async throws -> T {
+        try await execute("SAVEPOINT tessera_step")
+        let result: T
+        do {
+            result = try await body()
+        } catch {
+            try await execute("ROLLBACK TO SAVEPOINT tessera_step")
+            try await execute("RELEASE SAVEPOINT tessera_step")
+            throw error
+        }
+        try await execute("RELEASE SAVEPOINT tessera_step")
+        return result
+    }
+
     /// Runs `insert` (`INSERT INTO t (a, b) VALUES`) with `rows` (each a parenthesised list of
     /// values), at most 500 rows a statement: a statement's binds are bounded (32,766 on SQLite,
     /// 65,535 on PostgreSQL).

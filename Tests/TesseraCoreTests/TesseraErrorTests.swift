@@ -54,6 +54,9 @@ import TesseraCore
         (.licenseKeyGrantRevoked,
          "This key's grant was revoked with its seat; a seat claimed again gives its holder a new key."),
         (.licenseKeyUsageAboveLimit(limit: 5), "Usage cannot exceed the usage limit of 5."),
+        (.notEnoughSeats(needed: 7, available: 2),
+         "These recipients need 7 new seats and the pool has 2 free; nothing was assigned."),
+        (.seatNotActive, "Only a pending or claimed seat can be transferred; a revoked seat is free to assign."),
     ]
 
     /// A number for each code. The switch has no `default`: a new code stops this file
@@ -91,10 +94,12 @@ import TesseraCore
         case .licenseKeyActivationLimitReached: 27
         case .licenseKeyGrantRevoked: 28
         case .licenseKeyUsageAboveLimit: 29
+        case .notEnoughSeats: 30
+        case .seatNotActive: 31
         }
     }
 
-    static let codeCount = 30
+    static let codeCount = 32
 
     @Test func everyCodeHasAnExample() {
         #expect(Set(Self.messages.map { Self.number($0.0) }) == Set(0..<Self.codeCount))

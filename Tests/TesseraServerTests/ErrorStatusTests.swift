@@ -43,6 +43,8 @@ import TesseraCore
         (.licenseKeyActivationLimitReached, .forbidden, "NotPermitted"),
         (.licenseKeyGrantRevoked, .forbidden, "NotPermitted"),
         (.licenseKeyUsageAboveLimit(limit: 3), .badRequest, "BadRequest"),
+        (.notEnoughSeats(needed: 3, available: 1), .badRequest, "SeatNotAvailable"),
+        (.seatNotActive, .badRequest, "SeatNotActive"),
     ]
 
     /// A number for each code. No `default`: a new code stops this file compiling until it gets
@@ -80,10 +82,12 @@ import TesseraCore
         case .licenseKeyActivationLimitReached: 27
         case .licenseKeyGrantRevoked: 28
         case .licenseKeyUsageAboveLimit: 29
+        case .notEnoughSeats: 30
+        case .seatNotActive: 31
         }
     }
 
-    static let codeCount = 30
+    static let codeCount = 32
 
     @Test func everyCodeHasAnAnswer() {
         #expect(Set(Self.answers.map { Self.number($0.0) }) == Set(0..<Self.codeCount))

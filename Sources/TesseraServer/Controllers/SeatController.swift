@@ -10,6 +10,7 @@ struct SeatController {
     /// token authorizes, on the public group (`claims`).
     func register(merchant: MerchantRoutes, claims: Routes<TesseraRequestContext>) {
         merchant.add(.post, "/customer-seats", anyOf: .customerSeatsWrite, use: assign)
+        merchant.add(.post, "/customer-seats/bulk", anyOf: .customerSeatsWrite, use: assignMany)
         merchant.add(.get, "/customer-seats", anyOf: .customerSeatsRead, .customerSeatsWrite, use: list)
         claims.add(.post, "/customer-seats/claim", claim)
         claims.add(.get, "/customer-seats/claim/:invitation_token", claimInfo)
@@ -24,6 +25,18 @@ struct SeatController {
         let assignment = try await Self.assignment(from: request)
         let (seat, invitation) = try await operations.assign(assignment, scope: .merchant(organizationId, actor: context.actor))
         return .json(Wire.seatText(seat, invitation: invitation))
+    }
+
+    /// Tessera's bulk assignment: 200 with every row's outcome, or for an atomic request with
+    /// a failed row, 400 with the same outcomes and nothing assigned.
+    @Sendable func assignMany(_ request: Request, context: MerchantContext) async throws -> Response {
+        let bulk = try await Self.bulkAssignment(from: request)
+        do {
+            let outcomes = try await operations.assign(bulk, scope: .merchant(context.organizationId, actor: context.actor))
+            return .json(Wire.bulkAssignment(outcomes))
+        } catch let failure as BulkAssignmentFailed {
+            return .json(Wire.bulkAssignment(failure.outcomes, failed: true), status: .badRequest)
+        }
     }
 
     @Sendable func list(_ request: Request, context: MerchantContext) async throws -> Response {
@@ -59,6 +72,16 @@ struct SeatController {
         let subscriptionId = body.uuid("subscription_id")
         let orderId = body.uuid("order_id")
         let checkoutId = body.uuid("checkout_id")
+        if checkoutId != nil {
+            body.invalid("checkout_id", "value_error", "Value error, checkout_id is not supported by Tessera; use subscription_id or order_id")
+        }
+        return try assignment(reading: &body, subscriptionId: subscriptionId, orderId: orderId, route: route)
+    }
+
+    /// Reads the recipient, metadata and options of one assignment from `body`, into the pool
+    /// the caller read: the body's own fields (a single assignment) or the bulk request's.
+    static func assignment(reading body: inout BodyFields, subscriptionId: UUID?, orderId: UUID?,
+                           route: SeatAssignmentRoute) throws(ValidationFailure) -> SeatAssignment {
         let email = body.string("email", maxLength: 320)
         let customerId = body.uuid("customer_id")
         let externalCustomerId = body.string("external_customer_id")
@@ -68,9 +91,6 @@ struct SeatController {
         let immediateClaim = body.bool("immediate_claim") ?? false
         // Tessera's extension; only the merchant API acts on it (`Organization.emailsSeatInvitation`).
         let sendInvitation = body.bool("send_invitation")
-        if checkoutId != nil {
-            body.invalid("checkout_id", "value_error", "Value error, checkout_id is not supported by Tessera; use subscription_id or order_id")
-        }
         try body.validate()
         var assignment = try SeatAssignment.validate(
             subscriptionId: subscriptionId, orderId: orderId, email: email, customerId: customerId,
@@ -78,6 +98,40 @@ struct SeatController {
             metadata: metadata, immediateClaim: immediateClaim, body: body.whole, route: route)
         assignment.sendInvitation = sendInvitation
         return assignment
+    }
+
+    /// Reads Tessera's bulk assignment: `subscription_id` or `order_id`, `recipients` (1 to
+    /// 1,000 objects, each the recipient fields of a single assignment) and `atomic`. A row that
+    /// a single call would refuse with 422 is that row's failure, not the request's.
+    static func bulkAssignment(from request: Request) async throws -> BulkAssignment {
+        var body = try await BodyFields.read(request)
+        let subscriptionId = body.uuid("subscription_id")
+        let orderId = body.uuid("order_id")
+        let atomic = body.bool("atomic") ?? false
+        let recipients = body.array("recipients")
+        if !body.has("recipients") {
+            body.missing("recipients")
+        } else if let recipients, recipients.isEmpty {
+            body.invalid("recipients", "too_short", "List should have at least 1 item after validation, not 0")
+        } else if let recipients, recipients.count > BulkAssignment.maximumRows {
+            body.invalid("recipients", "too_long",
+                         "List should have at most \(BulkAssignment.maximumRows) items after validation, not \(recipients.count)")
+        }
+        try body.validate()
+        let pool: SeatPoolReference
+        switch (subscriptionId, orderId) {
+        case (let id?, nil): pool = .subscription(id)
+        case (nil, let id?): pool = .order(id)
+        default:
+            throw ValidationFailure([.valueError([.key("body")], SeatAssignmentRoute.merchant.poolMessage, input: body.whole)])
+        }
+        let rows = (recipients ?? []).map { recipient -> Result<SeatAssignment, ValidationFailure> in
+            Result { () throws(ValidationFailure) -> SeatAssignment in
+                var row = try BodyFields.object(recipient)
+                return try assignment(reading: &row, subscriptionId: subscriptionId, orderId: orderId, route: .merchant)
+            }
+        }
+        return BulkAssignment(pool: pool, rows: rows, atomic: atomic)
     }
 
     /// Reads `?subscription_id=` or `?order_id=` (shared with the customer portal).

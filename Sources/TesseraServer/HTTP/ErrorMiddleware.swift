@@ -16,18 +16,14 @@ struct ErrorMiddleware: RouterMiddleware {
     {
         do {
             return try await next(request, context)
-        } catch let error as TesseraError {
-            return .json(["error": .string(error.http.name), "detail": .string(error.message)], status: error.http.status)
-        } catch let failure as ValidationFailure {
-            return .json(Wire.validationError(failure), status: .unprocessableContent)
+        } catch let error where Self.answer(for: error) != nil {
+            guard let (status, body) = Self.answer(for: error) else { throw error }
+            return .json(body, status: status)
         } catch is NIOTooManyBytesError {
             let limit = BodyFields.maximumSize
             return .json(["error": "RequestTooLarge",
                           "detail": .string("The request body is larger than the limit of \(limit) bytes (1 MiB).")],
                          status: .contentTooLarge)
-        } catch DatabaseError.uniqueViolation {
-            return .json(["error": "Conflict", "detail": "The request conflicts with a concurrent change. Retry it."],
-                         status: .conflict)
         } catch let error as AuthError {
             return Self.response(for: error)
         } catch let refusal as TooManyRequests {
@@ -51,6 +47,22 @@ struct ErrorMiddleware: RouterMiddleware {
             context.logger.error("unexpected error", metadata: ["error": "\(loggableDescription(of: error))"])
             return .json(["error": "InternalServerError", "detail": "An unexpected error occurred."],
                          status: .internalServerError)
+        }
+    }
+
+    /// The status and body of the errors a request's own content causes: a domain refusal, a
+    /// validation failure, a conflict with a concurrent change. A bulk operation answers each
+    /// row's error with the same. Nil for any other error.
+    static func answer(for error: any Error) -> (HTTPResponse.Status, JSONValue)? {
+        switch error {
+        case let error as TesseraError:
+            (error.http.status, ["error": .string(error.http.name), "detail": .string(error.message)])
+        case let failure as ValidationFailure:
+            (.unprocessableContent, Wire.validationError(failure))
+        case DatabaseError.uniqueViolation:
+            (.conflict, ["error": "Conflict", "detail": "The request conflicts with a concurrent change. Retry it."])
+        default:
+            nil
         }
     }
 

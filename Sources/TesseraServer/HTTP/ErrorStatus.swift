@@ -16,7 +16,8 @@ struct ErrorStatus: Equatable {
         case .notPermitted: self = .init(.forbidden, "NotPermitted")
         case .featureNotEnabled: self = .init(.forbidden, "FeatureNotEnabled")
         // Polar answers an unpaid order with the full pool's name.
-        case .seatNotAvailable, .orderNotPaid: self = .init(.badRequest, "SeatNotAvailable")
+        case .seatNotAvailable, .orderNotPaid, .notEnoughSeats: self = .init(.badRequest, "SeatNotAvailable")
+        case .seatNotActive: self = .init(.badRequest, "SeatNotActive")
         case .seatAlreadyAssigned: self = .init(.badRequest, "SeatAlreadyAssigned")
         case .seatNotPending: self = .init(.badRequest, "SeatNotPending")
         case .invalidInvitationToken: self = .init(.badRequest, "InvalidInvitationToken")

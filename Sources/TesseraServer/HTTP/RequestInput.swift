@@ -40,6 +40,12 @@ struct BodyFields {
             throw ValidationFailure([ValidationIssue(
                 type: "json_invalid", loc: [.key("body"), .index(offset)], msg: "JSON decode error", input: .object([:]))])
         }
+        return try object(value)
+    }
+
+    /// Reads a parsed value as a body: an object, or a 422. A bulk request reads each of its
+    /// rows this way, located at `["body"]` as the row's single call would be.
+    static func object(_ value: JSONValue) throws(ValidationFailure) -> BodyFields {
         guard case .object(let object) = value else {
             throw ValidationFailure([ValidationIssue(
                 type: "model_attributes_type", loc: [.key("body")],

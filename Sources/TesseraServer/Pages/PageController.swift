@@ -32,6 +32,7 @@ struct PageController {
         pages.add(.post, "/:slug/portal/claim", claim)
         pages.add(.get, "/:slug/portal", portal)
         pages.add(.post, "/:slug/portal/seats", assign)
+        pages.add(.post, "/:slug/portal/seats/bulk", assignMany)
         pages.add(.post, "/:slug/portal/seats/:seat_id/resend", resend)
         pages.add(.post, "/:slug/portal/seats/:seat_id/revoke", revoke)
         pages.add(.get, "/:slug/portal/seats/:seat_id/history", history)
@@ -136,9 +137,7 @@ struct PageController {
 
     @Sendable func assign(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let (viewer, form) = try await portalForm(request, context: context)
-        let pool = form.trimmed("subscription_id").flatMap { UUID(wire: $0) }
-            .map(SeatPoolReference.subscription)
-            ?? form.trimmed("order_id").flatMap { UUID(wire: $0) }.map(SeatPoolReference.order)
+        let pool = Self.pool(form)
         do {
             try viewer.requireSeatManager()
             _ = try await operations.assign(try Self.assignment(form, pool: pool), scope: viewer.caller.scope)
@@ -147,6 +146,22 @@ struct PageController {
                                         form: (pool?.id, form.trimmed("email") ?? ""))
         }
         return PageRenderer.redirect(to: "\(Self.portalPath(viewer.organization.slug))?notice=\(PortalNotice.assigned.rawValue)")
+    }
+
+    /// A pasted list of addresses: each invited as the single form would be, in one request;
+    /// the page then says who was invited, who already had a seat, and why anyone was not.
+    @Sendable func assignMany(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let (viewer, form) = try await portalForm(request, context: context)
+        let pool = Self.pool(form)
+        let outcome: PortalBulkOutcome
+        do {
+            try viewer.requireSeatManager()
+            let (emails, bulk) = try Self.bulkAssignment(form, pool: pool)
+            outcome = PortalBulkOutcome(emails: emails, outcomes: try await operations.assign(bulk, scope: viewer.caller.scope))
+        } catch let error where PageErrorMessage(error) != nil {
+            return try await portalPage(request, viewer: viewer, error: PageErrorMessage(error))
+        }
+        return try await portalPage(request, viewer: viewer, bulk: outcome)
     }
 
     @Sendable func resend(_ request: Request, context: TesseraRequestContext) async throws -> Response {
@@ -230,6 +245,12 @@ struct PageController {
         return (viewer, form)
     }
 
+    /// The pool an assign form names in its hidden field.
+    static func pool(_ form: FormFields) -> SeatPoolReference? {
+        form.trimmed("subscription_id").flatMap { UUID(wire: $0) }.map(SeatPoolReference.subscription)
+            ?? form.trimmed("order_id").flatMap { UUID(wire: $0) }.map(SeatPoolReference.order)
+    }
+
     /// The assign form as the use case takes it: an email (required here) and the pool.
     static func assignment(_ form: FormFields, pool: SeatPoolReference?) throws -> SeatAssignment {
         guard let email = form.trimmed("email") else {
@@ -241,7 +262,29 @@ struct PageController {
         if let problem = EmailAddress.problem(with: email) {
             throw FormProblem(message: "That email address is not valid: \(problem)")
         }
-        return try SeatAssignment.validate(
+        return try assignment(email: email, pool: pool)
+    }
+
+    /// The pasted-list form: addresses separated by new lines, commas, semicolons or spaces,
+    /// each named once, at most `BulkAssignment.maximumRows`. Returns them with the request.
+    static func bulkAssignment(_ form: FormFields, pool: SeatPoolReference?) throws -> ([String], BulkAssignment) {
+        let separators = CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: ",;"))
+        var seen = Set<String>()
+        let emails = (form.trimmed("emails") ?? "").components(separatedBy: separators)
+            .filter { !$0.isEmpty && seen.insert(EmailAddress.normalized($0)).inserted }
+        guard !emails.isEmpty else { throw FormProblem(message: "Paste the email addresses of the people to invite.") }
+        guard emails.count <= BulkAssignment.maximumRows else {
+            throw FormProblem(message: "Paste at most \(BulkAssignment.maximumRows) addresses at a time; this list has \(emails.count).")
+        }
+        guard let pool else { throw TesseraError.poolNotGiven }
+        let rows = emails.map { email in
+            Result { () throws(ValidationFailure) -> SeatAssignment in try assignment(email: email, pool: pool) }
+        }
+        return (emails, BulkAssignment(pool: pool, rows: rows, atomic: false))
+    }
+
+    private static func assignment(email: String, pool: SeatPoolReference) throws(ValidationFailure) -> SeatAssignment {
+        try SeatAssignment.validate(
             subscriptionId: pool.subscriptionId, orderId: pool.orderId, email: email, customerId: nil,
             externalCustomerId: nil, memberId: nil, externalMemberId: nil, metadata: nil, immediateClaim: false,
             body: ["email": .string(email)])
@@ -271,14 +314,14 @@ struct PageController {
 
     private func portalPage(
         _ request: Request, viewer: PortalViewer, notice: PortalNotice? = nil, error: PageErrorMessage? = nil,
-        form: (poolId: UUID?, email: String)? = nil
+        form: (poolId: UUID?, email: String)? = nil, bulk: PortalBulkOutcome? = nil
     ) async throws -> Response {
         try viewer.organization.requireSeatFeature()
         let overview = try await database.read { session in
             try await PortalOverview.load(session, viewer: viewer)
         }
         let token = csrf.portalToken(sessionTokenHash: viewer.sessionTokenHash)
-        let values = overview.values(viewer: viewer, csrf: token, notice: notice, error: error, form: form)
+        let values = overview.values(viewer: viewer, csrf: token, notice: notice, error: error, form: form, bulk: bulk)
         return PageRenderer.html(
             "portal", title: "Seats at \(viewer.organization.name)", values: values, status: error?.status ?? .ok)
     }

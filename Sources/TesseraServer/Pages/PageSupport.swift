@@ -117,6 +117,12 @@ struct PageErrorMessage {
              "Your role lets you see your team's seats, but not change them. Ask an owner or billing manager of your team.")
         case .seatNotAvailable:
             ("No free seats", "Every seat of this plan is in use. Revoke a seat to free it, or ask for more seats.")
+        case .notEnoughSeats(let needed, let available):
+            ("Not enough free seats",
+             "\(needed) of these people need a seat and this plan has \(available) free. Nobody was invited: "
+                + "revoke seats, ask for more, or invite fewer people.")
+        case .seatNotActive:
+            ("Cannot transfer", "Only a seat in use can be handed to someone else; a revoked seat is free to assign.")
         case .seatNotPending:
             ("Cannot re-send", "Only a pending invitation can be re-sent; this seat is already claimed or revoked.")
         case .seatAlreadyAssigned:

@@ -89,7 +89,7 @@ struct PortalOverview: Sendable {
     // MARK: Template values
 
     func values(viewer: PortalViewer, csrf: String, notice: PortalNotice?, error: PageErrorMessage?,
-                form: (poolId: UUID?, email: String)?) -> [String: Any] {
+                form: (poolId: UUID?, email: String)?, bulk: PortalBulkOutcome? = nil) -> [String: Any] {
         let canManage = viewer.canManage
         let poolValues: [[String: Any]] = pools.map { entry in
             let pool = entry.pool
@@ -137,11 +137,43 @@ struct PortalOverview: Sendable {
             "viewer_role": viewer.member.map { Self.label($0.role.rawValue) as Any } ?? (false as Any),
             "can_manage": canManage,
             "has_notice": notice != nil, "notice": notice?.text ?? "",
+            "has_bulk": bulk != nil, "bulk_summary": bulk?.summary ?? "", "has_bulk_failures": !(bulk?.failures.isEmpty ?? true),
+            "bulk_failures": bulk?.failures.map { ["email": $0.email, "reason": $0.reason] } ?? [],
             "has_error": error != nil, "error_heading": error?.heading ?? "", "error_message": error?.message ?? "",
             "has_pools": !pools.isEmpty, "pools": poolValues,
             "has_held": !held.isEmpty, "held": heldValues,
         ]
     }
+}
+
+/// What a pasted list of addresses came to, in words for the page.
+struct PortalBulkOutcome {
+    var summary: String
+    /// Each address that was not invited, with why.
+    var failures: [(email: String, reason: String)]
+
+    init(emails: [String], outcomes: [BulkSeatOutcome]) {
+        var (assigned, held) = (0, 0)
+        failures = []
+        for (email, outcome) in zip(emails, outcomes) {
+            switch outcome {
+            case .assigned: assigned += 1
+            case .alreadyAssigned: held += 1
+            case .failed(let error): failures.append((email, PageErrorMessage(error)?.message ?? "It could not be invited."))
+            case .notAssigned: break
+            }
+        }
+        var sentences = ["Invited \(Self.people(assigned)); each gets an invitation email."]
+        if held > 0 { sentences.append("\(Self.people(held).capitalizedFirst) already had a seat.") }
+        if !failures.isEmpty { sentences.append("\(Self.people(failures.count).capitalizedFirst) could not be invited:") }
+        summary = sentences.joined(separator: " ")
+    }
+
+    private static func people(_ count: Int) -> String { count == 1 ? "1 person" : "\(count) people" }
+}
+
+private extension String {
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
 }
 
 /// One row of a seat's history page, in words for the customer.

@@ -114,6 +114,18 @@ enum PageTemplates {
         <p>{{error_message}}</p>
         </div>
         {{/has_error}}
+        {{#has_bulk}}
+        <div class="notice success bulk-outcome" role="status">
+        <p>{{bulk_summary}}</p>
+        {{#has_bulk_failures}}
+        <ul>
+        {{#bulk_failures}}
+        <li><strong>{{email}}</strong>: {{reason}}</li>
+        {{/bulk_failures}}
+        </ul>
+        {{/has_bulk_failures}}
+        </div>
+        {{/has_bulk}}
         {{^can_manage}}
         <p class="notice">You can see your team's seats. Only an owner or billing manager of your team can assign, re-send or revoke them.</p>
         {{/can_manage}}
@@ -170,6 +182,16 @@ enum PageTemplates {
         <button type="submit" class="button primary">Assign seat</button>
         </div>
         </form>
+        <details class="bulk">
+        <summary>Invite several people at once</summary>
+        <form method="post" action="/{{slug}}/portal/seats/bulk" class="assign">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="{{pool_field}}" value="{{pool_id}}">
+        <label for="emails-{{pool_id}}">Email addresses, one per line or separated by commas</label>
+        <textarea id="emails-{{pool_id}}" name="emails" rows="5" required autocomplete="off"></textarea>
+        <button type="submit" class="button primary">Assign seats</button>
+        </form>
+        </details>
         {{/can_assign}}
         {{^can_assign}}
         <p class="hint">{{assign_blocked}}</p>
@@ -289,6 +311,9 @@ enum PageStylesheet {
         .badge.revoked { color: var(--muted); }
         tr.status-revoked { color: var(--muted); }
         form.assign { margin-top: 1rem; }
+        details.bulk { margin-top: 1rem; }
+        details.bulk textarea { display: block; width: 100%; box-sizing: border-box; font: inherit; padding: 0.5rem;
+          border: 1px solid #8a93a5; border-radius: 4px; margin-bottom: 0.5rem; }
         form.assign label { display: block; font-weight: 600; margin-bottom: 0.25rem; }
         .assign-row { display: flex; flex-wrap: wrap; gap: 0.5rem; }
         .assign-row input { flex: 1 1 14rem; font: inherit; padding: 0.5rem; border: 1px solid #8a93a5;

@@ -36,49 +36,82 @@ struct SeatOperations: Sendable {
     /// merchant API) handed back once as `HandedInvitation`.
     func assign(_ assignment: SeatAssignment, scope: Scope) async throws -> (SeatDetails, HandedInvitation?) {
         let now = now()
-        let organizationId = scope.organizationId
         try scope.checkRecipient(of: assignment)
         return try await database.transaction { tx in
-            guard let pool = try await tx.seats.lockPool(assignment.pool, organizationId: organizationId),
-                  scope.reaches(pool) else {
-                throw assignment.pool.notFound
-            }
-            let organization = try await tx.organizations.require(id: organizationId)
-            try organization.requireSeatFeature()
-            try pool.requireFreeSeat()
-
-            let recipient = try await SeatRecipientResolver(tx: tx, organization: organization, pool: pool, now: now)
-                .resolve(assignment, scope: scope)
-            if try await tx.seats.activeSeat(in: pool.reference, memberId: recipient.holder.memberId) != nil {
+            let locked = try await lockPool(assignment.pool, scope: scope, tx: tx)
+            try locked.pool.requireFreeSeat()
+            do {
+                return try await assign(assignment, into: locked, scope: scope, tx: tx, now: now)
+            } catch is SeatAlreadyHeld {
                 throw TesseraError.seatAlreadyAssigned(assignment.recipient.identifier)
             }
-
-            let revoked = try await tx.seats.firstRevoked(in: pool.reference)
-            let (seat, invitation) = Seat.assigning(
-                reusing: revoked, id: UUID(), pool: pool.reference, organizationId: organizationId,
-                holder: recipient.holder, metadata: assignment.metadata, immediateClaim: assignment.immediateClaim,
-                now: now)
-            if revoked == nil { try await tx.seats.insert(seat) } else { try await tx.seats.update(seat) }
-            try await tx.seats.adjustActiveSeats(pool.reference, by: 1)
-            if seat.status == .claimed {
-                try await BenefitGrants(tx: tx, now: now).grant(through: seat, productId: pool.productId)
-            }
-            // Read for the invitation's sender and, in member mode, the seat's `customer_email`.
-            let billing = try await tx.customers.find(id: pool.customerId, organizationId: organizationId)
-            let handed = try await deliver(invitation, asked: assignment.sendInvitation, scope: scope, tx: tx,
-                                           organization: organization, pool: pool, billing: billing,
-                                           recipientEmail: recipient.email, now: now)
-            // The answer is built from what was just written rather than read back.
-            let details = SeatDetails(seat: seat, member: recipient.member,
-                                      customerEmail: (recipient.customer ?? billing)?.email)
-            // An immediate claim sends only `customer_seat.claimed`, as Polar does.
-            try await WebhookEvents(tx: tx).emit(assignment.immediateClaim ? .customerSeatClaimed : .customerSeatAssigned,
-                                                 data: Wire.seat(details), organizationId: organizationId, at: now)
-            try await SeatHistory(tx: tx, now: now, actor: scope.actor).record(
-                assignment.immediateClaim ? [.assigned, .claimed] : [.assigned, .invitationSent],
-                seat: seat, before: nil, after: details)
-            return (details, handed)
         }
+    }
+
+    /// A pool locked for assignments, with what every assignment into it reads once.
+    struct LockedPool {
+        var pool: SeatPool
+        var organization: Organization
+        /// The billing customer: the invitation's sender, and a member seat's `customer_email`.
+        var billing: Customer?
+        /// The pool's product, for invitation emails; read on first need when nil.
+        var product: Product? = nil
+    }
+
+    /// Locks a pool the scope reaches (else not found) of an organization with seats on.
+    func lockPool(_ reference: SeatPoolReference, scope: Scope, tx: SQLSession) async throws -> LockedPool {
+        guard let pool = try await tx.seats.lockPool(reference, organizationId: scope.organizationId),
+              scope.reaches(pool) else {
+            throw reference.notFound
+        }
+        let organization = try await tx.organizations.require(id: scope.organizationId)
+        try organization.requireSeatFeature()
+        return LockedPool(pool: pool, organization: organization,
+                          billing: try await tx.customers.find(id: pool.customerId, organizationId: organization.id))
+    }
+
+    /// The recipient already holds a pending or claimed seat of the pool.
+    struct SeatAlreadyHeld: Error {
+        var seat: Seat
+    }
+
+    /// Assigns a seat in a pool locked in `tx`: the steps a single and a bulk assignment share.
+    /// Throws `SeatAlreadyHeld` when the recipient has a seat.
+    func assign(_ assignment: SeatAssignment, into locked: LockedPool, scope: Scope, tx: SQLSession, now: Date)
+        async throws -> (SeatDetails, HandedInvitation?)
+    {
+        let (pool, organizationId) = (locked.pool, locked.organization.id)
+        let recipient = try await SeatRecipientResolver(tx: tx, organization: locked.organization, pool: pool, now: now)
+            .resolve(assignment, scope: scope)
+        if let held = try await tx.seats.activeSeat(in: pool.reference, memberId: recipient.holder.memberId) {
+            throw SeatAlreadyHeld(seat: held)
+        }
+        // Checked again here, after the holder: a bulk row of someone holding a seat is answered
+        // even in a full pool, and no path ever assigns past the pool's size.
+        try pool.requireFreeSeat()
+
+        let revoked = try await tx.seats.firstRevoked(in: pool.reference)
+        let (seat, invitation) = Seat.assigning(
+            reusing: revoked, id: UUID(), pool: pool.reference, organizationId: organizationId,
+            holder: recipient.holder, metadata: assignment.metadata, immediateClaim: assignment.immediateClaim,
+            now: now)
+        if revoked == nil { try await tx.seats.insert(seat) } else { try await tx.seats.update(seat) }
+        try await tx.seats.adjustActiveSeats(pool.reference, by: 1)
+        if seat.status == .claimed {
+            try await BenefitGrants(tx: tx, now: now).grant(through: seat, productId: pool.productId)
+        }
+        let handed = try await deliver(invitation, asked: assignment.sendInvitation, scope: scope, tx: tx,
+                                       locked: locked, recipientEmail: recipient.email, now: now)
+        // The answer is built from what was just written rather than read back.
+        let details = SeatDetails(seat: seat, member: recipient.member,
+                                  customerEmail: (recipient.customer ?? locked.billing)?.email)
+        // An immediate claim sends only `customer_seat.claimed`, as Polar does.
+        try await WebhookEvents(tx: tx).emit(assignment.immediateClaim ? .customerSeatClaimed : .customerSeatAssigned,
+                                             data: Wire.seat(details), organizationId: organizationId, at: now)
+        try await SeatHistory(tx: tx, now: now, actor: scope.actor).record(
+            assignment.immediateClaim ? [.assigned, .claimed] : [.assigned, .invitationSent],
+            seat: seat, before: nil, after: details)
+        return (details, handed)
     }
 
     // MARK: List
@@ -146,9 +179,10 @@ struct SeatOperations: Sendable {
             var seat = details.seat
             let token = try seat.reissueInvitation(at: now)
             try await tx.seats.update(seat)
-            let billing = try await tx.customers.find(id: pool.customerId, organizationId: organization.id)
-            let handed = try await deliver(token, asked: sendInvitation, scope: scope, tx: tx, organization: organization,
-                                           pool: pool, billing: billing, recipientEmail: details.recipientEmail, now: now)
+            let locked = LockedPool(pool: pool, organization: organization,
+                                    billing: try await tx.customers.find(id: pool.customerId, organizationId: organization.id))
+            let handed = try await deliver(token, asked: sendInvitation, scope: scope, tx: tx, locked: locked,
+                                           recipientEmail: details.recipientEmail, now: now)
             let resent = SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail)
             try await SeatHistory(tx: tx, now: now, actor: scope.actor).record([.invitationResent], seat: seat,
                                                                                before: details, after: resent)
@@ -211,28 +245,24 @@ struct SeatOperations: Sendable {
 
     /// Emails a new invitation, or hands it back when the merchant asked for that
     /// (`Organization.emailsSeatInvitation`). Nothing to do without one (an immediate claim).
-    private func deliver(_ invitation: SecretToken?, asked: Bool?, scope: Scope, tx: SQLSession,
-                         organization: Organization, pool: SeatPool, billing: Customer?, recipientEmail: String,
-                         now: Date) async throws -> HandedInvitation? {
+    private func deliver(_ invitation: SecretToken?, asked: Bool?, scope: Scope, tx: SQLSession, locked: LockedPool,
+                         recipientEmail: String, now: Date) async throws -> HandedInvitation? {
         guard let invitation else { return nil }
+        let organization = locked.organization
         guard organization.emailsSeatInvitation(asked: asked, byMerchant: scope.isMerchant) else {
             return HandedInvitation(token: invitation, url: InvitationEmail.claimLink(
                 publicURL: publicURL, organizationSlug: organization.slug, token: invitation))
         }
-        try await enqueueInvitation(tx: tx, organization: organization, pool: pool, billing: billing,
-                                    recipientEmail: recipientEmail, token: invitation, now: now)
-        return nil
-    }
-
-    private func enqueueInvitation(tx: SQLSession, organization: Organization, pool: SeatPool, billing: Customer?,
-                                   recipientEmail: String, token: SecretToken, now: Date) async throws {
-        let product = try await tx.products.find(id: pool.productId, organizationId: organization.id)
+        let product = if let product = locked.product { product } else {
+            try await tx.products.find(id: locked.pool.productId, organizationId: organization.id)
+        }
         let email = InvitationEmail(
             organizationName: organization.name, organizationSlug: organization.slug,
-            productName: product?.name ?? "your team's plan", inviterEmail: billing?.email ?? organization.name,
-            recipientEmail: recipientEmail, token: token, publicURL: publicURL)
+            productName: product?.name ?? "your team's plan", inviterEmail: locked.billing?.email ?? organization.name,
+            recipientEmail: recipientEmail, token: invitation, publicURL: publicURL)
         try await tx.outbox.enqueue(OutboxMessage(
             id: UUID(), kind: .email, payload: email.message.payload, nextAttemptAt: now, createdAt: now))
+        return nil
     }
 
     /// Finds a seat the scope reaches, checks the feature, locks its pool and re-reads the

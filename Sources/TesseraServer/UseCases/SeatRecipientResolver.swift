@@ -101,6 +101,47 @@ struct SeatRecipientResolver {
             member: member, customer: nil)
     }
 
+    /// Who a recipient is, found without creating or changing anyone.
+    enum Known {
+        /// The member a seat of this pool would be held by.
+        case member(UUID)
+        /// Resolving would create them; `key` tells one new person from another.
+        case new(key: String)
+        /// The named customer or member does not exist: resolving fails.
+        case unknown
+    }
+
+    /// Looks the recipient up as `resolve` would find them, reading only (the bulk seat count).
+    /// In both member modes the holder's member is the billing customer's member with the
+    /// recipient's email.
+    func lookUp(_ recipient: SeatRecipient) async throws -> Known {
+        let email: String
+        switch recipient {
+        case .email(let address):
+            email = address
+        case .customerId(let id):
+            guard let customer = try await tx.customers.find(id: id, organizationId: organization.id) else { return .unknown }
+            email = customer.email
+        case .externalCustomerId(let externalId):
+            guard let customer = try await tx.customers.find(externalId: externalId, organizationId: organization.id) else {
+                return .unknown
+            }
+            email = customer.email
+        case .memberId(let id):
+            guard let member = try await tx.members.find(id: id, organizationId: organization.id),
+                  member.customerId == pool.customerId else { return .unknown }
+            return .member(member.id)
+        case .externalMemberId(let externalId, let address):
+            if let member = try await tx.members.find(externalId: externalId, customerId: pool.customerId) {
+                return .member(member.id)
+            }
+            guard let address else { return .unknown }
+            email = address
+        }
+        if let member = try await tx.members.find(email: email, customerId: pool.customerId) { return .member(member.id) }
+        return .new(key: EmailAddress.normalized(email))
+    }
+
     /// A member of the billing customer, by id.
     private func member(id: UUID) async throws -> Member {
         guard let member = try await tx.members.find(id: id, organizationId: organization.id),

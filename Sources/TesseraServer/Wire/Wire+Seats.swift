@@ -112,3 +112,60 @@ extension Wire {
         ["customer_id": JSONValue(holder.customerId), "member_id": JSONValue(holder.memberId), "email": JSONValue(holder.email)]
     }
 }
+
+extension Wire {
+    /// Tessera's bulk assignment answer: a count of each outcome and `results`, one per
+    /// recipient in input order (`index`, `status`, and `seat` or `error`). An atomic request
+    /// with a failed row answers the same with Polar's `error` and `detail` added.
+    static func bulkAssignment(_ outcomes: [BulkSeatOutcome], failed: Bool = false) -> JSONWriter {
+        var json = JSONWriter(capacity: 256 + 800 * outcomes.count)
+        let failures = outcomes.filter(\.isFailure).count
+        json.beginObject()
+        json.key("already_assigned"); json.int(outcomes.filter { if case .alreadyAssigned = $0 { true } else { false } }.count)
+        json.key("assigned"); json.int(outcomes.filter { if case .assigned = $0 { true } else { false } }.count)
+        if failed {
+            json.key("detail")
+            json.string("Nothing was assigned: \(failures) of \(outcomes.count) recipients failed, and the request was atomic.")
+            json.key("error"); json.string("BulkAssignmentFailed")
+        }
+        json.key("failed"); json.int(failures)
+        json.key("results")
+        json.beginArray()
+        for (index, outcome) in outcomes.enumerated() {
+            json.beginObject()
+            switch outcome {
+            case .failed(let error):
+                if let (status, body) = ErrorMiddleware.answer(for: error), case .object(var members) = body {
+                    members["status"] = .int(Int64(status.code))
+                    json.key("error"); json.value(.object(members))
+                }
+            default: break
+            }
+            json.key("index"); json.int(index)
+            switch outcome {
+            case .assigned(let details, let invitation):
+                json.key("seat"); write(details, invitation: invitation, to: &json)
+            case .alreadyAssigned(let details):
+                json.key("seat"); write(details, to: &json)
+            case .failed, .notAssigned: break
+            }
+            json.key("status"); json.string(outcome.wireStatus)
+            json.endObject()
+        }
+        json.endArray()
+        json.endObject()
+        return json
+    }
+}
+
+extension BulkSeatOutcome {
+    /// The outcome's name in a bulk answer's `results`.
+    var wireStatus: String {
+        switch self {
+        case .assigned: "assigned"
+        case .alreadyAssigned: "already_assigned"
+        case .failed: "failed"
+        case .notAssigned: "not_assigned"
+        }
+    }
+}
