@@ -267,9 +267,12 @@ class Route:
 
 SEAT_ASSIGN_FIELDS = ["subscription_id", "order_id", "checkout_id", "email", "customer_id",
                       "external_customer_id", "member_id", "external_member_id", "metadata",
-                      "immediate_claim", "send_invitation"]
+                      "immediate_claim", "send_invitation", "expires_at"]
 SEAT_ASSIGN_STRINGS = ["subscription_id", "order_id", "checkout_id", "email", "customer_id",
-                       "external_customer_id", "member_id", "external_member_id"]
+                       "external_customer_id", "member_id", "external_member_id", "expires_at"]
+#: What a transfer reads: an assignment's recipient and options, without the pool.
+SEAT_TRANSFER_FIELDS = [f for f in SEAT_ASSIGN_FIELDS if f not in ("subscription_id", "order_id", "checkout_id")]
+SEAT_TRANSFER_STRINGS = [f for f in SEAT_ASSIGN_STRINGS if f not in ("subscription_id", "order_id", "checkout_id")]
 TIER = ("prices", 0, "seat_tiers", "tiers", 0)
 
 
@@ -359,6 +362,16 @@ def write_routes(w: World) -> list[Route]:
               strings=_p(*SEAT_ASSIGN_STRINGS, ("metadata", "k"))),
         Route("resend invitation", "POST", f"/v1/customer-seats/{w.seat['id']}/resend", w.token,
               lambda: {"send_invitation": False}, fields=_p("send_invitation")),
+        Route("bulk assign", "POST", "/v1/customer-seats/bulk", w.token,
+              lambda: {"subscription_id": w.sub["id"], "atomic": False,
+                       "recipients": [{"email": unique_email("bulk"), "metadata": {"k": "v"}}]},
+              fields=_p("subscription_id", "order_id", "atomic", "recipients", ("recipients", 0),
+                        *[("recipients", 0, f) for f in SEAT_TRANSFER_FIELDS], ("recipients", 0, "metadata", "k")),
+              strings=_p("subscription_id", "order_id",
+                         *[("recipients", 0, f) for f in SEAT_TRANSFER_STRINGS], ("recipients", 0, "metadata", "k"))),
+        Route("transfer seat", "POST", f"/v1/customer-seats/{w.seat['id']}/transfer", w.token,
+              lambda: {"email": unique_email("moved")},
+              fields=_p(*SEAT_TRANSFER_FIELDS, ("metadata", "k")), strings=_p(*SEAT_TRANSFER_STRINGS, ("metadata", "k"))),
         Route("claim seat (no credentials)", "POST", "/v1/customer-seats/claim", None,
               lambda: {"invitation_token": secrets.token_urlsafe(32)},
               fields=_p("invitation_token"), strings=_p("invitation_token")),
@@ -1042,6 +1055,7 @@ def test_nul_surrogates_and_extremes_in_path_segments(server, world):
         ("DELETE", "/v1/subscriptions/{}", t),
         ("GET", "/v1/orders/{}", t), ("PATCH", "/v1/orders/{}", t),
         ("DELETE", "/v1/customer-seats/{}", t), ("POST", "/v1/customer-seats/{}/resend", t),
+        ("POST", "/v1/customer-seats/{}/transfer", t),
         ("GET", "/v1/customer-seats/claim/{}", None),
         ("GET", "/v1/webhooks/endpoints/{}", t), ("PATCH", "/v1/webhooks/endpoints/{}", t),
         ("DELETE", "/v1/webhooks/endpoints/{}", t), ("PATCH", "/v1/webhooks/endpoints/{}/secret", t),

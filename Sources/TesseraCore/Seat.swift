@@ -39,10 +39,12 @@ public struct Seat: Sendable, Equatable {
     public var metadata: [String: JSONValue]
     public var createdAt: Date
     public var modifiedAt: Date?
+    /// When the current holder's seat is revoked by itself (Tessera's seat expiry); nil for never.
+    public var expiresAt: Date?
 
     public init(id: UUID, pool: SeatPoolReference, organizationId: UUID, status: SeatStatus, holder: SeatHolder?,
                 invitationTokenHash: String?, invitationTokenExpiresAt: Date?, assignedAt: Date? = nil, claimedAt: Date?,
-                revokedAt: Date?, metadata: [String: JSONValue], createdAt: Date, modifiedAt: Date?) {
+                revokedAt: Date?, metadata: [String: JSONValue], createdAt: Date, modifiedAt: Date?, expiresAt: Date? = nil) {
         self.id = id
         self.pool = pool
         self.organizationId = organizationId
@@ -56,16 +58,18 @@ public struct Seat: Sendable, Equatable {
         self.metadata = metadata
         self.createdAt = createdAt
         self.modifiedAt = modifiedAt
+        self.expiresAt = expiresAt
     }
 
     /// A new seat (or a reused revoked one) given to `holder`. Returns the invitation token
     /// to email, or nil for an immediate claim.
+    /// A transfer passes the seat it hands on as `reused`, pending or claimed: the same row.
     public static func assigning(
-        reusing revoked: Seat?, id: UUID, pool: SeatPoolReference, organizationId: UUID, holder: SeatHolder,
-        metadata: [String: JSONValue], immediateClaim: Bool, now: Date
+        reusing reused: Seat?, id: UUID, pool: SeatPoolReference, organizationId: UUID, holder: SeatHolder,
+        metadata: [String: JSONValue], immediateClaim: Bool, expiresAt: Date? = nil, now: Date
     ) -> (seat: Seat, invitation: SecretToken?) {
         let invitation = immediateClaim ? nil : SecretToken.generate(.invitation)
-        var seat = revoked ?? Seat(
+        var seat = reused ?? Seat(
             id: id, pool: pool, organizationId: organizationId, status: .pending, holder: nil,
             invitationTokenHash: nil, invitationTokenExpiresAt: nil, claimedAt: nil, revokedAt: nil,
             metadata: [:], createdAt: now, modifiedAt: nil)
@@ -77,13 +81,28 @@ public struct Seat: Sendable, Equatable {
         seat.claimedAt = immediateClaim ? now : nil
         seat.revokedAt = nil
         seat.metadata = metadata
-        if revoked != nil { seat.modifiedAt = now }
+        seat.expiresAt = expiresAt
+        if reused != nil { seat.modifiedAt = now }
         return (seat, invitation)
+    }
+
+    /// Checks a requested expiry: it must lie after `now` (a 422 on `expires_at`).
+    public static func checkExpiry(_ expiresAt: Date?, at now: Date) throws(ValidationFailure) {
+        guard let expiresAt, Timestamp.micros(expiresAt) <= Timestamp.micros(now) else { return }
+        throw ValidationFailure([.valueError([.key("body"), .key("expires_at")], "expires_at must be in the future",
+                                             input: JSONValue(expiresAt))])
+    }
+
+    /// Whether the seat's expiry has come: the background worker revokes it. Compared to the
+    /// microsecond, as times are stored, so this agrees with the store's query for due seats.
+    public func hasExpired(at now: Date) -> Bool {
+        guard status != .revoked, let expiresAt else { return false }
+        return Timestamp.micros(expiresAt) <= Timestamp.micros(now)
     }
 
     /// Whether the invitation held by this seat can still be used at `now`.
     public func invitationIsUsable(at now: Date) -> Bool {
-        guard status == .pending, invitationTokenHash != nil, holder != nil else { return false }
+        guard status == .pending, invitationTokenHash != nil, holder != nil, !hasExpired(at: now) else { return false }
         guard let expiresAt = invitationTokenExpiresAt else { return true }
         return expiresAt >= now
     }
@@ -109,6 +128,7 @@ public struct Seat: Sendable, Equatable {
         revokedAt = now
         holder = nil
         invitationTokenHash = nil
+        expiresAt = nil
         modifiedAt = now
         return true
     }

@@ -44,6 +44,8 @@ public struct SeatAssignment: Sendable, Equatable {
     /// Tessera's `send_invitation`: false hands the invitation's link to the caller instead of
     /// emailing it; nil follows the organization's setting (`Organization.emailsSeatInvitation`).
     public var sendInvitation: Bool?
+    /// Tessera's seat expiry: when the seat is revoked by itself (`Seat.checkExpiry`).
+    public var expiresAt: Date?
 
     public static let maximumMetadataKeys = 10
     public static let maximumMetadataLength = 1024
@@ -54,6 +56,21 @@ public struct SeatAssignment: Sendable, Equatable {
         memberId: UUID?, externalMemberId: String?, metadata: [String: JSONValue]?, immediateClaim: Bool,
         body: JSONValue, route: SeatAssignmentRoute = .merchant
     ) throws(ValidationFailure) -> SeatAssignment {
+        try checkFields(email: email, metadata: metadata)
+        let pool: SeatPoolReference
+        switch (subscriptionId, orderId) {
+        case (let id?, nil): pool = .subscription(id)
+        case (nil, let id?): pool = .order(id)
+        default:
+            throw ValidationFailure([.valueError([.key("body")], route.poolMessage, input: body)])
+        }
+        let recipient = try recipient(email: email, customerId: customerId, externalCustomerId: externalCustomerId,
+                                      memberId: memberId, externalMemberId: externalMemberId, body: body)
+        return SeatAssignment(pool: pool, recipient: recipient, metadata: metadata ?? [:], immediateClaim: immediateClaim)
+    }
+
+    /// The metadata and email rules, both reported at once.
+    static func checkFields(email: String?, metadata: [String: JSONValue]?) throws(ValidationFailure) {
         var issues: [ValidationIssue] = []
         if let metadata {
             if metadata.count > maximumMetadataKeys {
@@ -70,19 +87,17 @@ public struct SeatAssignment: Sendable, Equatable {
                 msg: "value is not a valid email address: \(problem)", input: .string(email)))
         }
         guard issues.isEmpty else { throw ValidationFailure(issues) }
+    }
 
-        let pool: SeatPoolReference
-        switch (subscriptionId, orderId) {
-        case (let id?, nil): pool = .subscription(id)
-        case (nil, let id?): pool = .order(id)
-        default:
-            throw ValidationFailure([.valueError([.key("body")], route.poolMessage, input: body)])
-        }
+    /// The recipient the identifying fields name, by Polar's rules (a 422 on the body when they
+    /// name none, or too many).
+    static func recipient(
+        email: String?, customerId: UUID?, externalCustomerId: String?, memberId: UUID?, externalMemberId: String?,
+        body: JSONValue
+    ) throws(ValidationFailure) -> SeatRecipient {
         do {
-            let recipient = try recipient(email: email, customerId: customerId, externalCustomerId: externalCustomerId,
-                                          memberId: memberId, externalMemberId: externalMemberId)
-            return SeatAssignment(pool: pool, recipient: recipient, metadata: metadata ?? [:],
-                                  immediateClaim: immediateClaim)
+            return try recipient(email: email, customerId: customerId, externalCustomerId: externalCustomerId,
+                                 memberId: memberId, externalMemberId: externalMemberId)
         } catch let message {
             throw ValidationFailure([.valueError([.key("body")], message.text, input: body)])
         }
@@ -116,5 +131,39 @@ public struct SeatAssignment: Sendable, Equatable {
         if let customerId { return .customerId(customerId) }
         if let externalCustomerId { return .externalCustomerId(externalCustomerId) }
         return .email(email ?? "")
+    }
+}
+
+/// A validated request to hand a seat to someone else (Tessera's transfer): the recipient as
+/// an assignment names one, and what the new holder's seat carries.
+public struct SeatTransfer: Sendable, Equatable {
+    public var recipient: SeatRecipient
+    /// Replaces the seat's metadata when given; nil keeps it.
+    public var metadata: [String: JSONValue]?
+    public var immediateClaim: Bool
+    /// As on an assignment: false hands the new invitation back instead of emailing it.
+    public var sendInvitation: Bool?
+    /// The new holder's expiry; nil for none (the former holder's does not carry over).
+    public var expiresAt: Date?
+
+    /// Applies an assignment's rules for the recipient, email and metadata.
+    public static func validate(
+        email: String?, customerId: UUID?, externalCustomerId: String?, memberId: UUID?, externalMemberId: String?,
+        metadata: [String: JSONValue]?, immediateClaim: Bool, body: JSONValue
+    ) throws(ValidationFailure) -> SeatTransfer {
+        try SeatAssignment.checkFields(email: email, metadata: metadata)
+        let recipient = try SeatAssignment.recipient(
+            email: email, customerId: customerId, externalCustomerId: externalCustomerId, memberId: memberId,
+            externalMemberId: externalMemberId, body: body)
+        return SeatTransfer(recipient: recipient, metadata: metadata, immediateClaim: immediateClaim)
+    }
+
+    /// The transfer as an assignment of the seat's pool, keeping `current` metadata unless replaced.
+    public func assignment(into pool: SeatPoolReference, currentMetadata: [String: JSONValue]) -> SeatAssignment {
+        var assignment = SeatAssignment(pool: pool, recipient: recipient, metadata: metadata ?? currentMetadata,
+                                        immediateClaim: immediateClaim)
+        assignment.sendInvitation = sendInvitation
+        assignment.expiresAt = expiresAt
+        return assignment
     }
 }

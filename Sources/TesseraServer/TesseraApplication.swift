@@ -48,7 +48,8 @@ public func buildApplication(
             OutboxWorker(database: database, mail: mail, sender: configuration.mailSender, logger: logger, now: now),
             WebhookWorker(database: database, logger: logger, now: now,
                           targetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: configuration.webhookAllowPrivate)),
-            SubscriptionEndings(database: database, logger: logger, now: now))
+            SubscriptionEndings(database: database, logger: logger, now: now),
+            SeatExpiries(database: database, logger: logger, now: now))
     }
     return app
 }

@@ -422,6 +422,12 @@ public enum Migrations {
             "CREATE INDEX seat_events_subscription ON seat_events (subscription_id, created_at, id) WHERE subscription_id IS NOT NULL",
             "CREATE INDEX seat_events_order ON seat_events (order_id, created_at, id) WHERE order_id IS NOT NULL",
         ]),
+        // Seats that revoke themselves at a time (Tessera's seat expiry). A revoked seat has no
+        // expiry, so the index holds only the seats `SeatExpiries` may have to revoke.
+        Migration(version: 14, name: "seat expiry", statements: [
+            "ALTER TABLE seats ADD COLUMN expires_at BIGINT",
+            "CREATE INDEX seats_expiring ON seats (expires_at) WHERE expires_at IS NOT NULL",
+        ]),
     ]
 
     /// The newest schema version this build knows.

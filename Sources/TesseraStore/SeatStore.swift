@@ -65,14 +65,14 @@ public struct SeatStore: Sendable {
         try await session.execute("""
             INSERT INTO seats (id, organization_id, subscription_id, order_id, status, customer_id, member_id, email,
                                invitation_token_hash, invitation_token_expires_at, assigned_at, claimed_at, revoked_at,
-                               metadata, created_at, modified_at)
+                               metadata, created_at, modified_at, expires_at)
             VALUES (\(bind: seat.id.wire), \(bind: seat.organizationId.wire), \(bind: seat.pool.subscriptionId?.wire),
                     \(bind: seat.pool.orderId?.wire), \(bind: seat.status.rawValue), \(bind: seat.holder?.customerId.wire),
                     \(bind: seat.holder?.memberId.wire), \(bind: seat.holder?.email), \(bind: seat.invitationTokenHash),
                     \(bind: seat.invitationTokenExpiresAt.micros), \(bind: seat.assignedAt.micros),
                     \(bind: seat.claimedAt.micros), \(bind: seat.revokedAt.micros), \(bind: seat.metadata.stored),
                     \(bind: seat.createdAt.micros),
-                    \(bind: seat.modifiedAt.micros))
+                    \(bind: seat.modifiedAt.micros), \(bind: seat.expiresAt.micros))
             """)
     }
 
@@ -83,7 +83,8 @@ public struct SeatStore: Sendable {
                 invitation_token_hash = \(bind: seat.invitationTokenHash),
                 invitation_token_expires_at = \(bind: seat.invitationTokenExpiresAt.micros),
                 assigned_at = \(bind: seat.assignedAt.micros), claimed_at = \(bind: seat.claimedAt.micros), revoked_at = \(bind: seat.revokedAt.micros),
-                metadata = \(bind: seat.metadata.stored), modified_at = \(bind: seat.modifiedAt.micros)
+                metadata = \(bind: seat.metadata.stored), modified_at = \(bind: seat.modifiedAt.micros),
+                expires_at = \(bind: seat.expiresAt.micros)
             WHERE id = \(bind: seat.id.wire)
             """)
     }
@@ -228,6 +229,15 @@ public struct SeatStore: Sendable {
             """).map(Self.seat)
     }
 
+    /// Seats whose expiry has come (`expires_at` at or before `now`), soonest first, at most
+    /// `limit`: one step of the `seats_expiring` index.
+    public func dueToExpire(at now: Date, limit: Int) async throws -> [Seat] {
+        try await session.rows("""
+            SELECT * FROM seats WHERE expires_at IS NOT NULL AND expires_at <= \(bind: now.micros)
+            ORDER BY expires_at, id LIMIT \(bind: limit)
+            """).map(Self.seat)
+    }
+
     /// Counts the pool's pending and claimed rows. Not used on the request path; it exists to
     /// check that the kept count (`active_seats`) is right.
     public func countActiveRows(in pool: SeatPoolReference) async throws -> Int {
@@ -304,6 +314,6 @@ public struct SeatStore: Sendable {
             id: id, pool: pool, organizationId: organizationId, status: status, holder: holder,
             invitationTokenHash: invitationTokenHash, invitationTokenExpiresAt: invitationTokenExpiresAt,
             assignedAt: try row.optionalDate("assigned_at"), claimedAt: claimedAt, revokedAt: revokedAt,
-            metadata: metadata, createdAt: createdAt, modifiedAt: modifiedAt)
+            metadata: metadata, createdAt: createdAt, modifiedAt: modifiedAt, expiresAt: try row.optionalDate("expires_at"))
     }
 }

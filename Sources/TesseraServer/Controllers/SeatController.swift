@@ -18,6 +18,7 @@ struct SeatController {
         merchant.add(.get, "/customer-seats/:seat_id/events", anyOf: .customerSeatsRead, .customerSeatsWrite, use: seatHistory)
         merchant.add(.delete, "/customer-seats/:seat_id", anyOf: .customerSeatsWrite, use: revoke)
         merchant.add(.post, "/customer-seats/:seat_id/resend", anyOf: .customerSeatsWrite, use: resend)
+        merchant.add(.post, "/customer-seats/:seat_id/transfer", anyOf: .customerSeatsWrite, use: transfer)
     }
 
     @Sendable func assign(_ request: Request, context: MerchantContext) async throws -> Response {
@@ -82,22 +83,59 @@ struct SeatController {
     /// the caller read: the body's own fields (a single assignment) or the bulk request's.
     static func assignment(reading body: inout BodyFields, subscriptionId: UUID?, orderId: UUID?,
                            route: SeatAssignmentRoute) throws(ValidationFailure) -> SeatAssignment {
-        let email = body.string("email", maxLength: 320)
-        let customerId = body.uuid("customer_id")
-        let externalCustomerId = body.string("external_customer_id")
-        let memberId = body.uuid("member_id")
-        let externalMemberId = body.string("external_member_id")
-        let metadata = body.object("metadata")
-        let immediateClaim = body.bool("immediate_claim") ?? false
-        // Tessera's extension; only the merchant API acts on it (`Organization.emailsSeatInvitation`).
-        let sendInvitation = body.bool("send_invitation")
+        let fields = RecipientFields(&body)
         try body.validate()
         var assignment = try SeatAssignment.validate(
-            subscriptionId: subscriptionId, orderId: orderId, email: email, customerId: customerId,
-            externalCustomerId: externalCustomerId, memberId: memberId, externalMemberId: externalMemberId,
-            metadata: metadata, immediateClaim: immediateClaim, body: body.whole, route: route)
-        assignment.sendInvitation = sendInvitation
+            subscriptionId: subscriptionId, orderId: orderId, email: fields.email, customerId: fields.customerId,
+            externalCustomerId: fields.externalCustomerId, memberId: fields.memberId,
+            externalMemberId: fields.externalMemberId, metadata: fields.metadata, immediateClaim: fields.immediateClaim,
+            body: body.whole, route: route)
+        assignment.sendInvitation = fields.sendInvitation
+        assignment.expiresAt = fields.expiresAt
         return assignment
+    }
+
+    /// Reads Tessera's transfer: the recipient fields of an assignment, and optionally
+    /// `metadata`, `immediate_claim`, `send_invitation` and `expires_at` for the new holder.
+    static func transfer(from request: Request) async throws -> SeatTransfer {
+        var body = try await BodyFields.read(request)
+        let fields = RecipientFields(&body)
+        try body.validate()
+        var transfer = try SeatTransfer.validate(
+            email: fields.email, customerId: fields.customerId, externalCustomerId: fields.externalCustomerId,
+            memberId: fields.memberId, externalMemberId: fields.externalMemberId, metadata: fields.metadata,
+            immediateClaim: fields.immediateClaim, body: body.whole)
+        transfer.sendInvitation = fields.sendInvitation
+        transfer.expiresAt = fields.expiresAt
+        return transfer
+    }
+
+    /// The fields that name a seat's recipient and shape their seat, as an assignment and a
+    /// transfer both take them.
+    private struct RecipientFields {
+        var email: String?
+        var customerId: UUID?
+        var externalCustomerId: String?
+        var memberId: UUID?
+        var externalMemberId: String?
+        var metadata: [String: JSONValue]?
+        var immediateClaim: Bool
+        /// Tessera's: only the merchant API acts on it (`Organization.emailsSeatInvitation`).
+        var sendInvitation: Bool?
+        /// Tessera's seat expiry.
+        var expiresAt: Date?
+
+        init(_ body: inout BodyFields) {
+            email = body.string("email", maxLength: 320)
+            customerId = body.uuid("customer_id")
+            externalCustomerId = body.string("external_customer_id")
+            memberId = body.uuid("member_id")
+            externalMemberId = body.string("external_member_id")
+            metadata = body.object("metadata")
+            immediateClaim = body.bool("immediate_claim") ?? false
+            sendInvitation = body.bool("send_invitation")
+            expiresAt = body.date("expires_at")
+        }
     }
 
     /// Reads Tessera's bulk assignment: `subscription_id` or `order_id`, `recipients` (1 to
@@ -163,6 +201,16 @@ struct SeatController {
         }
         let (seat, invitation) = try await operations.resend(seatId: seatId, sendInvitation: sendInvitation,
                                                              scope: .merchant(organizationId, actor: context.actor))
+        return .json(Wire.seatText(seat, invitation: invitation))
+    }
+
+    /// Tessera's transfer: the same seat, now the new recipient's (with the invitation handed
+    /// back when `send_invitation` is false).
+    @Sendable func transfer(_ request: Request, context: MerchantContext) async throws -> Response {
+        let seatId = try context.pathUUID("seat_id")
+        let transfer = try await Self.transfer(from: request)
+        let (seat, invitation) = try await operations.transfer(
+            seatId: seatId, transfer, scope: .merchant(context.organizationId, actor: context.actor))
         return .json(Wire.seatText(seat, invitation: invitation))
     }
 

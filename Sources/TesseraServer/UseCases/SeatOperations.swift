@@ -37,6 +37,7 @@ struct SeatOperations: Sendable {
     func assign(_ assignment: SeatAssignment, scope: Scope) async throws -> (SeatDetails, HandedInvitation?) {
         let now = now()
         try scope.checkRecipient(of: assignment)
+        try Seat.checkExpiry(assignment.expiresAt, at: now)
         return try await database.transaction { tx in
             let locked = try await lockPool(assignment.pool, scope: scope, tx: tx)
             try locked.pool.requireFreeSeat()
@@ -80,23 +81,33 @@ struct SeatOperations: Sendable {
     func assign(_ assignment: SeatAssignment, into locked: LockedPool, scope: Scope, tx: SQLSession, now: Date)
         async throws -> (SeatDetails, HandedInvitation?)
     {
-        let (pool, organizationId) = (locked.pool, locked.organization.id)
-        let recipient = try await SeatRecipientResolver(tx: tx, organization: locked.organization, pool: pool, now: now)
+        try Seat.checkExpiry(assignment.expiresAt, at: now)
+        let recipient = try await SeatRecipientResolver(tx: tx, organization: locked.organization, pool: locked.pool, now: now)
             .resolve(assignment, scope: scope)
-        if let held = try await tx.seats.activeSeat(in: pool.reference, memberId: recipient.holder.memberId) {
+        if let held = try await tx.seats.activeSeat(in: locked.pool.reference, memberId: recipient.holder.memberId) {
             throw SeatAlreadyHeld(seat: held)
         }
         // Checked again here, after the holder: a bulk row of someone holding a seat is answered
         // even in a full pool, and no path ever assigns past the pool's size.
-        try pool.requireFreeSeat()
+        try locked.pool.requireFreeSeat()
+        try await tx.seats.adjustActiveSeats(locked.pool.reference, by: 1)
+        return try await give(try await tx.seats.firstRevoked(in: locked.pool.reference), to: recipient, as: assignment,
+                              recording: .assigned, before: nil, locked: locked, scope: scope, tx: tx, now: now)
+    }
 
-        let revoked = try await tx.seats.firstRevoked(in: pool.reference)
+    /// Gives a seat to a resolved recipient: a new row, or `row` (a revoked seat reused, or the
+    /// seat a transfer hands on) written over. Then what the seat grants, the invitation, the
+    /// webhook and the history, `kind` first. The caller keeps the pool's count.
+    private func give(_ row: Seat?, to recipient: SeatRecipientResolver.Resolved, as assignment: SeatAssignment,
+                      recording kind: SeatEvent.Kind, before: SeatDetails?, locked: LockedPool, scope: Scope,
+                      tx: SQLSession, now: Date) async throws -> (SeatDetails, HandedInvitation?)
+    {
+        let pool = locked.pool
         let (seat, invitation) = Seat.assigning(
-            reusing: revoked, id: UUID(), pool: pool.reference, organizationId: organizationId,
-            holder: recipient.holder, metadata: assignment.metadata, immediateClaim: assignment.immediateClaim,
+            reusing: row, id: UUID(), pool: pool.reference, organizationId: pool.organizationId, holder: recipient.holder,
+            metadata: assignment.metadata, immediateClaim: assignment.immediateClaim, expiresAt: assignment.expiresAt,
             now: now)
-        if revoked == nil { try await tx.seats.insert(seat) } else { try await tx.seats.update(seat) }
-        try await tx.seats.adjustActiveSeats(pool.reference, by: 1)
+        if row == nil { try await tx.seats.insert(seat) } else { try await tx.seats.update(seat) }
         if seat.status == .claimed {
             try await BenefitGrants(tx: tx, now: now).grant(through: seat, productId: pool.productId)
         }
@@ -107,11 +118,61 @@ struct SeatOperations: Sendable {
                                   customerEmail: (recipient.customer ?? locked.billing)?.email)
         // An immediate claim sends only `customer_seat.claimed`, as Polar does.
         try await WebhookEvents(tx: tx).emit(assignment.immediateClaim ? .customerSeatClaimed : .customerSeatAssigned,
-                                             data: Wire.seat(details), organizationId: organizationId, at: now)
+                                             data: Wire.seat(details), organizationId: pool.organizationId, at: now)
         try await SeatHistory(tx: tx, now: now, actor: scope.actor).record(
-            assignment.immediateClaim ? [.assigned, .claimed] : [.assigned, .invitationSent],
-            seat: seat, before: nil, after: details)
+            [kind, assignment.immediateClaim ? .claimed : .invitationSent], seat: seat, before: before, after: details)
         return (details, handed)
+    }
+
+    // MARK: Transfer
+
+    /// Hands a pending or claimed seat to someone else in one transaction: the former holder
+    /// loses it (what it granted, and `customer_seat.revoked` naming them) and the same row goes
+    /// to the new recipient as an assignment does. The pool's count never moves, so the pool
+    /// shows no free seat in between and a full pool can change hands.
+    func transfer(seatId: UUID, _ transfer: SeatTransfer, scope: Scope) async throws -> (SeatDetails, HandedInvitation?) {
+        let now = now()
+        try Seat.checkExpiry(transfer.expiresAt, at: now)
+        return try await database.transaction { tx in
+            let (pool, before, organization) = try await lockSeat(seatId, scope: scope, tx: tx)
+            guard before.seat.status != .revoked else { throw TesseraError.seatNotActive }
+            let locked = LockedPool(pool: pool, organization: organization,
+                                    billing: try await tx.customers.find(id: pool.customerId, organizationId: organization.id))
+            let assignment = transfer.assignment(into: pool.reference, currentMetadata: before.seat.metadata)
+            let recipient = try await SeatRecipientResolver(tx: tx, organization: organization, pool: pool, now: now)
+                .resolve(assignment, scope: scope)
+            if try await tx.seats.activeSeat(in: pool.reference, memberId: recipient.holder.memberId) != nil {
+                throw TesseraError.seatAlreadyAssigned(assignment.recipient.identifier)
+            }
+            var handedOn = before.seat
+            _ = handedOn.revoke(at: now)
+            try await BenefitGrants(tx: tx, now: now).revoke(through: handedOn)
+            try await WebhookEvents(tx: tx).emit(
+                .customerSeatRevoked, data: Wire.seat(SeatDetails(seat: handedOn, member: before.member,
+                                                                  customerEmail: before.customerEmail)),
+                organizationId: organization.id, at: now)
+            return try await give(handedOn, to: recipient, as: assignment, recording: .transferred, before: before,
+                                  locked: locked, scope: scope, tx: tx, now: now)
+        }
+    }
+
+    // MARK: Expire
+
+    /// Revokes a seat whose expiry has come, as its own revoke would, recorded as `expired` by
+    /// the system. Re-checked under the pool's lock: a seat revoked, transferred or given a new
+    /// holder meanwhile is left alone. The holder's time is up even where the organization has
+    /// turned seats off since. Returns whether it revoked the seat.
+    func expire(_ seat: Seat) async throws -> Bool {
+        let now = now()
+        return try await database.transaction { tx in
+            guard try await tx.seats.lockPool(seat.pool, organizationId: seat.organizationId) != nil,
+                  let before = try await tx.seats.details(id: seat.id),
+                  before.seat.hasExpired(at: now),
+                  try await SeatRevocation(tx: tx, now: now, actor: .system, kind: .expired).revoke(before) != nil
+            else { return false }
+            try await tx.seats.adjustActiveSeats(before.seat.pool, by: -1)
+            return true
+        }
     }
 
     // MARK: List

@@ -11,6 +11,8 @@ struct SeatRevocation {
     let now: Date
     /// Who revokes, for the seats' history.
     let actor: SeatActor
+    /// How the history names the revocation: `.expired` when the seat's time ran out.
+    var kind: SeatEvent.Kind = .revoked
 
     /// Revokes `seats`: each pool is locked (in a fixed order, so two such transactions cannot
     /// deadlock) and its seats re-read under that lock.
@@ -39,7 +41,7 @@ struct SeatRevocation {
         let revoked = SeatDetails(seat: seat, member: before.member, customerEmail: before.customerEmail)
         try await WebhookEvents(tx: tx).emit(.customerSeatRevoked, data: Wire.seat(revoked), organizationId: seat.organizationId,
                                    at: now)
-        try await SeatHistory(tx: tx, now: now, actor: actor).record([.revoked], seat: seat, before: before, after: nil)
+        try await SeatHistory(tx: tx, now: now, actor: actor).record([kind], seat: seat, before: before, after: nil)
         return revoked
     }
 }

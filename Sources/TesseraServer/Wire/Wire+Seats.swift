@@ -20,6 +20,8 @@ extension Wire {
         json.key("customer_email"); json.string(details.holderEmail)
         json.key("customer_id"); json.uuid(seat.holder?.customerId)
         json.key("email"); json.string(seat.holder?.email)
+        // Tessera's seat expiry, only on a seat that has one: Polar's shape is otherwise unchanged.
+        if let expiresAt = seat.expiresAt { json.key("expires_at"); json.timestamp(expiresAt) }
         json.key("id"); json.uuid(seat.id)
         if let invitation { json.key("invitation_token"); json.string(invitation.token.value) }
         json.key("invitation_token_expires_at"); json.timestamp(seat.invitationTokenExpiresAt)

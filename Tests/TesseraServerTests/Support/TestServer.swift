@@ -161,6 +161,11 @@ struct TestServer {
         SubscriptionEndings(database: database, logger: Logger(label: "tessera-test"), now: clock.closure)
     }
 
+    /// Seat expiries with the test clock.
+    var seatExpiries: SeatExpiries {
+        SeatExpiries(database: database, logger: Logger(label: "tessera-test"), now: clock.closure)
+    }
+
     /// One client for every test's webhook deliveries; it lives as long as the test process.
     static let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: WebhookWorker.httpConfiguration)
 
