@@ -33,6 +33,12 @@ public enum TesseraError: Error, Sendable, Equatable, CustomStringConvertible {
     case notEnoughSeats(needed: Int, available: Int)
     /// A transfer needs a pending or claimed seat: a revoked one is free, so assign it instead.
     case seatNotActive
+
+    // MARK: Idempotency keys
+    /// The first request with this `Idempotency-Key` is still running.
+    case idempotencyKeyInUse
+    /// This `Idempotency-Key` answered another request.
+    case idempotencyKeyReused
     /// Resending needs a pending seat with a holder.
     case seatNotPending
     /// The claim token is unknown, expired, used or revoked.
@@ -95,6 +101,10 @@ public enum TesseraError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notEnoughSeats(let needed, let available):
             "These recipients need \(needed) new \(needed == 1 ? "seat" : "seats") and the pool has \(available) free; nothing was assigned."
         case .seatNotActive: "Only a pending or claimed seat can be transferred; a revoked seat is free to assign."
+        case .idempotencyKeyInUse:
+            "A request with this Idempotency-Key is still running; retry it once that one has finished."
+        case .idempotencyKeyReused:
+            "This Idempotency-Key was used with a different request; send a new key with a new request."
         case .seatNotPending: "Seat is not in pending status"
         case .invalidInvitationToken: "Invalid or expired invitation token"
         case .customerNotFound(let identifier): "Customer not found: \(identifier)"

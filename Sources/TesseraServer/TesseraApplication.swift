@@ -49,7 +49,8 @@ public func buildApplication(
             WebhookWorker(database: database, logger: logger, now: now,
                           targetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: configuration.webhookAllowPrivate)),
             SubscriptionEndings(database: database, logger: logger, now: now),
-            SeatExpiries(database: database, logger: logger, now: now))
+            SeatExpiries(database: database, logger: logger, now: now),
+            IdempotencyKeyExpiry(database: database, logger: logger, now: now))
     }
     return app
 }
@@ -67,6 +68,9 @@ public func buildRouter(configuration: ServerConfiguration, database: TesseraDat
     if configuration.rateLimits.isEnabled {
         router.add(middleware: RateLimitMiddleware(limits: configuration.rateLimits))
     }
+    // After authentication and the rate limit: keys are scoped to the caller, and a refused
+    // request stores no answer.
+    router.add(middleware: IdempotencyMiddleware(database: database, now: now))
     // The groups (`RouteGroups.swift`): public routes and pages take the application's
     // context; the merchant, operator and portal API groups each admit one kind of caller.
     let catalog = RouteCatalog()

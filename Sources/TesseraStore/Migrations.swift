@@ -428,6 +428,28 @@ public enum Migrations {
             "ALTER TABLE seats ADD COLUMN expires_at BIGINT",
             "CREATE INDEX seats_expiring ON seats (expires_at) WHERE expires_at IS NOT NULL",
         ]),
+        // The first answer to each `Idempotency-Key`, per caller, kept for a day.
+        Migration(version: 15, name: "idempotency keys", statements: [
+            """
+            CREATE TABLE idempotency_keys (
+                scope TEXT NOT NULL,
+                idempotency_key TEXT NOT NULL,
+                request_hash TEXT NOT NULL,
+                status INTEGER NOT NULL,
+                content_type TEXT,
+                body TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (scope, idempotency_key)
+            )
+            """,
+            "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)",
+        ]),
+        // A billing customer's live members in the byte order of their email keys: a seat list's
+        // email prefix search walks it from the prefix to its upper bound, however large the pool.
+        // SQLite's `members_email` already is that order (its default collation compares bytes).
+        Migration(version: 16, name: "members by email bytes", statements: [], postgresStatements: [
+            #"CREATE INDEX members_email_bytes ON members (customer_id, (email_key COLLATE "C"), id) WHERE deleted_at IS NULL"#,
+        ]),
     ]
 
     /// The newest schema version this build knows.

@@ -29,8 +29,11 @@ public struct PageRequest: Sendable {
 /// Where a cursor-paginated list goes on: past the item created at `createdAtMicros` with
 /// `id`. Callers see it as opaque text.
 public struct ListCursor: Sendable, Equatable {
-    /// In the stored unit, as the query compares it.
+    /// In the stored unit, as the query compares it (lists in time order).
     public var createdAtMicros: Int64
+    /// The text the list is sorted by, for a list in that text's order (an email prefix
+    /// search); nil for a list in time order.
+    public var sortKey: String?
     public var id: UUID
 
     /// The cursor after an item created at `createdAt` (exactly its stored microseconds).
@@ -40,27 +43,48 @@ public struct ListCursor: Sendable, Equatable {
 
     public init(createdAtMicros: Int64, id: UUID) {
         self.createdAtMicros = createdAtMicros
+        self.sortKey = nil
         self.id = id
     }
 
-    /// The cursor as callers pass it back: base64url of `micros:id`, opaque by intent.
+    /// The cursor after an item of a list sorted by text, whose text is `sortKey`.
+    public init(sortKey: String, id: UUID) {
+        self.createdAtMicros = 0
+        self.sortKey = sortKey
+        self.id = id
+    }
+
+    /// The cursor as callers pass it back: base64url of `micros:id`, or `k:key:id` with the key
+    /// in base64url; opaque by intent.
     public var text: String {
-        Data("\(createdAtMicros):\(id.wire)".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let plain = sortKey.map { "k:\(Self.base64URL(Data($0.utf8))):\(id.wire)" } ?? "\(createdAtMicros):\(id.wire)"
+        return Self.base64URL(Data(plain.utf8))
     }
 
     /// Reads `text`; nil for anything `text` could not have written.
     public init?(text: String) {
-        guard text.utf8.count <= 128 else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let decoded = String(data: data, encoding: .utf8) else {
-            return nil
-        }
+        guard text.utf8.count <= 1024, let decoded = Self.fromBase64URL(text) else { return nil }
         let parts = decoded.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.count == 3, parts[0] == "k", let key = Self.fromBase64URL(String(parts[1])),
+           let id = UUID(wire: String(parts[2])) {
+            self.init(sortKey: key, id: id)
+            return
+        }
         guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(wire: String(parts[1])) else { return nil }
         self.init(createdAtMicros: micros, id: id)
+    }
+
+    private static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    private static func fromBase64URL(_ text: String) -> String? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64) else { return nil }
+        return String(data: data, encoding: .utf8)
     }
 }
 
@@ -91,6 +115,21 @@ public struct CursorPage<Item: Sendable>: Sendable {
 enum LikePattern {
     static func containing(_ text: String) -> String { "%" + escaped(text) + "%" }
     static func startingWith(_ text: String) -> String { escaped(text) + "%" }
+
+    /// The least text greater than every text that starts with `prefix`, in code point (UTF-8
+    /// byte) order: with `prefix` itself, the bounds of an index range walk of a prefix search.
+    /// Nil when no such bound exists (a prefix of only U+10FFFF).
+    static func upperBound(ofPrefix prefix: String) -> String? {
+        var scalars = Array(prefix.unicodeScalars)
+        while let last = scalars.popLast() {
+            let next = last.value == 0xD7FF ? 0xE000 : last.value + 1
+            if let scalar = Unicode.Scalar(next) {
+                scalars.append(scalar)
+                return String(String.UnicodeScalarView(scalars))
+            }
+        }
+        return nil
+    }
 
     private static func escaped(_ text: String) -> String {
         text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")

@@ -14,6 +14,7 @@ extension SQLSession {
     public var access: AccessStore { AccessStore(session: self) }
     public var licenseKeys: LicenseKeyStore { LicenseKeyStore(session: self) }
     public var seatEvents: SeatEventStore { SeatEventStore(session: self) }
+    public var idempotencyKeys: IdempotencyKeyStore { IdempotencyKeyStore(session: self) }
     public var subscriptions: SubscriptionStore { SubscriptionStore(session: self) }
     public var orders: OrderStore { OrderStore(session: self) }
     public var seats: SeatStore { SeatStore(session: self) }

@@ -134,33 +134,65 @@ public struct SeatStore: Sendable {
         """
     }
 
-    /// A page of a pool's seats, oldest first, after `cursor`: of one status, and whose
-    /// holder's email starts with `emailPrefix` (case-insensitive), when given. Reads one row
-    /// more than asked, to know whether another page follows.
-    public func details(in pool: SeatPoolReference, status: SeatStatus?, emailPrefix: String?, limit: Int,
-                        after cursor: ListCursor?) async throws -> CursorPage<SeatDetails> {
-        let query = Self.pageQuery(in: pool, status: status, emailPrefix: emailPrefix, limit: limit, after: cursor)
+    /// A page of a pool's seats after `cursor`, of one status when given. Oldest first; or, with
+    /// `emailPrefix`, the seats whose holder's email starts with it (case-insensitive) in the
+    /// order of that email, found through the billing customer's members (`billingCustomerId`).
+    /// Reads one row more than asked, to know whether another page follows.
+    public func details(in pool: SeatPoolReference, billingCustomerId: UUID, status: SeatStatus?, emailPrefix: String?,
+                        limit: Int, after cursor: ListCursor?) async throws -> CursorPage<SeatDetails> {
+        guard let emailPrefix else {
+            let query = Self.pageQuery(in: pool, status: status, limit: limit, after: cursor)
+            return CursorPage(overRead: try await session.rows(query, Self.details), limit: limit) {
+                ListCursor(createdAt: $0.seat.createdAt, id: $0.seat.id)
+            }
+        }
+        let query = Self.emailPageQuery(in: pool, billingCustomerId: billingCustomerId, status: status,
+                                        emailPrefix: emailPrefix, limit: limit, after: cursor, dialect: session.dialect)
         return CursorPage(overRead: try await session.rows(query, Self.details), limit: limit) {
-            ListCursor(createdAt: $0.seat.createdAt, id: $0.seat.id)
+            ListCursor(sortKey: EmailAddress.normalized($0.member?.email ?? ""), id: $0.member?.id ?? $0.seat.id)
         }
     }
 
-    /// The query of a page of ``details(in:status:emailPrefix:limit:after:)``: the status and the
-    /// cursor narrow a walk of the pool's index in list order, so a page costs the same in any pool.
-    static func pageQuery(in pool: SeatPoolReference, status: SeatStatus?, emailPrefix: String?, limit: Int,
-                          after cursor: ListCursor?) -> SQLQueryString {
+    /// The query of a page in time order: the status and the cursor narrow a walk of the pool's
+    /// index in list order, so a page costs the same in any pool.
+    static func pageQuery(in pool: SeatPoolReference, status: SeatStatus?, limit: Int, after cursor: ListCursor?)
+        -> SQLQueryString
+    {
         var filter: SQLQueryString = "s.\(Self.poolColumn(pool)) = \(bind: pool.id.wire)"
         if let status { filter += " AND s.status = \(bind: status.rawValue)" }
-        if let emailPrefix {
-            // Every holder is a member (of the billing customer), with the holder's email.
-            filter += """
-                 AND m.email_key LIKE \(bind: LikePattern.startingWith(EmailAddress.normalized(emailPrefix))) ESCAPE '\\'
-                """
-        }
         if let cursor {
             filter += " AND (s.created_at, s.id) > (\(bind: cursor.createdAtMicros), \(bind: cursor.id.wire))"
         }
         return "\(unsafeRaw: Self.detailsSelect) WHERE \(filter) ORDER BY s.created_at, s.id LIMIT \(bind: limit + 1)"
+    }
+
+    /// The query of a page of an email prefix search: a walk of the billing customer's members
+    /// from the prefix to its upper bound in email order (`members_email_bytes`), each with its
+    /// seat of the pool by the (pool, member) index. Its cost follows the page, not the pool.
+    /// Every holder is a live member of the billing customer with the holder's email; a revoked
+    /// seat has no holder, so the search finds pending and claimed seats.
+    static func emailPageQuery(in pool: SeatPoolReference, billingCustomerId: UUID, status: SeatStatus?,
+                               emailPrefix: String, limit: Int, after cursor: ListCursor?, dialect: DatabaseDialect)
+        -> SQLQueryString
+    {
+        // Byte order on both: SQLite's default collation is, PostgreSQL's needs "C".
+        let key: SQLQueryString = dialect == .postgres ? #"m.email_key COLLATE "C""# : "m.email_key"
+        let prefix = EmailAddress.normalized(emailPrefix)
+        var filter: SQLQueryString = """
+            m.customer_id = \(bind: billingCustomerId.wire) AND m.deleted_at IS NULL AND \(key) >= \(bind: prefix)
+            """
+        if let upper = LikePattern.upperBound(ofPrefix: prefix) { filter += " AND \(key) < \(bind: upper)" }
+        if let status { filter += " AND s.status = \(bind: status.rawValue)" }
+        if let cursor {
+            filter += " AND (\(key), m.id) > (\(bind: cursor.sortKey ?? ""), \(bind: cursor.id.wire))"
+        }
+        return """
+            \(unsafeRaw: Self.detailsColumns)
+            FROM members m
+            JOIN seats s ON s.\(Self.poolColumn(pool)) = \(bind: pool.id.wire) AND s.member_id = m.id
+            LEFT JOIN customers c ON c.id = s.customer_id
+            WHERE \(filter) ORDER BY \(key), m.id LIMIT \(bind: limit + 1)
+            """
     }
 
     /// Several seats by id, oldest first, in one query.
@@ -263,11 +295,16 @@ public struct SeatStore: Sendable {
         }
     }
 
-    private static let detailsSelect = """
+    /// What `details` reads: the seat, its holder's customer email and its member.
+    private static let detailsColumns = """
         SELECT s.*, c.email AS holder_customer_email,
                m.id AS m_id, m.organization_id AS m_organization_id, m.customer_id AS m_customer_id,
                m.email AS m_email, m.name AS m_name, m.external_id AS m_external_id, m.role AS m_role,
                m.created_at AS m_created_at, m.modified_at AS m_modified_at
+        """
+
+    private static let detailsSelect = detailsColumns + """
+
         FROM seats s
         LEFT JOIN customers c ON c.id = s.customer_id
         LEFT JOIN members m ON m.id = s.member_id

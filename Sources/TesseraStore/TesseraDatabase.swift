@@ -85,8 +85,10 @@ public final class TesseraDatabase: Service, Sendable {
         }
     }
 
-    /// Runs `body` on one connection that may write, outside any transaction.
+    /// Runs `body` on one connection that may write, outside any transaction (inside the
+    /// request's transaction, when one is open: see `withRequestTransaction`).
     public func withConnection<T: Sendable>(_ body: (SQLSession) async throws -> T) async throws -> T {
+        if let open = Self.requestTransaction { return try await body(open) }
         switch backend {
         case .sqlite(let writer, _, _):
             return try await session(on: writer, body)
@@ -99,6 +101,7 @@ public final class TesseraDatabase: Service, Sendable {
     /// the writer's transactions instead of waiting for them. As on PostgreSQL, each statement
     /// sees what was committed when it began.
     public func read<T: Sendable>(_ body: (SQLSession) async throws -> T) async throws -> T {
+        if let open = Self.requestTransaction { return try await body(open) }
         switch backend {
         case .sqlite(_, let readers, _):
             return try await session(on: readers, body)
@@ -129,9 +132,24 @@ public final class TesseraDatabase: Service, Sendable {
         try await read { try await $0.execute("SELECT 1") }
     }
 
+    /// The transaction a whole request runs in, when it has one: every `transaction`, `read`
+    /// and `withConnection` of that request's task joins it rather than opening its own.
+    @TaskLocal static var requestTransaction: SQLSession?
+
+    /// Runs `body`, and every use of this database by its task, in one transaction: what the
+    /// idempotency keys need to store an answer with the change it answers. A `transaction`
+    /// inside it becomes a savepoint, so a use case that throws still undoes only its own work.
+    public func withRequestTransaction<T: Sendable>(_ body: (SQLSession) async throws -> T) async throws -> T {
+        try await transaction { session in
+            try await Self.$requestTransaction.withValue(session) { try await body(session) }
+        }
+    }
+
     /// Runs `body` in one transaction, committed when it returns and rolled back when it throws.
+    /// Inside a request's transaction it is a savepoint of that transaction.
     public func transaction<T: Sendable>(_ body: (SQLSession) async throws -> T) async throws -> T {
-        try await withConnection { session in
+        if let open = Self.requestTransaction { return try await open.savepoint { try await body(open) } }
+        return try await withConnection { session in
             try await session.execute(self.dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN")
             let result: T
             do {

@@ -57,6 +57,8 @@ import TesseraCore
         (.notEnoughSeats(needed: 7, available: 2),
          "These recipients need 7 new seats and the pool has 2 free; nothing was assigned."),
         (.seatNotActive, "Only a pending or claimed seat can be transferred; a revoked seat is free to assign."),
+        (.idempotencyKeyInUse, "A request with this Idempotency-Key is still running; retry it once that one has finished."),
+        (.idempotencyKeyReused, "This Idempotency-Key was used with a different request; send a new key with a new request."),
     ]
 
     /// A number for each code. The switch has no `default`: a new code stops this file
@@ -96,10 +98,12 @@ import TesseraCore
         case .licenseKeyUsageAboveLimit: 29
         case .notEnoughSeats: 30
         case .seatNotActive: 31
+        case .idempotencyKeyInUse: 32
+        case .idempotencyKeyReused: 33
         }
     }
 
-    static let codeCount = 32
+    static let codeCount = 34
 
     @Test func everyCodeHasAnExample() {
         #expect(Set(Self.messages.map { Self.number($0.0) }) == Set(0..<Self.codeCount))

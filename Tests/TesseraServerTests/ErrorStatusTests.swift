@@ -45,6 +45,8 @@ import TesseraCore
         (.licenseKeyUsageAboveLimit(limit: 3), .badRequest, "BadRequest"),
         (.notEnoughSeats(needed: 3, available: 1), .badRequest, "SeatNotAvailable"),
         (.seatNotActive, .badRequest, "SeatNotActive"),
+        (.idempotencyKeyInUse, .conflict, "IdempotencyKeyInUse"),
+        (.idempotencyKeyReused, .unprocessableContent, "IdempotencyKeyReused"),
     ]
 
     /// A number for each code. No `default`: a new code stops this file compiling until it gets
@@ -84,10 +86,12 @@ import TesseraCore
         case .licenseKeyUsageAboveLimit: 29
         case .notEnoughSeats: 30
         case .seatNotActive: 31
+        case .idempotencyKeyInUse: 32
+        case .idempotencyKeyReused: 33
         }
     }
 
-    static let codeCount = 32
+    static let codeCount = 34
 
     @Test func everyCodeHasAnAnswer() {
         #expect(Set(Self.answers.map { Self.number($0.0) }) == Set(0..<Self.codeCount))

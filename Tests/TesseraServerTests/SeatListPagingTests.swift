@@ -46,6 +46,21 @@ import TesseraCore
             #expect(Self.emails(try await Self.page(server, org, pool, "&email=a%25")) == [])
             #expect(Self.emails(try await Self.page(server, org, pool, "&email=bo&status=claimed")) == [])
 
+            // With an email prefix the pages come in the order of the email's bytes ("_" before "n").
+            var byEmail: [String] = []
+            var emailCursor: String?
+            repeat {
+                let page = try await Self.page(server, org, pool, "&email=a&limit=1" + (emailCursor.map { "&cursor=\($0)" } ?? ""))
+                #expect(page.status == .ok, "\(page.json)")
+                byEmail += Self.emails(page)
+                emailCursor = page["next_cursor"]?.stringValue
+            } while emailCursor != nil && byEmail.count < 10
+            #expect(byEmail == ["an_x@example.com", "ann@example.com", "anna@example.com"])
+            // A cursor of one order is no cursor of the other.
+            let timeCursor = try #require(try await Self.page(server, org, pool, "&limit=1")["next_cursor"]?.stringValue)
+            #expect(issueLocations(try await Self.page(server, org, pool, "&email=a&cursor=\(timeCursor)"))
+                == [["query", "cursor"]])
+
             // Pages of two, oldest first, each seat once.
             var seen: [String] = []
             var cursor: String?
@@ -81,12 +96,42 @@ import TesseraCore
                 for (status, after) in [(SeatStatus.claimed, nil), (nil, cursor), (.pending, cursor)] {
                     let plan = try await database.read { session in
                         try await session.rows("EXPLAIN QUERY PLAN " + SeatStore.pageQuery(
-                            in: pool, status: status, emailPrefix: nil, limit: 50, after: after))
+                            in: pool, status: status, limit: 50, after: after))
                             .map { try $0.string("detail") }
                     }
                     #expect(!plan.contains { $0.hasPrefix("SCAN s") }, "\(plan)")
                     #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
                     #expect(plan.contains { $0.hasPrefix("SEARCH s USING INDEX seats_") }, "\(plan)")
+                }
+            }
+        }
+    }
+
+    /// An email prefix search walks the billing customer's members from the prefix to its upper
+    /// bound in email order, and finds each one's seat by the (pool, member) index: no scan of the
+    /// pool, no sort. PostgreSQL is asked with sequential scans off, which shows that its index
+    /// serves the range in order (its planner may still scan a tiny table).
+    @Test(arguments: Backend.all)
+    func anEmailSearchIsAnIndexedWalkOfTheMembers(backend: Backend) async throws {
+        try await backend.withFreshDatabase { database, _ in
+            let cursor = ListCursor(sortKey: "ann@example.com", id: UUID())
+            for pool in [SeatPoolReference.subscription(UUID()), .order(UUID())] {
+                for (status, after) in [(SeatStatus?.none, ListCursor?.none), (.claimed, cursor)] {
+                    let query = SeatStore.emailPageQuery(in: pool, billingCustomerId: UUID(), status: status,
+                                                         emailPrefix: "An", limit: 50, after: after,
+                                                         dialect: backend == .sqlite ? .sqlite : .postgres)
+                    let plan = try await database.transaction { session in
+                        if backend == .sqlite {
+                            return try await session.rows("EXPLAIN QUERY PLAN " + query).map { try $0.string("detail") }
+                        }
+                        try await session.execute("SET LOCAL enable_seqscan = off")
+                        return try await session.rows("EXPLAIN " + query).map { try $0.string("QUERY PLAN") }
+                    }
+                    let text = plan.joined(separator: "\n")
+                    // SQLite walks the unique (customer, email key) index; PostgreSQL its byte-order one.
+                    #expect(text.contains(backend == .sqlite ? "INDEX members_email " : "members_email_bytes"), "\(text)")
+                    #expect(text.contains("seats_subscription_member") || text.contains("seats_order_member"), "\(text)")
+                    #expect(!text.contains("TEMP B-TREE") && !text.contains("Sort"), "\(text)")
                 }
             }
         }
@@ -125,8 +170,29 @@ import TesseraCore
             if read != cursor { return }
             #expect(cursor.text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
         }
-        for text in ["", "nope", "bm9wZQ", String(repeating: "A", count: 200), "MTIzOm5vdC1hLXV1aWQ"] {
+        for key in ["ann@example.com", "", "a:b:c@example.com", "\u{10FFFF}é@x"] {
+            let cursor = ListCursor(sortKey: key, id: UUID())
+            #expect(ListCursor(text: cursor.text) == cursor, "\(key)")
+        }
+        for text in ["", "nope", "bm9wZQ", String(repeating: "A", count: 2000), "MTIzOm5vdC1hLXV1aWQ"] {
             #expect(ListCursor(text: text) == nil, "\(text)")
+        }
+    }
+}
+
+/// The upper bound of a prefix range: the least text above every text with the prefix.
+@Suite struct PrefixBoundTests {
+    @Test func theBoundFollowsTheLastScalarThatCanGrow() {
+        #expect(LikePattern.upperBound(ofPrefix: "ann") == "ano")
+        #expect(LikePattern.upperBound(ofPrefix: "a\u{D7FF}") == "a\u{E000}")
+        #expect(LikePattern.upperBound(ofPrefix: "a\u{10FFFF}") == "b")
+        #expect(LikePattern.upperBound(ofPrefix: "\u{10FFFF}") == nil)
+        for prefix in ["ann", "an_", "é", "a\u{D7FF}"] {
+            let upper = LikePattern.upperBound(ofPrefix: prefix) ?? ""
+            #expect(!upper.hasPrefix(prefix))
+            for text in [prefix, prefix + "z", prefix + "\u{10FFFF}\u{10FFFF}"] {
+                #expect(Array(text.utf8).lexicographicallyPrecedes(Array(upper.utf8)), "\(text)")
+            }
         }
     }
 }

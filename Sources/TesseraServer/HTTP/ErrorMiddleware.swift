@@ -17,8 +17,8 @@ struct ErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error where Self.answer(for: error) != nil {
-            guard let (status, body) = Self.answer(for: error) else { throw error }
-            return .json(body, status: status)
+            guard let response = Self.response(for: error) else { throw error }
+            return response
         } catch is NIOTooManyBytesError {
             let limit = BodyFields.maximumSize
             return .json(["error": "RequestTooLarge",
@@ -64,6 +64,11 @@ struct ErrorMiddleware: RouterMiddleware {
         default:
             nil
         }
+    }
+
+    /// The JSON answer of `answer(for:)`, as a response.
+    static func response(for error: any Error) -> Response? {
+        answer(for: error).map { .json($0.1, status: $0.0) }
     }
 
     static func response(for error: AuthError) -> Response {

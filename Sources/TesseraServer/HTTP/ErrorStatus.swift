@@ -18,6 +18,8 @@ struct ErrorStatus: Equatable {
         // Polar answers an unpaid order with the full pool's name.
         case .seatNotAvailable, .orderNotPaid, .notEnoughSeats: self = .init(.badRequest, "SeatNotAvailable")
         case .seatNotActive: self = .init(.badRequest, "SeatNotActive")
+        case .idempotencyKeyInUse: self = .init(.conflict, "IdempotencyKeyInUse")
+        case .idempotencyKeyReused: self = .init(.unprocessableContent, "IdempotencyKeyReused")
         case .seatAlreadyAssigned: self = .init(.badRequest, "SeatAlreadyAssigned")
         case .seatNotPending: self = .init(.badRequest, "SeatNotPending")
         case .invalidInvitationToken: self = .init(.badRequest, "InvalidInvitationToken")

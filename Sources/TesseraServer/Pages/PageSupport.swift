@@ -136,7 +136,8 @@ struct PageErrorMessage {
              .belowMinimumSeats, .aboveMaximumSeats, .seatsAlreadyAssigned, .seatsWithoutSeatBasedPrice,
              .seatsRequiredBySeatBasedPrice, .paidOrderCannotBecomePending, .slugTaken, .licenseKeyNotActive,
              .licenseKeyExpired, .licenseKeyUsageExceeded, .licenseKeyActivationsNotSupported,
-             .licenseKeyActivationLimitReached, .licenseKeyGrantRevoked, .licenseKeyUsageAboveLimit:
+             .licenseKeyActivationLimitReached, .licenseKeyGrantRevoked, .licenseKeyUsageAboveLimit,
+             .idempotencyKeyInUse, .idempotencyKeyReused:
             ("That did not work", error.message)
         }
     }

@@ -201,14 +201,22 @@ struct SeatOperations: Sendable {
         var cursor: ListCursor?
     }
 
-    /// A page of a pool's seats, oldest first, as `filter` narrows it; the pool for its counts.
+    /// A page of a pool's seats as `filter` narrows it (oldest first; with an email prefix, in
+    /// email order); the pool for its counts.
     func list(_ reference: SeatPoolReference, filter: ListFilter, scope: Scope) async throws
         -> (SeatPool, CursorPage<SeatDetails>)
     {
         try await database.read { session in
-            (try await listedPool(reference, scope: scope, session),
-             try await session.seats.details(in: reference, status: filter.status, emailPrefix: filter.emailPrefix,
-                                             limit: filter.limit, after: filter.cursor))
+            let pool = try await listedPool(reference, scope: scope, session)
+            // A cursor of the other order (time, or email) is not one of this list's.
+            if let cursor = filter.cursor, (cursor.sortKey != nil) != (filter.emailPrefix != nil) {
+                throw ValidationFailure([.valueError([.key("query"), .key("cursor")],
+                                                     "This cursor belongs to a list with another email filter",
+                                                     input: .string(cursor.text))])
+            }
+            return (pool, try await session.seats.details(
+                in: reference, billingCustomerId: pool.customerId, status: filter.status,
+                emailPrefix: filter.emailPrefix, limit: filter.limit, after: filter.cursor))
         }
     }
 

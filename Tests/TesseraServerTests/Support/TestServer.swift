@@ -166,6 +166,11 @@ struct TestServer {
         SeatExpiries(database: database, logger: Logger(label: "tessera-test"), now: clock.closure)
     }
 
+    /// Idempotency key expiry with the test clock.
+    var idempotencyKeyExpiry: IdempotencyKeyExpiry {
+        IdempotencyKeyExpiry(database: database, logger: Logger(label: "tessera-test"), now: clock.closure)
+    }
+
     /// One client for every test's webhook deliveries; it lives as long as the test process.
     static let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: WebhookWorker.httpConfiguration)
 
