@@ -507,7 +507,7 @@ def test_seats_import_without_email_from_stdin_prints_each_link_and_sends_nothin
 
 def test_seats_import_atomic_assigns_nothing_when_a_line_fails(server: Server, tmp_path):
     org = server.create_org()
-    sub = org.create_subscription(seats=1001)
+    sub = org.create_subscription(seats=1000)
     url = server.base_url
     ada = unique_email("ada")
     csv = tmp_path / "atomic.csv"
@@ -539,12 +539,15 @@ def test_seats_import_atomic_assigns_nothing_when_a_line_fails(server: Server, t
     assert "cannot read" in line, line
     assert seat_emails(url, org.token, sub["id"]) == {}
 
-    # Without --atomic the same 1,001 rows go in two requests.
-    res = tessera(url, "seats", "import", "--subscription-id", sub["id"], str(big), "--no-email", "--json",
-                  token=org.token)
-    answers = [json.loads(line) for line in res.stdout.splitlines()]
-    assert [len(a["results"]) for a in answers] == [1000, 1], [a["assigned"] for a in answers]
-    assert len(seat_emails(url, org.token, sub["id"])) == 1001
+    # Without --atomic the same 1,001 rows go in two requests: the first fills the pool of 1,000,
+    # the second is refused whole, and the summary says where the import stopped.
+    res = tessera(url, "seats", "import", "--subscription-id", sub["id"], str(big), "--no-email",
+                  token=org.token, check=False)
+    assert res.returncode == API_ERROR, (res.stdout[:300], res.stderr)
+    assert summary(res.stdout) == {"Assigned": "1000", "Already assigned": "0", "Failed": "0"}
+    assert res.stdout.rstrip().endswith("Stopped at line 1001: it and the lines after it were not sent."), res.stdout[-300:]
+    assert res.stderr.startswith("error: SeatNotAvailable: "), res.stderr
+    assert len(seat_emails(url, org.token, sub["id"])) == 1000
 
 
 # --------------------------------------------------------------------------

@@ -75,7 +75,8 @@ public struct SeatRecipient: Codable, Sendable, Hashable {
     /// (``CustomerSeat/invitationUrl``); nil follows the organization's setting.
     public var sendInvitation: Bool?
     /// Tessera: when the seat ends (a future date). The server then revokes it, as
-    /// ``CustomerSeats/revokeSeat(seatId:retries:)`` would. nil: it never expires.
+    /// ``CustomerSeats/revokeSeat(seatId:retries:)`` would. nil: it never expires (on a transfer
+    /// too: the former holder's expiry does not carry over).
     public var expiresAt: Date?
 
     enum CodingKeys: String, CodingKey {
