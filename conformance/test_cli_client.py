@@ -22,14 +22,15 @@ USAGE_ERROR = 64
 
 
 def tessera(server_url: str, *args: str, token: Optional[str] = None,
-            check: bool = True) -> subprocess.CompletedProcess:
+            check: bool = True, stdin: Optional[str] = None) -> subprocess.CompletedProcess:
     """Runs `tessera ARGS` with TESSERA_SERVER_URL (and TESSERA_ACCESS_TOKEN when given)
-    in a clean environment."""
+    in a clean environment, with `stdin` as its standard input (none by default)."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TESSERA_SERVER_URL": server_url}
     if token is not None:
         env["TESSERA_ACCESS_TOKEN"] = token
+    stdin_args = {"stdin": subprocess.DEVNULL} if stdin is None else {"input": stdin}
     res = subprocess.run([str(_server_binary()), *args], env=env, capture_output=True, text=True,
-                         timeout=60, stdin=subprocess.DEVNULL)
+                         timeout=60, **stdin_args)
     if check:
         assert res.returncode == 0, (
             f"tessera {' '.join(args)} exited {res.returncode}\nstdout: {res.stdout}\nstderr: {res.stderr}"
@@ -251,7 +252,8 @@ def test_help_says_what_each_command_does_with_an_example():
     top = subprocess.run([binary, "--help"], capture_output=True, text=True, check=True).stdout
     for command in ("organizations", "tokens", "customers", "products", "subscriptions", "orders", "seats", "access"):
         assert f"  {command} " in top, top
-    commands = [["seats", sub] for sub in ("assign", "list", "revoke", "resend", "claim-info", "claim")]
+    commands = [["seats", sub] for sub in ("assign", "import", "list", "transfer", "revoke", "resend", "history",
+                                           "claim-info", "claim")]
     commands += [["organizations", "create"], ["tokens", "create"], ["tokens", "delete"],
                  ["customers", "create"], ["customers", "list"], ["customers", "get"], ["customers", "delete"],
                  ["products", "create"], ["products", "list"], ["products", "get"],
@@ -435,3 +437,186 @@ def test_seats_history_shows_who_did_what_newest_first(server: Server):
     assert [e["type"] for e in as_json["items"] + rest["items"]] == ["revoked", "claimed", "assigned"]
     usage = tessera(url, "seats", "history", token=org.token, check=False)
     assert usage.returncode == USAGE_ERROR and "exactly one of a seat id" in usage.stderr
+
+
+# --------------------------------------------------------------------------
+# seats import: a CSV file through the bulk call
+# --------------------------------------------------------------------------
+
+
+def seat_emails(url: str, token: str, sub_id: str) -> dict[str, dict]:
+    """The pool's active seats by email."""
+    seats = tessera_json(url, "seats", "list", "--subscription-id", sub_id, token=token)["seats"]
+    return {s["email"] or s["customer_email"]: s for s in seats if s["status"] != "revoked"}
+
+
+def summary(out: str) -> dict[str, str]:
+    """The `Label:  value` lines of an import's summary."""
+    return {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in out.splitlines()[:3])}
+
+
+def test_seats_import_assigns_a_csv_and_reports_each_failed_line(server: Server, tmp_path):
+    org = server.create_org()
+    sub = org.create_subscription(seats=5)
+    url = server.base_url
+    ada, bo, cy, held = (unique_email(tag) for tag in ("ada", "bo", "cy", "held"))
+    tessera(url, "seats", "assign", "--subscription-id", sub["id"], "--email", held, token=org.token)
+    csv = tmp_path / "people.csv"
+    csv.write_text(f"email,external_id\r\n{ada},user-ada\r\n\r\n{bo}\r\n{held.upper()}\r\nnot-an-email\r\n"
+                   f"\"{cy}\",\r\n")
+
+    res = tessera(url, "seats", "import", "--subscription-id", sub["id"], str(csv), token=org.token, check=False)
+    assert res.returncode == API_ERROR, (res.stdout, res.stderr)
+    assert res.stderr == "", "no progress bar when stderr is not a terminal"
+    assert summary(res.stdout) == {"Assigned": "3", "Already assigned": "1", "Failed": "1"}, res.stdout
+    failed = row_of(res.stdout, "6")
+    assert failed[1] == "not-an-email" and " ".join(failed[2:]).startswith("invalid request: body.email: "), res.stdout
+
+    # Really assigned, with the external id on the member; each new person invited once.
+    seats = seat_emails(url, org.token, sub["id"])
+    assert set(seats) == {ada, bo, cy, held}
+    assert seats[ada]["member"]["external_id"] == "user-ada"
+    for email in (ada, bo, cy):
+        assert len(server.mailbox.wait_for_invitations(email)) == 1
+
+    # Importing the same file again assigns nothing new and invites no one again.
+    again = tessera(url, "seats", "import", "--subscription-id", sub["id"], str(csv), token=org.token, check=False)
+    assert summary(again.stdout) == {"Assigned": "0", "Already assigned": "4", "Failed": "1"}, again.stdout
+    assert len(server.mailbox.invitations_to(ada)) == 1
+
+
+def test_seats_import_without_email_from_stdin_prints_each_link_and_sends_nothing(server: Server):
+    org = server.create_org()
+    sub = org.create_subscription(seats=3)
+    url = server.base_url
+    ada, bo = unique_email("ada"), unique_email("bo")
+    res = tessera(url, "seats", "import", "--subscription-id", sub["id"], "-", "--no-email",
+                  token=org.token, stdin=f"{ada}\n{bo}\n")
+    assert summary(res.stdout) == {"Assigned": "2", "Already assigned": "0", "Failed": "0"}, res.stdout
+    assert "No emails sent" in res.stdout
+    link = row_of(res.stdout, "1")[2]
+    assert row_of(res.stdout, "1")[1] == ada and "/portal/claim?token=" in link, res.stdout
+    claim = httpx.get(f"{url}/v1/customer-seats/claim/{link.split('token=', 1)[1]}")
+    assert claim.status_code == 200 and claim.json()["customer_email"] == ada
+    # An invitation emailed after them arrives; none of theirs ever did.
+    later = unique_email("emailed")
+    tessera(url, "seats", "assign", "--subscription-id", sub["id"], "--email", later, token=org.token)
+    server.mailbox.wait_for_invitation(later)
+    assert server.mailbox.invitations_to(ada) == [] and server.mailbox.invitations_to(bo) == []
+
+
+def test_seats_import_atomic_assigns_nothing_when_a_line_fails(server: Server, tmp_path):
+    org = server.create_org()
+    sub = org.create_subscription(seats=1000)
+    url = server.base_url
+    ada = unique_email("ada")
+    csv = tmp_path / "atomic.csv"
+    csv.write_text(f"{ada}\nnot-an-email\n")
+    res = tessera(url, "seats", "import", "--subscription-id", sub["id"], str(csv), "--atomic",
+                  token=org.token, check=False)
+    assert res.returncode == API_ERROR, (res.stdout, res.stderr)
+    assert res.stdout.startswith("Nothing was assigned"), res.stdout
+    assert row_of(res.stdout, "2")[1] == "not-an-email", res.stdout
+    assert seat_emails(url, org.token, sub["id"]) == {}
+
+    # More rows than one request takes is refused before anything is sent.
+    big = tmp_path / "big.csv"
+    big.write_text("".join(f"{unique_email('p')}\n" for _ in range(1001)))
+    res = tessera(url, "seats", "import", "--subscription-id", sub["id"], str(big), "--atomic",
+                  token=org.token, check=False)
+    line = one_error_line(res, USAGE_ERROR)
+    assert "--atomic takes at most 1000 rows" in line and "1001" in line, line
+    assert seat_emails(url, org.token, sub["id"]) == {}
+
+    # A malformed line or an unreadable file: one error line, nothing sent.
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"{ada}\n{ada},ext,extra\n")
+    line = one_error_line(tessera(url, "seats", "import", "--subscription-id", sub["id"], str(bad),
+                                  token=org.token, check=False), USAGE_ERROR)
+    assert "line 2" in line and "3 fields" in line, line
+    line = one_error_line(tessera(url, "seats", "import", "--subscription-id", sub["id"], str(tmp_path / "none.csv"),
+                                  token=org.token, check=False), USAGE_ERROR)
+    assert "cannot read" in line, line
+    assert seat_emails(url, org.token, sub["id"]) == {}
+
+    # Without --atomic the same 1,001 rows go in two requests: the first fills the pool of 1,000,
+    # the second is refused whole, and the summary says where the import stopped.
+    res = tessera(url, "seats", "import", "--subscription-id", sub["id"], str(big), "--no-email",
+                  token=org.token, check=False)
+    assert res.returncode == API_ERROR, (res.stdout[:300], res.stderr)
+    assert summary(res.stdout) == {"Assigned": "1000", "Already assigned": "0", "Failed": "0"}
+    assert res.stdout.rstrip().endswith("Stopped at line 1001: it and the lines after it were not sent."), res.stdout[-300:]
+    assert res.stderr.startswith("error: SeatNotAvailable: "), res.stderr
+    assert len(seat_emails(url, org.token, sub["id"])) == 1000
+
+
+# --------------------------------------------------------------------------
+# seats transfer and --expires-at
+# --------------------------------------------------------------------------
+
+
+def test_seats_transfer_hands_a_seat_to_another_person(server: Server):
+    org = server.create_org()
+    sub = org.create_subscription(seats=2)
+    url = server.base_url
+    ada, bo, cy = unique_email("ada"), unique_email("bo"), unique_email("cy")
+    seat = tessera_json(url, "seats", "assign", "--subscription-id", sub["id"], "--email", ada, "--immediate-claim",
+                        "--metadata", "team=red", token=org.token)
+
+    out = tessera(url, "seats", "transfer", seat["id"], "--email", bo, token=org.token).stdout
+    assert row_of(out, seat["id"])[1:3] == ["pending", bo], out
+    assert f"invitation sent to {bo}" in out, out
+    server.mailbox.wait_for_invitation(bo)
+    assert list(seat_emails(url, org.token, sub["id"])) == [bo]
+
+    # No email: the link is printed; metadata replaced; then claimed at once by a member's external id.
+    handed = tessera(url, "seats", "transfer", seat["id"], "--email", cy, "--no-email", "--metadata", "team=blue",
+                     token=org.token).stdout
+    link = handed.strip().splitlines()[-1]
+    assert "No email sent" in handed and "/portal/claim?token=" in link, handed
+    assert seat_emails(url, org.token, sub["id"])[cy]["seat_metadata"] == {"team": "blue"}
+    dee = unique_email("dee")
+    moved = tessera_json(url, "seats", "transfer", seat["id"], "--external-member-id", "user-dee", "--email", dee,
+                         "--immediate-claim", token=org.token)
+    assert moved["id"] == seat["id"] and moved["status"] == "claimed"
+    assert server.mailbox.invitations_to(cy) == []
+
+    # A revoked seat cannot be handed on: one error line.
+    tessera(url, "seats", "revoke", seat["id"], token=org.token)
+    res = tessera(url, "seats", "transfer", seat["id"], "--email", ada, token=org.token, check=False)
+    assert one_error_line(res, API_ERROR).startswith("error: SeatNotActive: "), res.stderr
+    res = tessera(url, "seats", "transfer", seat["id"], token=org.token, check=False)
+    assert res.returncode == USAGE_ERROR and "exactly one of --email" in res.stderr, res.stderr
+
+
+def test_expires_at_on_assign_transfer_and_import(server: Server, tmp_path):
+    org = server.create_org()
+    sub = org.create_subscription(seats=4)
+    url = server.base_url
+    when = "2099-01-01T00:00:00Z"
+    ada, bo, cy = unique_email("ada"), unique_email("bo"), unique_email("cy")
+
+    out = tessera(url, "seats", "assign", "--subscription-id", sub["id"], "--email", ada, "--expires-at", when,
+                  "--no-email", token=org.token).stdout
+    lines = out.strip().splitlines()
+    assert "Expires: 2099-01-01T00:00:00Z (the seat is revoked then)" in lines, out
+    assert "/portal/claim?token=" in lines[-1], "the link stays alone on the last line"
+    plain = tessera_json(url, "seats", "assign", "--subscription-id", sub["id"], "--email", bo, token=org.token)
+    assert "expires_at" not in plain
+    moved = tessera_json(url, "seats", "transfer", plain["id"], "--email", cy, "--expires-at", "2099-02-01T00:00:00+01:00",
+                         token=org.token)
+    assert moved["expires_at"].startswith("2099-01-31T23:00:00")
+    csv = tmp_path / "expiring.csv"
+    dee = unique_email("dee")
+    csv.write_text(f"{dee}\n")
+    tessera(url, "seats", "import", "--subscription-id", sub["id"], str(csv), "--expires-at", when, token=org.token)
+    seats = seat_emails(url, org.token, sub["id"])
+    assert seats[ada]["expires_at"].startswith("2099-01-01T00:00:00")
+    assert seats[dee]["expires_at"].startswith("2099-01-01T00:00:00")
+
+    res = tessera(url, "seats", "assign", "--subscription-id", sub["id"], "--email", unique_email(),
+                  "--expires-at", "next tuesday", token=org.token, check=False)
+    assert res.returncode == USAGE_ERROR and "--expires-at must be an RFC 3339 date-time" in res.stderr, res.stderr
+    res = tessera(url, "seats", "assign", "--subscription-id", sub["id"], "--email", unique_email(),
+                  "--expires-at", "2001-01-01T00:00:00Z", token=org.token, check=False)
+    assert one_error_line(res, API_ERROR).startswith("error: invalid request: body.expires_at: "), res.stderr

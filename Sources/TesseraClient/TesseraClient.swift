@@ -32,7 +32,7 @@ import NIOCore
 ///   `products.update`, `subscriptions.updateSeats`, `subscriptions.cancelAtPeriodEnd`,
 ///   `orders.markPaid`, `webhookEndpoints.update`.
 ///
-/// Never automatically: `assignSeat`, `resendInvitation`, `claimSeat`, every `create`, and
+/// Never automatically: `assignSeat`, `assignMany`, `transfer`, `resendInvitation`, `claimSeat`, every `create`, and
 /// `webhookEndpoints.rotateSecret`; repeating one of them could act twice. A call's own
 /// `retries:` argument overrides the client's configuration for that call, on any call.
 public final class TesseraClient: Sendable {
@@ -78,7 +78,8 @@ public final class TesseraClient: Sendable {
     /// The retry configuration of calls that are safe to repeat (see the type's documentation).
     public let retryConfig: RetryConfig
 
-    /// The six seat operations: assign, list, revoke, resend, claim info, claim.
+    /// The six seat operations (assign, list, revoke, resend, claim info, claim) and Tessera's
+    /// bulk assign, transfer and seat history.
     public let customerSeats: CustomerSeats
     /// Organizations (Tessera's operator API: needs the operator token).
     public let organizations: Organizations

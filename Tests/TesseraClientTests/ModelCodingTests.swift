@@ -66,10 +66,63 @@ import TesseraClient
         #expect(try Self.encode(assign)
             == #"{"external_member_id":"m-1","immediate_claim":true,"metadata":{"k":"v"},"subscription_id":"s1"}"#)
         #expect(try Self.encode(CustomerUpdate(name: "Ada")) == #"{"name":"Ada"}"#)
+        // A recipient is an assignment's fields without the pool; an assignment's sit flat beside the pool.
+        let recipient = SeatRecipient(email: "ada@x.example", externalMemberId: "m-1", sendInvitation: false)
+        #expect(try Self.encode(recipient) == #"{"email":"ada@x.example","external_member_id":"m-1","send_invitation":false}"#)
+        #expect(try Self.encode(SeatAssign(orderId: "o1", recipient: recipient))
+            == #"{"email":"ada@x.example","external_member_id":"m-1","order_id":"o1","send_invitation":false}"#)
+        #expect(try Self.decode(SeatAssign.self, try Self.encode(assign)) == assign)
         #expect(try Self.encode(SeatClaim(invitationToken: "tok")) == #"{"invitation_token":"tok"}"#)
         #expect(try Self.encode(ProductPriceCreate.seatBased(SeatTiers(tiers: [SeatTier(minSeats: 1, pricePerSeat: 900)])))
             == #"{"amount_type":"seat_based","price_currency":"usd","seat_tiers":{"seat_tier_type":"volume","#
             + #""tiers":[{"min_seats":1,"price_per_seat":900}]}}"#)
+    }
+
+    @Test func bulkAndTransferRequestsOnTheWire() async throws {
+        let bulk = #"{"already_assigned": 0, "assigned": 1, "failed": 0, "results": [{"index": 0, "status": "assigned", "seat": \#(Self.seatJSON())}]}"#
+        try await ScriptedServer.run([.json(200, bulk), .json(200, Self.seatJSON())]) { server, url in
+            let client = TesseraClient(accessToken: "tok", server: .url(url), retryConfig: .none)
+            let expiresAt = Date(timeIntervalSince1970: 1_798_761_600.25)
+            let result = try await client.customerSeats.assignMany(
+                orderId: "o1", recipients: [SeatRecipient(email: "ada@x.example", expiresAt: expiresAt)], atomic: true)
+            #expect(result.results.map(\.status) == [.assigned])
+            _ = try await client.customerSeats.transfer(seatId: "s/1", to: SeatRecipient(customerId: "c1"))
+            let received = server.received
+            #expect(received.map(\.uri) == ["/v1/customer-seats/bulk", "/v1/customer-seats/s%2F1/transfer"])
+            #expect(received.map(\.method) == ["POST", "POST"])
+            #expect(received[0].body == #"{"atomic":true,"order_id":"o1","#
+                + #""recipients":[{"email":"ada@x.example","expires_at":"2027-01-01T00:00:00.250000Z"}]}"#)
+            #expect(received[1].body == #"{"customer_id":"c1"}"#)
+        }
+    }
+
+    @Test func bulkResultsKeepEachRowsOutcomeAndError() throws {
+        let json = #"""
+        {"already_assigned": 0, "assigned": 1, "failed": 2, "results": [
+          {"index": 0, "status": "assigned", "seat": \#(Self.seatJSON())},
+          {"index": 1, "status": "failed", "error": {"status": 404, "error": "CustomerNotFound", "detail": "Customer not found"}},
+          {"index": 2, "status": "failed", "error": {"status": 422, "error": "RequestValidationError",
+            "detail": [{"type": "value_error", "loc": ["body", "email"], "msg": "not an email", "input": "x"}]}},
+          {"index": 3, "status": "deferred"}]}
+        """#
+        let result = try Self.decode(BulkSeatAssignment.self, json)
+        #expect(result.assigned == 1 && result.alreadyAssigned == 0 && result.failed == 2)
+        #expect(result.results.map(\.status) == [.assigned, .failed, .failed, .unknown("deferred")])
+        #expect(result.results[0].seat?.orderId == "2f0c6f2e-6a43-4a52-8f1f-3d2b1c0a9e88")
+        #expect(result.results[1].seat == nil)
+        #expect(result.results[1].error == BulkSeatError(statusCode: 404, error: "CustomerNotFound", detail: "Customer not found"))
+        #expect(result.results[1].error?.message == "Customer not found")
+        #expect(result.results[1].error?.validationProblems == nil)
+        let problems = try #require(result.results[2].error?.validationProblems)
+        #expect(problems.map(\.path) == [["body", "email"]])
+        #expect(result.results[2].error?.message == nil)
+    }
+
+    @Test func aSeatsExpiryIsReadWhenPresentAndNilWhenAbsent() throws {
+        #expect(try Self.decode(CustomerSeat.self, Self.seatJSON()).expiresAt == nil)
+        let withExpiry = Self.seatJSON().replacingOccurrences(
+            of: #""revoked_at": null"#, with: #""revoked_at": null, "expires_at": "2027-01-01T00:00:00Z""#)
+        #expect(try Self.decode(CustomerSeat.self, withExpiry).expiresAt == Date(timeIntervalSince1970: 1_798_761_600))
     }
 
     @Test func validationDetailsMixKeysAndIndexes() throws {

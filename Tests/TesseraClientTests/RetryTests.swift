@@ -103,7 +103,7 @@ import TesseraClient
         }
     }
 
-    @Test(arguments: ["assign", "resend", "claim", "create"])
+    @Test(arguments: ["assign", "assignMany", "transfer", "resend", "claim", "create"])
     func writesThatAreNotSafeToRepeatAreNotRetried(operation: String) async throws {
         try await ScriptedServer.run([.status(503), .json(200, Self.seat)]) { server, url in
             let clock = RecordingClock()
@@ -111,6 +111,9 @@ import TesseraClient
             let error = await #expect(throws: APIError.self) {
                 switch operation {
                 case "assign": _ = try await seats.assignSeat(SeatAssign(subscriptionId: "s", email: "a@x.example"))
+                case "assignMany":
+                    _ = try await seats.assignMany(subscriptionId: "s", recipients: [SeatRecipient(email: "a@x.example")])
+                case "transfer": _ = try await seats.transfer(seatId: "seat", to: SeatRecipient(email: "a@x.example"))
                 case "resend": _ = try await seats.resendInvitation(seatId: "seat")
                 case "claim": _ = try await seats.claimSeat(SeatClaim(invitationToken: "token"))
                 default:

@@ -690,3 +690,39 @@ public enum SeatActorType: OpenEnum {
         }
     }
 }
+
+/// One recipient's outcome in a bulk assignment (Tessera).
+public enum BulkSeatStatus: OpenEnum {
+    /// Given a seat by this request.
+    case assigned
+    /// Already held an active seat of the pool; nothing changed.
+    case alreadyAssigned
+    /// Refused; the result's `error` says why.
+    case failed
+    /// An atomic request was refused because of another row: this one would have been assigned.
+    case notAssigned
+    /// A value this version of the SDK does not know.
+    case unknown(String)
+
+    public static let knownCases: [Self] = [.assigned, .alreadyAssigned, .failed, .notAssigned]
+
+    public init(rawValue: String) {
+        switch rawValue {
+        case "assigned": self = .assigned
+        case "already_assigned": self = .alreadyAssigned
+        case "failed": self = .failed
+        case "not_assigned": self = .notAssigned
+        default: self = .unknown(rawValue)
+        }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .assigned: "assigned"
+        case .alreadyAssigned: "already_assigned"
+        case .failed: "failed"
+        case .notAssigned: "not_assigned"
+        case .unknown(let value): value
+        }
+    }
+}

@@ -3,7 +3,8 @@ import Foundation
 /// The Customer Seats API (`/v1/customer-seats`), as Polar defines it and Tessera serves it.
 ///
 /// Each call takes an optional `retries:` that overrides the client's ``RetryConfig`` for that
-/// call. By default only `listSeats`, `revokeSeat` and `getClaimInfo` are retried.
+/// call. By default only the reads (`listSeats`, `history`, `poolHistory`, `getClaimInfo`) and
+/// `revokeSeat` are retried.
 public struct CustomerSeats: Sendable {
     let executor: RequestExecutor
 
@@ -18,6 +19,29 @@ public struct CustomerSeats: Sendable {
     public func assignSeat(_ request: SeatAssign, retries: RetryConfig? = nil) async throws -> CustomerSeat {
         try await executor.send(APIRequest(.POST, "/v1/customer-seats", safeToRetry: false).with(body: request),
                                 retries: retries)
+    }
+
+    /// Assigns seats of one pool to up to 1,000 people in one request (Tessera): give exactly one
+    /// of `subscriptionId` and `orderId`. Each recipient gets the outcome its own ``assignSeat(_:retries:)``
+    /// would have (a person who already holds a seat of the pool is ``BulkSeatStatus/alreadyAssigned``,
+    /// not an error), in one transaction under one lock of the pool.
+    ///
+    /// Without `atomic` the rows that can be assigned are, and the others are
+    /// ``BulkSeatStatus/failed`` with their error. With `atomic`, one failed row refuses the
+    /// whole request: nothing is assigned and the call throws an ``APIError`` named
+    /// `BulkAssignmentFailed` whose ``APIError/bulkAssignment`` holds every row's outcome.
+    ///
+    /// Scope `customer_seats:write`. Not retried unless `retries:` is given (a repeat would email
+    /// the invitations again; its rows would come back ``BulkSeatStatus/alreadyAssigned``).
+    /// - Throws: ``APIError`` `BulkAssignmentFailed` (400, atomic only), `SeatNotAvailable` (400:
+    ///   the pool has fewer free seats than the new recipients need; nothing is assigned),
+    ///   `ResourceNotFound` (404, the pool); ``HTTPValidationError`` for a request of the wrong shape
+    ///   (no pool, no recipients, more than 1,000); ``TransportError``.
+    public func assignMany(subscriptionId: String? = nil, orderId: String? = nil, recipients: [SeatRecipient],
+                           atomic: Bool = false, retries: RetryConfig? = nil) async throws -> BulkSeatAssignment {
+        let body = BulkSeatAssign(subscriptionId: subscriptionId, orderId: orderId, recipients: recipients, atomic: atomic)
+        return try await executor.send(
+            APIRequest(.POST, "/v1/customer-seats/bulk", safeToRetry: false).with(body: body), retries: retries)
     }
 
     /// A pool's seats (revoked ones included), with how many are free. Give exactly one of
@@ -87,6 +111,25 @@ public struct CustomerSeats: Sendable {
         // Polar's resend has no body: one is sent only when there is something to say.
         if let sendInvitation { request = try request.with(body: ["send_invitation": sendInvitation]) }
         return try await executor.send(request, retries: retries)
+    }
+
+    /// Hands a seat to another person (Tessera): the same seat (same id, same pool) is taken from
+    /// its holder, who loses the product's benefits, and given to `recipient`, who is invited
+    /// (or holds it at once with `immediateClaim`). The recipient's `metadata` replaces the
+    /// seat's when given; nil keeps it.
+    ///
+    /// Scope `customer_seats:write`. Not retried unless `retries:` is given (a repeat would fail
+    /// with `SeatAlreadyAssigned`, the recipient now holding the seat).
+    /// - Throws: ``APIError`` `ResourceNotFound` (404), `SeatNotActive` (400, a revoked seat),
+    ///   `SeatAlreadyAssigned` (400, the recipient already holds a seat of the pool);
+    ///   ``HTTPValidationError``; ``TransportError``.
+    public func transfer(seatId: String, to recipient: SeatRecipient, retries: RetryConfig? = nil) async throws
+        -> CustomerSeat
+    {
+        try await executor.send(
+            APIRequest(.POST, "/v1/customer-seats/\(URLEncoding.segment(seatId))/transfer", safeToRetry: false)
+                .with(body: recipient),
+            retries: retries)
     }
 
     /// What an invitation is for: product, organization and invited email. Reading it changes

@@ -100,11 +100,23 @@ struct ClientOptions: ParsableArguments {
 
     /// `invalid request: body.email: value is not a valid email address; …`
     static func describe(_ error: HTTPValidationError) -> String {
-        let problems = error.detail.map { detail -> String in
+        describe(problems: error.detail)
+    }
+
+    static func describe(problems: [HTTPValidationError.Detail]) -> String {
+        let problems = problems.map { detail -> String in
             let path = detail.path.joined(separator: ".")
             return path.isEmpty ? detail.msg : "\(path): \(detail.msg)"
         }
         return "invalid request: " + (problems.isEmpty ? "HTTP 422" : problems.joined(separator: "; "))
+    }
+
+    /// A bulk assignment row's error, in the words of the same error for a single call.
+    static func describe(_ error: BulkSeatError) -> String {
+        if let problems = error.validationProblems { return describe(problems: problems) }
+        var line = error.error ?? "HTTP \(error.statusCode)"
+        if let message = error.message ?? error.detail.map({ "\($0)" }), !message.isEmpty { line += ": \(message)" }
+        return error.error == nil ? line : line + " (HTTP \(error.statusCode))"
     }
 
     /// `SeatNotAvailable: No available seats … (HTTP 400)`

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import TesseraClient
 
-/// `tessera seats …`: Polar's six Customer Seats operations.
+/// `tessera seats …`: Polar's six Customer Seats operations and Tessera's import, transfer and history.
 struct SeatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seats",
@@ -15,13 +15,20 @@ struct SeatsCommand: AsyncParsableCommand {
                 --email ada@bigco.example
               tessera seats list --subscription-id $SUBSCRIPTION
             """,
-        subcommands: [Assign.self, List.self, Revoke.self, Resend.self, History.self, ClaimInfo.self, Claim.self])
+        subcommands: [Assign.self, Import.self, List.self, Transfer.self, Revoke.self, Resend.self, History.self,
+                      ClaimInfo.self, Claim.self])
 
     /// What became of a new invitation: `sent` when emailed, else the link handed back, which
     /// the server shows only this once.
     static func invitationLine(_ seat: CustomerSeat, sent: String) -> String {
         guard let url = seat.invitationUrl else { return sent }
         return "No email sent. Give \(Output.or(seat.email ?? seat.customerEmail)) this link (shown only now):\n\(url)"
+    }
+
+    /// `\nExpires: …` for a seat that has an expiry, else nothing (put before the invitation
+    /// line, so that a handed-back link stays alone on the last line).
+    static func expiryLine(_ seat: CustomerSeat) -> String {
+        seat.expiresAt.map { "\nExpires: \(Output.date($0)) (the seat is revoked then)" } ?? ""
     }
 
     static func table(_ seats: [CustomerSeat]) -> String {
@@ -43,7 +50,8 @@ struct SeatsCommand: AsyncParsableCommand {
             abstract: "Assign a seat of a pool to a person, who is emailed an invitation to claim it.",
             discussion: """
                 Give the pool (--subscription-id or --order-id) and the person (--email, --customer-id, \
-                --external-customer-id, --member-id or --external-member-id). Scope customer_seats:write.
+                --external-customer-id, --member-id or --external-member-id). With --expires-at, \
+                Tessera revokes the seat at that date. Scope customer_seats:write.
 
                 Example:
                   tessera seats assign --subscription-id $SUBSCRIPTION \\
@@ -57,66 +65,50 @@ struct SeatsCommand: AsyncParsableCommand {
         @Option(name: .customLong("order-id"), help: "The order whose pool the seat is in.")
         var orderId: String?
 
-        @Option(help: "The person's email.")
-        var email: String?
-        @Option(name: .customLong("customer-id"), help: "The person as an existing customer.")
-        var customerId: String?
-        @Option(name: .customLong("external-customer-id"), help: "The person as a customer, by your own id.")
-        var externalCustomerId: String?
-        @Option(name: .customLong("member-id"), help: "The person as a member of the billing customer.")
-        var memberId: String?
-        @Option(name: .customLong("external-member-id"), help: "The person as a member, by your own id.")
-        var externalMemberId: String?
-
-        @Flag(name: .customLong("immediate-claim"), help: "Claim the seat at once, without an invitation.")
-        var immediateClaim = false
-
-        @Flag(name: .customLong("no-email"),
-              help: "Send no invitation email; print the claim link (shown once) for you to deliver.")
-        var noEmail = false
-
-        @Option(name: .customLong("metadata"), parsing: .singleValue,
-                help: ArgumentHelp("Metadata stored on the seat, as key=value (repeatable).", valueName: "key=value"))
-        var metadata: [String] = []
+        @OptionGroup var recipient: RecipientOptions
 
         func validate() throws {
             let pools = [subscriptionId, orderId].compactMap { $0 }
             guard pools.count == 1 else { throw ValidationError("give exactly one of --subscription-id and --order-id") }
-            let people = [email, customerId, externalCustomerId, memberId, externalMemberId].compactMap { $0 }
-            guard people.count == 1 else {
-                throw ValidationError("""
-                    give exactly one of --email, --customer-id, --external-customer-id, --member-id and \
-                    --external-member-id
-                    """)
-            }
-            _ = try parsedMetadata()
-        }
-
-        func parsedMetadata() throws -> Metadata? {
-            guard !metadata.isEmpty else { return nil }
-            var result: Metadata = [:]
-            for pair in metadata {
-                guard let separator = pair.firstIndex(of: "="), separator != pair.startIndex else {
-                    throw ValidationError("--metadata must be key=value, not '\(pair)'")
-                }
-                result[String(pair[..<separator])] = .string(String(pair[pair.index(after: separator)...]))
-            }
-            return result
         }
 
         func run() async throws {
-            let metadata = try parsedMetadata()
-            try await options.show({ client in
-                try await client.customerSeats.assignSeat(SeatAssign(
-                    subscriptionId: subscriptionId, orderId: orderId, email: email, customerId: customerId,
-                    externalCustomerId: externalCustomerId, memberId: memberId, externalMemberId: externalMemberId,
-                    metadata: metadata, immediateClaim: immediateClaim ? true : nil, sendInvitation: noEmail ? false : nil))
-            }) { seat in
+            let assignment = SeatAssign(subscriptionId: subscriptionId, orderId: orderId,
+                                        recipient: try recipient.recipient())
+            try await options.show({ try await $0.customerSeats.assignSeat(assignment) }) { seat in
                 let who = Output.or(seat.email ?? seat.customerEmail)
                 let what = seat.status == .claimed
                     ? "Seat claimed for \(who)."
                     : SeatsCommand.invitationLine(seat, sent: "Seat assigned; invitation sent to \(who).")
-                return SeatsCommand.table([seat]) + "\n" + what
+                return SeatsCommand.table([seat]) + SeatsCommand.expiryLine(seat) + "\n" + what
+            }
+        }
+    }
+
+    struct Transfer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Hand a seat to another person: its holder loses access, the new person is invited.",
+            discussion: """
+                The seat keeps its id and pool. Give the new person as for `seats assign` (--email, \
+                --customer-id, …); --metadata replaces the seat's metadata, which is kept otherwise. \
+                Scope customer_seats:write.
+
+                Example:
+                  tessera seats transfer $SEAT --email bo@bigco.example
+                """)
+
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "The seat's id.") var seatId: String
+        @OptionGroup var recipient: RecipientOptions
+
+        func run() async throws {
+            let recipient = try recipient.recipient()
+            try await options.show({ try await $0.customerSeats.transfer(seatId: seatId, to: recipient) }) { seat in
+                let who = Output.or(seat.email ?? seat.customerEmail)
+                let what = seat.status == .claimed
+                    ? "Seat transferred to \(who) and claimed."
+                    : SeatsCommand.invitationLine(seat, sent: "Seat transferred; invitation sent to \(who).")
+                return SeatsCommand.table([seat]) + SeatsCommand.expiryLine(seat) + "\n" + what
             }
         }
     }
@@ -298,6 +290,80 @@ struct SeatsCommand: AsyncParsableCommand {
                     + "Customer session token:\n\(claimed.customerSessionToken)"
             }
         }
+    }
+}
+
+/// The person a seat goes to, and how: the options `seats assign` and `seats transfer` share.
+struct RecipientOptions: ParsableArguments {
+    @Option(help: "The person's email.")
+    var email: String?
+    @Option(name: .customLong("customer-id"), help: "The person as an existing customer.")
+    var customerId: String?
+    @Option(name: .customLong("external-customer-id"), help: "The person as a customer, by your own id.")
+    var externalCustomerId: String?
+    @Option(name: .customLong("member-id"), help: "The person as a member of the billing customer.")
+    var memberId: String?
+    @Option(name: .customLong("external-member-id"),
+            help: "The person as a member, by your own id (with --email: the member made or found by that email gets it).")
+    var externalMemberId: String?
+
+    @Flag(name: .customLong("immediate-claim"), help: "Claim the seat at once, without an invitation.")
+    var immediateClaim = false
+
+    @Flag(name: .customLong("no-email"),
+          help: "Send no invitation email; print the claim link (shown once) for you to deliver.")
+    var noEmail = false
+
+    @Option(name: .customLong("metadata"), parsing: .singleValue,
+            help: ArgumentHelp("Metadata stored on the seat, as key=value (repeatable).", valueName: "key=value"))
+    var metadata: [String] = []
+
+    @Option(name: .customLong("expires-at"), help: ExpiryOption.help, transform: ExpiryOption.parse)
+    var expiresAt: Date?
+
+    func validate() throws {
+        let people = [email, customerId, externalCustomerId, memberId, externalMemberId].compactMap { $0 }
+        guard people.count == 1 || (people.count == 2 && externalMemberId != nil && email != nil) else {
+            throw ValidationError("""
+                give exactly one of --email, --customer-id, --external-customer-id, --member-id and \
+                --external-member-id (or --external-member-id with --email)
+                """)
+        }
+        _ = try parsedMetadata()
+    }
+
+    func parsedMetadata() throws -> Metadata? {
+        guard !metadata.isEmpty else { return nil }
+        var result: Metadata = [:]
+        for pair in metadata {
+            guard let separator = pair.firstIndex(of: "="), separator != pair.startIndex else {
+                throw ValidationError("--metadata must be key=value, not '\(pair)'")
+            }
+            result[String(pair[..<separator])] = .string(String(pair[pair.index(after: separator)...]))
+        }
+        return result
+    }
+
+    /// The SDK's recipient for these options.
+    func recipient() throws -> SeatRecipient {
+        SeatRecipient(email: email, customerId: customerId, externalCustomerId: externalCustomerId, memberId: memberId,
+                      externalMemberId: externalMemberId, metadata: try parsedMetadata(),
+                      immediateClaim: immediateClaim ? true : nil, sendInvitation: noEmail ? false : nil,
+                      expiresAt: expiresAt)
+    }
+}
+
+/// `--expires-at`: when a seat ends (Tessera revokes it then), as an RFC 3339 date-time.
+enum ExpiryOption {
+    static let help = ArgumentHelp(
+        "When the seat ends and is revoked, as an RFC 3339 date-time in the future (2026-12-31T23:59:59Z).",
+        valueName: "date-time")
+
+    static func parse(_ text: String) throws -> Date {
+        guard let date = Timestamp.parse(text) else {
+            throw ValidationError("--expires-at must be an RFC 3339 date-time such as 2026-12-31T23:59:59Z, not '\(text)'")
+        }
+        return date
     }
 }
 
