@@ -87,6 +87,34 @@ import TesseraCore
         }
     }
 
+    /// The portal page shows 50 seats of a pool and links to the next 50, whatever the pool's size.
+    @Test(arguments: Backend.all)
+    func thePortalPagesThroughALargePool(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 200)
+            try await ScalingTests.fill(server, pool, organizationId: org.id, count: 60)
+            let token = try await PageTests.sessionToken(server, org, customerId: pool.customerId)
+            var browser = try await PageTests.signedInBrowser(server, org, token: token)
+            let first = try await browser.get("/\(org.slug)/portal")
+            #expect(first.html.components(separatedBy: "class=\"seat status-").count - 1 == 50)
+            #expect(first.html.contains("60 of 200 seats used"))
+            #expect(!first.html.contains("Back to the first seats"))
+            let link = try #require(first.html.components(separatedBy: "href=\"").dropFirst()
+                .map { String($0.prefix { $0 != "\"" }) }.first { $0.contains("cursor=") })
+            let second = try await browser.get(link.replacingOccurrences(of: "&amp;", with: "&"))
+            #expect(second.status == .ok)
+            #expect(second.html.components(separatedBy: "class=\"seat status-").count - 1 == 10)
+            #expect(second.html.contains("Back to the first seats"))
+            #expect(!second.html.contains("Show the next seats"))
+            let seatIds = { (html: String) in
+                Set(html.components(separatedBy: "id=\"seat-").dropFirst().map { String($0.prefix(36)) })
+            }
+            #expect(seatIds(first.html).isDisjoint(with: seatIds(second.html)))
+            #expect(seatIds(first.html).count + seatIds(second.html).count == 60)
+        }
+    }
+
     /// A page of a status, or after a cursor, walks the pool's index in list order: SQLite
     /// neither scans the table nor sorts, so 100,000 seats cost what 10 do.
     @Test func aFilteredPageIsAnIndexedWalk() async throws {

@@ -132,7 +132,11 @@ struct PageController {
         }
         let viewer = try await signedIn(request, slug: slug)
         let notice = query.string("notice").flatMap(PortalNotice.init(rawValue:))
-        return try await portalPage(request, viewer: viewer, notice: notice)
+        // A later page of one pool's seats; a link that is not one of ours shows the first pages.
+        let page = query.string("pool").flatMap { UUID(wire: $0) }.flatMap { pool in
+            query.string("cursor").flatMap(ListCursor.init(text:)).map { (poolId: pool, cursor: $0) }
+        }
+        return try await portalPage(request, viewer: viewer, notice: notice, seatPage: page)
     }
 
     @Sendable func assign(_ request: Request, context: TesseraRequestContext) async throws -> Response {
@@ -314,11 +318,12 @@ struct PageController {
 
     private func portalPage(
         _ request: Request, viewer: PortalViewer, notice: PortalNotice? = nil, error: PageErrorMessage? = nil,
-        form: (poolId: UUID?, email: String)? = nil, bulk: PortalBulkOutcome? = nil
+        form: (poolId: UUID?, email: String)? = nil, bulk: PortalBulkOutcome? = nil,
+        seatPage: (poolId: UUID, cursor: ListCursor)? = nil
     ) async throws -> Response {
         try viewer.organization.requireSeatFeature()
         let overview = try await database.read { session in
-            try await PortalOverview.load(session, viewer: viewer)
+            try await PortalOverview.load(session, viewer: viewer, page: seatPage)
         }
         let token = csrf.portalToken(sessionTokenHash: viewer.sessionTokenHash)
         let values = overview.values(viewer: viewer, csrf: token, notice: notice, error: error, form: form, bulk: bulk)

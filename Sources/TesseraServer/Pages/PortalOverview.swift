@@ -10,8 +10,16 @@ struct PortalOverview: Sendable {
         var kindLabel: String
         var statusLabel: String
         var productName: String
+        /// One page of the pool's seats, oldest first.
         var seats: [SeatDetails]
+        /// Where the next page starts; nil on the last.
+        var next: ListCursor?
+        /// Whether this is a later page than the first.
+        var isLaterPage: Bool
     }
+
+    /// Seats shown per pool and page: a pool of any size costs one page.
+    static let seatsPerPage = 50
 
     struct HeldSeat: Sendable {
         var productName: String
@@ -23,7 +31,11 @@ struct PortalOverview: Sendable {
 
     /// Reads everything in one connection. Only pools whose billing customer is the viewer's
     /// customer are read, the same reach as `SeatOperations.Scope(organizationId:customerId:)`.
-    static func load(_ session: SQLSession, viewer: PortalViewer) async throws -> PortalOverview {
+    /// `page` names the pool whose seats continue after a cursor; every other pool shows its
+    /// first page.
+    static func load(_ session: SQLSession, viewer: PortalViewer, page: (poolId: UUID, cursor: ListCursor)? = nil)
+        async throws -> PortalOverview
+    {
         let organizationId = viewer.organization.id
         let customerId = viewer.caller.customerId
         var products: [UUID: String] = [:]
@@ -53,9 +65,12 @@ struct PortalOverview: Sendable {
         for (reference, kind, status) in references {
             guard let pool = try await session.seats.pool(reference, organizationId: organizationId),
                   pool.customerId == customerId else { continue }
+            let cursor = page.flatMap { $0.poolId == reference.id ? $0.cursor : nil }
+            let seats = try await session.seats.details(in: reference, billingCustomerId: customerId, status: nil,
+                                                        emailPrefix: nil, limit: Self.seatsPerPage, after: cursor)
             pools.append(Pool(pool: pool, kindLabel: kind, statusLabel: status,
                               productName: try await productName(pool.productId),
-                              seats: try await session.seats.details(in: reference)))
+                              seats: seats.items, next: seats.next, isLaterPage: cursor != nil))
         }
 
         // Claimed seats the viewer holds in pools that someone else pays for.
@@ -125,6 +140,11 @@ struct PortalOverview: Sendable {
                 "seats": seats, "columns": canManage ? 6 : 5,
                 "can_assign": pool.acceptsAssignments && pool.availableSeats > 0, "assign_blocked": blocked,
                 "form_email": form.flatMap { $0.poolId == pool.reference.id ? $0.email : nil } ?? "",
+                "next_href": entry.next.map {
+                    "/\(viewer.organization.slug)/portal?pool=\(pool.reference.id.wire)&cursor=\($0.text)#pool-\(pool.reference.id.wire)"
+                } ?? "",
+                "has_next": entry.next != nil, "is_later_page": entry.isLaterPage,
+                "first_href": "/\(viewer.organization.slug)/portal#pool-\(pool.reference.id.wire)",
             ]
         }
         let heldValues: [[String: Any]] = held.map { seat in

@@ -171,6 +171,8 @@ enum PageTemplates {
         {{/seats}}
         </tbody>
         </table>
+        {{#is_later_page}}<a class="page-link" href="{{first_href}}">Back to the first seats</a>{{/is_later_page}}
+        {{#has_next}}<a class="page-link" href="{{next_href}}" rel="next">Show the next seats</a>{{/has_next}}
         {{#can_manage}}
         {{#can_assign}}
         <form method="post" action="/{{slug}}/portal/seats" class="assign">
@@ -312,6 +314,7 @@ enum PageStylesheet {
         tr.status-revoked { color: var(--muted); }
         form.assign { margin-top: 1rem; }
         details.bulk { margin-top: 1rem; }
+        a.page-link { display: inline-block; margin: 0.5rem 1rem 0 0; }
         details.bulk textarea { display: block; width: 100%; box-sizing: border-box; font: inherit; padding: 0.5rem;
           border: 1px solid #8a93a5; border-radius: 4px; margin-bottom: 0.5rem; }
         form.assign label { display: block; font-weight: 600; margin-bottom: 0.25rem; }
