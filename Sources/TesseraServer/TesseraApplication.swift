@@ -48,9 +48,9 @@ public func buildApplication(
             OutboxWorker(database: database, mail: mail, sender: configuration.mailSender, logger: logger, now: now),
             WebhookWorker(database: database, logger: logger, now: now,
                           targetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: configuration.webhookAllowPrivate)),
-            SubscriptionEndings(database: database, logger: logger, now: now),
-            SeatExpiries(database: database, logger: logger, now: now),
-            IdempotencyKeyExpiry(database: database, logger: logger, now: now))
+            SubscriptionEndings(database: database, now: now).service(logger: logger),
+            SeatExpiries(database: database, now: now).service(logger: logger),
+            IdempotencyKeyExpiry(database: database, now: now).service(logger: logger))
     }
     return app
 }

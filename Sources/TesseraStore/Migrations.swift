@@ -428,18 +428,17 @@ public enum Migrations {
             "ALTER TABLE seats ADD COLUMN expires_at BIGINT",
             "CREATE INDEX seats_expiring ON seats (expires_at) WHERE expires_at IS NOT NULL",
         ]),
-        // The first answer to each `Idempotency-Key`, per caller, kept for a day.
+        // The first answer to each `Idempotency-Key`, kept for a day: the key as a hash of the
+        // caller's scope and the key, the body sealed with the key (`IdempotentRequest`).
         Migration(version: 15, name: "idempotency keys", statements: [
             """
             CREATE TABLE idempotency_keys (
-                scope TEXT NOT NULL,
-                idempotency_key TEXT NOT NULL,
+                idempotency_key TEXT PRIMARY KEY,
                 request_hash TEXT NOT NULL,
                 status INTEGER NOT NULL,
                 content_type TEXT,
                 body TEXT NOT NULL,
-                created_at BIGINT NOT NULL,
-                PRIMARY KEY (scope, idempotency_key)
+                created_at BIGINT NOT NULL
             )
             """,
             "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)",

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import Testing
 import TesseraClient
 import TesseraServer
@@ -95,8 +94,7 @@ import TesseraServer
             #expect(past?.detail.first?.path == ["body", "expires_at"])
 
             // When the week has passed, the server revokes the seat, and its history says why.
-            let expiries = SeatExpiries(database: server.database, logger: Logger(label: "tessera-sdk-test"),
-                                        now: { inAWeek.addingTimeInterval(1) })
+            let expiries = SeatExpiries(database: server.database, now: { inAWeek.addingTimeInterval(1) })
             #expect(try await expiries.expireDue() == 1)
             let after = try await client.customerSeats.listSeats(subscriptionId: subscription.id)
             #expect(after.seats.first { $0.id == expiring.id }?.status == .revoked)

@@ -128,12 +128,13 @@ import TesseraStore
         try await TestServer.run(.postgres) { server in
             let org = try await server.makeOrganization()
             let pool = try await server.makeSubscription(org, seats: 2)
-            let scope = "organization:\(org.id)"
+            let stored = try #require(IdempotentRequest(key: "elsewhere", scope: "organization:\(org.id)", method: "", target: "",
+                                                        body: [])).storedKey
             let (held, release) = AsyncStream.makeStream(of: Void.self)
             let (locked, lockedSignal) = AsyncStream.makeStream(of: Bool.self)
             let holder = Task {
                 try await server.database.transaction { tx in
-                    lockedSignal.yield(try await tx.idempotencyKeys.tryLock(scope: scope, key: "elsewhere"))
+                    lockedSignal.yield(try await tx.idempotencyKeys.tryLock(storedKey: stored))
                     for await _ in held { break }
                 }
             }
@@ -153,8 +154,8 @@ import TesseraStore
     @Test(arguments: Backend.all)
     func aRequestsWorkAndItsAnswerShareOneTransaction(backend: Backend) async throws {
         try await backend.withFreshDatabase { database, _ in
-            let answer = StoredAnswer(scope: "public", key: "k", requestHash: "h", status: 200, contentType: nil,
-                                      body: "{}", createdAt: Date())
+            let answer = StoredAnswer(storedKey: "k", requestHash: "h", status: 200, contentType: nil, body: "{}",
+                                      createdAt: Date())
             struct Crash: Error {}
             await #expect(throws: Crash.self) {
                 try await database.withRequestTransaction { tx in
@@ -162,7 +163,7 @@ import TesseraStore
                     throw Crash()
                 }
             }
-            #expect(try await database.read { try await $0.idempotencyKeys.find(scope: "public", key: "k") } == nil)
+            #expect(try await database.read { try await $0.idempotencyKeys.find(storedKey: "k") } == nil)
 
             // A use case that throws inside the request's transaction undoes only its own work.
             try await database.withRequestTransaction { tx in
@@ -171,11 +172,41 @@ import TesseraStore
                     throw Crash()
                 }
                 var kept = answer
-                kept.key = "kept"
+                kept.storedKey = "kept"
                 try await tx.idempotencyKeys.insert(kept)
             }
-            #expect(try await database.read { try await $0.idempotencyKeys.find(scope: "public", key: "k") } == nil)
-            #expect(try await database.read { try await $0.idempotencyKeys.find(scope: "public", key: "kept") } != nil)
+            #expect(try await database.read { try await $0.idempotencyKeys.find(storedKey: "k") } == nil)
+            #expect(try await database.read { try await $0.idempotencyKeys.find(storedKey: "kept") } != nil)
+        }
+    }
+
+    /// An answer can carry a secret (here a new access token): the table keeps neither it nor
+    /// the key in clear, and only the key reads the answer back.
+    @Test(arguments: Backend.all)
+    func storedAnswersKeepNoSecretInClear(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let key = "token-for-ci-\(UUID().wire)"
+            let body: JSONValue = ["organization_id": .string(org.id), "comment": "ci", "scopes": ["customers:read"]]
+            let made = try await server.request(.post, "/v1/organization-access-tokens/", token: TestServer.adminToken,
+                                                json: body, headers: [.idempotencyKey: key])
+            let token = try #require(made["token"]?.stringValue)
+            for (column, secret) in [("body", token), ("body", key), ("idempotency_key", key)] {
+                #expect(try await HandedInvitationTests.rows(server, "idempotency_keys", column, containing: secret) == 0,
+                        "\(column)")
+            }
+            let again = try await server.request(.post, "/v1/organization-access-tokens/", token: TestServer.adminToken,
+                                                 json: body, headers: [.idempotencyKey: key])
+            #expect(again.headers[.idempotentReplayed] == "true")
+            #expect(again["token"]?.stringValue == token)
+            // Another caller's key of the same text is not this one (scopes differ), and the
+            // sealed answer opens only with its own key and scope.
+            let request = try #require(IdempotentRequest(key: key, scope: "operator", method: "POST", target: "/", body: []))
+            let sealed = try request.seal(Array("secret".utf8))
+            #expect(try request.open(sealed) == Array("secret".utf8))
+            let other = try #require(IdempotentRequest(key: key, scope: "public", method: "POST", target: "/", body: []))
+            #expect(throws: (any Error).self) { try other.open(sealed) }
+            #expect(other.storedKey != request.storedKey)
         }
     }
 

@@ -19,8 +19,24 @@ enum DeliveryRounds {
                 handled = 0
             }
             if handled == 0 {
-                try? await Task.sleep(for: idlePause)
+                // Cut short by a graceful shutdown: a worker that pauses a minute must not hold
+                // the process that long after SIGTERM.
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: idlePause) }
             }
         }
+    }
+}
+
+/// A background service of work that comes due with time (subscription endings, seat expiries,
+/// old idempotent answers): `round` acts on what is due and says how much it handled; none
+/// makes the service wait `pause` before it looks again.
+struct DueWork: Service {
+    let name: String
+    let pause: Duration
+    let logger: Logger
+    let round: @Sendable () async throws -> Int
+
+    func run() async throws {
+        await DeliveryRounds.run(logger: logger, worker: name, idlePause: pause, round: round)
     }
 }

@@ -1,26 +1,24 @@
 import Foundation
 import Logging
-import ServiceLifecycle
 import TesseraCore
 import TesseraStore
 
 /// Deletes stored idempotent answers once they are no longer replayed (after
 /// `IdempotentRequest.lifetime`), every minute; until then a lookup already ignores them.
-public struct IdempotencyKeyExpiry: Service {
+public struct IdempotencyKeyExpiry: Sendable {
     let database: TesseraDatabase
-    let logger: Logger
     let now: @Sendable () -> Date
 
     static let pause: Duration = .seconds(60)
 
-    public init(database: TesseraDatabase, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(database: TesseraDatabase, now: @escaping @Sendable () -> Date = Date.init) {
         self.database = database
-        self.logger = logger
         self.now = now
     }
 
-    public func run() async throws {
-        await DeliveryRounds.run(logger: logger, worker: "idempotency key expiry", idlePause: Self.pause) {
+    /// The background service that runs `deleteExpired` in every `serve` process, once a minute.
+    func service(logger: Logger) -> DueWork {
+        DueWork(name: "idempotency key expiry", pause: Self.pause, logger: logger) {
             try await deleteExpired()
             return 0
         }

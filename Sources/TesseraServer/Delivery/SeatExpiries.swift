@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import ServiceLifecycle
 import TesseraCore
 import TesseraStore
 
@@ -8,9 +7,8 @@ import TesseraStore
 /// would: what it granted is revoked, `customer_seat.revoked` is sent, and the history records
 /// `expired` by the system. Expiries are stored, so a restart loses none: the first round after
 /// it revokes everything that came due meanwhile.
-public struct SeatExpiries: Service {
+public struct SeatExpiries: Sendable {
     let database: TesseraDatabase
-    let logger: Logger
     let now: @Sendable () -> Date
 
     /// How long to wait after a round that revoked nothing: the look is one index step.
@@ -18,16 +16,14 @@ public struct SeatExpiries: Service {
     /// Most seats revoked in one round; the next round takes the rest at once.
     static let batch = 100
 
-    public init(database: TesseraDatabase, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(database: TesseraDatabase, now: @escaping @Sendable () -> Date = Date.init) {
         self.database = database
-        self.logger = logger
         self.now = now
     }
 
-    public func run() async throws {
-        await DeliveryRounds.run(logger: logger, worker: "seat expiries", idlePause: Self.pause) {
-            try await expireDue()
-        }
+    /// The background service that runs `expireDue` in every `serve` process.
+    func service(logger: Logger) -> DueWork {
+        DueWork(name: "seat expiries", pause: Self.pause, logger: logger) { try await expireDue() }
     }
 
     /// Revokes the seats due now, each in its own transaction; returns how many it revoked.

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import ServiceLifecycle
 import TesseraCore
 import TesseraStore
 
@@ -8,9 +7,8 @@ import TesseraStore
 /// `cancel_at_period_end` was set is over, the subscription is revoked as
 /// `DELETE /v1/subscriptions/{id}` revokes it. Its seats are revoked (and with them what they
 /// granted), with `subscription.updated` and `subscription.revoked`.
-public struct SubscriptionEndings: Service {
+public struct SubscriptionEndings: Sendable {
     let database: TesseraDatabase
-    let logger: Logger
     let now: @Sendable () -> Date
 
     /// How long to wait after a round that ended nothing: periods end on the scale of days,
@@ -19,16 +17,14 @@ public struct SubscriptionEndings: Service {
     /// Most subscriptions ended in one round; the next round takes the rest.
     static let batch = 100
 
-    public init(database: TesseraDatabase, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(database: TesseraDatabase, now: @escaping @Sendable () -> Date = Date.init) {
         self.database = database
-        self.logger = logger
         self.now = now
     }
 
-    public func run() async throws {
-        await DeliveryRounds.run(logger: logger, worker: "subscription endings", idlePause: Self.pause) {
-            try await endDue()
-        }
+    /// The background service that runs `endDue` in every `serve` process.
+    func service(logger: Logger) -> DueWork {
+        DueWork(name: "subscription endings", pause: Self.pause, logger: logger) { try await endDue() }
     }
 
     /// Ends the subscriptions due now, each in its own transaction; returns how many it ended.

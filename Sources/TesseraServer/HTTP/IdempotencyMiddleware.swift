@@ -22,7 +22,8 @@ extension HTTPField.Name {
 ///   at once; on PostgreSQL also from another process, through an advisory lock).
 ///
 /// Keys are scoped to the caller: an organization, the operator, a portal customer, or the
-/// public routes. Answers of 500, 409 and 429 are not stored: a retry should run again.
+/// public routes. Answers of 500, 409 and 429 are not stored: a retry should run again. The key
+/// is stored only as a hash and the answer sealed with it (`IdempotentRequest`).
 struct IdempotencyMiddleware: RouterMiddleware {
     typealias Context = TesseraRequestContext
 
@@ -40,25 +41,26 @@ struct IdempotencyMiddleware: RouterMiddleware {
         var request = request
         let body = try await request.body.collect(upTo: BodyFields.maximumSize)
         request.body = RequestBody(buffer: body)
-        guard let idempotent = IdempotentRequest(key: key, method: request.method.rawValue,
+        let scope = Self.scope(of: context.principal)
+        guard let idempotent = IdempotentRequest(key: key, scope: scope, method: request.method.rawValue,
                                                  target: request.uri.description, body: body.readableBytesView) else {
             throw ValidationFailure([ValidationIssue(type: "value_error", loc: [.key("header"), .key("idempotency-key")],
                                                      msg: IdempotentRequest.invalidKeyMessage, input: .string(key))])
         }
-        let scope = Self.scope(of: context.principal)
-        guard running.begin(scope: scope, key: key) else { throw TesseraError.idempotencyKeyInUse }
-        defer { running.end(scope: scope, key: key) }
+        let storedKey = idempotent.storedKey
+        guard running.begin(storedKey) else { throw TesseraError.idempotencyKeyInUse }
+        defer { running.end(storedKey) }
         let at = now()
         return try await database.withRequestTransaction { tx in
-            guard try await tx.idempotencyKeys.tryLock(scope: scope, key: key) else {
+            guard try await tx.idempotencyKeys.tryLock(storedKey: storedKey) else {
                 throw TesseraError.idempotencyKeyInUse
             }
-            if let stored = try await tx.idempotencyKeys.find(scope: scope, key: key) {
+            if let stored = try await tx.idempotencyKeys.find(storedKey: storedKey) {
                 if IdempotentRequest.isReplayed(storedAt: stored.createdAt, at: at) {
                     guard stored.requestHash == idempotent.requestHash else { throw TesseraError.idempotencyKeyReused }
-                    return Self.replay(stored)
+                    return Self.replay(stored, body: try idempotent.open(stored.body))
                 }
-                try await tx.idempotencyKeys.delete(scope: scope, key: key)
+                try await tx.idempotencyKeys.delete(storedKey: storedKey)
             }
             // The handler's own errors are answers too: its writes are undone, its answer kept.
             let response: Response
@@ -71,10 +73,11 @@ struct IdempotencyMiddleware: RouterMiddleware {
             guard ![.conflict, .tooManyRequests].contains(response.status), response.status.code < 500 else {
                 return response
             }
-            let (text, kept) = try await Self.collect(response)
+            let (bytes, kept) = try await Self.collect(response)
             try await tx.idempotencyKeys.insert(StoredAnswer(
-                scope: scope, key: key, requestHash: idempotent.requestHash, status: response.status.code,
-                contentType: response.headers[.contentType], body: text, createdAt: at))
+                storedKey: storedKey, requestHash: idempotent.requestHash, status: response.status.code,
+                contentType: response.headers[.contentType], body: try idempotent.seal(bytes.readableBytesView),
+                createdAt: at))
             return kept
         }
     }
@@ -90,20 +93,19 @@ struct IdempotencyMiddleware: RouterMiddleware {
         }
     }
 
-    static func replay(_ stored: StoredAnswer) -> Response {
+    static func replay(_ stored: StoredAnswer, body: [UInt8]) -> Response {
         var headers: HTTPFields = [.idempotentReplayed: "true"]
         if let contentType = stored.contentType { headers[.contentType] = contentType }
-        return Response(status: .init(code: stored.status), headers: headers,
-                        body: .init(byteBuffer: ByteBuffer(string: stored.body)))
+        return Response(status: .init(code: stored.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    /// The answer's body as text, and the answer rebuilt around it (a body can be written once).
-    static func collect(_ response: Response) async throws -> (String, Response) {
+    /// The answer's body, and the answer rebuilt around it (a body can be written once).
+    static func collect(_ response: Response) async throws -> (ByteBuffer, Response) {
         let collected = CollectedBody()
         try await response.body.write(CollectingWriter(collected: collected))
         var kept = response
         kept.body = .init(byteBuffer: collected.buffer)
-        return (String(buffer: collected.buffer), kept)
+        return (collected.buffer, kept)
     }
 }
 
@@ -111,13 +113,13 @@ struct IdempotencyMiddleware: RouterMiddleware {
 final class RunningKeys: Sendable {
     private let keys = NIOLockedValueBox(Set<String>())
 
-    /// False when the key already runs.
-    func begin(scope: String, key: String) -> Bool {
-        keys.withLockedValue { $0.insert(scope + "\u{0}" + key).inserted }
+    /// False when the key (as stored: with its scope) already runs.
+    func begin(_ storedKey: String) -> Bool {
+        keys.withLockedValue { $0.insert(storedKey).inserted }
     }
 
-    func end(scope: String, key: String) {
-        _ = keys.withLockedValue { $0.remove(scope + "\u{0}" + key) }
+    func end(_ storedKey: String) {
+        _ = keys.withLockedValue { $0.remove(storedKey) }
     }
 }
 

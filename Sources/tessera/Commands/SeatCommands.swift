@@ -25,6 +25,14 @@ struct SeatsCommand: AsyncParsableCommand {
         return "No email sent. Give \(Output.or(seat.email ?? seat.customerEmail)) this link (shown only now):\n\(url)"
     }
 
+    /// What the command prints for a seat just given to someone: the seat, its expiry, and
+    /// `claimed` or `sent` followed by the person (or the handed-back link).
+    static func given(_ seat: CustomerSeat, claimed: String, sent: String) -> String {
+        let who = Output.or(seat.email ?? seat.customerEmail)
+        let what = seat.status == .claimed ? "\(claimed) \(who)." : invitationLine(seat, sent: "\(sent) \(who).")
+        return table([seat]) + expiryLine(seat) + "\n" + what
+    }
+
     /// `\nExpires: …` for a seat that has an expiry, else nothing (put before the invitation
     /// line, so that a handed-back link stays alone on the last line).
     static func expiryLine(_ seat: CustomerSeat) -> String {
@@ -76,11 +84,7 @@ struct SeatsCommand: AsyncParsableCommand {
             let assignment = SeatAssign(subscriptionId: subscriptionId, orderId: orderId,
                                         recipient: try recipient.recipient())
             try await options.show({ try await $0.customerSeats.assignSeat(assignment) }) { seat in
-                let who = Output.or(seat.email ?? seat.customerEmail)
-                let what = seat.status == .claimed
-                    ? "Seat claimed for \(who)."
-                    : SeatsCommand.invitationLine(seat, sent: "Seat assigned; invitation sent to \(who).")
-                return SeatsCommand.table([seat]) + SeatsCommand.expiryLine(seat) + "\n" + what
+                SeatsCommand.given(seat, claimed: "Seat claimed for", sent: "Seat assigned; invitation sent to")
             }
         }
     }
@@ -104,11 +108,7 @@ struct SeatsCommand: AsyncParsableCommand {
         func run() async throws {
             let recipient = try recipient.recipient()
             try await options.show({ try await $0.customerSeats.transfer(seatId: seatId, to: recipient) }) { seat in
-                let who = Output.or(seat.email ?? seat.customerEmail)
-                let what = seat.status == .claimed
-                    ? "Seat transferred to \(who) and claimed."
-                    : SeatsCommand.invitationLine(seat, sent: "Seat transferred; invitation sent to \(who).")
-                return SeatsCommand.table([seat]) + SeatsCommand.expiryLine(seat) + "\n" + what
+                SeatsCommand.given(seat, claimed: "Seat transferred and claimed for", sent: "Seat transferred; invitation sent to")
             }
         }
     }

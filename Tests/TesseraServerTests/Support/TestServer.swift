@@ -158,17 +158,17 @@ struct TestServer {
 
     /// Subscription endings with the test clock.
     var subscriptionEndings: SubscriptionEndings {
-        SubscriptionEndings(database: database, logger: Logger(label: "tessera-test"), now: clock.closure)
+        SubscriptionEndings(database: database, now: clock.closure)
     }
 
     /// Seat expiries with the test clock.
     var seatExpiries: SeatExpiries {
-        SeatExpiries(database: database, logger: Logger(label: "tessera-test"), now: clock.closure)
+        SeatExpiries(database: database, now: clock.closure)
     }
 
     /// Idempotency key expiry with the test clock.
     var idempotencyKeyExpiry: IdempotencyKeyExpiry {
-        IdempotencyKeyExpiry(database: database, logger: Logger(label: "tessera-test"), now: clock.closure)
+        IdempotencyKeyExpiry(database: database, now: clock.closure)
     }
 
     /// One client for every test's webhook deliveries; it lives as long as the test process.
