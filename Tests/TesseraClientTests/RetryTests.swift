@@ -104,7 +104,7 @@ import TesseraClient
     }
 
     /// Retried because each carries an `Idempotency-Key` that the server replays (see
-    /// `IdempotencyKeyTests` for every such call and its key).
+    /// `IdempotencyKeySDKTests` for every such call and its key).
     @Test(arguments: ["assign", "assignMany", "transfer", "resend", "claim", "create"])
     func writesThatCouldActTwiceAreRetriedBecauseTheySendAKey(operation: String) async throws {
         try await ScriptedServer.run([.status(503), .status(400)]) { server, url in
