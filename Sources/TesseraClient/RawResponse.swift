@@ -16,6 +16,12 @@ public struct RawResponse<Value> {
     public let headers: HTTPHeaders
     /// The body exactly as received: empty for a `204 No Content`, or when the call made no request.
     public let body: Data
+
+    /// Whether Tessera answered from its idempotency store (the header `Idempotent-Replayed: true`):
+    /// a request with this `Idempotency-Key` had already run, and this is its first answer again.
+    public var isReplayed: Bool {
+        headers.first(name: "Idempotent-Replayed")?.lowercased() == "true"
+    }
 }
 
 extension RawResponse: Sendable where Value: Sendable {}

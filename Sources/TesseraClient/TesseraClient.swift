@@ -22,7 +22,7 @@ import NIOCore
 /// `HTTPClient` of the client's own, which ``shutdown()`` then must close; pass
 /// ``HTTPClientSource/provided(_:)`` to use yours, which stays yours to shut down.
 ///
-/// ## Retries
+/// ## Retries and idempotency keys
 /// The client's ``RetryConfig`` (``RetryConfig/default`` unless given) applies to the calls
 /// that are safe to repeat:
 /// - every `GET` (`listSeats`, `getClaimInfo`, every `get` and `list`);
@@ -30,11 +30,15 @@ import NIOCore
 ///   (customers, members, tokens, webhook endpoints, `subscriptions.revoke`);
 /// - the `PATCH`es that set absolute values: `organizations.update`, `customers.update`,
 ///   `products.update`, `subscriptions.updateSeats`, `subscriptions.cancelAtPeriodEnd`,
-///   `orders.markPaid`, `webhookEndpoints.update`.
+///   `orders.markPaid`, `webhookEndpoints.update`;
+/// - the writes a repeat could make act twice, because each sends an `Idempotency-Key` header
+///   and the server replays its first answer to a repeat: `assignSeat`, `assignMany`, `transfer`,
+///   `resendInvitation`, `claimSeat`, every `create`, both license key `activate`s, a `validate`
+///   that counts usage, and `webhookEndpoints.rotateSecret`. Each call makes one random key (or
+///   takes yours, `idempotencyKey:`) and sends it on every attempt. These are retried by default
+///   only on a server that honours keys (``Server/honoursIdempotencyKeys``: Tessera, not Polar).
 ///
-/// Never automatically: `assignSeat`, `assignMany`, `transfer`, `resendInvitation`, `claimSeat`, every `create`, and
-/// `webhookEndpoints.rotateSecret`; repeating one of them could act twice. A call's own
-/// `retries:` argument overrides the client's configuration for that call, on any call.
+/// A call's own `retries:` argument overrides the client's configuration for that call, on any call.
 public final class TesseraClient: Sendable {
     /// Which API the client talks to.
     public enum Server: Sendable, Hashable {
@@ -57,6 +61,17 @@ public final class TesseraClient: Sendable {
             case .localTessera: return "http://127.0.0.1:8000"
             case .polarProduction: return "https://api.polar.sh"
             case .polarSandbox: return "https://sandbox-api.polar.sh"
+            }
+        }
+
+        /// Whether the server replays a repeated `Idempotency-Key`, which makes the SDK's keyed
+        /// writes (assign, create, claim, …) safe to retry by default: true for Tessera
+        /// (``localTessera`` and any ``url(_:)``), false for Polar's APIs, which do not document
+        /// the header. The key is sent either way.
+        public var honoursIdempotencyKeys: Bool {
+            switch self {
+            case .url, .localTessera: true
+            case .polarProduction, .polarSandbox: false
             }
         }
     }
@@ -144,7 +159,8 @@ public final class TesseraClient: Sendable {
         }
         let executor = RequestExecutor(
             baseURL: server.baseURL, accessToken: accessToken, httpClient: client, retryConfig: retryConfig,
-            clock: retryClock, timeout: .nanoseconds(Int64(min(max(timeout.seconds, 0), 1e9) * 1e9)), logger: logger)
+            clock: retryClock, timeout: .nanoseconds(Int64(min(max(timeout.seconds, 0), 1e9) * 1e9)), logger: logger,
+            honoursIdempotencyKeys: server.honoursIdempotencyKeys)
         self.init(server: server, retryConfig: retryConfig, httpClient: client, ownsHTTPClient: owned, executor: executor)
     }
 

@@ -103,11 +103,14 @@ import TesseraClient
         }
     }
 
+    /// Retried because each carries an `Idempotency-Key` that the server replays (see
+    /// `IdempotencyKeySDKTests` for every such call and its key).
     @Test(arguments: ["assign", "assignMany", "transfer", "resend", "claim", "create"])
-    func writesThatAreNotSafeToRepeatAreNotRetried(operation: String) async throws {
-        try await ScriptedServer.run([.status(503), .json(200, Self.seat)]) { server, url in
+    func writesThatCouldActTwiceAreRetriedBecauseTheySendAKey(operation: String) async throws {
+        try await ScriptedServer.run([.status(503), .status(400)]) { server, url in
             let clock = RecordingClock()
-            let seats = Self.client(url, Self.doubling, clock: clock).customerSeats
+            let client = Self.client(url, Self.doubling, clock: clock)
+            let seats = client.customerSeats
             let error = await #expect(throws: APIError.self) {
                 switch operation {
                 case "assign": _ = try await seats.assignSeat(SeatAssign(subscriptionId: "s", email: "a@x.example"))
@@ -116,14 +119,13 @@ import TesseraClient
                 case "transfer": _ = try await seats.transfer(seatId: "seat", to: SeatRecipient(email: "a@x.example"))
                 case "resend": _ = try await seats.resendInvitation(seatId: "seat")
                 case "claim": _ = try await seats.claimSeat(SeatClaim(invitationToken: "token"))
-                default:
-                    _ = try await Self.client(url, Self.doubling, clock: clock).customers
-                        .create(CustomerCreate(email: "a@x.example"))
+                default: _ = try await client.customers.create(CustomerCreate(email: "a@x.example"))
                 }
             }
-            #expect(error?.statusCode == 503)
-            #expect(server.attempts == 1)
-            #expect(clock.delays.isEmpty)
+            #expect(error?.statusCode == 400)
+            #expect(server.attempts == 2)
+            #expect(clock.delaySeconds == [1])
+            #expect(server.received.allSatisfy { $0.headers["idempotency-key"] != nil })
         }
     }
 
@@ -146,7 +148,7 @@ import TesseraClient
             #expect(server.attempts == 1)
             #expect(clock.delays.isEmpty)
         }
-        // A call's own configuration opts even an assignment in.
+        // A call's own configuration applies to an assignment too, under a client that retries nothing.
         try await ScriptedServer.run([.status(503), .json(200, Self.seat)]) { server, url in
             let clock = RecordingClock()
             let custom = RetryConfig.backoff(BackoffStrategy(
@@ -158,6 +160,16 @@ import TesseraClient
             #expect(server.attempts == 2)
             #expect(clock.delaySeconds == [0.25])
             #expect(server.received.allSatisfy { $0.body == #"{"email":"a@x.example","subscription_id":"s"}"# })
+        }
+        // And a call can turn off the retries its key would allow.
+        try await ScriptedServer.run([.status(503), .json(200, Self.seat)]) { server, url in
+            let clock = RecordingClock()
+            await #expect(throws: APIError.self) {
+                try await Self.client(url, Self.doubling, clock: clock).customerSeats
+                    .assignSeat(SeatAssign(subscriptionId: "s", email: "a@x.example"), retries: RetryConfig.none)
+            }
+            #expect(server.attempts == 1)
+            #expect(clock.delays.isEmpty)
         }
     }
 

@@ -86,7 +86,7 @@ public struct LicenseKeyActivations: Codable, Sendable, Hashable {
     }
 }
 
-/// The body of ``Benefits/create(_:retries:)``.
+/// The body of ``Benefits/create(_:idempotencyKey:retries:)``.
 public struct BenefitCreate: Codable, Sendable, Hashable {
     public var type: BenefitType
     /// 3 to 42 characters.

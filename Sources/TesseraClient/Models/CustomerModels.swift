@@ -33,7 +33,7 @@ public struct Customer: Codable, Sendable, Hashable, Identifiable {
     }
 }
 
-/// The body of ``Customers/create(_:retries:)``.
+/// The body of ``Customers/create(_:idempotencyKey:retries:)``.
 public struct CustomerCreate: Codable, Sendable, Hashable {
     public var email: String
     public var name: String?
@@ -102,7 +102,7 @@ public struct Member: Codable, Sendable, Hashable, Identifiable {
     }
 }
 
-/// The body of ``Members/create(_:retries:)``.
+/// The body of ``Members/create(_:idempotencyKey:retries:)``.
 public struct MemberCreate: Codable, Sendable, Hashable {
     /// The customer the member joins (also the path of the request).
     public var customerId: String
@@ -186,7 +186,7 @@ public struct CustomerState: Codable, Sendable, Hashable, Identifiable {
     }
 }
 
-/// The body of ``CustomerSessions/create(_:retries:)``: the customer by id or external id, and
+/// The body of ``CustomerSessions/create(_:idempotencyKey:retries:)``: the customer by id or external id, and
 /// optionally one of its members.
 public struct CustomerSessionCreate: Codable, Sendable, Hashable {
     public var customerId: String?

@@ -22,7 +22,7 @@ public struct LicenseKey: Codable, Sendable, Hashable, Identifiable {
     public var expiresAt: Date?
     /// Where the key is activated: present when a single key is read (`get`), nil in lists.
     public var activations: [LicenseKeyActivation]?
-    /// The activation a validation named: present only in ``LicenseKeys/validate(_:retries:)``'s answer.
+    /// The activation a validation named: present only in ``LicenseKeys/validate(_:idempotencyKey:retries:)``'s answer.
     public var activation: LicenseKeyActivation?
 
     enum CodingKeys: String, CodingKey {

@@ -45,7 +45,7 @@ public struct OrganizationFeatureSettings: Codable, Sendable, Hashable {
     }
 }
 
-/// The body of ``Organizations/create(_:retries:)``.
+/// The body of ``Organizations/create(_:idempotencyKey:retries:)``.
 public struct OrganizationCreate: Codable, Sendable, Hashable {
     public var name: String
     /// 3 to 64 lower-case letters, digits and single dashes; unique on the server.
@@ -106,7 +106,7 @@ public struct OrganizationAccessToken: Codable, Sendable, Hashable, Identifiable
     }
 }
 
-/// The body of ``OrganizationAccessTokens/create(_:retries:)`` (Tessera's operator API).
+/// The body of ``OrganizationAccessTokens/create(_:idempotencyKey:retries:)`` (Tessera's operator API).
 public struct OrganizationAccessTokenCreate: Codable, Sendable, Hashable {
     public var organizationId: String
     /// What the token is for, for people reading the list later.

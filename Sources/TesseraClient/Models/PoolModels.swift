@@ -45,7 +45,7 @@ public struct Subscription: Codable, Sendable, Hashable, Identifiable {
     }
 }
 
-/// The body of ``Subscriptions/create(_:retries:)``: a product, and the customer by id or
+/// The body of ``Subscriptions/create(_:idempotencyKey:retries:)``: a product, and the customer by id or
 /// external id (exactly one).
 public struct SubscriptionCreate: Codable, Sendable, Hashable {
     public var productId: String
@@ -125,7 +125,7 @@ public struct Order: Codable, Sendable, Hashable, Identifiable {
     }
 }
 
-/// The body of ``Orders/create(_:retries:)`` (Tessera records orders it did not bill).
+/// The body of ``Orders/create(_:idempotencyKey:retries:)`` (Tessera records orders it did not bill).
 public struct OrderCreate: Codable, Sendable, Hashable {
     public var productId: String
     public var customerId: String?

@@ -139,7 +139,7 @@ public struct ProductPriceCreate: Codable, Sendable, Hashable {
     public static let free = ProductPriceCreate(amountType: .free)
 }
 
-/// The body of ``Products/create(_:retries:)``.
+/// The body of ``Products/create(_:idempotencyKey:retries:)``.
 public struct ProductCreate: Codable, Sendable, Hashable {
     public var name: String
     public var description: String?

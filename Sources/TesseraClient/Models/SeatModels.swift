@@ -56,8 +56,8 @@ public struct CustomerSeat: Codable, Sendable, Hashable, Identifiable {
 }
 
 /// A person to give a seat to, and how: the part of an assignment that is not the pool. It is
-/// each row of ``CustomerSeats/assignMany(subscriptionId:orderId:recipients:atomic:retries:)``,
-/// the body of ``CustomerSeats/transfer(seatId:to:retries:)``, and the person of ``SeatAssign``.
+/// each row of ``CustomerSeats/assignMany(subscriptionId:orderId:recipients:atomic:idempotencyKey:retries:)``,
+/// the body of ``CustomerSeats/transfer(seatId:to:idempotencyKey:retries:)``, and the person of ``SeatAssign``.
 ///
 /// Name the person by exactly one of `email`, `customerId`, `externalCustomerId`, `memberId` and
 /// `externalMemberId`, or by `externalMemberId` with `email`. Fields left nil are not sent.
@@ -107,7 +107,7 @@ public struct SeatRecipient: Codable, Sendable, Hashable {
     }
 }
 
-/// The body of ``CustomerSeats/assignSeat(_:retries:)``: the pool (exactly one of
+/// The body of ``CustomerSeats/assignSeat(_:idempotencyKey:retries:)``: the pool (exactly one of
 /// `subscriptionId` and `orderId`) and the person, a ``SeatRecipient`` whose fields are also
 /// this type's own (`email`, `customerId`, …). Fields left nil are not sent.
 public struct SeatAssign: Codable, Sendable, Hashable {
@@ -212,7 +212,7 @@ public struct SeatClaimInfo: Codable, Sendable, Hashable {
     }
 }
 
-/// The body of ``CustomerSeats/claimSeat(_:retries:)``.
+/// The body of ``CustomerSeats/claimSeat(_:idempotencyKey:retries:)``.
 public struct SeatClaim: Codable, Sendable, Hashable {
     /// The token from the invitation link.
     public var invitationToken: String
@@ -296,7 +296,7 @@ public struct SeatEventPage: Codable, Sendable, Hashable {
     }
 }
 
-/// The body of ``CustomerSeats/assignMany(subscriptionId:orderId:recipients:atomic:retries:)``.
+/// The body of ``CustomerSeats/assignMany(subscriptionId:orderId:recipients:atomic:idempotencyKey:retries:)``.
 struct BulkSeatAssign: Encodable {
     var subscriptionId: String?
     var orderId: String?
@@ -346,7 +346,7 @@ public struct BulkSeatResult: Codable, Sendable, Hashable {
 }
 
 /// Why one recipient of a bulk assignment was refused: the error its own
-/// ``CustomerSeats/assignSeat(_:retries:)`` call would have got.
+/// ``CustomerSeats/assignSeat(_:idempotencyKey:retries:)`` call would have got.
 public struct BulkSeatError: Codable, Sendable, Hashable {
     /// The HTTP status that call would have had: 404, 400, 422, …
     public var statusCode: Int

@@ -28,7 +28,7 @@ public struct WebhookEndpoint: Codable, Sendable, Hashable, Identifiable {
     }
 }
 
-/// The body of ``WebhookEndpoints/create(_:retries:)``.
+/// The body of ``WebhookEndpoints/create(_:idempotencyKey:retries:)``.
 public struct WebhookEndpointCreate: Codable, Sendable, Hashable {
     public var url: String
     public var name: String?

@@ -4,9 +4,12 @@ import Foundation
 public struct Benefits: Sendable {
     let executor: RequestExecutor
 
-    /// Creates a benefit. Not retried unless `retries:` is given.
-    public func create(_ request: BenefitCreate, retries: RetryConfig? = nil) async throws -> Benefit {
-        try await executor.send(APIRequest(.POST, "/v1/benefits/", safeToRetry: false).with(body: request),
+    /// Creates a benefit. Sends an `Idempotency-Key` (`idempotencyKey`, or a new random one) and
+    /// is retried by default: a repeat gets the first answer back.
+    public func create(_ request: BenefitCreate, idempotencyKey: String? = nil, retries: RetryConfig? = nil)
+        async throws -> Benefit
+    {
+        try await executor.send(APIRequest.keyed(.POST, "/v1/benefits/", key: idempotencyKey).with(body: request),
                                 retries: retries)
     }
 

@@ -5,9 +5,12 @@ public struct Customers: Sendable {
     let executor: RequestExecutor
 
     /// Creates a customer. Email and external id are unique in the organization (a clash is a 422).
-    /// Not retried unless `retries:` is given.
-    public func create(_ request: CustomerCreate, retries: RetryConfig? = nil) async throws -> Customer {
-        try await executor.send(APIRequest(.POST, "/v1/customers/", safeToRetry: false).with(body: request),
+    /// Sends an `Idempotency-Key` (`idempotencyKey`, or a new random one) and is retried by
+    /// default: a repeat gets the first answer back instead of a 422 for the email now taken.
+    public func create(_ request: CustomerCreate, idempotencyKey: String? = nil, retries: RetryConfig? = nil)
+        async throws -> Customer
+    {
+        try await executor.send(APIRequest.keyed(.POST, "/v1/customers/", key: idempotencyKey).with(body: request),
                                 retries: retries)
     }
 
@@ -65,10 +68,14 @@ public struct Customers: Sendable {
 public struct Members: Sendable {
     let executor: RequestExecutor
 
-    /// Adds a member to a customer. Not retried unless `retries:` is given.
-    public func create(_ request: MemberCreate, retries: RetryConfig? = nil) async throws -> Member {
+    /// Adds a member to a customer. Sends an `Idempotency-Key` (`idempotencyKey`, or a new
+    /// random one) and is retried by default: a repeat gets the first answer back.
+    public func create(_ request: MemberCreate, idempotencyKey: String? = nil, retries: RetryConfig? = nil)
+        async throws -> Member
+    {
         try await executor.send(
-            APIRequest(.POST, "/v1/customers/\(URLEncoding.segment(request.customerId))/members", safeToRetry: false)
+            APIRequest.keyed(.POST, "/v1/customers/\(URLEncoding.segment(request.customerId))/members",
+                             key: idempotencyKey)
                 .with(body: request),
             retries: retries)
     }

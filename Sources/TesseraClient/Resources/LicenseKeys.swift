@@ -35,17 +35,31 @@ public struct LicenseKeys: Sendable {
     }
 
     /// Validates a key of your organization (the token's): a revoked, disabled or expired key,
-    /// or one that does not match, is a ``TesseraAPIError`` with status 404. Retried by default
-    /// only when it counts no usage, which a repeat would count twice.
-    public func validate(_ request: LicenseKeyValidate, retries: RetryConfig? = nil) async throws -> LicenseKey {
-        try await executor.send(LicenseKeyCalls.validate(request, path: "/v1/license-keys/validate", authenticated: true),
-                                retries: retries)
+    /// or one that does not match, is a ``TesseraAPIError`` with status 404. Retried by default.
+    ///
+    /// One that counts usage (`incrementUsage`) sends an `Idempotency-Key` (`idempotencyKey`, or
+    /// a new random one), so that a repeat gets the first answer back instead of counting the
+    /// usage twice; it is retried by default only on a server that honours keys
+    /// (``TesseraClient/Server/honoursIdempotencyKeys``). One that counts none is a read: it
+    /// sends a key only when you give one.
+    public func validate(_ request: LicenseKeyValidate, idempotencyKey: String? = nil, retries: RetryConfig? = nil)
+        async throws -> LicenseKey
+    {
+        try await executor.send(
+            LicenseKeyCalls.validate(request, path: "/v1/license-keys/validate", authenticated: true,
+                                     idempotencyKey: idempotencyKey),
+            retries: retries)
     }
 
-    /// Activates a key within its benefit's limit (403 past it). Not retried unless `retries:` is given.
-    public func activate(_ request: LicenseKeyActivate, retries: RetryConfig? = nil) async throws -> LicenseKeyActivationDetails {
+    /// Activates a key within its benefit's limit (403 past it). Sends an `Idempotency-Key`
+    /// (`idempotencyKey`, or a new random one) and is retried by default: a repeat gets the first
+    /// answer, the same activation, back instead of using a second place.
+    public func activate(_ request: LicenseKeyActivate, idempotencyKey: String? = nil, retries: RetryConfig? = nil)
+        async throws -> LicenseKeyActivationDetails
+    {
         try await executor.send(
-            APIRequest(.POST, "/v1/license-keys/activate", safeToRetry: false).with(body: request), retries: retries)
+            APIRequest.keyed(.POST, "/v1/license-keys/activate", key: idempotencyKey).with(body: request),
+            retries: retries)
     }
 
     /// Removes an activation, freeing its place. Retried by default (a repeat gets a 404).
@@ -63,8 +77,8 @@ public struct CustomerPortal: Sendable {
 }
 
 /// License keys through the customer portal. `list` and `get` need a customer or member
-/// session token (``CustomerSessions/create(_:retries:)``) as the client's token; `validate`,
-/// `activate` and `deactivate` send no token at all, and are limited per client address.
+/// session token (``CustomerSessions/create(_:idempotencyKey:retries:)``) as the client's token;
+/// `validate`, `activate` and `deactivate` send no token at all, and are limited per client address.
 public struct CustomerPortalLicenseKeys: Sendable {
     let executor: RequestExecutor
 
@@ -84,17 +98,25 @@ public struct CustomerPortalLicenseKeys: Sendable {
             retries: retries)
     }
 
-    /// ``LicenseKeys/validate(_:retries:)`` with no token.
-    public func validate(_ request: LicenseKeyValidate, retries: RetryConfig? = nil) async throws -> LicenseKey {
+    /// ``LicenseKeys/validate(_:idempotencyKey:retries:)`` with no token. Keys of calls without a
+    /// token share one scope on the server, so a key of your own must be one nobody else would pick.
+    public func validate(_ request: LicenseKeyValidate, idempotencyKey: String? = nil, retries: RetryConfig? = nil)
+        async throws -> LicenseKey
+    {
         try await executor.send(
-            LicenseKeyCalls.validate(request, path: "/v1/customer-portal/license-keys/validate", authenticated: false),
+            LicenseKeyCalls.validate(request, path: "/v1/customer-portal/license-keys/validate", authenticated: false,
+                                     idempotencyKey: idempotencyKey),
             retries: retries)
     }
 
-    /// ``LicenseKeys/activate(_:retries:)`` with no token.
-    public func activate(_ request: LicenseKeyActivate, retries: RetryConfig? = nil) async throws -> LicenseKeyActivationDetails {
+    /// ``LicenseKeys/activate(_:idempotencyKey:retries:)`` with no token. Keys of calls without a
+    /// token share one scope on the server, so a key of your own must be one nobody else would pick.
+    public func activate(_ request: LicenseKeyActivate, idempotencyKey: String? = nil, retries: RetryConfig? = nil)
+        async throws -> LicenseKeyActivationDetails
+    {
         try await executor.send(
-            APIRequest(.POST, "/v1/customer-portal/license-keys/activate", authenticated: false, safeToRetry: false)
+            APIRequest.keyed(.POST, "/v1/customer-portal/license-keys/activate", key: idempotencyKey,
+                             authenticated: false)
                 .with(body: request),
             retries: retries)
     }
@@ -110,9 +132,15 @@ public struct CustomerPortalLicenseKeys: Sendable {
 
 /// What both validation routes share.
 enum LicenseKeyCalls {
-    static func validate(_ request: LicenseKeyValidate, path: String, authenticated: Bool) throws -> APIRequest {
+    /// A validation that counts usage is keyed (a repeat would count it twice); one that counts
+    /// none is safe to repeat, and carries a key only when the caller gave one.
+    static func validate(_ request: LicenseKeyValidate, path: String, authenticated: Bool, idempotencyKey: String?)
+        throws -> APIRequest
+    {
         let countsUsage = (request.incrementUsage ?? 0) > 0
-        return try APIRequest(.POST, path, authenticated: authenticated, safeToRetry: !countsUsage).with(body: request)
+        var call = APIRequest(.POST, path, authenticated: authenticated, safeToRetry: !countsUsage)
+        call.idempotencyKey = countsUsage ? idempotencyKey ?? APIRequest.newIdempotencyKey() : idempotencyKey
+        return try call.with(body: request)
     }
 }
 
@@ -122,9 +150,14 @@ public struct CustomerSessions: Sendable {
     let executor: RequestExecutor
 
     /// A new session: its token is the customer's for the portal API, and its
-    /// `customerPortalUrl` signs them into the portal page. Not retried unless `retries:` is given.
-    public func create(_ request: CustomerSessionCreate, retries: RetryConfig? = nil) async throws -> CustomerSession {
-        try await executor.send(APIRequest(.POST, "/v1/customer-sessions/", safeToRetry: false).with(body: request),
-                                retries: retries)
+    /// `customerPortalUrl` signs them into the portal page. Sends an `Idempotency-Key`
+    /// (`idempotencyKey`, or a new random one) and is retried by default: a repeat gets the first
+    /// answer, the same session, back.
+    public func create(_ request: CustomerSessionCreate, idempotencyKey: String? = nil, retries: RetryConfig? = nil)
+        async throws -> CustomerSession
+    {
+        try await executor.send(
+            APIRequest.keyed(.POST, "/v1/customer-sessions/", key: idempotencyKey).with(body: request),
+            retries: retries)
     }
 }

@@ -4,10 +4,14 @@ import Foundation
 public struct Organizations: Sendable {
     let executor: RequestExecutor
 
-    /// Creates an organization. Not retried unless `retries:` is given.
+    /// Creates an organization. Sends an `Idempotency-Key` (`idempotencyKey`, or a new random
+    /// one) and is retried by default: a repeat gets the first answer back instead of a 409 for
+    /// the slug now taken.
     /// - Throws: ``APIError`` 409 `Conflict` when the slug is taken.
-    public func create(_ request: OrganizationCreate, retries: RetryConfig? = nil) async throws -> Organization {
-        try await executor.send(APIRequest(.POST, "/v1/organizations/", safeToRetry: false).with(body: request),
+    public func create(_ request: OrganizationCreate, idempotencyKey: String? = nil, retries: RetryConfig? = nil)
+        async throws -> Organization
+    {
+        try await executor.send(APIRequest.keyed(.POST, "/v1/organizations/", key: idempotencyKey).with(body: request),
                                 retries: retries)
     }
 
@@ -32,12 +36,13 @@ public struct OrganizationAccessTokens: Sendable {
     let executor: RequestExecutor
 
     /// Creates a token; the answer holds its secret value, shown only this once.
-    /// Not retried unless `retries:` is given.
-    public func create(_ request: OrganizationAccessTokenCreate, retries: RetryConfig? = nil) async throws
-        -> OrganizationAccessTokenCreateResponse
+    /// Sends an `Idempotency-Key` (`idempotencyKey`, or a new random one) and is retried by
+    /// default: a repeat gets the first answer, the same token, back instead of making a second one.
+    public func create(_ request: OrganizationAccessTokenCreate, idempotencyKey: String? = nil,
+                       retries: RetryConfig? = nil) async throws -> OrganizationAccessTokenCreateResponse
     {
         try await executor.send(
-            APIRequest(.POST, "/v1/organization-access-tokens/", safeToRetry: false).with(body: request),
+            APIRequest.keyed(.POST, "/v1/organization-access-tokens/", key: idempotencyKey).with(body: request),
             retries: retries)
     }
 

@@ -4,9 +4,12 @@ import Foundation
 public struct Products: Sendable {
     let executor: RequestExecutor
 
-    /// Creates a product. Not retried unless `retries:` is given.
-    public func create(_ request: ProductCreate, retries: RetryConfig? = nil) async throws -> Product {
-        try await executor.send(APIRequest(.POST, "/v1/products/", safeToRetry: false).with(body: request),
+    /// Creates a product. Sends an `Idempotency-Key` (`idempotencyKey`, or a new random one) and
+    /// is retried by default: a repeat gets the first answer back.
+    public func create(_ request: ProductCreate, idempotencyKey: String? = nil, retries: RetryConfig? = nil)
+        async throws -> Product
+    {
+        try await executor.send(APIRequest.keyed(.POST, "/v1/products/", key: idempotencyKey).with(body: request),
                                 retries: retries)
     }
 

@@ -4,10 +4,13 @@ import Foundation
 public struct Subscriptions: Sendable {
     let executor: RequestExecutor
 
-    /// Creates a subscription of a recurring product with `seats` seats. Not retried unless
-    /// `retries:` is given.
-    public func create(_ request: SubscriptionCreate, retries: RetryConfig? = nil) async throws -> Subscription {
-        try await executor.send(APIRequest(.POST, "/v1/subscriptions/", safeToRetry: false).with(body: request),
+    /// Creates a subscription of a recurring product with `seats` seats. Sends an
+    /// `Idempotency-Key` (`idempotencyKey`, or a new random one) and is retried by default: a
+    /// repeat gets the first answer back.
+    public func create(_ request: SubscriptionCreate, idempotencyKey: String? = nil, retries: RetryConfig? = nil)
+        async throws -> Subscription
+    {
+        try await executor.send(APIRequest.keyed(.POST, "/v1/subscriptions/", key: idempotencyKey).with(body: request),
                                 retries: retries)
     }
 
@@ -64,9 +67,13 @@ public struct Orders: Sendable {
     let executor: RequestExecutor
 
     /// Records a one-time order with `seats` seats (paid unless `status` says otherwise).
-    /// Tessera only: Polar creates orders through checkouts. Not retried unless `retries:` is given.
-    public func create(_ request: OrderCreate, retries: RetryConfig? = nil) async throws -> Order {
-        try await executor.send(APIRequest(.POST, "/v1/orders/", safeToRetry: false).with(body: request),
+    /// Tessera only: Polar creates orders through checkouts. Sends an `Idempotency-Key`
+    /// (`idempotencyKey`, or a new random one) and is retried by default: a repeat gets the first
+    /// answer back.
+    public func create(_ request: OrderCreate, idempotencyKey: String? = nil, retries: RetryConfig? = nil)
+        async throws -> Order
+    {
+        try await executor.send(APIRequest.keyed(.POST, "/v1/orders/", key: idempotencyKey).with(body: request),
                                 retries: retries)
     }
 

@@ -4,13 +4,15 @@ import Foundation
 public struct WebhookEndpoints: Sendable {
     let executor: RequestExecutor
 
-    /// Registers an endpoint; the answer carries its signing `secret`. Not retried unless
-    /// `retries:` is given.
-    public func create(_ request: WebhookEndpointCreate, retries: RetryConfig? = nil) async throws
-        -> WebhookEndpoint
+    /// Registers an endpoint; the answer carries its signing `secret`. Sends an `Idempotency-Key`
+    /// (`idempotencyKey`, or a new random one) and is retried by default: a repeat gets the
+    /// first answer, the same endpoint and secret, back.
+    public func create(_ request: WebhookEndpointCreate, idempotencyKey: String? = nil, retries: RetryConfig? = nil)
+        async throws -> WebhookEndpoint
     {
-        try await executor.send(APIRequest(.POST, "/v1/webhooks/endpoints", safeToRetry: false).with(body: request),
-                                retries: retries)
+        try await executor.send(
+            APIRequest.keyed(.POST, "/v1/webhooks/endpoints", key: idempotencyKey).with(body: request),
+            retries: retries)
     }
 
     /// A page of endpoints. Retried by default.
@@ -48,10 +50,14 @@ public struct WebhookEndpoints: Sendable {
     }
 
     /// Replaces the signing secret with a new one (in the answer); events from then on are
-    /// signed with it. Not retried unless `retries:` is given: each call makes another secret.
-    public func rotateSecret(id: String, retries: RetryConfig? = nil) async throws -> WebhookEndpoint {
+    /// signed with it. Sends an `Idempotency-Key` (`idempotencyKey`, or a new random one) and is
+    /// retried by default: a repeat gets the first answer, the same secret, back instead of
+    /// another one.
+    public func rotateSecret(id: String, idempotencyKey: String? = nil, retries: RetryConfig? = nil) async throws
+        -> WebhookEndpoint
+    {
         try await executor.send(
-            APIRequest(.PATCH, "/v1/webhooks/endpoints/\(URLEncoding.segment(id))/secret", safeToRetry: false),
+            APIRequest.keyed(.PATCH, "/v1/webhooks/endpoints/\(URLEncoding.segment(id))/secret", key: idempotencyKey),
             retries: retries)
     }
 }

@@ -11,8 +11,11 @@ struct APIRequest: Sendable {
     /// Whether to send the access token (the claim endpoints take none).
     var authenticated = true
     /// Whether the client's retry configuration applies: true for reads and for writes that
-    /// are idempotent by contract. A call's own `retries:` applies either way.
+    /// are idempotent by contract. A call's own `retries:` applies either way. A request with an
+    /// ``idempotencyKey`` is retried by default too, on servers that honour keys.
     var safeToRetry: Bool
+    /// The `Idempotency-Key` header, the same on every attempt of the call; nil sends none.
+    var idempotencyKey: String?
 
     init(_ method: HTTPMethod, _ path: String, query: [(name: String, value: String?)] = [], authenticated: Bool = true,
          safeToRetry: Bool) {
@@ -21,6 +24,20 @@ struct APIRequest: Sendable {
         self.query = query.compactMap { item in item.value.map { (item.name, $0) } }
         self.authenticated = authenticated
         self.safeToRetry = safeToRetry
+    }
+
+    /// A write that a repeat could make act twice (assign, create, claim, …): it carries the
+    /// caller's `key`, or a new random one, as its `Idempotency-Key`. The request is made once per
+    /// call, so every retry of the call sends the same key, and the server replays its first answer.
+    static func keyed(_ method: HTTPMethod, _ path: String, key: String?, authenticated: Bool = true) -> APIRequest {
+        var request = APIRequest(method, path, authenticated: authenticated, safeToRetry: false)
+        request.idempotencyKey = key ?? newIdempotencyKey()
+        return request
+    }
+
+    /// A fresh key: a random UUID, in lower case.
+    static func newIdempotencyKey() -> String {
+        UUID().uuidString.lowercased()
     }
 
     /// The request with `body` encoded as its JSON body (nil fields are left out).

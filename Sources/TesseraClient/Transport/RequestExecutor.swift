@@ -14,6 +14,10 @@ struct RequestExecutor: Sendable {
     let clock: any RetryClock
     let timeout: TimeAmount
     let logger: Logger
+    /// Whether the server replays a repeated `Idempotency-Key`
+    /// (``TesseraClient/Server/honoursIdempotencyKeys``): only then are keyed writes retried
+    /// under ``retryConfig`` by default.
+    let honoursIdempotencyKeys: Bool
     /// Keeps the last successful answer, for ``TesseraClient/withRawResponse(isolation:_:)``; nil otherwise.
     var recorder: ResponseRecorder? = nil
 
@@ -49,10 +53,19 @@ struct RequestExecutor: Sendable {
 
     // MARK: Retries
 
+    /// The configuration a call follows: its own `retries:`, else the client's for a request
+    /// that is safe to repeat (by contract, or by its idempotency key on a server that honours
+    /// keys), else none.
+    func configuration(for request: APIRequest, retries: RetryConfig?) -> RetryConfig {
+        if let retries { return retries }
+        let keyed = request.idempotencyKey != nil && honoursIdempotencyKeys
+        return request.safeToRetry || keyed ? retryConfig : .none
+    }
+
     /// Sends the request, repeating it as the retry configuration says; returns the last answer
     /// or throws the last transport error.
     func execute(_ request: APIRequest, retries: RetryConfig?) async throws -> (HTTPAnswer, RequestSummary) {
-        let config = retries ?? (request.safeToRetry ? retryConfig : .none)
+        let config = configuration(for: request, retries: retries)
         let summary = RequestSummary(method: request.method.rawValue, url: url(for: request))
         let start = clock.now()
         var retry = 0
@@ -83,12 +96,21 @@ struct RequestExecutor: Sendable {
         guard case .backoff(let backoff) = config.strategy else { return nil }
         switch outcome {
         case .success(let response):
-            guard RetryConfig.retriedStatusCodes.contains(response.status) else { return nil }
+            guard RetryConfig.retriedStatusCodes.contains(response.status) || Self.isKeyInUse(response)
+            else { return nil }
             if let retryAfter = Self.retryAfter(response.headers, now: clock.currentDate()) { return retryAfter }
         case .failure(let error):
             guard config.retryConnectionErrors, error.isConnectionError else { return nil }
         }
         return backoff.delay(forRetry: retry, random: clock.random())
+    }
+
+    /// Whether the answer is Tessera's `409 IdempotencyKeyInUse`: an earlier attempt with the
+    /// same key is still running, and a retry once it has finished gets its answer.
+    static func isKeyInUse(_ response: HTTPAnswer) -> Bool {
+        guard response.status == 409 else { return false }
+        let json = try? WireCoding.decoder().decode(JSONValue.self, from: response.body)
+        return json?["error"]?.stringValue == "IdempotencyKeyInUse"
     }
 
     /// A `Retry-After` header as a wait: whole seconds, or an HTTP date (a past date is no wait).
@@ -122,6 +144,9 @@ struct RequestExecutor: Sendable {
         http.headers.add(name: "User-Agent", value: Self.userAgent)
         if request.authenticated, let accessToken {
             http.headers.add(name: "Authorization", value: "Bearer \(accessToken)")
+        }
+        if let idempotencyKey = request.idempotencyKey {
+            http.headers.add(name: "Idempotency-Key", value: idempotencyKey)
         }
         if let body = request.body {
             http.headers.add(name: "Content-Type", value: "application/json")

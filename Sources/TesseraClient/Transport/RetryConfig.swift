@@ -3,15 +3,18 @@ import Foundation
 /// When and how the SDK repeats a request that failed in a way worth repeating.
 ///
 /// A request is retried when the server answers 429, 500, 502, 503 or 504, or (with
-/// `retryConnectionErrors`) when the connection fails or times out. A `Retry-After` header,
-/// in seconds or as an HTTP date, replaces the computed delay.
+/// `retryConnectionErrors`) when the connection fails or times out. A request with an
+/// `Idempotency-Key` is also retried on Tessera's `409 IdempotencyKeyInUse`: an earlier attempt
+/// with the key is still running, and the retry gets its answer once it has finished. A
+/// `Retry-After` header, in seconds or as an HTTP date, replaces the computed delay.
 ///
 /// Set one on ``TesseraClient`` for every call and override it per call with `retries:`.
-/// The client's configuration applies only to requests that are safe to repeat (reads, and
-/// writes that are idempotent by contract, such as revoking a seat); see ``TesseraClient``
-/// for the list. Passing `retries:` to a call that is not safe to repeat (assigning a seat,
-/// creating a customer, …) opts that one call in: do it only when a duplicate is harmless
-/// to you. Pass ``RetryConfig/none`` to turn retries off for one call.
+/// The client's configuration applies only to requests that are safe to repeat: reads, writes
+/// that are idempotent by contract (such as revoking a seat), and writes that carry an
+/// `Idempotency-Key` (assigning a seat, creating a customer, …) on a server that honours keys;
+/// see ``TesseraClient`` for the list. On Polar's APIs, which do not document the header,
+/// passing `retries:` to a keyed write opts that one call in: do it only when a duplicate is
+/// harmless to you. Pass ``RetryConfig/none`` to turn retries off for one call.
 public struct RetryConfig: Sendable, Hashable {
     /// Whether to retry at all.
     public enum Strategy: Sendable, Hashable {
@@ -46,7 +49,8 @@ public struct RetryConfig: Sendable, Hashable {
         initialInterval: .milliseconds(500), maxInterval: .seconds(30), exponent: 1.5,
         maxElapsedTime: .seconds(120), jitter: 0.2))
 
-    /// The status codes that are retried: 429, 500, 502, 503 and 504.
+    /// The status codes that are retried: 429, 500, 502, 503 and 504 (and, for a request with an
+    /// `Idempotency-Key`, a 409 whose error is `IdempotencyKeyInUse`).
     public static let retriedStatusCodes: Set<Int> = [429, 500, 502, 503, 504]
 }
 
