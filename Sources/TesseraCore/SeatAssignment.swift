@@ -57,11 +57,7 @@ public struct SeatAssignment: Sendable, Equatable {
         body: JSONValue, route: SeatAssignmentRoute = .merchant
     ) throws(ValidationFailure) -> SeatAssignment {
         try checkFields(email: email, metadata: metadata)
-        let pool: SeatPoolReference
-        switch (subscriptionId, orderId) {
-        case (let id?, nil): pool = .subscription(id)
-        case (nil, let id?): pool = .order(id)
-        default:
+        guard let pool = SeatPoolReference(subscriptionId: subscriptionId, orderId: orderId) else {
             throw ValidationFailure([.valueError([.key("body")], route.poolMessage, input: body)])
         }
         let recipient = try recipient(email: email, customerId: customerId, externalCustomerId: externalCustomerId,

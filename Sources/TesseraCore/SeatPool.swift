@@ -5,6 +5,15 @@ public enum SeatPoolReference: Sendable, Equatable, Hashable {
     case subscription(UUID)
     case order(UUID)
 
+    /// The pool a request names by exactly one of its two fields; nil for none or both.
+    public init?(subscriptionId: UUID?, orderId: UUID?) {
+        switch (subscriptionId, orderId) {
+        case (let id?, nil): self = .subscription(id)
+        case (nil, let id?): self = .order(id)
+        default: return nil
+        }
+    }
+
     public var id: UUID {
         switch self {
         case .subscription(let id), .order(let id): id

@@ -156,11 +156,7 @@ struct SeatController {
                          "List should have at most \(BulkAssignment.maximumRows) items after validation, not \(recipients.count)")
         }
         try body.validate()
-        let pool: SeatPoolReference
-        switch (subscriptionId, orderId) {
-        case (let id?, nil): pool = .subscription(id)
-        case (nil, let id?): pool = .order(id)
-        default:
+        guard let pool = SeatPoolReference(subscriptionId: subscriptionId, orderId: orderId) else {
             throw ValidationFailure([.valueError([.key("body")], SeatAssignmentRoute.merchant.poolMessage, input: body.whole)])
         }
         let rows = (recipients ?? []).map { recipient -> Result<SeatAssignment, ValidationFailure> in

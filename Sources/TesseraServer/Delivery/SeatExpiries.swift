@@ -31,11 +31,27 @@ public struct SeatExpiries: Sendable {
     @discardableResult
     public func expireDue() async throws -> Int {
         let due = try await database.read { try await $0.seats.dueToExpire(at: now(), limit: Self.batch) }
-        let operations = SeatOperations(database: database, publicURL: "", now: now)
         var revoked = 0
         for seat in due {
-            if try await operations.expire(seat) { revoked += 1 }
+            if try await expire(seat) { revoked += 1 }
         }
         return revoked
+    }
+
+    /// Revokes a seat whose expiry has come, as its own revoke would, recorded as `expired` by
+    /// the system. Re-checked under the pool's lock: a seat revoked, transferred or given a new
+    /// holder meanwhile is left alone. The holder's time is up even where the organization has
+    /// turned seats off since. Returns whether it revoked the seat.
+    func expire(_ seat: Seat) async throws -> Bool {
+        let now = now()
+        return try await database.transaction { tx in
+            guard try await tx.seats.lockPool(seat.pool, organizationId: seat.organizationId) != nil,
+                  let before = try await tx.seats.details(id: seat.id),
+                  before.seat.hasExpired(at: now),
+                  try await SeatRevocation(tx: tx, now: now, actor: .system, kind: .expired).revoke(before) != nil
+            else { return false }
+            try await tx.seats.adjustActiveSeats(before.seat.pool, by: -1)
+            return true
+        }
     }
 }

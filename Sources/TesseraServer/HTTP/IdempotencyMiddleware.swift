@@ -66,7 +66,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
             let response: Response
             do {
                 response = try await tx.savepoint { try await next(request, context) }
-            } catch let error where ErrorMiddleware.answer(for: error) != nil {
+            } catch {
                 guard let answer = ErrorMiddleware.response(for: error) else { throw error }
                 response = answer
             }

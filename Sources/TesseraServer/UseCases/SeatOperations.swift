@@ -144,34 +144,11 @@ struct SeatOperations: Sendable {
             if try await tx.seats.activeSeat(in: pool.reference, memberId: recipient.holder.memberId) != nil {
                 throw TesseraError.seatAlreadyAssigned(assignment.recipient.identifier)
             }
-            var handedOn = before.seat
-            _ = handedOn.revoke(at: now)
-            try await BenefitGrants(tx: tx, now: now).revoke(through: handedOn)
-            try await WebhookEvents(tx: tx).emit(
-                .customerSeatRevoked, data: Wire.seat(SeatDetails(seat: handedOn, member: before.member,
-                                                                  customerEmail: before.customerEmail)),
-                organizationId: organization.id, at: now)
-            return try await give(handedOn, to: recipient, as: assignment, recording: .transferred, before: before,
+            guard let handedOn = try await SeatRevocation(tx: tx, now: now, actor: scope.actor).takeBack(before) else {
+                throw TesseraError.seatNotActive
+            }
+            return try await give(handedOn.seat, to: recipient, as: assignment, recording: .transferred, before: before,
                                   locked: locked, scope: scope, tx: tx, now: now)
-        }
-    }
-
-    // MARK: Expire
-
-    /// Revokes a seat whose expiry has come, as its own revoke would, recorded as `expired` by
-    /// the system. Re-checked under the pool's lock: a seat revoked, transferred or given a new
-    /// holder meanwhile is left alone. The holder's time is up even where the organization has
-    /// turned seats off since. Returns whether it revoked the seat.
-    func expire(_ seat: Seat) async throws -> Bool {
-        let now = now()
-        return try await database.transaction { tx in
-            guard try await tx.seats.lockPool(seat.pool, organizationId: seat.organizationId) != nil,
-                  let before = try await tx.seats.details(id: seat.id),
-                  before.seat.hasExpired(at: now),
-                  try await SeatRevocation(tx: tx, now: now, actor: .system, kind: .expired).revoke(before) != nil
-            else { return false }
-            try await tx.seats.adjustActiveSeats(before.seat.pool, by: -1)
-            return true
         }
     }
 

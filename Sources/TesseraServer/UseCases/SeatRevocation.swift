@@ -34,14 +34,23 @@ struct SeatRevocation {
     /// names the former holder; nil, changing nothing, when it was revoked already. The caller
     /// adjusts the pool's count.
     func revoke(_ before: SeatDetails) async throws -> SeatDetails? {
+        guard let revoked = try await takeBack(before) else { return nil }
+        try await tx.seats.update(revoked.seat)
+        try await SeatHistory(tx: tx, now: now, actor: actor).record([kind], seat: revoked.seat, before: before, after: nil)
+        return revoked
+    }
+
+    /// The former holder's half of a revocation, shared with a transfer (which writes the row
+    /// and its history itself, for the new holder): what the seat granted is revoked and
+    /// `customer_seat.revoked` names the holder. The seat comes back revoked but unwritten; nil
+    /// when it was revoked already.
+    func takeBack(_ before: SeatDetails) async throws -> SeatDetails? {
         var seat = before.seat
         guard seat.revoke(at: now) else { return nil }
-        try await tx.seats.update(seat)
         try await BenefitGrants(tx: tx, now: now).revoke(through: seat)
         let revoked = SeatDetails(seat: seat, member: before.member, customerEmail: before.customerEmail)
         try await WebhookEvents(tx: tx).emit(.customerSeatRevoked, data: Wire.seat(revoked), organizationId: seat.organizationId,
-                                   at: now)
-        try await SeatHistory(tx: tx, now: now, actor: actor).record([kind], seat: seat, before: before, after: nil)
+                                             at: now)
         return revoked
     }
 }
