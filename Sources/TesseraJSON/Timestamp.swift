@@ -50,6 +50,26 @@ public enum Timestamp {
         }
     }
 
+    /// An email's `Date` header in UTC (RFC 5322: `Wed, 02 Dec 2026 06:14:50 +0000`), from the
+    /// same calendar arithmetic as ``format(_:)``: a `DateFormatter` cost more than the rest of
+    /// rendering the message.
+    public static func emailDate(_ date: Date) -> String {
+        let wholeSeconds = floorDivision(Int(micros(date)), 1_000_000).quotient
+        let (days, second) = floorDivision(wholeSeconds, 86_400)
+        let civil = civil(fromDays: days)
+        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(weekdays[floorDivision(days, 7).remainder]), \(two(civil.day)) \(months[civil.month - 1]) \(civil.year) "
+            + "\(two(second / 3600)):\(two(second % 3600 / 60)):\(two(second % 60)) +0000"
+    }
+
+    /// `value` divided by `divisor` rounding down, with a remainder in `0..<divisor`.
+    private static func floorDivision(_ value: Int, _ divisor: Int) -> (quotient: Int, remainder: Int) {
+        let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)
+        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
+    }
+
     /// Microseconds since 1970: how timestamps are stored, identically on both databases.
     /// Rounded to the nearest: a `Date` made from stored microseconds (``date(micros:)``) can
     /// sit a hair below them, and rounding down would then lose one on every round trip.

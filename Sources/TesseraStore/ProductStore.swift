@@ -33,6 +33,13 @@ public struct ProductStore: Sendable {
             """).map(Self.product)
     }
 
+    /// A product's name alone (an invitation email's), without decoding its prices.
+    public func name(id: UUID, organizationId: UUID) async throws -> String? {
+        try await session.first("""
+            SELECT name FROM products WHERE id = \(bind: id.wire) AND organization_id = \(bind: organizationId.wire)
+            """).map { try $0.string("name") }
+    }
+
     /// What an invitation into a pool shows, in one query: the organization, and the id and
     /// name of the product the pool sells (its prices are not decoded). Nil when the pool is
     /// not the organization's.

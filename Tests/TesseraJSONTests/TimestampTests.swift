@@ -66,4 +66,19 @@ import TesseraJSON
             #expect(Timestamp.parse(text) == nil, "\(text)")
         }
     }
+
+    @Test func emailDatesAreWhatAPOSIXDateFormatterWrites() {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        // Both sides of 1970, a leap day, the ends of days and years, and a spread of others.
+        var dates = [-86_400.5, -1, 0, 59.999, 951_782_400, 1_709_208_000, 1_798_761_599, 1_798_761_600]
+            .map { Date(timeIntervalSince1970: $0) }
+        dates += (0..<200).map { Date(timeIntervalSince1970: Double($0) * 9_876_543.21 - 400_000_000) }
+        for date in dates {
+            // Whole seconds, as the header shows them: the formatter rounds down too.
+            #expect(Timestamp.emailDate(date) == formatter.string(from: date), "\(date.timeIntervalSince1970)")
+        }
+    }
 }

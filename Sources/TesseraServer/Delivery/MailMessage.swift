@@ -78,7 +78,7 @@ enum MIMEMessage {
             "From: \(address(sender))",
             "To: \(address(message.to))",
             "Subject: \(header(message.subject))",
-            "Date: \(rfc5322Date(date))",
+            "Date: \(Timestamp.emailDate(date))",
             "Message-ID: <\(UUID().wire)@\(messageIDDomain(sender))>",
             "MIME-Version: 1.0",
             "Content-Type: multipart/alternative; boundary=\"\(boundary)\"",
@@ -190,13 +190,5 @@ enum MIMEMessage {
             index = end
         }
         return lines.joined(separator: "\r\n")
-    }
-
-    private static func rfc5322Date(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return formatter.string(from: date)
     }
 }

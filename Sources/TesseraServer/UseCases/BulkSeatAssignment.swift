@@ -52,7 +52,7 @@ extension SeatOperations {
                 ? try await seatsNeeded(by: assignments, in: locked, tx: tx, now: now)
                 : assignments.count
             try locked.pool.requireFreeSeats(needed)
-            locked.product = try await tx.products.find(id: locked.pool.productId, organizationId: scope.organizationId)
+            locked.productName = try await tx.products.name(id: locked.pool.productId, organizationId: scope.organizationId)
 
             var outcomes: [BulkSeatOutcome] = []
             outcomes.reserveCapacity(bulk.rows.count)

@@ -55,8 +55,8 @@ struct SeatOperations: Sendable {
         var organization: Organization
         /// The billing customer: the invitation's sender, and a member seat's `customer_email`.
         var billing: Customer?
-        /// The pool's product, for invitation emails; read on first need when nil.
-        var product: Product? = nil
+        /// The name of the pool's product, for invitation emails; read on first need when nil.
+        var productName: String? = nil
     }
 
     /// Locks a pool the scope reaches (else not found) of an organization with seats on.
@@ -299,12 +299,12 @@ struct SeatOperations: Sendable {
             return HandedInvitation(token: invitation, url: InvitationEmail.claimLink(
                 publicURL: publicURL, organizationSlug: organization.slug, token: invitation))
         }
-        let product = if let product = locked.product { product } else {
-            try await tx.products.find(id: locked.pool.productId, organizationId: organization.id)
+        let productName = if let name = locked.productName { name } else {
+            try await tx.products.name(id: locked.pool.productId, organizationId: organization.id)
         }
         let email = InvitationEmail(
             organizationName: organization.name, organizationSlug: organization.slug,
-            productName: product?.name ?? "your team's plan", inviterEmail: locked.billing?.email ?? organization.name,
+            productName: productName ?? "your team's plan", inviterEmail: locked.billing?.email ?? organization.name,
             recipientEmail: recipientEmail, token: invitation, publicURL: publicURL)
         try await tx.outbox.enqueue(OutboxMessage(
             id: UUID(), kind: .email, payload: email.message.payload, nextAttemptAt: now, createdAt: now))
