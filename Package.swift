@@ -68,6 +68,7 @@ let package = Package(
             dependencies: [
                 "TesseraCore",
                 "TesseraStore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),

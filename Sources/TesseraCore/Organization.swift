@@ -10,20 +10,27 @@ public struct Organization: Sendable, Equatable {
     /// Whether Tessera emails seat invitations by default (Tessera's setting, on unless turned
     /// off). Off, the merchant API hands each new invitation's link to the caller instead, once.
     public var seatInvitationEmailsEnabled: Bool
+    /// How its pages and invitation emails look to its customers (Tessera's own).
+    public var branding: Branding
     public var createdAt: Date
     public var modifiedAt: Date?
 
     public init(id: UUID, name: String, slug: String, seatBasedPricingEnabled: Bool,
-                memberModelEnabled: Bool, seatInvitationEmailsEnabled: Bool = true, createdAt: Date, modifiedAt: Date?) {
+                memberModelEnabled: Bool, seatInvitationEmailsEnabled: Bool = true, branding: Branding = Branding(),
+                createdAt: Date, modifiedAt: Date?) {
         self.id = id
         self.name = name
         self.slug = slug
         self.seatBasedPricingEnabled = seatBasedPricingEnabled
         self.memberModelEnabled = memberModelEnabled
         self.seatInvitationEmailsEnabled = seatInvitationEmailsEnabled
+        self.branding = branding
         self.createdAt = createdAt
         self.modifiedAt = modifiedAt
     }
+
+    /// The name its customers see: the branding's display name, else its own.
+    public var customerFacingName: String { branding.displayName ?? name }
 
     /// Every seat operation starts here: a merchant without the feature gets 403.
     public func requireSeatFeature() throws {
@@ -47,6 +54,7 @@ public struct Organization: Sendable, Equatable {
         if let enabled = update.seatBasedPricingEnabled { seatBasedPricingEnabled = enabled }
         if let enabled = update.memberModelEnabled { memberModelEnabled = enabled }
         if let enabled = update.seatInvitationEmailsEnabled { seatInvitationEmailsEnabled = enabled }
+        branding.apply(update.branding)
         modifiedAt = now
     }
 }
@@ -58,14 +66,17 @@ public struct OrganizationUpdate: Sendable, Equatable {
     public var seatBasedPricingEnabled: Bool?
     public var memberModelEnabled: Bool?
     public var seatInvitationEmailsEnabled: Bool?
+    public var branding: BrandingUpdate
 
     public init(name: String? = nil, slug: String? = nil, seatBasedPricingEnabled: Bool? = nil,
-                memberModelEnabled: Bool? = nil, seatInvitationEmailsEnabled: Bool? = nil) {
+                memberModelEnabled: Bool? = nil, seatInvitationEmailsEnabled: Bool? = nil,
+                branding: BrandingUpdate = BrandingUpdate()) {
         self.name = name
         self.slug = slug
         self.seatBasedPricingEnabled = seatBasedPricingEnabled
         self.memberModelEnabled = memberModelEnabled
         self.seatInvitationEmailsEnabled = seatInvitationEmailsEnabled
+        self.branding = branding
     }
 }
 

@@ -449,6 +449,12 @@ public enum Migrations {
         Migration(version: 16, name: "members by email bytes", statements: [], postgresStatements: [
             #"CREATE INDEX members_email_bytes ON members (customer_id, (email_key COLLATE "C"), id) WHERE deleted_at IS NULL"#,
         ]),
+        // An organization's branding (issue 15): what its customers see instead of Tessera's mark.
+        Migration(version: 17, name: "organization branding", statements: [
+            "ALTER TABLE organizations ADD COLUMN display_name TEXT",
+            "ALTER TABLE organizations ADD COLUMN logo_url TEXT",
+            "ALTER TABLE organizations ADD COLUMN accent_color TEXT",
+        ]),
     ]
 
     /// The newest schema version this build knows.

@@ -9,11 +9,14 @@ public struct OrganizationStore: Sendable {
     public func insert(_ organization: Organization) async throws {
         try await session.execute("""
             INSERT INTO organizations (id, name, slug, seat_based_pricing_enabled, member_model_enabled,
-                                       seat_invitation_emails_enabled, created_at, modified_at)
+                                       seat_invitation_emails_enabled, created_at, modified_at,
+                                       display_name, logo_url, accent_color)
             VALUES (\(bind: organization.id.wire), \(bind: organization.name), \(bind: organization.slug),
                     \(bind: organization.seatBasedPricingEnabled), \(bind: organization.memberModelEnabled),
                     \(bind: organization.seatInvitationEmailsEnabled),
-                    \(bind: organization.createdAt.micros), \(bind: organization.modifiedAt.micros))
+                    \(bind: organization.createdAt.micros), \(bind: organization.modifiedAt.micros),
+                    \(bind: organization.branding.displayName), \(bind: organization.branding.logoURL),
+                    \(bind: organization.branding.accentColor))
             """)
     }
 
@@ -23,6 +26,8 @@ public struct OrganizationStore: Sendable {
                 seat_based_pricing_enabled = \(bind: organization.seatBasedPricingEnabled),
                 member_model_enabled = \(bind: organization.memberModelEnabled),
                 seat_invitation_emails_enabled = \(bind: organization.seatInvitationEmailsEnabled),
+                display_name = \(bind: organization.branding.displayName), logo_url = \(bind: organization.branding.logoURL),
+                accent_color = \(bind: organization.branding.accentColor),
                 modified_at = \(bind: organization.modifiedAt.micros)
             WHERE id = \(bind: organization.id.wire)
             """)
@@ -54,6 +59,8 @@ public struct OrganizationStore: Sendable {
             seatBasedPricingEnabled: try row.bool("seat_based_pricing_enabled"),
             memberModelEnabled: try row.bool("member_model_enabled"),
             seatInvitationEmailsEnabled: try row.bool("seat_invitation_emails_enabled"),
+            branding: Branding(displayName: try row.optionalString("display_name"), logoURL: try row.optionalString("logo_url"),
+                               accentColor: try row.optionalString("accent_color")),
             createdAt: try row.date("created_at"), modifiedAt: try row.optionalDate("modified_at"))
     }
 }

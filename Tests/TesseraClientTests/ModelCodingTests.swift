@@ -164,4 +164,15 @@ import TesseraClient
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
+
+    @Test func aBrandingChangeSendsValuesNullsOrNothing() throws {
+        let update = OrganizationUpdate(branding: OrganizationBrandingChange(
+            displayName: .set("Acme Cloud"), logoURL: .remove))
+        #expect(try Self.encode(update) == #"{"branding":{"display_name":"Acme Cloud","logo_url":null}}"#)
+        let organization = try Self.decode(Organization.self, """
+            {"id": "o1", "created_at": "2026-04-01T12:00:00Z", "modified_at": null, "name": "Acme", "slug": "acme",
+             "branding": {"display_name": "Acme Cloud", "logo_url": null, "accent_color": "#ffd400"}}
+            """)
+        #expect(organization.branding == OrganizationBranding(displayName: "Acme Cloud", accentColor: "#ffd400"))
+    }
 }

@@ -92,6 +92,17 @@ public enum FieldChange<Value: Codable & Sendable & Hashable>: Sendable, Hashabl
     case remove
 }
 
+extension KeyedEncodingContainer {
+    /// Sends a change: the value, null for `.remove`, nothing at all for nil.
+    mutating func encode<Value>(_ change: FieldChange<Value>?, forKey key: Key) throws {
+        switch change {
+        case .set(let value)?: try encode(value, forKey: key)
+        case .remove?: try encodeNil(forKey: key)
+        case nil: break
+        }
+    }
+}
+
 /// The body of ``LicenseKeys/update(id:_:retries:)``: only the fields that are set change.
 /// A key revoked with its seat cannot be set back to `granted` (403).
 public struct LicenseKeyUpdate: Encodable, Sendable, Hashable {
@@ -122,18 +133,9 @@ public struct LicenseKeyUpdate: Encodable, Sendable, Hashable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encodeIfPresent(status, forKey: .status)
         try container.encodeIfPresent(usage, forKey: .usage)
-        try Self.encode(limitActivations, .limitActivations, in: &container)
-        try Self.encode(limitUsage, .limitUsage, in: &container)
-        try Self.encode(expiresAt, .expiresAt, in: &container)
-    }
-
-    private static func encode<Value>(_ change: FieldChange<Value>?, _ key: CodingKeys,
-                                      in container: inout KeyedEncodingContainer<CodingKeys>) throws {
-        switch change {
-        case .set(let value)?: try container.encode(value, forKey: key)
-        case .remove?: try container.encodeNil(forKey: key)
-        case nil: break
-        }
+        try container.encode(limitActivations, forKey: .limitActivations)
+        try container.encode(limitUsage, forKey: .limitUsage)
+        try container.encode(expiresAt, forKey: .expiresAt)
     }
 }
 

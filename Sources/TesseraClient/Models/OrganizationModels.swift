@@ -9,6 +9,8 @@ public struct Organization: Codable, Sendable, Hashable, Identifiable {
     /// Used in claim links: `{public_url}/{slug}/portal/claim?token=…`.
     public var slug: String
     public var featureSettings: OrganizationFeatureSettings?
+    /// Tessera: what its claim page, portal and invitation emails show instead of Tessera's mark.
+    public var branding: OrganizationBranding?
 
     enum CodingKeys: String, CodingKey {
         case id
@@ -16,6 +18,52 @@ public struct Organization: Codable, Sendable, Hashable, Identifiable {
         case modifiedAt = "modified_at"
         case name, slug
         case featureSettings = "feature_settings"
+        case branding
+    }
+}
+
+/// Tessera's branding of an organization, each part unset (nil) until the operator sets it.
+public struct OrganizationBranding: Codable, Sendable, Hashable {
+    /// The name customers see instead of the organization's `name`.
+    public var displayName: String?
+    /// An https URL of the logo, shown as given.
+    public var logoURL: String?
+    /// `#rrggbb`, in lower case.
+    public var accentColor: String?
+
+    enum CodingKeys: String, CodingKey {
+        case displayName = "display_name"
+        case logoURL = "logo_url"
+        case accentColor = "accent_color"
+    }
+
+    public init(displayName: String? = nil, logoURL: String? = nil, accentColor: String? = nil) {
+        self.displayName = displayName
+        self.logoURL = logoURL
+        self.accentColor = accentColor
+    }
+}
+
+/// A change to an organization's branding: parts left nil are not sent (and stay as they
+/// are); `.remove` clears one. The server refuses (422) a colour other than `#rrggbb`, a logo
+/// that is not an https URL, and a display name over 100 characters.
+public struct OrganizationBrandingChange: Encodable, Sendable, Hashable {
+    public var displayName: FieldChange<String>?
+    public var logoURL: FieldChange<String>?
+    public var accentColor: FieldChange<String>?
+
+    public init(displayName: FieldChange<String>? = nil, logoURL: FieldChange<String>? = nil,
+                accentColor: FieldChange<String>? = nil) {
+        self.displayName = displayName
+        self.logoURL = logoURL
+        self.accentColor = accentColor
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: OrganizationBranding.CodingKeys.self)
+        try container.encode(displayName, forKey: .displayName)
+        try container.encode(logoURL, forKey: .logoURL)
+        try container.encode(accentColor, forKey: .accentColor)
     }
 }
 
@@ -46,41 +94,49 @@ public struct OrganizationFeatureSettings: Codable, Sendable, Hashable {
 }
 
 /// The body of ``Organizations/create(_:idempotencyKey:retries:)``.
-public struct OrganizationCreate: Codable, Sendable, Hashable {
+public struct OrganizationCreate: Encodable, Sendable, Hashable {
     public var name: String
     /// 3 to 64 lower-case letters, digits and single dashes; unique on the server.
     public var slug: String
     public var featureSettings: OrganizationFeatureSettings?
+    public var branding: OrganizationBrandingChange?
 
     enum CodingKeys: String, CodingKey {
         case name, slug
         case featureSettings = "feature_settings"
+        case branding
     }
 
     /// Creates the value; optional fields left nil are not sent.
-    public init(name: String, slug: String, featureSettings: OrganizationFeatureSettings? = nil) {
+    public init(name: String, slug: String, featureSettings: OrganizationFeatureSettings? = nil,
+                branding: OrganizationBrandingChange? = nil) {
         self.name = name
         self.slug = slug
         self.featureSettings = featureSettings
+        self.branding = branding
     }
 }
 
 /// The body of ``Organizations/update(id:_:retries:)``: only the fields that are set change.
-public struct OrganizationUpdate: Codable, Sendable, Hashable {
+public struct OrganizationUpdate: Encodable, Sendable, Hashable {
     public var name: String?
     public var slug: String?
     public var featureSettings: OrganizationFeatureSettings?
+    public var branding: OrganizationBrandingChange?
 
     enum CodingKeys: String, CodingKey {
         case name, slug
         case featureSettings = "feature_settings"
+        case branding
     }
 
     /// Creates the value; optional fields left nil are not sent.
-    public init(name: String? = nil, slug: String? = nil, featureSettings: OrganizationFeatureSettings? = nil) {
+    public init(name: String? = nil, slug: String? = nil, featureSettings: OrganizationFeatureSettings? = nil,
+                branding: OrganizationBrandingChange? = nil) {
         self.name = name
         self.slug = slug
         self.featureSettings = featureSettings
+        self.branding = branding
     }
 }
 

@@ -23,7 +23,8 @@ struct OrganizationController {
         var body = try await BodyFields.read(request)
         let name = body.requiredString("name", maxLength: 200)
         let slug = body.requiredString("slug", maxLength: 64)
-        let features = Self.featureSettings(&body)
+        var features = Self.featureSettings(&body)
+        features.branding = Self.branding(&body)
         Self.checkSlug(slug, in: &body)
         try body.validate()
         let organization = try await operations.create(name: name ?? "", slug: slug ?? "", features: features)
@@ -40,6 +41,31 @@ struct OrganizationController {
             seatInvitationEmailsEnabled: features.bool("seat_invitation_emails_enabled", nullable: false))
         body.merge(features)
         return settings
+    }
+
+    /// Tessera's `branding`: `display_name`, `logo_url` and `accent_color`, each a string that
+    /// keeps `Branding`'s rule (422 otherwise), null to clear it, or absent to leave it.
+    private static func branding(_ body: inout BodyFields) -> BrandingUpdate {
+        guard var fields = body.nested("branding") else { return BrandingUpdate() }
+        func read(_ key: String, maxLength: Int, rule: String, _ check: (String) -> String?) -> String?? {
+            guard fields.has(key) else { return nil }
+            guard let text = fields.string(key, maxLength: maxLength) else { return .some(nil) }
+            guard let value = check(text) else {
+                fields.invalid(key, "value_error", "Value error, \(rule)")
+                return nil
+            }
+            return .some(value)
+        }
+        let update = BrandingUpdate(
+            displayName: read("display_name", maxLength: Branding.maximumDisplayNameLength, rule: Branding.displayNameRule) {
+                Branding.isValidDisplayName($0) ? $0 : nil
+            },
+            logoURL: read("logo_url", maxLength: Branding.maximumLogoURLLength, rule: Branding.logoURLRule) {
+                Branding.isValidLogoURL($0) ? $0 : nil
+            },
+            accentColor: read("accent_color", maxLength: 7, rule: Branding.accentColorRule, Branding.accentColor))
+        body.merge(fields)
+        return update
     }
 
     /// A given slug must keep `OrganizationSlug`'s rule (422 otherwise).
@@ -59,7 +85,8 @@ struct OrganizationController {
         var body = try await BodyFields.read(request)
         let name = body.string("name", maxLength: 200)
         let slug = body.string("slug", maxLength: 64)
-        let features = Self.featureSettings(&body)
+        var features = Self.featureSettings(&body)
+        features.branding = Self.branding(&body)
         Self.checkSlug(slug, in: &body)
         try body.validate()
         var update = features

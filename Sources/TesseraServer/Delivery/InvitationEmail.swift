@@ -3,8 +3,11 @@ import TesseraCore
 
 /// The invitation sent when a seat is assigned or its invitation resent.
 struct InvitationEmail {
+    /// The name the organization's customers see (its branding's display name, if any).
     var organizationName: String
     var organizationSlug: String
+    /// The logo and accent colour of the HTML part, when the organization has them.
+    var branding = Branding()
     var productName: String
     var inviterEmail: String
     var recipientEmail: String
@@ -31,12 +34,17 @@ struct InvitationEmail {
 
             This link expires in 24 hours and can be used once. If it has expired, ask \(inviterEmail) to send a new invitation.
             """
+        // Checked by `Branding`: an https URL (escaped here like any text) and a #rrggbb colour.
+        let logo = branding.logoURL.map { "<p><img src=\"\(Self.escape($0))\" alt=\"\(Self.escape(organizationName))\" height=\"40\"></p>\n" } ?? ""
+        let buttonStyle = if let accent = branding.accentColor, let ink = branding.accentInk {
+            " style=\"display: inline-block; padding: 0.6em 1.2em; border-radius: 6px; background: \(accent); color: \(ink); text-decoration: none;\""
+        } else { "" }
         let html = """
             <!DOCTYPE html>
             <html><body style="font-family: sans-serif; line-height: 1.5;">
             <p>Hello,</p>
             <p>\(Self.escape(inviterEmail)) has given you a seat for <strong>\(Self.escape(productName))</strong> from \(Self.escape(organizationName)).</p>
-            <p><a href="\(Self.escape(claimLink))">Claim your seat</a></p>
+            \(logo)<p><a href="\(Self.escape(claimLink))"\(buttonStyle)>Claim your seat</a></p>
             <p>Or copy this link into your browser:<br>\(Self.escape(claimLink))</p>
             <p>This link expires in 24 hours and can be used once. If it has expired, ask \(Self.escape(inviterEmail)) to send a new invitation.</p>
             </body></html>

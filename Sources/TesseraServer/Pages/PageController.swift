@@ -65,9 +65,9 @@ struct PageController {
         // A fresh nonce on every visit: the server signs only nonces it made itself.
         let visit = csrf.claimVisit()
         var response = PageRenderer.html("claim", title: "Claim your seat", values: [
-            "organization_name": info.offer.organization.name, "product_name": info.offer.productName, "email": info.email,
+            "organization_name": info.offer.organization.customerFacingName, "product_name": info.offer.productName, "email": info.email,
             "slug": info.offer.organization.slug, "token": token, "csrf": visit.token,
-        ])
+        ], brand: PageBrand(info.offer.organization))
         response.setCookie(CSRFToken.nonceCookie(visit.nonce, secure: secureCookies))
         return response
     }
@@ -97,9 +97,9 @@ struct PageController {
         }
         let organizationSlug = info.offer.organization.slug
         return PageRenderer.html("claimed", title: "Seat claimed", values: [
-            "organization_name": info.offer.organization.name, "product_name": info.offer.productName, "email": info.email,
+            "organization_name": info.offer.organization.customerFacingName, "product_name": info.offer.productName, "email": info.email,
             "portal_href": "\(Self.portalPath(organizationSlug))?customer_session_token=\(session.value)",
-        ])
+        ], brand: PageBrand(info.offer.organization))
     }
 
     /// What a usable invitation of this organization is for; anything else is the 404 page.
@@ -200,7 +200,7 @@ struct PageController {
             "slug": viewer.organization.slug,
             "events": page.items.map { SeatHistoryRow($0, viewer: viewer).values },
             "older_href": page.next.map { "\(path)?cursor=\($0.text)" } ?? "",
-        ])
+        ], brand: PageBrand(viewer.organization))
     }
 
     @Sendable func signOut(_ request: Request, context: TesseraRequestContext) async throws -> Response {
@@ -328,7 +328,8 @@ struct PageController {
         let token = csrf.portalToken(sessionTokenHash: viewer.sessionTokenHash)
         let values = overview.values(viewer: viewer, csrf: token, notice: notice, error: error, form: form, bulk: bulk)
         return PageRenderer.html(
-            "portal", title: "Seats at \(viewer.organization.name)", values: values, status: error?.status ?? .ok)
+            "portal", title: "Seats at \(viewer.organization.customerFacingName)", values: values,
+            brand: PageBrand(viewer.organization), status: error?.status ?? .ok)
     }
 }
 

@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Mustache
 import NIOCore
@@ -178,21 +180,25 @@ struct PageErrorMiddleware: RouterMiddleware {
 
 /// Renders templates into complete pages and gives every page answer the same headers.
 enum PageRenderer {
-    static let siteName = "Tessera"
-
-    /// `content` rendered with `values`, inside the layout.
-    static func render(_ template: String, title: String, values: [String: Any]) -> String {
+    /// `content` rendered with `values`, inside the layout, under `brand`.
+    static func render(_ template: String, title: String, values: [String: Any], brand: PageBrand = .tessera) -> String {
         let library = PageTemplates.library
         let content = library.render(values, withTemplate: template) ?? ""
-        return library.render(["title": title, "site_name": siteName, "content": content], withTemplate: "layout") ?? ""
+        var layout: [String: Any] = ["title": title, "site_name": brand.name, "content": content]
+        if let logo = brand.logoURL { layout["logo_url"] = logo }
+        if let style = brand.style { layout["brand_style"] = style }
+        return library.render(layout, withTemplate: "layout") ?? ""
     }
 
-    static func html(_ template: String, title: String, values: [String: Any], status: HTTPResponse.Status = .ok)
-        -> Response
+    /// A page under `brand`, with the policy that lets its logo and accent colour through.
+    static func html(_ template: String, title: String, values: [String: Any], brand: PageBrand = .tessera,
+                     status: HTTPResponse.Status = .ok) -> Response
     {
-        Response(
+        var response = Response(
             status: status, headers: [.contentType: "text/html; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: render(template, title: title, values: values))))
+            body: .init(byteBuffer: ByteBuffer(string: render(template, title: title, values: values, brand: brand))))
+        response.headers[.contentSecurityPolicy] = brand.contentSecurityPolicy
+        return response
     }
 
     static func page(for failure: PageFailure, secureCookies: Bool) -> Response {
@@ -216,16 +222,19 @@ enum PageRenderer {
     }
 
     /// The policy of every page: nothing from other hosts, no script at all, no framing, no
-    /// form posting elsewhere, and no Referer (claim and sign-in links carry tokens).
-    static let contentSecurityPolicy =
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    /// form posting elsewhere, and no Referer (claim and sign-in links carry tokens). A branded
+    /// page widens it by its logo's origin and its accent's style alone (`PageBrand`).
+    static var contentSecurityPolicy: String { PageBrand.tessera.contentSecurityPolicy }
 
+    /// The headers of every page; a policy the page set for its brand stays.
     static func addSecurityHeaders(to headers: inout HTTPFields, cacheable: Bool = false) {
-        headers[.contentSecurityPolicy] = contentSecurityPolicy
+        if headers[.contentSecurityPolicy] == nil { headers[.contentSecurityPolicy] = contentSecurityPolicy }
         headers[.xContentTypeOptions] = "nosniff"
-        headers[.init("Referrer-Policy")!] = "no-referrer"
+        headers[referrerPolicy] = "no-referrer"
         headers[.cacheControl] = cacheable ? "public, max-age=3600" : "no-store"
     }
+
+    private static let referrerPolicy = HTTPField.Name("Referrer-Policy") ?? .contentSecurityPolicy
 
     /// `2026-05-01 14:03 UTC`, and the ISO 8601 form for `<time datetime>`.
     static func time(_ date: Date) -> [String: Any] {
@@ -357,5 +366,46 @@ enum PortalSessionCookie {
 
     static func clearing(path: String, secure: Bool) -> Cookie {
         Cookie(name: name, value: "", maxAge: 0, path: path, secure: secure, httpOnly: true, sameSite: .lax)
+    }
+}
+
+/// What a page shows of the organization it belongs to, in place of Tessera's own mark: its
+/// branding's name, logo and accent colour (`Branding`, where each is checked).
+struct PageBrand {
+    var name: String
+    var logoURL: String?
+    var logoOrigin: String?
+    /// `:root { --accent: …; --accent-ink: … }`, inline in the page and allowed by its hash.
+    var style: String?
+
+    static let tessera = PageBrand(name: "Tessera")
+
+    init(name: String, logoURL: String? = nil, logoOrigin: String? = nil, style: String? = nil) {
+        self.name = name
+        self.logoURL = logoURL
+        self.logoOrigin = logoOrigin
+        self.style = style
+    }
+
+    /// The organization's brand; Tessera's own mark while it has no branding at all.
+    init(_ organization: Organization) {
+        let branding = organization.branding
+        guard branding != Branding() else {
+            self = .tessera
+            return
+        }
+        name = organization.customerFacingName
+        logoURL = branding.logoURL
+        logoOrigin = branding.logoOrigin
+        if let accent = branding.accentColor, let ink = branding.accentInk {
+            style = ":root { --accent: \(accent); --accent-ink: \(ink); }"
+        }
+    }
+
+    /// The pages' policy, widened by exactly this brand's logo origin and style.
+    var contentSecurityPolicy: String {
+        let images = logoOrigin.map { "'self' \($0)" } ?? "'self'"
+        let styles = style.map { "'self' 'sha256-\(Data(SHA256.hash(data: Data($0.utf8))).base64EncodedString())'" } ?? "'self'"
+        return "default-src 'none'; style-src \(styles); img-src \(images); form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     }
 }

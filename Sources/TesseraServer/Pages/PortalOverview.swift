@@ -152,7 +152,7 @@ struct PortalOverview: Sendable {
              "claimed_text": seat.claimedAt.map { PageRenderer.time($0)["text"] as? String ?? "" } ?? ""]
         }
         return [
-            "organization_name": viewer.organization.name, "slug": viewer.organization.slug, "csrf": csrf,
+            "organization_name": viewer.organization.customerFacingName, "slug": viewer.organization.slug, "csrf": csrf,
             "viewer_email": viewer.email,
             "viewer_role": viewer.member.map { Self.label($0.role.rawValue) as Any } ?? (false as Any),
             "can_manage": canManage,
@@ -230,8 +230,8 @@ struct SeatHistoryRow {
     /// Who acted: "You" when it was the signed-in customer or member.
     var by: String {
         switch event.actor {
-        case .organizationToken: "\(viewer.organization.name)"
-        case .operator: "\(viewer.organization.name) (operator)"
+        case .organizationToken: "\(viewer.organization.customerFacingName)"
+        case .operator: "\(viewer.organization.customerFacingName) (operator)"
         case .customer(let id): id == viewer.customer.id && viewer.member == nil ? "You" : "Your company's account"
         case .member(let id): id == viewer.member?.id ? "You" : "A team member"
         case .claimer: event.holderAfter?.email ?? "The person invited"

@@ -36,10 +36,11 @@ enum PageTemplates {
         <meta name="referrer" content="no-referrer">
         <title>{{title}} · {{site_name}}</title>
         <link rel="stylesheet" href="/_static/tessera.css">
+        {{#brand_style}}<style>{{{brand_style}}}</style>{{/brand_style}}
         </head>
         <body>
         <header class="site">
-        <p class="site-name">{{site_name}}</p>
+        <p class="site-name">{{#logo_url}}<img class="logo" src="{{logo_url}}" alt="" height="32">{{/logo_url}}{{site_name}}</p>
         </header>
         <main id="main">
         {{{content}}}
@@ -258,6 +259,7 @@ enum PageStylesheet {
         header.site, footer.site { padding: 0.75rem 1rem; }
         header.site { background: var(--ink); color: #fff; }
         .site-name { margin: 0; font-weight: 600; letter-spacing: 0.02em; }
+        .site-name .logo { vertical-align: middle; margin-right: 0.5rem; max-height: 2rem; width: auto; }
         footer.site { color: var(--muted); font-size: 0.875rem; text-align: center; }
         main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
         h1 { font-size: 1.5rem; line-height: 1.25; margin: 0 0 0.75rem; }

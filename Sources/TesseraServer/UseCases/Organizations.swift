@@ -11,12 +11,15 @@ struct OrganizationOperations: Sendable {
     // MARK: Organizations
 
     /// A new organization; `features` not given take their defaults (seats on, members off,
-    /// invitation emails on).
+    /// invitation emails on, no branding).
     func create(name: String, slug: String, features: OrganizationUpdate) async throws -> Organization {
+        var branding = Branding()
+        branding.apply(features.branding)
         let organization = Organization(
             id: UUID(), name: name, slug: slug, seatBasedPricingEnabled: features.seatBasedPricingEnabled ?? true,
             memberModelEnabled: features.memberModelEnabled ?? false,
-            seatInvitationEmailsEnabled: features.seatInvitationEmailsEnabled ?? true, createdAt: now(), modifiedAt: nil)
+            seatInvitationEmailsEnabled: features.seatInvitationEmailsEnabled ?? true, branding: branding,
+            createdAt: now(), modifiedAt: nil)
         try await database.transaction { tx in
             if try await tx.organizations.slugExists(organization.slug) {
                 throw TesseraError.slugTaken(organization.slug)

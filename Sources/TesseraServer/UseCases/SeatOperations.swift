@@ -303,7 +303,8 @@ struct SeatOperations: Sendable {
             try await tx.products.name(id: locked.pool.productId, organizationId: organization.id)
         }
         let email = InvitationEmail(
-            organizationName: organization.name, organizationSlug: organization.slug,
+            organizationName: organization.customerFacingName, organizationSlug: organization.slug,
+            branding: organization.branding,
             productName: productName ?? "your team's plan", inviterEmail: locked.billing?.email ?? organization.name,
             recipientEmail: recipientEmail, token: invitation, publicURL: publicURL)
         try await tx.outbox.enqueue(OutboxMessage(

@@ -10,7 +10,7 @@ extension Wire {
             "modified_at": JSONValue(organization.modifiedAt),
             "name": .string(organization.name),
             "slug": .string(organization.slug),
-            "avatar_url": .null,
+            "avatar_url": JSONValue(organization.branding.logoURL),
             "email": .null,
             "website": .null,
             "socials": [],
@@ -21,7 +21,17 @@ extension Wire {
                 // Tessera's own setting; Polar's SDKs ignore a field they do not know.
                 "seat_invitation_emails_enabled": JSONValue(organization.seatInvitationEmailsEnabled),
             ]),
+            // Tessera's own: how the claim page, the portal and invitation emails show it.
+            "branding": branding(organization.branding),
         ])
+    }
+
+    static func branding(_ branding: Branding) -> JSONValue {
+        [
+            "display_name": JSONValue(branding.displayName),
+            "logo_url": JSONValue(branding.logoURL),
+            "accent_color": JSONValue(branding.accentColor),
+        ]
     }
 
     static func accessToken(_ token: AccessToken) -> JSONValue {
@@ -49,9 +59,10 @@ extension Wire {
             "id": JSONValue(organization.id),
             "created_at": JSONValue(organization.createdAt),
             "modified_at": JSONValue(organization.modifiedAt),
-            "name": .string(organization.name),
+            // The name and logo its branding gives customers, when it has one.
+            "name": .string(organization.customerFacingName),
             "slug": .string(organization.slug),
-            "avatar_url": .null,
+            "avatar_url": JSONValue(organization.branding.logoURL),
             "proration_behavior": "prorate",
             // The portal lets a customer change their seat count, nothing else of the plan.
             "allow_customer_updates": true,
