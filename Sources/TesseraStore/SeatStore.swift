@@ -37,15 +37,36 @@ public struct SeatStore: Sendable {
                 """)
         }
         guard let row else { return nil }
+        return try Self.pool(row, reference: reference, statusColumn: "status")
+    }
+
+    private static func pool(_ row: StoredRow, reference: SeatPoolReference, statusColumn: String) throws -> SeatPool {
         let status: SeatPool.Status
         switch reference {
-        case .subscription: status = .subscription(try row.choice("status", as: Subscription.Status.self))
-        case .order: status = .order(try row.choice("status", as: Order.Status.self))
+        case .subscription: status = .subscription(try row.choice(statusColumn, as: Subscription.Status.self))
+        case .order: status = .order(try row.choice(statusColumn, as: Order.Status.self))
         }
         return SeatPool(
             reference: reference, organizationId: try row.uuid("organization_id"),
             customerId: try row.uuid("customer_id"), productId: try row.uuid("product_id"),
             seats: try row.optionalInt("seats"), activeSeats: try row.int("active_seats"), status: status)
+    }
+
+    /// The pool with its organization, read in one statement; locked, when `lock`, as
+    /// `lockPool` locks it (on PostgreSQL `FOR UPDATE OF` the pool's row alone, so that an
+    /// organization's pools never wait on each other). Nil when the pool is not the organization's.
+    public func poolWithOrganization(_ reference: SeatPoolReference, organizationId: UUID, lock: Bool) async throws
+        -> (pool: SeatPool, organization: Organization)?
+    {
+        let forUpdate = lock && session.dialect == .postgres ? " FOR UPDATE OF pool" : ""
+        let row = try await session.first("""
+            SELECT pool.organization_id, pool.customer_id, pool.product_id, pool.seats, pool.active_seats,
+                   pool.status AS pool_status, o.*
+            FROM \(Self.poolTable(reference)) pool JOIN organizations o ON o.id = pool.organization_id
+            WHERE pool.id = \(bind: reference.id.wire) AND pool.organization_id = \(bind: organizationId.wire)\(unsafeRaw: forUpdate)
+            """)
+        guard let row else { return nil }
+        return (try Self.pool(row, reference: reference, statusColumn: "pool_status"), try OrganizationStore.organization(row))
     }
 
     /// Changes the pool's count of pending and claimed seats.

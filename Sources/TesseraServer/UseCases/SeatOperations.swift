@@ -61,11 +61,11 @@ struct SeatOperations: Sendable {
 
     /// Locks a pool the scope reaches (else not found) of an organization with seats on.
     func lockPool(_ reference: SeatPoolReference, scope: Scope, tx: SQLSession) async throws -> LockedPool {
-        guard let pool = try await tx.seats.lockPool(reference, organizationId: scope.organizationId),
+        guard let (pool, organization) = try await tx.seats.poolWithOrganization(
+                  reference, organizationId: scope.organizationId, lock: true),
               scope.reaches(pool) else {
             throw reference.notFound
         }
-        let organization = try await tx.organizations.require(id: scope.organizationId)
         try organization.requireSeatFeature()
         return LockedPool(pool: pool, organization: organization,
                           billing: try await tx.customers.find(id: pool.customerId, organizationId: organization.id))
@@ -162,11 +162,12 @@ struct SeatOperations: Sendable {
 
     /// The pool a list reads: one the scope reaches (else not found), of an organization with seats on.
     private func listedPool(_ reference: SeatPoolReference, scope: Scope, _ session: SQLSession) async throws -> SeatPool {
-        guard let pool = try await session.seats.pool(reference, organizationId: scope.organizationId),
+        guard let (pool, organization) = try await session.seats.poolWithOrganization(
+                  reference, organizationId: scope.organizationId, lock: false),
               scope.reaches(pool) else {
             throw reference.notFound
         }
-        try await session.organizations.require(id: scope.organizationId).requireSeatFeature()
+        try organization.requireSeatFeature()
         return pool
     }
 
@@ -327,12 +328,12 @@ struct SeatOperations: Sendable {
     private func lockSeat(_ seat: Seat, scope: Scope, tx: SQLSession) async throws
         -> (SeatPool, SeatDetails, Organization)
     {
-        let organization = try await tx.organizations.require(id: scope.organizationId)
-        try organization.requireSeatFeature()
-        guard let pool = try await tx.seats.lockPool(seat.pool, organizationId: scope.organizationId),
-              scope.reaches(pool) else {
+        guard let (pool, organization) = try await tx.seats.poolWithOrganization(
+                  seat.pool, organizationId: scope.organizationId, lock: true) else {
             throw TesseraError.notFound(.seat)
         }
+        try organization.requireSeatFeature()
+        guard scope.reaches(pool) else { throw TesseraError.notFound(.seat) }
         return (pool, try await tx.seats.requireDetails(id: seat.id), organization)
     }
 }

@@ -1,0 +1,54 @@
+import Foundation
+import Hummingbird
+import Testing
+import TesseraCore
+
+/// The statements each seat operation runs (issue 11: published in BENCHMARKS.md, "Statements
+/// per operation"), held here so that a change that adds one is noticed and the table kept true.
+/// Counted around one request on a warm organization (its token used within the minute, no
+/// webhook endpoints); `BEGIN` and `COMMIT` count, and so does the token's lookup.
+@Suite struct StatementBudgetTests {
+    @Test(arguments: Backend.all)
+    func eachSeatOperationRunsItsPublishedStatements(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 10)
+            _ = try await server.assign(org, pool, ["email": "warm@example.com"])  // the token's minute starts
+
+            // The token; BEGIN; the pool (locked) with its organization; the billing customer;
+            // the customer by email, inserted; the webhook endpoints (for `customer.created`,
+            // read once per transaction); the member by email, inserted; an active seat of that
+            // member; the pool's count; the oldest revoked seat to reuse; the seat inserted; the
+            // product's name for the email; the email queued; the history event; COMMIT.
+            let assign = try await ScalingTests.statements(server) {
+                try await server.assign(org, pool, ["email": "ada@example.com"])
+            }
+            #expect(assign == 17)
+
+            let token = try #require(try await server.deliverInvitations(to: "ada@example.com").last)
+            // The seat with its holder by the token's hash; the pool's product and organization.
+            let info = try await ScalingTests.statements(server) { try await SeatSupport.claimInfo(server, token) }
+            #expect(info == 2)
+
+            // BEGIN; the seat by the token's hash; the pool (locked) with its organization; the
+            // seat read again under that lock; the seat updated; the product's benefits; the
+            // member session inserted; the webhook endpoints; the history event; COMMIT.
+            let claim = try await ScalingTests.statements(server) { try await SeatSupport.claim(server, token) }
+            #expect(claim == 10)
+
+            let listed = try await server.list(org, pool)
+            let seatId = try #require(SeatSupport.array(listed["seats"]).first { $0["email"] == "ada@example.com" || $0["customer_email"] == "ada@example.com" }?["id"]?.stringValue)
+            // The token; the pool with its organization; its seats with their holders.
+            let list = try await ScalingTests.statements(server) { try await server.list(org, pool) }
+            #expect(list == 3)
+
+            // The token; BEGIN; the seat; its pool (locked) with its organization; the seat read
+            // again under that lock; the seat's grants revoked; the webhook endpoints; the seat
+            // updated; the history event; the pool's count; COMMIT.
+            let revoke = try await ScalingTests.statements(server) {
+                try await server.request(.delete, "/v1/customer-seats/\(seatId)", token: org.token)
+            }
+            #expect(revoke == 11)
+        }
+    }
+}
