@@ -88,10 +88,15 @@ public struct CustomerStore: Sendable {
     }
 
     static func customer(_ row: StoredRow) throws -> Customer {
+        try customer(row, prefix: "")
+    }
+
+    /// A customer from its columns, named with `prefix` when a query joined them under one.
+    static func customer(_ row: StoredRow, prefix: String) throws -> Customer {
         Customer(
-            id: try row.uuid("id"), organizationId: try row.uuid("organization_id"), email: try row.string("email"),
-            name: try row.optionalString("name"), externalId: try row.optionalString("external_id"),
-            metadata: try row.metadata("metadata"), createdAt: try row.date("created_at"),
-            modifiedAt: try row.optionalDate("modified_at"))
+            id: try row.uuid(prefix + "id"), organizationId: try row.uuid(prefix + "organization_id"),
+            email: try row.string(prefix + "email"), name: try row.optionalString(prefix + "name"),
+            externalId: try row.optionalString(prefix + "external_id"), metadata: try row.metadata(prefix + "metadata"),
+            createdAt: try row.date(prefix + "created_at"), modifiedAt: try row.optionalDate(prefix + "modified_at"))
     }
 }

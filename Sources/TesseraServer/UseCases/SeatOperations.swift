@@ -61,14 +61,13 @@ struct SeatOperations: Sendable {
 
     /// Locks a pool the scope reaches (else not found) of an organization with seats on.
     func lockPool(_ reference: SeatPoolReference, scope: Scope, tx: SQLSession) async throws -> LockedPool {
-        guard let (pool, organization) = try await tx.seats.poolWithOrganization(
+        guard let (pool, organization, billing) = try await tx.seats.poolWithOrganization(
                   reference, organizationId: scope.organizationId, lock: true),
               scope.reaches(pool) else {
             throw reference.notFound
         }
         try organization.requireSeatFeature()
-        return LockedPool(pool: pool, organization: organization,
-                          billing: try await tx.customers.find(id: pool.customerId, organizationId: organization.id))
+        return LockedPool(pool: pool, organization: organization, billing: billing)
     }
 
     /// The recipient already holds a pending or claimed seat of the pool.
@@ -134,10 +133,9 @@ struct SeatOperations: Sendable {
         let now = now()
         try Seat.checkExpiry(transfer.expiresAt, at: now)
         return try await database.transaction { tx in
-            let (pool, before, organization) = try await lockSeat(seatId, scope: scope, tx: tx)
+            let (locked, before) = try await lockSeat(seatId, scope: scope, tx: tx)
+            let (pool, organization) = (locked.pool, locked.organization)
             guard before.seat.status != .revoked else { throw TesseraError.seatNotActive }
-            let locked = LockedPool(pool: pool, organization: organization,
-                                    billing: try await tx.customers.find(id: pool.customerId, organizationId: organization.id))
             let assignment = transfer.assignment(into: pool.reference, currentMetadata: before.seat.metadata)
             let recipient = try await SeatRecipientResolver(tx: tx, organization: organization, pool: pool, now: now)
                 .resolve(assignment, scope: scope)
@@ -162,7 +160,7 @@ struct SeatOperations: Sendable {
 
     /// The pool a list reads: one the scope reaches (else not found), of an organization with seats on.
     private func listedPool(_ reference: SeatPoolReference, scope: Scope, _ session: SQLSession) async throws -> SeatPool {
-        guard let (pool, organization) = try await session.seats.poolWithOrganization(
+        guard let (pool, organization, _) = try await session.seats.poolWithOrganization(
                   reference, organizationId: scope.organizationId, lock: false),
               scope.reaches(pool) else {
             throw reference.notFound
@@ -206,7 +204,7 @@ struct SeatOperations: Sendable {
     func revoke(seatId: UUID, scope: Scope) async throws -> SeatDetails {
         let now = now()
         return try await database.transaction { tx in
-            let (_, before, _) = try await lockSeat(seatId, scope: scope, tx: tx)
+            let (_, before) = try await lockSeat(seatId, scope: scope, tx: tx)
             guard let revoked = try await SeatRevocation(tx: tx, now: now, actor: scope.actor).revoke(before) else {
                 return before
             }
@@ -222,12 +220,10 @@ struct SeatOperations: Sendable {
     func resend(seatId: UUID, sendInvitation: Bool? = nil, scope: Scope) async throws -> (SeatDetails, HandedInvitation?) {
         let now = now()
         return try await database.transaction { tx in
-            let (pool, details, organization) = try await lockSeat(seatId, scope: scope, tx: tx)
+            let (locked, details) = try await lockSeat(seatId, scope: scope, tx: tx)
             var seat = details.seat
             let token = try seat.reissueInvitation(at: now)
             try await tx.seats.update(seat)
-            let locked = LockedPool(pool: pool, organization: organization,
-                                    billing: try await tx.customers.find(id: pool.customerId, organizationId: organization.id))
             let handed = try await deliver(token, asked: sendInvitation, scope: scope, tx: tx, locked: locked,
                                            recipientEmail: details.recipientEmail, now: now)
             let resent = SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail)
@@ -266,8 +262,8 @@ struct SeatOperations: Sendable {
             guard let found = try await tx.seats.find(invitationTokenHash: tokenHash) else {
                 throw TesseraError.invalidInvitationToken
             }
-            let (pool, details, organization) = try await lockSeat(found, scope: .merchant(found.organizationId, actor: .system),
-                                                                   tx: tx)
+            let (locked, details) = try await lockSeat(found, scope: .merchant(found.organizationId, actor: .system), tx: tx)
+            let (pool, organization) = (locked.pool, locked.organization)
             var seat = details.seat
             try seat.claim(tokenHash: tokenHash, at: now)
             try await tx.seats.update(seat)
@@ -315,9 +311,7 @@ struct SeatOperations: Sendable {
 
     /// Finds a seat the scope reaches, checks the feature, locks its pool and re-reads the
     /// seat under that lock. Returns the organization too, read once for the whole operation.
-    private func lockSeat(_ id: UUID, scope: Scope, tx: SQLSession) async throws
-        -> (SeatPool, SeatDetails, Organization)
-    {
+    private func lockSeat(_ id: UUID, scope: Scope, tx: SQLSession) async throws -> (LockedPool, SeatDetails) {
         guard let seat = try await tx.seats.find(id: id, organizationId: scope.organizationId) else {
             throw TesseraError.notFound(.seat)
         }
@@ -325,16 +319,15 @@ struct SeatOperations: Sendable {
     }
 
     /// As above, for a seat already found (before the lock: it is read again under it).
-    private func lockSeat(_ seat: Seat, scope: Scope, tx: SQLSession) async throws
-        -> (SeatPool, SeatDetails, Organization)
-    {
-        guard let (pool, organization) = try await tx.seats.poolWithOrganization(
+    private func lockSeat(_ seat: Seat, scope: Scope, tx: SQLSession) async throws -> (LockedPool, SeatDetails) {
+        guard let (pool, organization, billing) = try await tx.seats.poolWithOrganization(
                   seat.pool, organizationId: scope.organizationId, lock: true) else {
             throw TesseraError.notFound(.seat)
         }
         try organization.requireSeatFeature()
         guard scope.reaches(pool) else { throw TesseraError.notFound(.seat) }
-        return (pool, try await tx.seats.requireDetails(id: seat.id), organization)
+        return (LockedPool(pool: pool, organization: organization, billing: billing),
+                try await tx.seats.requireDetails(id: seat.id))
     }
 }
 
