@@ -1,7 +1,7 @@
 """The claim page and the customer portal in a real browser.
 
-Headless Chromium from Debian's packages (`chromium`, `chromium-driver`; `.ci/run` installs
-them), driven by Selenium through /usr/bin/chromedriver, so Selenium Manager downloads
+Headless Chromium from Debian's packages (`chromium`, `chromium-driver`; `./scripts/test`
+installs them), driven by Selenium through /usr/bin/chromedriver, so Selenium Manager downloads
 nothing. JavaScript is turned off in the browser: every step works with plain HTML forms.
 
 A person goes from the invitation email to a claimed seat and lands in the portal as a member
@@ -37,7 +37,7 @@ def driver(tmp_path: Path):
     if missing:
         pytest.fail(
             f"headless Chromium is needed for the browser tests, but {', '.join(missing)} is not installed: "
-            "run `.ci/run` (it installs Debian's chromium and chromium-driver) or "
+            "run `./scripts/test` as root (it installs Debian's chromium and chromium-driver) or "
             "`apt-get install -y chromium chromium-driver`",
             pytrace=False,
         )

@@ -1,14 +1,17 @@
-"""The `tessera` command line: operator tokens, migrations and a graceful stop."""
+"""The `tessera` command line: operator tokens, migrations, backups and a graceful stop."""
 
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
+import threading
 import time
 
 import httpx
 
 from conftest import _free_port, _server_binary, _wait_healthy
+from support import Server
 
 
 def _start(tmp_path, db, env_extra=None):
@@ -95,3 +98,96 @@ def test_bad_configuration_is_one_clear_error(tmp_path):
                          capture_output=True, text=True)
     assert out.returncode != 0
     assert "database URL" in out.stderr
+
+
+def _backup(db, to):
+    return subprocess.run([str(_server_binary()), "backup", "--database-url", str(db), "--to", str(to)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def _wait_for(condition, what, timeout=60.0):
+    """Waits for a count to be reached; the deadline only stops a hung test."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.02)
+
+
+def test_backup_while_assigns_run_copies_every_committed_seat_and_the_copy_serves(tmp_path):
+    db, backup = tmp_path / "live.sqlite", tmp_path / "backup.sqlite"
+    proc, base, log = _start(tmp_path, db, {"TESSERA_ADMIN_TOKEN": "backup-operator"})
+    server = Server(base_url=base, admin_token="backup-operator", mail_dir=tmp_path, log_path=log, backend="sqlite")
+    try:
+        org = server.create_org()
+        subscription = org.create_subscription(seats=100_000)
+        committed, errors, stop = [], [], threading.Event()
+
+        def assign_until_stopped(worker):
+            with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {org.token}"}, timeout=15) as c:
+                index = 0
+                while not stop.is_set():
+                    res = c.post("/v1/customer-seats", json={
+                        "subscription_id": subscription["id"], "email": f"w{worker}-{index}@example.com"})
+                    if res.status_code != 200:
+                        errors.append(res.text)
+                        return
+                    committed.append(res.json()["id"])
+                    index += 1
+
+        workers = [threading.Thread(target=assign_until_stopped, args=(n,)) for n in range(3)]
+        for worker in workers:
+            worker.start()
+        try:
+            _wait_for(lambda: len(committed) >= 30 or errors, "the first assigns")
+            before = set(committed)
+            out = _backup(db, backup)
+            # The burst goes on after the copy too, so the copy was taken in its midst.
+            after = len(committed)
+            _wait_for(lambda: len(committed) >= after + 10 or errors, "assigns after the backup")
+        finally:
+            stop.set()
+            for worker in workers:
+                worker.join()
+        assert not errors, errors
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.startswith(f"Backed up {db} to {backup} ("), out.stdout
+
+        # A second backup to the same file is refused, and leaves the first intact.
+        size = backup.stat().st_size
+        again = _backup(db, backup)
+        assert again.returncode != 0
+        assert "already exists" in again.stderr and "never overwrite" in again.stderr, again.stderr
+        assert backup.stat().st_size == size
+        assert sorted(p.name for p in tmp_path.glob("backup.sqlite*")) == ["backup.sqlite"]
+    finally:
+        assert _stop(proc) == 0
+
+    with sqlite3.connect(backup) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    # Restore: a server started on the copy has every seat committed before the backup began.
+    proc, base, _ = _start(tmp_path, backup, {"TESSERA_ADMIN_TOKEN": "backup-operator"})
+    try:
+        res = httpx.get(f"{base}/v1/customer-seats", params={"subscription_id": subscription["id"]},
+                        headers={"Authorization": f"Bearer {org.token}"})
+        assert res.status_code == 200, res.text
+        ids = {seat["id"] for seat in res.json()["seats"]}
+        assert before <= ids, before - ids
+        assert ids <= set(committed)
+    finally:
+        assert _stop(proc) == 0
+
+
+def test_backup_of_postgresql_says_to_use_pg_dump(tmp_path):
+    target = tmp_path / "seats.dump"
+    out = _backup("postgres://tessera:s3cret@db.example:5432/seats", target)
+    assert out.returncode != 0
+    assert "pg_dump --format=custom --host=db.example --port=5432 --username=tessera" in out.stderr, out.stderr
+    assert "s3cret" not in out.stderr + out.stdout
+    assert not target.exists()
+
+
+def test_backup_of_a_missing_database_creates_nothing(tmp_path):
+    out = _backup(tmp_path / "typo.sqlite", tmp_path / "copy.sqlite")
+    assert out.returncode != 0
+    assert "no database at" in out.stderr, out.stderr
+    assert list(tmp_path.iterdir()) == []

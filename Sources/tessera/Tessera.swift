@@ -22,7 +22,7 @@ struct Tessera: AsyncParsableCommand {
               export TESSERA_ACCESS_TOKEN=tsr_oat_…
               tessera seats list --subscription-id $SUBSCRIPTION
             """,
-        subcommands: [Serve.self, Migrate.self, Admin.self,
+        subcommands: [Serve.self, Migrate.self, Backup.self, Admin.self,
                       OrganizationsCommand.self, TokensCommand.self, CustomersCommand.self, ProductsCommand.self,
                       SubscriptionsCommand.self, OrdersCommand.self, SeatsCommand.self, AccessCommand.self])
 }
@@ -275,6 +275,28 @@ struct Migrate: AsyncParsableCommand {
         let applied = try await withDatabase(database, logger: .tessera(level: .warning)) { try await Migrations.migrate($0) }
         print(applied.isEmpty ? "Schema is up to date (version \(Migrations.latestVersion))."
                               : "Applied migrations: \(applied.map(String.init).joined(separator: ", ")).")
+    }
+}
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy a SQLite database to a new file, consistently, while servers use it.",
+        discussion: """
+            Example: tessera backup --database-url /var/lib/tessera/tessera.sqlite --to /srv/backups/tessera-$(date +%F).sqlite
+
+            To restore: stop the server, remove the database file and its -wal and -shm files, put \
+            the copy in its place, start the server (it applies any newer migrations). For a \
+            PostgreSQL database use pg_dump; this command says how.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(name: .customLong("to"), help: ArgumentHelp("The file to write; it must not exist yet.", valueName: "file"))
+    var destination: String
+
+    func run() async throws {
+        let copy = try await DatabaseBackup.copy(try database.location(), to: destination)
+        print("Backed up \(database.databaseURL) to \(copy.path) (\(copy.bytes) bytes).")
     }
 }
 
