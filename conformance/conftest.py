@@ -17,7 +17,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 import pytest
@@ -96,9 +98,10 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=5)
 
 
-@pytest.fixture(scope="session", params=_backends())
-def server(request) -> Server:
-    backend = request.param
+@contextmanager
+def running_server(backend: str, request, extra_args: tuple[str, ...] = ()) -> Iterator[Server]:
+    """A `tessera serve` of its own on `backend`, stopped afterwards. Its files are removed
+    when it stopped cleanly and no test failed meanwhile; otherwise they are kept and named."""
     binary = _server_binary()
     if not (binary.is_file() and os.access(binary, os.X_OK)):
         pytest.fail(
@@ -128,6 +131,7 @@ def server(request) -> Server:
         "--database-url", database_url,
         "--public-url", base_url,
         "--mail", f"file://{mail_dir}",
+        *extra_args,
     ]
     log = open(log_path, "wb")
     proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -148,6 +152,20 @@ def server(request) -> Server:
                 f"\ntessera serve ({backend}) exited with code {proc.returncode}; "
                 f"its log and files are kept in {tmp}\n"
             )
+
+
+@pytest.fixture(scope="session", params=_backends())
+def server(request) -> Iterator[Server]:
+    with running_server(request.param, request) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module", params=_backends())
+def own_server(request) -> Iterator[Server]:
+    """A server for one module alone, with rate limits off: for a module whose requests would
+    spend the shared server's budgets or fill its database with junk (test_openapi_schemathesis)."""
+    with running_server(request.param, request, extra_args=("--rate-limit", "off")) as srv:
+        yield srv
 
 
 @pytest.fixture

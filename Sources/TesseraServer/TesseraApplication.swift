@@ -58,6 +58,14 @@ public func buildApplication(
 /// The router with every route and middleware; tests drive it directly.
 public func buildRouter(configuration: ServerConfiguration, database: TesseraDatabase,
                         now: @escaping @Sendable () -> Date = Date.init) -> Router<TesseraRequestContext> {
+    buildRoutes(configuration: configuration, database: database, now: now).router
+}
+
+/// The router and the catalog of every route it registered (which the OpenAPI test reads).
+func buildRoutes(configuration: ServerConfiguration, database: TesseraDatabase,
+                 now: @escaping @Sendable () -> Date = Date.init)
+    -> (router: Router<TesseraRequestContext>, catalog: RouteCatalog)
+{
     let router = Router(context: TesseraRequestContext.self)
     // A middleware wraps only the routes added after it: errors outermost, then authentication.
     router.add(middleware: ErrorMiddleware())
@@ -74,16 +82,18 @@ public func buildRouter(configuration: ServerConfiguration, database: TesseraDat
     // The groups (`RouteGroups.swift`): public routes and pages take the application's
     // context; the merchant, operator and portal API groups each admit one kind of caller.
     let catalog = RouteCatalog()
-    let publicRoutes = Routes(group: router.group(), prefix: "", catalog: catalog)
-    let publicV1 = Routes(group: router.group("/v1"), prefix: "/v1", catalog: catalog)
+    let publicRoutes = Routes(group: router.group(), prefix: "", catalog: catalog, access: .public)
+    let publicV1 = Routes(group: router.group("/v1"), prefix: "/v1", catalog: catalog, access: .public)
     let merchant = MerchantRoutes(group: router.group("/v1"), prefix: "/v1", catalog: catalog)
     let operatorRoutes = Routes(group: router.group("/v1", context: OperatorContext.self), prefix: "/v1",
-                                catalog: catalog)
-    let portal = Routes(group: router.group("/v1", context: PortalContext.self), prefix: "/v1", catalog: catalog)
+                                catalog: catalog, access: .operator)
+    let portal = Routes(group: router.group("/v1", context: PortalContext.self), prefix: "/v1", catalog: catalog,
+                        access: .portal)
     publicRoutes.add(.get, "/healthz") { _, _ in
         try await database.ping()
         return .json(["status": "ok"])
     }
+    publicRoutes.add(.get, "/openapi.json") { _, _ in OpenAPIDocument.response }
     OrganizationController(database: database, now: now).register(on: operatorRoutes)
     CustomerController(database: database, now: now).register(on: merchant)
     ProductController(database: database, now: now).register(on: merchant)
@@ -101,5 +111,5 @@ public func buildRouter(configuration: ServerConfiguration, database: TesseraDat
     PageController(operations: seatOperations, publicURL: configuration.publicURL, formKey: configuration.csrfKey,
                    now: now).register(on: publicRoutes)
     router.add(middleware: MethodNotAllowedMiddleware(routes: catalog.table))
-    return router
+    return (router, catalog)
 }

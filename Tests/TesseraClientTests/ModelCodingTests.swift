@@ -78,6 +78,13 @@ import TesseraClient
             + #""tiers":[{"min_seats":1,"price_per_seat":900}]}}"#)
     }
 
+    /// The customer a member joins is the request's path (`/v1/customers/{id}/members`), which
+    /// is where Tessera and Polar read it: the body leaves it out.
+    @Test func aNewMembersBodyLeavesTheCustomerToThePath() throws {
+        #expect(try Self.encode(MemberCreate(customerId: "c1", email: "ada@example.com", role: .billingManager))
+            == #"{"email":"ada@example.com","role":"billing_manager"}"#)
+    }
+
     @Test func bulkAndTransferRequestsOnTheWire() async throws {
         let bulk = #"{"already_assigned": 0, "assigned": 1, "failed": 0, "results": [{"index": 0, "status": "assigned", "seat": \#(Self.seatJSON())}]}"#
         try await ScriptedServer.run([.json(200, bulk), .json(200, Self.seatJSON())]) { server, url in

@@ -12,6 +12,44 @@ import TesseraCore
         "deleted_at", "first_user_event_at", "avatar_url",
     ]
 
+    /// Metadata values are what Polar takes (a string of 1 to 500 characters, an integer, a
+    /// number or a boolean), on every route that stores metadata: anything else would be
+    /// stored and come back in answers that Polar's schema refuses.
+    @Test(arguments: Backend.all)
+    func metadataValuesAreScalarsAsPolarTakesThem(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let refused = try await server.request(.post, "/v1/customers/", token: org.token, json: [
+                "email": "meta@example.com",
+                "metadata": ["nested": ["a": 1], "list": [1], "none": .null, "empty": "", "long": .string(String(repeating: "x", count: 501)),
+                             "fine": "x", "count": 2, "ratio": 0.5, "flag": false],
+            ])
+            #expect(refused.status == .unprocessableContent)
+            #expect(issueLocations(refused) == [["body", "metadata", "empty"], ["body", "metadata", "list"],
+                                                ["body", "metadata", "long"], ["body", "metadata", "nested"],
+                                                ["body", "metadata", "none"]])
+            let list = try await server.request(.get, "/v1/customers/", token: org.token)
+            #expect(list["items"]?.arrayValue?.isEmpty == true)
+
+            let benefit = try await server.request(.post, "/v1/benefits/", token: org.token, json: [
+                "type": "custom", "description": "Support", "properties": [:], "metadata": ["tier": ["gold"]],
+            ])
+            #expect(issueLocations(benefit) == [["body", "metadata", "tier"]])
+            let product = try await server.request(.post, "/v1/products/", token: org.token, json: [
+                "name": "Pack", "prices": [["amount_type": "free"]], "metadata": ["tier": ["gold": true]],
+            ])
+            #expect(issueLocations(product) == [["body", "metadata", "tier"]])
+
+            let kept = try await server.request(.post, "/v1/customers/", token: org.token, json: [
+                "email": "meta@example.com", "metadata": ["fine": .string(String(repeating: "x", count: 500)), "count": 2,
+                                                          "ratio": 0.5, "flag": false],
+            ])
+            #expect(kept.status == .created)
+            #expect(kept["metadata"]?["count"] == 2)
+            #expect(kept["metadata"]?["ratio"] == 0.5)
+        }
+    }
+
     @Test(arguments: Backend.all)
     func createReturnsAPolarCustomer(backend: Backend) async throws {
         try await TestServer.run(backend) { server in

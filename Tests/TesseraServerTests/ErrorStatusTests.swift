@@ -131,7 +131,7 @@ import TesseraCore
     @Test func pageRoutesRenderErrorsAsPagesAndAPIRoutesAsJSON() async throws {
         let router = Router(context: TesseraRequestContext.self)
         router.add(middleware: ErrorMiddleware())
-        let routes = Routes(group: router.group(), prefix: "", catalog: RouteCatalog())
+        let routes = Routes(group: router.group(), prefix: "", catalog: RouteCatalog(), access: .public)
         routes.add(.get, "/api") { _, _ in throw TesseraError.seatNotPending }
         let pages = routes.behind(PageErrorMiddleware(secureCookies: false))
         pages.add(.get, "/page/code") { _, _ in throw TesseraError.seatNotPending }

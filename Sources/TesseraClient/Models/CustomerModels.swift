@@ -128,6 +128,16 @@ public struct MemberCreate: Codable, Sendable, Hashable {
         self.externalId = externalId
         self.role = role
     }
+
+    /// The body, without `customer_id`: the customer is the request's path, and neither Tessera
+    /// nor Polar reads it from the body.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(email, forKey: .email)
+        try container.encodeIfPresent(name, forKey: .name)
+        try container.encodeIfPresent(externalId, forKey: .externalId)
+        try container.encodeIfPresent(role, forKey: .role)
+    }
 }
 
 /// What a customer has now (`GET /v1/customers/{id}/state`): active subscriptions and the

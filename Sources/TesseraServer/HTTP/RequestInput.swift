@@ -248,7 +248,9 @@ struct BodyFields {
         return choice(key, type)
     }
 
-    /// Metadata as Polar limits it: string keys up to 40 characters, at most 50 of them.
+    /// Metadata as Polar limits it: string keys up to 40 characters, at most 50 of them, each
+    /// value a string of 1 to 500 characters, an integer, a number or a boolean. Any other value
+    /// would come back in answers that Polar's schema, and so its SDKs, refuse.
     mutating func metadata(_ key: String = "metadata") -> [String: JSONValue]? {
         guard let members = object(key) else { return nil }
         if members.count > 50 {
@@ -259,7 +261,24 @@ struct BodyFields {
             invalid(key, "string_too_long", "Key \(long.prefix(10))… should have at most 40 characters")
             return nil
         }
-        return members
+        let before = issues.count
+        for (name, value) in members.sorted(by: { $0.key < $1.key }) {
+            let at = loc(key) + [.key(name)]
+            switch value {
+            case .string(let text) where text.isEmpty:
+                issues.append(ValidationIssue(type: "string_too_short", loc: at,
+                                              msg: "String should have at least 1 character", input: value))
+            case .string(let text) where TextRules.length(of: text) > 500:
+                issues.append(ValidationIssue(type: "string_too_long", loc: at,
+                                              msg: "String should have at most 500 characters", input: value))
+            case .string, .int, .double, .bool:
+                continue
+            case .null, .array, .object:
+                issues.append(.valueError(at, "a metadata value is a string, an integer, a number or a boolean",
+                                          input: value))
+            }
+        }
+        return issues.count == before ? members : nil
     }
 
     /// Throws the collected issues, if any.

@@ -92,16 +92,35 @@ struct MerchantScopeMiddleware: RouterMiddleware {
     }
 }
 
-/// The method and full path of every route, gathered while the groups register them, for the
-/// 405 answers of `MethodNotAllowedMiddleware`.
-final class RouteCatalog {
-    private(set) var registered: [(HTTPRequest.Method, String)] = []
+/// Who a route admits, as its group decides: what the OpenAPI document's `security` says of it.
+enum RouteAccess: Equatable {
+    /// No credentials needed (a token, if sent, must still be valid).
+    case `public`
+    /// An organization access token holding one of these scopes.
+    case merchant([Scope])
+    /// The operator token.
+    case `operator`
+    /// A customer or member portal session.
+    case portal
+}
 
-    func record(_ method: HTTPRequest.Method, _ path: String) {
-        registered.append((method, path))
+/// One registered route: its method, full path (Hummingbird's `:name` parameters) and access.
+struct RegisteredRoute: Equatable {
+    let method: HTTPRequest.Method
+    let path: String
+    let access: RouteAccess
+}
+
+/// Every route, gathered while the groups register them: for the 405 answers of
+/// `MethodNotAllowedMiddleware`, and for the test that holds the OpenAPI document to the router.
+final class RouteCatalog {
+    private(set) var registered: [RegisteredRoute] = []
+
+    func record(_ method: HTTPRequest.Method, _ path: String, access: RouteAccess) {
+        registered.append(RegisteredRoute(method: method, path: path, access: access))
     }
 
-    var table: RouteTable { RouteTable(registered) }
+    var table: RouteTable { RouteTable(registered.map { ($0.method, $0.path) }) }
 }
 
 /// Registers the routes of one group, whose handlers take the group's context.
@@ -112,16 +131,18 @@ struct Routes<Context: RequestContext> {
     /// The group's path, which `group` puts in front of each route's.
     let prefix: String
     let catalog: RouteCatalog
+    /// Whom the group's context admits (`.public` for the application's own context).
+    let access: RouteAccess
 
     func add(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
         group.on(RouterPath(path), method: method, use: handler)
-        catalog.record(method, prefix + path)
+        catalog.record(method, prefix + path, access: access)
     }
 
     /// The same group with `middleware` in front of the routes added through the answer only
     /// (the pages' HTML errors, for example).
     func behind(_ middleware: some RouterMiddleware<Context>) -> Routes {
-        Routes(group: group.group().add(middleware: middleware), prefix: prefix, catalog: catalog)
+        Routes(group: group.group().add(middleware: middleware), prefix: prefix, catalog: catalog, access: access)
     }
 }
 
@@ -141,6 +162,6 @@ struct MerchantRoutes {
             .add(middleware: MerchantScopeMiddleware(scopes: scopes))
             .group(context: MerchantContext.self)
             .on(RouterPath(path), method: method, use: handler)
-        catalog.record(method, prefix + path)
+        catalog.record(method, prefix + path, access: .merchant(scopes))
     }
 }
