@@ -2895,7 +2895,7 @@ let openAPIDocumentText = ##"""
           "modified_at": {"type": ["string", "null"], "format": "date-time"},
           "name": {"type": "string"},
           "slug": {"type": "string"},
-          "avatar_url": {"type": "null"},
+          "avatar_url": {"type": ["string", "null"], "description": "Tessera: the logo of the organization's branding, if it has one."},
           "proration_behavior": {"type": "string", "const": "prorate"},
           "allow_customer_updates": {"type": "boolean", "const": true},
           "customer_portal_settings": {
@@ -3777,12 +3777,13 @@ let openAPIDocumentText = ##"""
           "modified_at": {"type": ["string", "null"], "format": "date-time"},
           "name": {"type": "string"},
           "slug": {"type": "string"},
-          "avatar_url": {"type": "null"},
+          "avatar_url": {"type": ["string", "null"], "description": "Tessera: the same as `branding.logo_url`."},
           "email": {"type": "null"},
           "website": {"type": "null"},
           "socials": {"type": "array", "maxItems": 0},
           "status": {"type": "string", "const": "active"},
-          "feature_settings": {"$ref": "#/components/schemas/OrganizationFeatureSettings"}
+          "feature_settings": {"$ref": "#/components/schemas/OrganizationFeatureSettings"},
+          "branding": {"$ref": "#/components/schemas/OrganizationBranding"}
         },
         "required": [
           "id",
@@ -3795,7 +3796,8 @@ let openAPIDocumentText = ##"""
           "website",
           "socials",
           "status",
-          "feature_settings"
+          "feature_settings",
+          "branding"
         ]
       },
       "OrganizationAccessToken": {
@@ -3847,6 +3849,29 @@ let openAPIDocumentText = ##"""
         },
         "required": ["organization_access_token", "token"]
       },
+      "OrganizationBranding": {
+        "type": "object",
+        "description": "Tessera: what the organization's claim page, portal and invitation emails show instead of Tessera's mark; each part null until set.",
+        "properties": {
+          "display_name": {"type": ["string", "null"], "description": "The name customers see instead of `name`."},
+          "logo_url": {"type": ["string", "null"], "format": "uri"},
+          "accent_color": {"type": ["string", "null"], "pattern": "^#[0-9a-f]{6}$"}
+        },
+        "required": ["display_name", "logo_url", "accent_color"]
+      },
+      "OrganizationBrandingInput": {
+        "type": "object",
+        "description": "Tessera: a part left out stays as it is; null clears it.",
+        "properties": {
+          "display_name": {"type": ["string", "null"], "minLength": 1, "maxLength": 100, "description": "No control characters."},
+          "logo_url": {
+            "type": ["string", "null"],
+            "maxLength": 2048,
+            "description": "An absolute https URL (http only to localhost or 127.0.0.1) with no user, password, spaces or non-ASCII characters."
+          },
+          "accent_color": {"type": ["string", "null"], "pattern": "^#[0-9A-Fa-f]{6}$", "description": "Stored in lower case."}
+        }
+      },
       "OrganizationCreate": {
         "type": "object",
         "properties": {
@@ -3859,7 +3884,8 @@ let openAPIDocumentText = ##"""
             "not": {"enum": ["v1", "healthz"]},
             "description": "3 to 64 lower-case letters, digits and single dashes, not `v1` or `healthz`: part of the claim and portal pages' URLs. Unique: a taken slug is 409."
           },
-          "feature_settings": {"anyOf": [{"$ref": "#/components/schemas/OrganizationFeatureSettingsInput"}, {"type": "null"}]}
+          "feature_settings": {"anyOf": [{"$ref": "#/components/schemas/OrganizationFeatureSettingsInput"}, {"type": "null"}]},
+          "branding": {"anyOf": [{"$ref": "#/components/schemas/OrganizationBrandingInput"}, {"type": "null"}]}
         },
         "required": ["name", "slug"]
       },
@@ -3900,7 +3926,8 @@ let openAPIDocumentText = ##"""
             "not": {"enum": ["v1", "healthz"]},
             "description": "3 to 64 lower-case letters, digits and single dashes, not `v1` or `healthz`: part of the claim and portal pages' URLs. Unique: a taken slug is 409."
           },
-          "feature_settings": {"anyOf": [{"$ref": "#/components/schemas/OrganizationFeatureSettingsInput"}, {"type": "null"}]}
+          "feature_settings": {"anyOf": [{"$ref": "#/components/schemas/OrganizationFeatureSettingsInput"}, {"type": "null"}]},
+          "branding": {"anyOf": [{"$ref": "#/components/schemas/OrganizationBrandingInput"}, {"type": "null"}]}
         }
       },
       "Pagination": {
