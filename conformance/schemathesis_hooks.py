@@ -93,13 +93,20 @@ def valid_bodies(method: str, path: str) -> st.SearchStrategy | None:
 def flatmap_query(ctx, query):
     if not isinstance(query, dict):
         return st.just(query)
-    fields = operation_fields(ctx.operation.method.upper(), ctx.operation.path)
-    drawn = st.fixed_dictionaries({name: either(value, fields[name]) if name in fields else st.just(value)
-                                   for name, value in query.items()})
+    fields, drawn = seeded(ctx, query)
     if ctx.operation.path == "/v1/access":
         holder = {"benefit_id": fields["benefit_id"], "email": SEEDED["holder_email"]}
         return st.one_of(st.just(holder), drawn)
     return drawn
+
+
+def seeded(ctx, values: dict[str, Any]):
+    """The operation's seeded fields, and `values` drawn with either the value schemathesis
+    made or the seeded one, field by field."""
+    fields = operation_fields(ctx.operation.method.upper(), ctx.operation.path)
+    drawn = st.fixed_dictionaries({name: either(value, fields[name]) if name in fields else st.just(value)
+                                   for name, value in values.items()})
+    return fields, drawn
 
 
 def operation_fields(method: str, path: str) -> dict[str, Any]:
@@ -113,9 +120,7 @@ def operation_fields(method: str, path: str) -> dict[str, Any]:
 def flatmap_body(ctx, body):
     if not isinstance(body, dict):
         return st.just(body)
-    fields = operation_fields(ctx.operation.method.upper(), ctx.operation.path)
-    drawn = st.fixed_dictionaries({name: either(value, fields[name]) if name in fields else st.just(value)
-                                   for name, value in body.items()})
+    _, drawn = seeded(ctx, body)
     valid = valid_bodies(ctx.operation.method.upper(), ctx.operation.path)
     return st.one_of(valid, drawn) if valid is not None else drawn
 

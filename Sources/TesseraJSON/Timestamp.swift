@@ -57,12 +57,13 @@ public enum Timestamp {
         let wholeSeconds = floorDivision(Int(micros(date)), 1_000_000).quotient
         let (days, second) = floorDivision(wholeSeconds, 86_400)
         let civil = civil(fromDays: days)
-        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
         return "\(weekdays[floorDivision(days, 7).remainder]), \(two(civil.day)) \(months[civil.month - 1]) \(civil.year) "
             + "\(two(second / 3600)):\(two(second % 3600 / 60)):\(two(second % 60)) +0000"
     }
+
+    private static let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// `value` divided by `divisor` rounding down, with a remainder in `0..<divisor`.
     private static func floorDivision(_ value: Int, _ divisor: Int) -> (quotient: Int, remainder: Int) {

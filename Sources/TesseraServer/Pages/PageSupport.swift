@@ -224,17 +224,18 @@ enum PageRenderer {
     /// The policy of every page: nothing from other hosts, no script at all, no framing, no
     /// form posting elsewhere, and no Referer (claim and sign-in links carry tokens). A branded
     /// page widens it by its logo's origin and its accent's style alone (`PageBrand`).
-    static var contentSecurityPolicy: String { PageBrand.tessera.contentSecurityPolicy }
+    static let contentSecurityPolicy = PageBrand.tessera.contentSecurityPolicy
 
     /// The headers of every page; a policy the page set for its brand stays.
     static func addSecurityHeaders(to headers: inout HTTPFields, cacheable: Bool = false) {
         if headers[.contentSecurityPolicy] == nil { headers[.contentSecurityPolicy] = contentSecurityPolicy }
         headers[.xContentTypeOptions] = "nosniff"
-        headers[referrerPolicy] = "no-referrer"
+        if let referrerPolicy { headers[referrerPolicy] = "no-referrer" }
         headers[.cacheControl] = cacheable ? "public, max-age=3600" : "no-store"
     }
 
-    private static let referrerPolicy = HTTPField.Name("Referrer-Policy") ?? .contentSecurityPolicy
+    /// HTTPTypes has no constant for it; the name is a valid token, so this is never nil.
+    private static let referrerPolicy = HTTPField.Name("Referrer-Policy")
 
     /// `2026-05-01 14:03 UTC`, and the ISO 8601 form for `<time datetime>`.
     static func time(_ date: Date) -> [String: Any] {
