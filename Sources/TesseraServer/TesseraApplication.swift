@@ -110,6 +110,11 @@ func buildRoutes(configuration: ServerConfiguration, database: TesseraDatabase,
         .register(merchant: merchant, portal: portal)
     PageController(operations: seatOperations, publicURL: configuration.publicURL, formKey: configuration.csrfKey,
                    now: now).register(on: publicRoutes)
+    DashboardController(
+        operations: seatOperations,
+        sessions: DashboardSessions(database: database, adminTokenHash: configuration.adminTokenHash, now: now),
+        publicURL: configuration.publicURL, formKey: configuration.csrfKey, now: now
+    ).register(on: publicRoutes)
     router.add(middleware: MethodNotAllowedMiddleware(routes: catalog.table))
     return (router, catalog)
 }
