@@ -113,7 +113,8 @@ func buildRoutes(configuration: ServerConfiguration, database: TesseraDatabase,
     DashboardController(
         operations: seatOperations,
         sessions: DashboardSessions(database: database, adminTokenHash: configuration.adminTokenHash, now: now),
-        publicURL: configuration.publicURL, formKey: configuration.csrfKey, now: now
+        publicURL: configuration.publicURL, formKey: configuration.csrfKey,
+        webhookTargetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: configuration.webhookAllowPrivate), now: now
     ).register(on: publicRoutes)
     router.add(middleware: MethodNotAllowedMiddleware(routes: catalog.table))
     return (router, catalog)

@@ -136,6 +136,50 @@ public struct DashboardStore: Sendable {
         return CursorPage(overRead: rows, limit: limit) { ListCursor(createdAt: $0.createdAt, id: $0.id) }
     }
 
+    /// One delivery attempt as the deliveries page lists it (without the event's body).
+    public struct DeliveryAttempt: Sendable, Equatable {
+        public var id: UUID
+        public var eventId: UUID
+        public var eventType: String
+        public var succeeded: Bool
+        public var httpCode: Int?
+        public var error: String?
+        public var durationMs: Int
+        public var createdAt: Date
+    }
+
+    /// An endpoint's latest `limit` attempts, newest first: a walk of its (endpoint, time) index.
+    public func recentDeliveries(endpointId: UUID, limit: Int) async throws -> [DeliveryAttempt] {
+        try await session.rows("""
+            SELECT d.id, d.event_id, d.succeeded, d.http_code, d.error, d.duration_ms, d.created_at, ev.type AS event_type
+            FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id
+            WHERE d.endpoint_id = \(bind: endpointId.wire)
+            ORDER BY d.created_at DESC, d.id DESC LIMIT \(bind: limit)
+            """) { row in
+            DeliveryAttempt(
+                id: try row.uuid("id"), eventId: try row.uuid("event_id"), eventType: try row.string("event_type"),
+                succeeded: try row.bool("succeeded"), httpCode: try row.optionalInt("http_code"),
+                error: try row.optionalString("error"), durationMs: try row.int("duration_ms"),
+                createdAt: try row.date("created_at"))
+        }
+    }
+
+    /// The organization's emails that failed for good, newest first, `limit` a page.
+    public func failedEmails(organizationId: UUID, limit: Int, after cursor: ListCursor?) async throws
+        -> CursorPage<OutboxMessage>
+    {
+        var filter: SQLQueryString = """
+            organization_id = \(bind: organizationId.wire) AND status = \(bind: OutboxMessage.Status.failed.rawValue)
+            """
+        if let cursor {
+            filter += " AND (created_at, id) < (\(bind: cursor.createdAtMicros), \(bind: cursor.id.wire))"
+        }
+        let rows = try await session.rows("""
+            SELECT * FROM outbox WHERE \(filter) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit + 1)
+            """, OutboxStore.message)
+        return CursorPage(overRead: rows, limit: limit) { ListCursor(createdAt: $0.createdAt, id: $0.id) }
+    }
+
     static let microsPerHour = 3_600_000_000
     static let microsPerDay = 86_400_000_000
 }

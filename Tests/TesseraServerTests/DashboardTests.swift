@@ -299,6 +299,15 @@ import TesseraCore
             #expect(revoked.location == "\(path)?notice=revoked")
             #expect(try await PageTests.seatStatus(server, org, pool, seatId: seatId) == "revoked")
 
+            // The seat's history names each change and who made it: this session's token.
+            let history = try await browser.get("/dashboard/seats/\(seatId)/history")
+            #expect(history.status == .ok)
+            for what in ["Assigned", "Invitation sent again", "Revoked"] {
+                #expect(history.html.contains("<td data-label=\"What\">\(what)</td>"), "\(what)")
+            }
+            #expect(history.html.contains("An access token ("))
+            #expect(history.html.contains("href=\"\(path)\""))
+
             // The seat count, with the API's rules: a count below the seats in use is refused in words.
             let resized = try await browser.post("\(path)/seat-count", [("csrf", browser.csrf ?? ""), ("seats", "5")])
             #expect(resized.location == "\(path)?notice=resized")
@@ -358,6 +367,116 @@ import TesseraCore
             #expect(try await PageTests.seatStatus(server, stranger, theirs, seatId: seatId) == "pending")
             let customers = try await browser.get("/dashboard/customers")
             #expect(!customers.html.contains(theirs.customerEmail))
+        }
+    }
+
+    // MARK: Deliveries and branding
+
+    @Test(arguments: Backend.all)
+    func deliveriesShowFailingEndpointsFirstAndRedeliverFromThePage(backend: Backend) async throws {
+        try await WebhookReceiver.run { receiver in
+            try await TestServer.run(backend, webhookAllowPrivate: true) { server in
+                let org = try await server.makeOrganization()
+                for (name, url) in [("healthy", receiver.url), ("broken", "http://127.0.0.1:1/hook")] {
+                    let endpoint = try await server.request(.post, "/v1/webhooks/endpoints", token: org.token, json: [
+                        "url": .string(url), "format": "raw", "events": ["customer_seat.assigned"], "name": .string(name),
+                    ])
+                    try #require(endpoint.status == .created, "\(endpoint.json)")
+                }
+                let pool = try await server.makeSubscription(org, seats: 3)
+                _ = try await server.assign(org, pool, ["email": "a@example.com"])
+                try await server.webhookWorker.deliverDue()
+                #expect(receiver.deliveries.count == 1)
+
+                var browser = try await Self.signedIn(server, token: org.token)
+                let page = try await browser.get("/dashboard/deliveries")
+                #expect(page.status == .ok)
+                let broken = try #require(page.html.range(of: "broken · "))
+                let healthy = try #require(page.html.range(of: "healthy · "))
+                #expect(broken.lowerBound < healthy.lowerBound, "the failing endpoint comes first")
+                #expect(page.html.contains("<span class=\"badge failed\">failed</span>"))
+                #expect(page.html.contains("<span class=\"badge delivered\">delivered</span> HTTP 200"))
+
+                let eventId = try #require(page.html.range(of: "/dashboard/events/").map {
+                    String(page.html[$0.upperBound...].prefix(36))
+                })
+                let redelivered = try await browser.post("/dashboard/events/\(eventId)/redeliver", [("csrf", browser.csrf ?? "")])
+                #expect(redelivered.status == .seeOther)
+                #expect(redelivered.location == "/dashboard/deliveries?notice=redelivered")
+                server.clock.advance(by: 1)
+                try await server.webhookWorker.deliverDue()
+                #expect(receiver.deliveries.count == 2)
+
+                // Read-only: no redeliver buttons, and the form is refused.
+                let readOnly = try await Self.token(server, org, scopes: [.webhooksRead])
+                var viewer = try await Self.signedIn(server, token: readOnly.value)
+                let seen = try await viewer.get("/dashboard/deliveries")
+                #expect(!seen.html.contains(">Redeliver<"))
+                let refused = try await viewer.post("/dashboard/events/\(eventId)/redeliver", [("csrf", viewer.csrf ?? "")])
+                #expect(refused.status == .forbidden)
+            }
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func emailsThatFailedForGoodAreListedWithTheirLastError(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 3)
+            _ = try await server.assign(org, pool, ["email": "lost@example.com"])
+            server.mail.failNext(100)
+            for _ in 0..<14 {
+                try await server.worker.deliverDue()
+                server.clock.advance(by: 3_601)
+            }
+            var browser = try await Self.signedIn(server, token: org.token)
+            let page = try await browser.get("/dashboard/deliveries")
+            #expect(page.html.contains("<th scope=\"row\" data-label=\"To\">lost@example.com</th>"))
+            #expect(page.html.contains("mail server unavailable"))
+            // The claim link is not kept once the email failed, and not shown.
+            #expect(!page.html.contains("token="))
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func theOperatorSetsBrandingFromTheDashboard(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            var browser = try await Self.signedIn(server, token: TestServer.adminToken)
+            try await browser.post("/dashboard/organization", [("csrf", browser.csrf ?? ""), ("slug", org.slug)])
+            try await browser.get("/dashboard/branding")
+            let saved = try await browser.post("/dashboard/branding", [
+                ("csrf", browser.csrf ?? ""), ("display_name", "Acme Cloud"), ("logo_url", "https://cdn.acme.example/logo.svg"),
+                ("accent_color", "#FFD400"),
+            ])
+            #expect(saved.status == .seeOther)
+            var stored = try await server.request(.get, "/v1/organizations/\(org.id)", token: TestServer.adminToken)
+            #expect(stored["branding"] == ["display_name": "Acme Cloud", "logo_url": "https://cdn.acme.example/logo.svg",
+                                           "accent_color": "#ffd400"])
+
+            // A colour that could carry CSS is refused in words, and nothing changes.
+            let refused = try await browser.post("/dashboard/branding", [
+                ("csrf", browser.csrf ?? ""), ("display_name", "Other"), ("logo_url", ""),
+                ("accent_color", "red;}body{display:none"),
+            ])
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused.html.contains(Branding.accentColorRule))
+            stored = try await server.request(.get, "/v1/organizations/\(org.id)", token: TestServer.adminToken)
+            #expect(stored["branding"]?["display_name"] == "Acme Cloud")
+
+            // Blank fields clear.
+            try await browser.post("/dashboard/branding", [
+                ("csrf", browser.csrf ?? ""), ("display_name", ""), ("logo_url", ""), ("accent_color", ""),
+            ])
+            stored = try await server.request(.get, "/v1/organizations/\(org.id)", token: TestServer.adminToken)
+            #expect(stored["branding"] == ["display_name": nil, "logo_url": nil, "accent_color": nil])
+
+            // A merchant sees the branding but may not change it.
+            var merchant = try await Self.signedIn(server, token: org.token)
+            let page = try await merchant.get("/dashboard/branding")
+            #expect(!page.html.contains("Save branding"))
+            let forbidden = try await merchant.post("/dashboard/branding", [("csrf", merchant.csrf ?? ""), ("display_name", "X")])
+            #expect(forbidden.status == .forbidden)
         }
     }
 

@@ -13,10 +13,14 @@ struct DashboardController {
     let sessions: DashboardSessions
     let publicURL: String
     let formKey: FormTokenKey
+    let webhookTargetPolicy: WebhookTargetPolicy
     let now: @Sendable () -> Date
 
     var database: TesseraDatabase { operations.database }
     var csrf: CSRFToken { CSRFToken(key: formKey) }
+    var webhookEndpoints: WebhookEndpointOperations {
+        WebhookEndpointOperations(database: database, now: now, targetPolicy: webhookTargetPolicy)
+    }
     var secureCookies: Bool { publicURL.lowercased().hasPrefix("https://") }
 
     /// Rows on every page of every list.
@@ -38,6 +42,11 @@ struct DashboardController {
         pages.add(.post, "/dashboard/subscriptions/:pool_id/seat-count", changeSeatCount)
         pages.add(.post, "/dashboard/seats/:seat_id/revoke", revoke)
         pages.add(.post, "/dashboard/seats/:seat_id/resend", resend)
+        pages.add(.get, "/dashboard/seats/:seat_id/history", history)
+        pages.add(.get, "/dashboard/deliveries", deliveries)
+        pages.add(.post, "/dashboard/events/:event_id/redeliver", redeliver)
+        pages.add(.get, "/dashboard/branding", branding)
+        pages.add(.post, "/dashboard/branding", changeBranding)
     }
 
     // MARK: Sign-in
@@ -242,6 +251,48 @@ struct DashboardController {
         }
     }
 
+    /// A seat's history, newest first, 50 changes a page, with who made each change.
+    @Sendable func history(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let viewer = try await signedIn(request, needs: .customerSeatsRead)
+        let organization = try organization(of: viewer)
+        guard let seatId = context.parameters.get("seat_id").flatMap({ UUID(wire: $0) }) else {
+            throw PageFailure.dashboardNotFound
+        }
+        let cursor = QueryFields(request).string("cursor").flatMap(ListCursor.init(text:))
+        let page: CursorPage<SeatEvent>
+        do {
+            page = try await operations.history(seatId: seatId, scope: scope(viewer, organization), limit: Self.pageSize,
+                                                after: cursor)
+        } catch TesseraError.notFound {
+            throw PageFailure.dashboardNotFound
+        }
+        let path = "/dashboard/seats/\(seatId.wire)/history"
+        let pool = page.items.first.map { event in
+            "/dashboard/\(event.pool.subscriptionId != nil ? "subscriptions" : "orders")/\(event.pool.id.wire)"
+        }
+        return self.page("dashboard_history", title: "History of a seat", viewer: viewer, section: .customers, values: [
+            "pool_href": pool ?? "", "events": page.items.map { event -> [String: Any] in
+                let time = PageRenderer.time(event.createdAt)
+                return ["type": event.kind.rawValue, "when": time["text"] ?? "", "iso": time["iso"] ?? "",
+                        "what": SeatHistoryRow.what(event.kind), "by": Self.actor(event),
+                        "holder": (event.holderAfter ?? event.holderBefore)?.email ?? "—"]
+            },
+            "older_href": page.next.map { "\(path)?cursor=\($0.text)" } ?? "",
+        ])
+    }
+
+    /// Who made a change, in the merchant's words.
+    static func actor(_ event: SeatEvent) -> String {
+        switch event.actor {
+        case .organizationToken(let id): "An access token (\(id.wire.prefix(8))…)"
+        case .operator: "The operator"
+        case .customer: "The billing customer, in the portal"
+        case .member: "A team member, in the portal"
+        case .claimer: event.holderAfter?.email ?? "The person invited"
+        case .system: "Tessera, automatically"
+        }
+    }
+
     /// Revoke and resend: the seat from the path, then back to its pool with a notice (or the
     /// pool the form came from, with the error).
     private func changeSeat(_ request: Request, context: TesseraRequestContext, notice: DashboardNotice,
@@ -264,6 +315,92 @@ struct DashboardController {
         }
         let kind: DashboardPoolKind = seat.pool.subscriptionId != nil ? .subscriptions : .orders
         return PageRenderer.redirect(to: "/dashboard/\(kind.rawValue)/\(seat.pool.id.wire)?notice=\(notice.rawValue)")
+    }
+
+    // MARK: Deliveries
+
+    /// Webhook endpoints, failing ones first, each with its latest attempts; and the emails that
+    /// failed for good with their last error.
+    @Sendable func deliveries(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let viewer = try await signedIn(request, needs: .webhooksRead)
+        let organization = try organization(of: viewer)
+        let cursor = QueryFields(request).string("cursor").flatMap(ListCursor.init(text:))
+        let page = try await database.read { session in
+            try await DashboardDeliveries.load(session, organizationId: organization.id, limit: Self.pageSize,
+                                               emailsAfter: cursor)
+        }
+        var values = page.values(mayRedeliver: viewer.may(.webhooksWrite))
+        let notice = QueryFields(request).string("notice").flatMap(DashboardNotice.init(rawValue:))
+        values["has_notice"] = notice != nil
+        values["notice"] = notice?.text ?? ""
+        values["is_later_page"] = cursor != nil
+        return self.page("dashboard_deliveries", title: "Deliveries", viewer: viewer, section: .deliveries, values: values)
+    }
+
+    /// Queues an event again for its endpoints, as `POST /v1/webhooks/events/{id}/redeliver` does.
+    @Sendable func redeliver(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let (viewer, _) = try await dashboardForm(request, needs: .webhooksWrite)
+        let organization = try organization(of: viewer)
+        guard let eventId = context.parameters.get("event_id").flatMap({ UUID(wire: $0) }) else {
+            throw PageFailure.dashboardNotFound
+        }
+        do {
+            try await webhookEndpoints.redeliver(eventId: eventId, organizationId: organization.id)
+        } catch TesseraError.notFound {
+            throw PageFailure.dashboardNotFound
+        }
+        return PageRenderer.redirect(to: "/dashboard/deliveries?notice=\(DashboardNotice.redelivered.rawValue)")
+    }
+
+    // MARK: Branding
+
+    /// The organization's branding; the operator may change it (as `PATCH /v1/organizations/{id}`).
+    @Sendable func branding(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let viewer = try await signedIn(request)
+        let organization = try organization(of: viewer)
+        let notice = QueryFields(request).string("notice").flatMap(DashboardNotice.init(rawValue:))
+        return brandingPage(viewer, organization.branding, notice: notice)
+    }
+
+    /// Each field set, or cleared when left blank; any field that breaks its rule refuses the
+    /// whole form, in words, and changes nothing.
+    @Sendable func changeBranding(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        let (viewer, form) = try await dashboardForm(request)
+        guard viewer.isOperator else {
+            throw PageFailure.dashboardNotPermitted("Only the operator changes an organization's branding.")
+        }
+        let organization = try organization(of: viewer)
+        var problems: [String] = []
+        func read(_ field: Branding.Field) -> String?? {
+            guard let text = form.trimmed(field.rawValue) else { return .some(nil) }
+            guard text.count <= field.maximumLength, let value = field.accepted(text) else {
+                problems.append("Not saved: \(field.rule).")
+                return nil
+            }
+            return .some(value)
+        }
+        let change = BrandingUpdate(displayName: read(.displayName), logoURL: read(.logoURL),
+                                    accentColor: read(.accentColor))
+        guard problems.isEmpty else {
+            // The form again with what was typed, so it can be corrected.
+            let typed = Branding(displayName: form.trimmed(Branding.Field.displayName.rawValue),
+                                 logoURL: form.trimmed(Branding.Field.logoURL.rawValue),
+                                 accentColor: form.trimmed(Branding.Field.accentColor.rawValue))
+            return brandingPage(viewer, typed, problems: problems, status: .unprocessableContent)
+        }
+        _ = try await OrganizationOperations(database: database, now: now)
+            .update(id: organization.id, with: OrganizationUpdate(branding: change))
+        return PageRenderer.redirect(to: "/dashboard/branding?notice=\(DashboardNotice.branded.rawValue)")
+    }
+
+    private func brandingPage(_ viewer: DashboardViewer, _ branding: Branding, notice: DashboardNotice? = nil,
+                              problems: [String] = [], status: HTTPResponse.Status = .ok) -> Response {
+        page("dashboard_branding", title: "Branding", viewer: viewer, section: .branding, values: [
+            "display_name": branding.displayName ?? "", "logo_url": branding.logoURL ?? "",
+            "accent_color": branding.accentColor ?? "", "may_change": viewer.isOperator,
+            "has_notice": notice != nil, "notice": notice?.text ?? "",
+            "has_problems": !problems.isEmpty, "problems": problems,
+        ], status: status)
     }
 
     // MARK: Sessions and scopes
@@ -333,7 +470,7 @@ struct DashboardController {
 
 /// What a pool page says after a change, named by the redirect's `?notice=`.
 enum DashboardNotice: String {
-    case assigned, resent, revoked, resized
+    case assigned, resent, revoked, resized, redelivered, branded
 
     var text: String {
         switch self {
@@ -341,6 +478,8 @@ enum DashboardNotice: String {
         case .resent: "A fresh invitation was sent. The previous link no longer works."
         case .revoked: "Seat revoked. It is free for someone else."
         case .resized: "The seat count was changed."
+        case .redelivered: "The event is queued again for its endpoints."
+        case .branded: "The branding was saved: the claim page, the portal and new invitation emails use it."
         }
     }
 }
@@ -359,26 +498,29 @@ enum DashboardPoolKind: String, CaseIterable, Sendable {
 
 /// The dashboard's sections, in the navigation when the session's scopes reach them.
 enum DashboardSection: String, CaseIterable {
-    case overview, customers
+    case overview, customers, deliveries, branding
 
     var title: String {
         switch self {
         case .overview: "Overview"
         case .customers: "Customers"
+        case .deliveries: "Deliveries"
+        case .branding: "Branding"
         }
     }
 
     var path: String {
         switch self {
         case .overview: DashboardController.home
-        case .customers: "/dashboard/customers"
+        default: "/dashboard/\(rawValue)"
         }
     }
 
     var scope: Scope? {
         switch self {
-        case .overview: nil
+        case .overview, .branding: nil
         case .customers: .customersRead
+        case .deliveries: .webhooksRead
         }
     }
 

@@ -249,3 +249,74 @@ struct DashboardPoolPage {
         ]
     }
 }
+
+/// The deliveries page: the organization's webhook endpoints, failing ones first, each with its
+/// latest attempts, and its emails that failed for good. Each endpoint's attempts are a walk of
+/// its own index, so the page costs one statement per endpoint shown (at most 50), whatever the
+/// number of deliveries.
+struct DashboardDeliveries: Sendable {
+    struct Endpoint: Sendable {
+        var endpoint: WebhookEndpoint
+        var attempts: [DashboardStore.DeliveryAttempt]
+
+        /// Turned off, failing events in a row, or its latest attempt failed.
+        var isFailing: Bool {
+            !endpoint.enabled || endpoint.failedEventsInRow > 0 || attempts.first.map { !$0.succeeded } ?? false
+        }
+    }
+
+    static let attemptsPerEndpoint = 10
+
+    var endpoints: [Endpoint]
+    var failedEmails: CursorPage<OutboxMessage>
+
+    static func load(_ session: SQLSession, organizationId: UUID, limit: Int, emailsAfter cursor: ListCursor?)
+        async throws -> DashboardDeliveries
+    {
+        var endpoints: [Endpoint] = []
+        for endpoint in try await session.webhooks.endpoints(organizationId: organizationId,
+                                                             page: PageRequest(page: 1, limit: limit)).items {
+            endpoints.append(Endpoint(endpoint: endpoint, attempts: try await session.dashboard.recentDeliveries(
+                endpointId: endpoint.id, limit: attemptsPerEndpoint)))
+        }
+        // Failing first; otherwise in the order they were registered.
+        let ordered = endpoints.filter(\.isFailing) + endpoints.filter { !$0.isFailing }
+        return DashboardDeliveries(
+            endpoints: ordered,
+            failedEmails: try await session.dashboard.failedEmails(organizationId: organizationId, limit: limit,
+                                                                   after: cursor))
+    }
+
+    func values(mayRedeliver: Bool) -> [String: Any] {
+        [
+            "has_endpoints": !endpoints.isEmpty,
+            "endpoints": endpoints.map { entry -> [String: Any] in
+                let endpoint = entry.endpoint
+                let state = !endpoint.enabled ? "Turned off\(endpoint.disabledReason.map { ": \($0)" } ?? "")"
+                    : entry.isFailing ? "Failing" : "Healthy"
+                return [
+                    "id": endpoint.id.wire, "url": endpoint.url, "name": endpoint.name ?? "",
+                    "state": state, "is_failing": entry.isFailing,
+                    "failed_in_row": endpoint.failedEventsInRow,
+                    "attempts": entry.attempts.map { attempt -> [String: Any] in
+                        [
+                            "event_id": attempt.eventId.wire, "event_type": attempt.eventType,
+                            "result": attempt.succeeded ? "delivered" : "failed",
+                            "detail": attempt.httpCode.map { "HTTP \($0)" } ?? attempt.error ?? "no answer",
+                            "duration": "\(attempt.durationMs) ms", "when": PageRenderer.time(attempt.createdAt),
+                            "may_redeliver": mayRedeliver,
+                        ]
+                    },
+                ]
+            },
+            "failed_emails": failedEmails.items.map { message -> [String: Any] in
+                [
+                    "to": message.payload["to"]?.stringValue ?? "", "subject": message.payload["subject"]?.stringValue ?? "",
+                    "error": message.lastError ?? "", "attempts": message.attempts,
+                    "when": PageRenderer.time(message.createdAt),
+                ]
+            },
+            "next_href": failedEmails.next.map { "/dashboard/deliveries?cursor=\($0.text)#emails" } ?? "",
+        ]
+    }
+}

@@ -5,7 +5,8 @@ enum DashboardTemplates {
     static let sources: [String: String] = [
         "dashboard_nav": nav, "dashboard_bar": bar, "dashboard_sign_in": signIn,
         "dashboard_organizations": organizations, "dashboard_overview": overview, "dashboard_customers": customers,
-        "dashboard_customer": customer, "dashboard_pool": pool,
+        "dashboard_customer": customer, "dashboard_pool": pool, "dashboard_deliveries": deliveries,
+        "dashboard_branding": branding, "dashboard_history": history,
     ]
 
     /// Above every signed-in page: whose dashboard, the sections the scopes reach, sign-out.
@@ -195,7 +196,8 @@ enum DashboardTemplates {
         <th scope="row" data-label="Person">{{#has_email}}{{email}}{{/has_email}}{{^has_email}}<span class="muted">Free seat</span>{{/has_email}}</th>
         <td data-label="Status"><span class="badge {{status}}">{{status}}</span></td>
         <td data-label="Assigned">{{#assigned}}<time datetime="{{iso}}">{{text}}</time>{{/assigned}}</td>
-        <td data-label="Claimed or revoked">{{#claimed}}claimed <time datetime="{{iso}}">{{text}}</time>{{/claimed}}{{#revoked}}revoked <time datetime="{{iso}}">{{text}}</time>{{/revoked}}</td>
+        <td data-label="Claimed or revoked">{{#claimed}}claimed <time datetime="{{iso}}">{{text}}</time>{{/claimed}}{{#revoked}}revoked <time datetime="{{iso}}">{{text}}</time>{{/revoked}}
+        <a class="history-link" href="/dashboard/seats/{{seat_id}}/history" aria-label="History of the seat{{#has_email}} of {{email}}{{/has_email}}">History</a></td>
         {{#may_change_seats}}
         <td data-label="Actions" class="actions">
         {{#can_resend}}<form method="post" action="/dashboard/seats/{{seat_id}}/resend" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="button small" aria-label="Re-send the invitation to {{email}}">Re-send</button></form>{{/can_resend}}
@@ -233,6 +235,97 @@ enum DashboardTemplates {
 
         """
 
+    static let deliveries = """
+        {{> dashboard_nav}}
+        <h1 id="page-heading">Deliveries</h1>
+        {{#has_notice}}<p class="notice success" role="status">{{notice}}</p>{{/has_notice}}
+        <h2>Webhook endpoints</h2>
+        {{#endpoints}}
+        <section class="pool endpoint{{#is_failing}} failing{{/is_failing}}" aria-labelledby="endpoint-{{id}}">
+        <h3 id="endpoint-{{id}}">{{#name}}{{name}} · {{/name}}<code>{{url}}</code></h3>
+        <p class="pool-summary"><span class="badge {{#is_failing}}failed{{/is_failing}}{{^is_failing}}claimed{{/is_failing}}">{{state}}</span> · {{failed_in_row}} events failed in a row</p>
+        <table class="seats">
+        <caption>Latest delivery attempts to this endpoint, newest first</caption>
+        <thead><tr><th scope="col">Event</th><th scope="col">Result</th><th scope="col">When</th><th scope="col">Duration</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+        <tbody>
+        {{#attempts}}
+        <tr class="delivery {{result}}">
+        <th scope="row" data-label="Event">{{event_type}}</th>
+        <td data-label="Result"><span class="badge {{result}}">{{result}}</span> {{detail}}</td>
+        <td data-label="When">{{#when}}<time datetime="{{iso}}">{{text}}</time>{{/when}}</td>
+        <td data-label="Duration">{{duration}}</td>
+        <td data-label="Actions">{{#may_redeliver}}<form method="post" action="/dashboard/events/{{event_id}}/redeliver" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="button small">Redeliver</button></form>{{/may_redeliver}}</td>
+        </tr>
+        {{/attempts}}
+        {{^attempts}}<tr><td colspan="5" class="muted">No delivery attempts yet.</td></tr>{{/attempts}}
+        </tbody>
+        </table>
+        </section>
+        {{/endpoints}}
+        {{^has_endpoints}}<p class="notice">No webhook endpoints: add one with <code>POST /v1/webhooks/endpoints</code>.</p>{{/has_endpoints}}
+        <h2 id="emails">Emails that failed</h2>
+        <table class="seats">
+        <caption>Invitation emails that could not be delivered, newest first, with the last error</caption>
+        <thead><tr><th scope="col">To</th><th scope="col">Subject</th><th scope="col">Last error</th><th scope="col">Queued</th></tr></thead>
+        <tbody>
+        {{#failed_emails}}
+        <tr><th scope="row" data-label="To">{{to}}</th><td data-label="Subject">{{subject}}</td><td data-label="Last error">{{error}} <span class="muted">({{attempts}} attempts)</span></td><td data-label="Queued">{{#when}}<time datetime="{{iso}}">{{text}}</time>{{/when}}</td></tr>
+        {{/failed_emails}}
+        {{^failed_emails}}<tr><td colspan="4" class="muted">No failed emails.</td></tr>{{/failed_emails}}
+        </tbody>
+        </table>
+        {{#is_later_page}}<a class="page-link" href="/dashboard/deliveries#emails">Back to the newest</a>{{/is_later_page}}
+        {{#next_href}}<a class="page-link" rel="next" href="{{next_href}}">Older failed emails</a>{{/next_href}}
+
+        """
+
+    static let history = """
+        {{> dashboard_nav}}
+        <h1 id="page-heading">History of a seat</h1>
+        {{#pool_href}}<p><a href="{{pool_href}}">Back to the pool</a></p>{{/pool_href}}
+        <table class="history seats">
+        <caption>Changes to this seat, newest first</caption>
+        <thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">By</th><th scope="col">Holder</th></tr></thead>
+        <tbody>
+        {{#events}}
+        <tr class="event {{type}}"><td data-label="When"><time datetime="{{iso}}">{{when}}</time></td><td data-label="What">{{what}}</td><td data-label="By">{{by}}</td><td data-label="Holder">{{holder}}</td></tr>
+        {{/events}}
+        {{^events}}<tr><td colspan="4" class="muted">No changes recorded.</td></tr>{{/events}}
+        </tbody>
+        </table>
+        {{#older_href}}<p><a href="{{older_href}}">Older changes</a></p>{{/older_href}}
+
+        """
+
+    static let branding = """
+        {{> dashboard_nav}}
+        <h1 id="page-heading">Branding</h1>
+        {{#has_notice}}<p class="notice success" role="status">{{notice}}</p>{{/has_notice}}
+        {{#has_problems}}<div class="notice error" role="alert"><h2>Please check the form</h2>{{#problems}}<p>{{.}}</p>{{/problems}}</div>{{/has_problems}}
+        <p>The claim page, the customer portal and invitation emails show the organization's name, logo and accent colour in place of Tessera's mark. A field left blank is cleared.</p>
+        {{#may_change}}
+        <form method="post" action="/dashboard/branding" class="assign branding">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="display_name">Display name</label>
+        <input type="text" id="display_name" name="display_name" value="{{display_name}}" maxlength="100" autocomplete="off">
+        <label for="logo_url">Logo URL (https)</label>
+        <input type="url" id="logo_url" name="logo_url" value="{{logo_url}}" maxlength="2048" autocomplete="off">
+        <label for="accent_color">Accent colour (#rrggbb)</label>
+        <input type="text" id="accent_color" name="accent_color" value="{{accent_color}}" maxlength="7" pattern="#[0-9a-fA-F]{6}" autocomplete="off">
+        <button type="submit" class="button primary">Save branding</button>
+        </form>
+        {{/may_change}}
+        {{^may_change}}
+        <dl class="facts">
+        <div><dt>Display name</dt><dd>{{display_name}}</dd></div>
+        <div><dt>Logo URL</dt><dd>{{logo_url}}</dd></div>
+        <div><dt>Accent colour</dt><dd>{{accent_color}}</dd></div>
+        </dl>
+        <p class="hint">Only the operator changes branding (here, or with <code>PATCH /v1/organizations/{id}</code>).</p>
+        {{/may_change}}
+
+        """
+
     /// The dashboard's part of the stylesheet.
     static let css = """
 
@@ -262,6 +355,12 @@ enum DashboardTemplates {
         table.compact td, table.compact th { padding: 0.15rem 0.75rem 0.15rem 0; text-align: left; }
         ul.organizations { padding-left: 1.25rem; }
         section.pool h3 { margin: 0; }
+        section.endpoint.failing { border-left: 4px solid var(--danger); padding-left: 0.75rem; }
+        .badge.failed { color: var(--danger); }
+        .badge.delivered { color: var(--ok); }
+        form.branding input { display: block; width: 100%; max-width: 30rem; font: inherit; padding: 0.5rem;
+                              border: 1px solid #8a93a5; border-radius: 0.375rem; margin-bottom: 0.75rem; }
+        .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 
         """
 }
