@@ -98,6 +98,13 @@ enum DashboardTemplates {
         <p class="figure">{{pending}}</p>
         <p class="hint">{{expiring_soon}} of them expire within a day{{#has_expired}}; {{expired}} have expired and need re-sending{{/has_expired}}.</p>
         </section>
+        <section class="tile" aria-labelledby="waiting-heading">
+        <h2 id="waiting-heading">Waiting to be delivered</h2>
+        <dl class="facts">
+        <div><dt>Oldest email</dt><dd>{{#has_oldest_email}}{{oldest_email}}{{/has_oldest_email}}{{^has_oldest_email}}none waiting{{/has_oldest_email}}</dd></div>
+        <div><dt>Oldest webhook event</dt><dd>{{#has_oldest_webhook}}{{oldest_webhook}}{{/has_oldest_webhook}}{{^has_oldest_webhook}}none waiting{{/has_oldest_webhook}}</dd></div>
+        </dl>
+        </section>
         <section class="tile wide" aria-labelledby="claims-heading">
         <h2 id="claims-heading">Claims, last 30 days</h2>
         <p class="figure">{{claims_total}}</p>
@@ -120,13 +127,6 @@ enum DashboardTemplates {
         <ul>{{#rows}}<li>{{text}}</li>{{/rows}}{{^rows}}<li class="muted">No delivery attempts.</li>{{/rows}}</ul>
         </details>
         {{/delivery_strip}}
-        </section>
-        <section class="tile" aria-labelledby="waiting-heading">
-        <h2 id="waiting-heading">Waiting to be delivered</h2>
-        <dl class="facts">
-        <div><dt>Oldest email</dt><dd>{{#has_oldest_email}}{{oldest_email}}{{/has_oldest_email}}{{^has_oldest_email}}none waiting{{/has_oldest_email}}</dd></div>
-        <div><dt>Oldest webhook event</dt><dd>{{#has_oldest_webhook}}{{oldest_webhook}}{{/has_oldest_webhook}}{{^has_oldest_webhook}}none waiting{{/has_oldest_webhook}}</dd></div>
-        </dl>
         </section>
         </div>
 

@@ -25,7 +25,7 @@ struct DashboardSessions: Sendable {
             let session: AccessToken
             if let adminTokenHash, hash == adminTokenHash {
                 session = Self.session(kind: .operatorDashboardSession, organizationId: nil, scopes: [], parent: nil,
-                                       parentExpiry: nil, now: now)
+                                       parentExpiry: nil, comment: "operator", now: now)
             } else {
                 guard let stored = try await tx.accessTokens.find(hash: hash), !stored.isExpired(at: now) else {
                     throw InvalidToken()
@@ -33,12 +33,12 @@ struct DashboardSessions: Sendable {
                 switch stored.kind {
                 case .operatorAccess:
                     session = Self.session(kind: .operatorDashboardSession, organizationId: nil, scopes: [],
-                                           parent: stored.id, parentExpiry: nil, now: now)
+                                           parent: stored.id, parentExpiry: nil, comment: stored.comment, now: now)
                 case .organization:
                     guard let organizationId = stored.organizationId else { throw InvalidToken() }
                     session = Self.session(kind: .dashboardSession, organizationId: organizationId,
                                            scopes: stored.scopes, parent: stored.id, parentExpiry: stored.expiresAt,
-                                           now: now)
+                                           comment: stored.comment, now: now)
                 case .customerSession, .memberSession, .dashboardSession, .operatorDashboardSession:
                     throw InvalidToken()
                 }
@@ -49,12 +49,13 @@ struct DashboardSessions: Sendable {
         }
     }
 
+    /// A new session; its comment is the opening token's, so the pages can say which token it was.
     private static func session(kind: AccessToken.Kind, organizationId: UUID?, scopes: [String], parent: UUID?,
-                                parentExpiry: Date?, now: Date) -> AccessToken {
+                                parentExpiry: Date?, comment: String, now: Date) -> AccessToken {
         let ownExpiry = now.addingTimeInterval(SecretLifetime.dashboardSession)
         return AccessToken(
             id: UUID(), kind: kind, organizationId: organizationId, customerId: nil, memberId: nil,
-            comment: "dashboard session", scopes: scopes, expiresAt: min(ownExpiry, parentExpiry ?? ownExpiry),
+            comment: comment, scopes: scopes, expiresAt: min(ownExpiry, parentExpiry ?? ownExpiry),
             lastUsedAt: nil, createdAt: now, modifiedAt: nil, parentTokenId: parent)
     }
 
