@@ -118,15 +118,11 @@ public struct DashboardStore: Sendable {
         return OldestUndelivered(email: try row?.optionalDate("email"), webhook: try row?.optionalDate("webhook"))
     }
 
-    /// The organization's live customers, newest first, `limit` a page; or with `search`, the
-    /// customer whose email or external id it is (at most two: one of each).
-    public func customers(organizationId: UUID, search: String?, limit: Int, after cursor: ListCursor?) async throws
+    /// The organization's live customers, newest first, `limit` a page.
+    public func customers(organizationId: UUID, limit: Int, after cursor: ListCursor?) async throws
         -> CursorPage<Customer>
     {
         var filter: SQLQueryString = "organization_id = \(bind: organizationId.wire) AND deleted_at IS NULL"
-        if let search {
-            filter += " AND (email_key = \(bind: EmailAddress.normalized(search)) OR external_id = \(bind: search))"
-        }
         if let cursor {
             filter += " AND (created_at, id) < (\(bind: cursor.createdAtMicros), \(bind: cursor.id.wire))"
         }
@@ -134,6 +130,15 @@ public struct DashboardStore: Sendable {
             SELECT * FROM customers WHERE \(filter) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit + 1)
             """, CustomerStore.customer)
         return CursorPage(overRead: rows, limit: limit) { ListCursor(createdAt: $0.createdAt, id: $0.id) }
+    }
+
+    /// The customers whose email (in any case) or external id is `text`: at most one of each,
+    /// each found through its own unique index.
+    public func customers(organizationId: UUID, matching text: String) async throws -> [Customer] {
+        let byEmail = try await session.customers.find(email: text, organizationId: organizationId)
+        let byExternalId = try await session.customers.find(externalId: text, organizationId: organizationId)
+        guard let byExternalId, byExternalId.id != byEmail?.id else { return byEmail.map { [$0] } ?? [] }
+        return (byEmail.map { [$0] } ?? []) + [byExternalId]
     }
 
     /// One delivery attempt as the deliveries page lists it (without the event's body).

@@ -457,8 +457,8 @@ public enum Migrations {
         ]),
         // The merchant's dashboard (issue 15): a session names the token that opened it, so that
         // deleting the token ends its sessions; emails carry their organization, so that each
-        // organization sees its own outbox; claims per organization and day, and an organization's
-        // customers newest first, read an index.
+        // organization sees its own outbox; claims per organization and day, an organization's
+        // customers newest first and a customer's pools read an index.
         // Emails queued before this migration have no organization and are not shown.
         Migration(version: 18, name: "dashboard", statements: [
             "ALTER TABLE access_tokens ADD COLUMN parent_token_id TEXT",
@@ -467,6 +467,8 @@ public enum Migrations {
             "CREATE INDEX outbox_organization ON outbox (organization_id, status, created_at) WHERE organization_id IS NOT NULL",
             "CREATE INDEX seat_events_organization ON seat_events (organization_id, kind, created_at)",
             "CREATE INDEX customers_organization ON customers (organization_id, created_at, id) WHERE deleted_at IS NULL",
+            "CREATE INDEX subscriptions_customer ON subscriptions (customer_id, organization_id, created_at, id)",
+            "CREATE INDEX orders_customer ON orders (customer_id, organization_id, created_at, id)",
         ]),
     ]
 

@@ -143,9 +143,13 @@ struct DashboardController {
         let query = QueryFields(request)
         let search = query.string("q")?.trimmingCharacters(in: .whitespaces).nilIfEmpty
         let cursor = query.string("cursor").flatMap(ListCursor.init(text:))
-        let page = try await database.read { session in
-            try await session.dashboard.customers(organizationId: organizationId, search: search,
-                                                  limit: Self.pageSize, after: cursor)
+        let page = try await database.read { session -> CursorPage<Customer> in
+            if let search {
+                return CursorPage(items: try await session.dashboard.customers(organizationId: organizationId, matching: search),
+                                  next: nil)
+            }
+            return try await session.dashboard.customers(organizationId: organizationId, limit: Self.pageSize,
+                                                         after: cursor)
         }
         var next = ""
         if let cursor = page.next {
