@@ -50,7 +50,8 @@ public func buildApplication(
                           targetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: configuration.webhookAllowPrivate)),
             SubscriptionEndings(database: database, now: now).service(logger: logger),
             SeatExpiries(database: database, now: now).service(logger: logger),
-            IdempotencyKeyExpiry(database: database, now: now).service(logger: logger))
+            IdempotencyKeyExpiry(database: database, now: now).service(logger: logger),
+            SessionExpiry(database: database, now: now).service(logger: logger))
     }
     return app
 }

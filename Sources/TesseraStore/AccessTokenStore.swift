@@ -85,6 +85,20 @@ public struct AccessTokenStore: Sendable {
             """)
     }
 
+    /// The kinds that are sessions: they end, and are deleted once they have
+    /// (`deleteEndedSessions`). The list is also the partial index's `access_tokens_session_expiry`.
+    public static let sessionKinds: [AccessToken.Kind] = [
+        .customerSession, .memberSession, .dashboardSession, .operatorDashboardSession,
+    ]
+
+    /// Deletes every session that expired before `cutoff`; access tokens are never deleted here.
+    public func deleteEndedSessions(before cutoff: Date) async throws {
+        try await session.execute("""
+            DELETE FROM access_tokens
+            WHERE kind IN (\(binds: Self.sessionKinds.map(\.rawValue))) AND expires_at < \(bind: cutoff.micros)
+            """)
+    }
+
     /// Records use at most once a minute per token, to keep reads from becoming writes.
     public func touch(id: UUID, at now: Date) async throws {
         // Checked again here: two requests may both have seen a stale use.

@@ -456,13 +456,17 @@ public enum Migrations {
             "ALTER TABLE organizations ADD COLUMN accent_color TEXT",
         ]),
         // The merchant's dashboard (issue 15): a session names the token that opened it, so that
-        // deleting the token ends its sessions; emails carry their organization, so that each
+        // deleting the token ends its sessions; ended sessions are found by expiry to be deleted; emails carry their organization, so that each
         // organization sees its own outbox; claims per organization and day, an organization's
         // customers newest first and a customer's pools read an index.
         // Emails queued before this migration have no organization and are not shown.
         Migration(version: 18, name: "dashboard", statements: [
             "ALTER TABLE access_tokens ADD COLUMN parent_token_id TEXT",
             "CREATE INDEX access_tokens_parent ON access_tokens (parent_token_id) WHERE parent_token_id IS NOT NULL",
+            """
+            CREATE INDEX access_tokens_session_expiry ON access_tokens (expires_at)
+                WHERE kind IN ('customer_session', 'member_session', 'dashboard_session', 'operator_dashboard_session')
+            """,
             "ALTER TABLE outbox ADD COLUMN organization_id TEXT",
             "CREATE INDEX outbox_organization ON outbox (organization_id, status, created_at) WHERE organization_id IS NOT NULL",
             "CREATE INDEX seat_events_organization ON seat_events (organization_id, kind, created_at)",

@@ -138,6 +138,33 @@ import TesseraCore
     }
 
     @Test(arguments: Backend.all)
+    func endedSessionsAreDeletedAndTokensKept(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 2)
+            _ = try await PageTests.sessionToken(server, org, customerId: pool.customerId)  // an hour
+            _ = try await Self.signedIn(server, token: org.token)  // eight hours
+            func rows(_ kinds: [String]) async throws -> Int {
+                try await server.database.withConnection { session in
+                    try await session.first("""
+                        SELECT COUNT(*) AS n FROM access_tokens WHERE kind IN (\(binds: kinds))
+                        """)?.decode(column: "n", as: Int.self) ?? -1
+                }
+            }
+            let sessions = ["customer_session", "dashboard_session"]
+            #expect(try await rows(sessions) == 2)
+            server.clock.advance(by: 2 * 60 * 60)
+            try await server.sessionExpiry.deleteEnded()
+            #expect(try await rows(sessions) == 1)  // the portal session is gone, the dashboard's stays
+            server.clock.advance(by: 7 * 60 * 60)
+            try await server.sessionExpiry.deleteEnded()
+            #expect(try await rows(sessions) == 0)
+            #expect(try await rows(["organization", "operator"]) >= 1)
+            #expect(try await server.request(.get, "/v1/customers/", token: org.token).status == .ok)
+        }
+    }
+
+    @Test(arguments: Backend.all)
     func theOperatorPicksAnOrganization(backend: Backend) async throws {
         try await TestServer.run(backend) { server in
             let org = try await server.makeOrganization()

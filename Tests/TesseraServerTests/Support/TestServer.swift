@@ -171,6 +171,11 @@ struct TestServer {
         IdempotencyKeyExpiry(database: database, now: clock.closure)
     }
 
+    /// Session expiry with the test clock.
+    var sessionExpiry: SessionExpiry {
+        SessionExpiry(database: database, now: clock.closure)
+    }
+
     /// One client for every test's webhook deliveries; it lives as long as the test process.
     static let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: WebhookWorker.httpConfiguration)
 
