@@ -66,11 +66,11 @@ struct DashboardController {
 
     private func signInPage(status: HTTPResponse.Status = .ok, error: String? = nil) -> Response {
         // A fresh nonce on every visit, as on the claim page: the form's token is bound to it.
-        let visit = csrf.dashboardSignInVisit()
+        let visit = csrf.start(.dashboardSignIn)
         var response = PageRenderer.html("dashboard_sign_in", title: "Sign in to the dashboard", values: [
             "csrf": visit.token, "has_error": error != nil, "error": error ?? "",
         ], status: status)
-        response.setCookie(CSRFToken.dashboardNonceCookie(visit.nonce, secure: secureCookies))
+        response.setCookie(CSRFToken.nonceCookie(visit.nonce, for: .dashboardSignIn, secure: secureCookies))
         return response
     }
 
@@ -78,7 +78,7 @@ struct DashboardController {
     /// itself is never put in a URL, a cookie or a page.
     @Sendable func signIn(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let form = try await FormFields.read(request)
-        guard csrf.isValidDashboardSignInForm(request, form: form) else {
+        guard csrf.isValid(form, request: request, visit: .dashboardSignIn) else {
             throw PageFailure.forgedForm(retry: (Self.home, "Back to sign-in"))
         }
         guard let token = form.trimmed("token") else {
@@ -101,7 +101,7 @@ struct DashboardController {
     @Sendable func signOut(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let form = try await FormFields.read(request)
         if let viewer = try await currentViewer(request) {
-            guard csrf.isValidDashboardForm(form, sessionTokenHash: viewer.sessionTokenHash) else {
+            guard csrf.isValid(form, for: .dashboardSession(tokenHash: viewer.sessionTokenHash)) else {
                 throw PageFailure.forgedForm(retry: (Self.home, "Back to the dashboard"))
             }
             try await sessions.signOut(viewer)
@@ -428,7 +428,7 @@ struct DashboardController {
     {
         let form = try await FormFields.read(request)
         let viewer = try await signedIn(request)
-        guard csrf.isValidDashboardForm(form, sessionTokenHash: viewer.sessionTokenHash) else {
+        guard csrf.isValid(form, for: .dashboardSession(tokenHash: viewer.sessionTokenHash)) else {
             throw PageFailure.forgedForm(retry: (Self.home, "Back to the dashboard"))
         }
         if let scope, !viewer.may(scope) { throw PageFailure.dashboardMissingScope(scope) }
@@ -462,7 +462,7 @@ struct DashboardController {
     private func page(_ template: String, title: String, viewer: DashboardViewer, section: DashboardSection?,
                       values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
         var values = values
-        values["csrf"] = csrf.dashboardToken(sessionTokenHash: viewer.sessionTokenHash)
+        values["csrf"] = csrf.token(for: .dashboardSession(tokenHash: viewer.sessionTokenHash))
         values["nav"] = DashboardSection.navigation(viewer, current: section)
         values["organization_name"] = viewer.organization?.name ?? ""
         values["has_organization"] = viewer.organization != nil

@@ -63,12 +63,12 @@ struct PageController {
         guard let token = QueryFields(request).string("token") else { throw PageFailure.invalidInvitation }
         let info = try await invitation(token: token, slug: slug)
         // A fresh nonce on every visit: the server signs only nonces it made itself.
-        let visit = csrf.claimVisit()
+        let visit = csrf.start(.claim)
         var response = PageRenderer.html("claim", title: "Claim your seat", values: [
             "organization_name": info.offer.organization.customerFacingName, "product_name": info.offer.productName, "email": info.email,
             "slug": info.offer.organization.slug, "token": token, "csrf": visit.token,
         ], brand: PageBrand(info.offer.organization))
-        response.setCookie(CSRFToken.nonceCookie(visit.nonce, secure: secureCookies))
+        response.setCookie(CSRFToken.nonceCookie(visit.nonce, for: .claim, secure: secureCookies))
         return response
     }
 
@@ -78,7 +78,7 @@ struct PageController {
         let slug = slug(context)
         let form = try await FormFields.read(request)
         let token = form.trimmed("token")
-        guard csrf.isValidClaimForm(request, form: form) else {
+        guard csrf.isValid(form, request: request, visit: .claim) else {
             let back = token.flatMap { token -> (href: String, text: String)? in
                 guard OrganizationSlug.isValid(slug),
                       let query = token.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) else { return nil }
@@ -208,7 +208,7 @@ struct PageController {
         let form = try await FormFields.read(request)
         // Without a session cookie there is nothing to end; with one, the form must be its own.
         if let token = request.cookies[PortalSessionCookie.name]?.value, !token.isEmpty,
-           !csrf.isValidPortalForm(form, sessionTokenHash: SecretToken.hash(token)) {
+           !csrf.isValid(form, for: .portalSession(tokenHash: SecretToken.hash(token))) {
             throw PageFailure.forgedForm(retry: nil)
         }
         var failure = PageFailure(
@@ -243,7 +243,7 @@ struct PageController {
     {
         let form = try await FormFields.read(request)
         let viewer = try await signedIn(request, slug: slug(context))
-        guard csrf.isValidPortalForm(form, sessionTokenHash: viewer.sessionTokenHash) else {
+        guard csrf.isValid(form, for: .portalSession(tokenHash: viewer.sessionTokenHash)) else {
             throw PageFailure.forgedForm(retry: (Self.portalPath(viewer.organization.slug), "Back to your seats"))
         }
         return (viewer, form)
@@ -325,7 +325,7 @@ struct PageController {
         let overview = try await database.read { session in
             try await PortalOverview.load(session, viewer: viewer, page: seatPage)
         }
-        let token = csrf.portalToken(sessionTokenHash: viewer.sessionTokenHash)
+        let token = csrf.token(for: .portalSession(tokenHash: viewer.sessionTokenHash))
         let values = overview.values(viewer: viewer, csrf: token, notice: notice, error: error, form: form, bulk: bulk)
         return PageRenderer.html(
             "portal", title: "Seats at \(viewer.organization.customerFacingName)", values: values,

@@ -308,93 +308,90 @@ struct FormFields {
 }
 
 /// Cross-site request forgery protection: every form carries a token that is the HMAC-SHA256,
-/// under the server's `FormTokenKey`, of who is filling it in:
+/// under the server's `FormTokenKey`, of who is filling it in (`Holder`):
 ///
-/// - a portal form: the session, by its token's hash (the token is a 256-bit secret in an
-///   `HttpOnly` cookie);
-/// - the claim form, which comes before any session: a fresh random nonce that this visit to
-///   the claim page sets as a cookie (`HttpOnly`, `SameSite=Strict`).
+/// - a portal or dashboard form: the session, by its token's hash (the token is a 256-bit
+///   secret in an `HttpOnly` cookie);
+/// - the claim form and the dashboard's sign-in form, which come before any session: a fresh
+///   random nonce that this visit to the page sets as a cookie (`HttpOnly`, `SameSite=Strict`).
 ///
 /// Another site can make a browser post a form but cannot read the page, so it cannot know the
 /// token. A plain double submit (the same random value in a cookie and in the field) also falls
 /// to anyone who can set a cookie for this host, from a sibling subdomain or over plain http: they
 /// plant a pair of their choosing. Here a value the attacker chose never passes, because only the
-/// key makes its token, and the server never signs a nonce the browser sent (each claim page
-/// visit makes a new one).
+/// key makes its token, and the server never signs a nonce the browser sent (each visit makes a
+/// new one).
 struct CSRFToken {
-    static let nonceCookieName = "tessera_csrf"
     static let fieldName = "csrf"
+
+    /// Who fills a form in. Each kind is prefixed in what is signed, so that one kind's token is
+    /// never another's.
+    enum Holder {
+        case portalSession(tokenHash: String)
+        case dashboardSession(tokenHash: String)
+        case visit(Visit, nonce: String)
+
+        var identity: String {
+            switch self {
+            case .portalSession(let hash): "portal-session:\(hash)"
+            case .dashboardSession(let hash): "dashboard-session:\(hash)"
+            case .visit(.claim, let nonce): "claim-visit:\(nonce)"
+            case .visit(.dashboardSignIn, let nonce): "dashboard-sign-in:\(nonce)"
+            }
+        }
+    }
+
+    /// A page that comes before any session, whose form is bound to a nonce cookie of its own
+    /// (so that opening one page does not replace the other's).
+    enum Visit {
+        case claim, dashboardSignIn
+
+        var cookieName: String {
+            switch self {
+            case .claim: "tessera_csrf"
+            case .dashboardSignIn: "tessera_dashboard_csrf"
+            }
+        }
+
+        var cookiePath: String {
+            switch self {
+            case .claim: "/"
+            case .dashboardSignIn: DashboardSessionCookie.path
+            }
+        }
+    }
 
     let key: FormTokenKey
 
-    /// The portal forms' token for the session whose token hashes to `sessionTokenHash`.
-    func portalToken(sessionTokenHash: String) -> String {
-        key.token(for: Self.portalIdentity(sessionTokenHash))
+    /// The forms' token for `holder`.
+    func token(for holder: Holder) -> String {
+        key.token(for: holder.identity)
     }
 
-    /// Whether the form's field is the token of the session the browser presents.
-    func isValidPortalForm(_ form: FormFields, sessionTokenHash: String) -> Bool {
+    /// Whether the form's field is the token of `holder`.
+    func isValid(_ form: FormFields, for holder: Holder) -> Bool {
         guard let field = form[Self.fieldName] else { return false }
-        return key.isValid(field, for: Self.portalIdentity(sessionTokenHash))
+        return key.isValid(field, for: holder.identity)
     }
 
-    /// A new visit to the claim page: the nonce for its cookie and the token for its form.
-    func claimVisit() -> (nonce: String, token: String) {
+    /// A new visit to a page before any session: the nonce for its cookie and the token for its form.
+    func start(_ visit: Visit) -> (nonce: String, token: String) {
         let nonce = SecretToken.generate(.invitation).value
-        return (nonce, key.token(for: Self.claimIdentity(nonce)))
+        return (nonce, token(for: .visit(visit, nonce: nonce)))
     }
 
-    /// Whether the claim form's field is the token of the nonce in this browser's cookie.
-    func isValidClaimForm(_ request: Request, form: FormFields) -> Bool {
-        guard let nonce = request.cookies[Self.nonceCookieName]?.value, Self.isWellFormed(nonce),
-              let field = form[Self.fieldName] else { return false }
-        return key.isValid(field, for: Self.claimIdentity(nonce))
+    /// Whether the form's field is the token of the nonce in this browser's cookie for `visit`.
+    func isValid(_ form: FormFields, request: Request, visit: Visit) -> Bool {
+        guard let nonce = request.cookies[visit.cookieName]?.value, Self.isWellFormed(nonce) else { return false }
+        return isValid(form, for: .visit(visit, nonce: nonce))
     }
 
-    static func nonceCookie(_ nonce: String, secure: Bool) -> Cookie {
-        Cookie(name: nonceCookieName, value: nonce, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
+    static func nonceCookie(_ nonce: String, for visit: Visit, secure: Bool) -> Cookie {
+        Cookie(name: visit.cookieName, value: nonce, path: visit.cookiePath, secure: secure, httpOnly: true,
+               sameSite: .strict)
     }
 
-    /// The dashboard forms' token for the session whose token hashes to `sessionTokenHash`.
-    func dashboardToken(sessionTokenHash: String) -> String {
-        key.token(for: Self.dashboardIdentity(sessionTokenHash))
-    }
-
-    func isValidDashboardForm(_ form: FormFields, sessionTokenHash: String) -> Bool {
-        guard let field = form[Self.fieldName] else { return false }
-        return key.isValid(field, for: Self.dashboardIdentity(sessionTokenHash))
-    }
-
-    /// A visit to the dashboard's sign-in page, which comes before any session: as the claim
-    /// page, a nonce for its cookie and the token for its form, so that no other site can sign
-    /// this browser in with a token of its choosing.
-    func dashboardSignInVisit() -> (nonce: String, token: String) {
-        let nonce = SecretToken.generate(.invitation).value
-        return (nonce, key.token(for: Self.signInIdentity(nonce)))
-    }
-
-    func isValidDashboardSignInForm(_ request: Request, form: FormFields) -> Bool {
-        guard let nonce = request.cookies[Self.dashboardNonceCookieName]?.value, Self.isWellFormed(nonce),
-              let field = form[Self.fieldName] else { return false }
-        return key.isValid(field, for: Self.signInIdentity(nonce))
-    }
-
-    /// The sign-in nonce has a cookie of its own, on the dashboard's path, so that opening a
-    /// claim page in between does not replace it.
-    static let dashboardNonceCookieName = "tessera_dashboard_csrf"
-
-    static func dashboardNonceCookie(_ nonce: String, secure: Bool) -> Cookie {
-        Cookie(name: dashboardNonceCookieName, value: nonce, path: DashboardSessionCookie.path, secure: secure,
-               httpOnly: true, sameSite: .strict)
-    }
-
-    // Each kind of identity is prefixed so that one kind's token is never another's.
-    private static func portalIdentity(_ sessionTokenHash: String) -> String { "portal-session:\(sessionTokenHash)" }
-    private static func claimIdentity(_ nonce: String) -> String { "claim-visit:\(nonce)" }
-    private static func dashboardIdentity(_ sessionTokenHash: String) -> String { "dashboard-session:\(sessionTokenHash)" }
-    private static func signInIdentity(_ nonce: String) -> String { "dashboard-sign-in:\(nonce)" }
-
-    /// 43 URL-safe base64 characters: what `claimVisit` makes.
+    /// 43 URL-safe base64 characters: what `start(_:)` makes.
     private static func isWellFormed(_ value: String) -> Bool {
         value.utf8.count == 43 && value.utf8.allSatisfy { byte in
             (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
