@@ -198,6 +198,28 @@ import TesseraStore
     }
 
     @Test(arguments: Backend.all)
+    func dashboardSignInIsLimitedPerAddressWithAPage(backend: Backend) async throws {
+        try await TestServer.run(backend, limits: Self.tight(claimBurst: 2)) { server in
+            let org = try await server.makeOrganization()
+            var last: TestPage?
+            for _ in 0..<3 {
+                last = try await ClientConnection.$peerAddress.withValue(try SocketAddress(ipAddress: "203.0.113.6", port: 1)) {
+                    try await server.page(.post, "/dashboard/sign-in", form: [("csrf", "x"), ("token", "guess")])
+                }
+            }
+            let page = try #require(last)
+            #expect(page.status == .tooManyRequests)
+            #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(page.html.contains("tried to sign in too often"))
+            // Another address still signs in.
+            var browser = TestBrowser(server)
+            try await browser.get("/dashboard")
+            let signedIn = try await browser.post("/dashboard/sign-in", [("csrf", browser.csrf ?? ""), ("token", org.token)])
+            #expect(signedIn.status == .seeOther)
+        }
+    }
+
+    @Test(arguments: Backend.all)
     func eachTokenHasItsOwnBudget(backend: Backend) async throws {
         try await TestServer.run(backend, limits: Self.tight(apiBurst: 6)) { server in
             // Four operator requests: the operator's budget is its own too.

@@ -12,7 +12,8 @@ public struct RateLimits: Sendable, Equatable {
     /// sessions (all sessions of one customer or member share a budget), or the operator.
     public var api = RateLimit(perSecond: 100, burst: 1_000)
     /// Each client address, on the claim routes that need no token: `POST /v1/customer-seats/claim`,
-    /// `GET /v1/customer-seats/claim/{token}` and the claim page `/{slug}/portal/claim`.
+    /// `GET /v1/customer-seats/claim/{token}` and the claim page `/{slug}/portal/claim`; and on the
+    /// dashboard's sign-in form.
     /// IPv6 clients are counted by /64 network, since one host usually holds a whole /64.
     public var claim = RateLimit(perSecond: 10, burst: 100)
     /// Take the client address from the last entry of `X-Forwarded-For` (the one the proxy
@@ -80,6 +81,7 @@ struct RateLimitMiddleware: RouterMiddleware {
     /// names matched routes (`context.endpointPath`).
     static let claimRoutes: Set<String> = [
         "/v1/customer-seats/claim", "/v1/customer-seats/claim/{invitation_token}", claimPageRoute,
+        dashboardSignInRoute,
     ]
     /// The public license-key routes a desktop app calls with no token: limited per client
     /// address with the claim routes' budget, so nobody can guess keys at speed.
@@ -89,6 +91,8 @@ struct RateLimitMiddleware: RouterMiddleware {
     ]
     /// The browser's claim page, answered with an HTML page rather than JSON.
     static let claimPageRoute = "/{slug}/portal/claim"
+    /// The dashboard's sign-in form, which looks a token up for anyone: an HTML page too.
+    static let dashboardSignInRoute = "/dashboard/sign-in"
 
     let api: RateLimiter<RateLimitKey>
     let claim: RateLimiter<RateLimitKey>
@@ -109,7 +113,8 @@ struct RateLimitMiddleware: RouterMiddleware {
                     retryAfter: retryAfter,
                     detail: "Too many claim requests from this address. Retry in \(retryAfter) s.")
                 // Pages never reach the JSON error middleware: a browser gets a page.
-                if route == Self.claimPageRoute { return Self.page(for: refusal) }
+                if route == Self.claimPageRoute { return Self.page(for: refusal, doing: "opened too many invitation links") }
+                if route == Self.dashboardSignInRoute { return Self.page(for: refusal, doing: "tried to sign in too often") }
                 throw refusal
             }
         } else if let route = context.endpointPath, Self.publicLicenseKeyRoutes.contains(route) {
@@ -141,12 +146,13 @@ struct RateLimitMiddleware: RouterMiddleware {
         return ClientConnection.peerAddress
     }
 
-    static func page(for refusal: TooManyRequests) -> Response {
+    /// The page a browser gets over the limit; `doing` says what this address did too often.
+    static func page(for refusal: TooManyRequests, doing: String) -> Response {
         var response = PageRenderer.page(
             for: PageFailure(
                 status: .tooManyRequests, title: "Too many requests", heading: "Too many requests",
                 paragraphs: [
-                    "This address has opened too many invitation links in a short time.",
+                    "This address has \(doing) in a short time.",
                     "Wait \(refusal.retryAfter) seconds, then reload the page.",
                 ],
                 tone: "warning"),
