@@ -142,6 +142,13 @@ struct TestResponse {
 /// One Tessera server over one test database, driven in-process through HummingbirdTesting.
 struct TestServer {
     static let adminToken = "test-operator-token"
+    /// The application's default logger: warnings and errors only, so that the access line of
+    /// every request of every test does not flood the test output.
+    static var applicationLogger: Logger {
+        var logger = Logger(label: "tessera-test")
+        logger.logLevel = .warning
+        return logger
+    }
     static let publicURL = "https://seats.example.test"
 
     let backend: Backend
@@ -188,7 +195,7 @@ struct TestServer {
     /// `webhookAllowPrivate`: set it for tests whose webhooks go to a receiver on loopback.
     /// `logger`: the application's (tests that read the log lines pass a collecting one).
     static func run(_ backend: Backend, webhookAllowPrivate: Bool = false,
-                    logger: Logger = Logger(label: "tessera-test"),
+                    logger: Logger = TestServer.applicationLogger,
                     _ body: @escaping @Sendable (TestServer) async throws -> Void) async throws {
         let metrics = TesseraMetrics()
         try await backend.withFreshDatabase(observer: metrics) { database, _ in
@@ -203,7 +210,7 @@ struct TestServer {
                     webhookAllowPrivate: Bool = false,
                     csrfKey: FormTokenKey? = nil,
                     metrics: TesseraMetrics = TesseraMetrics(),
-                    logger: Logger = Logger(label: "tessera-test"),
+                    logger: Logger = TestServer.applicationLogger,
                     _ body: @escaping @Sendable (TestServer) async throws -> Void) async throws {
         var configuration = ServerConfiguration()
         configuration.publicURL = publicURL
