@@ -205,6 +205,11 @@ import TesseraStore
             #expect(claim.status == .ok)
             let session = try #require(claim["customer_session_token"]?.stringValue)
             _ = try await server.request(.get, "/v1/customer-portal/seats?subscription_id=\(pool.id)", token: session)
+            // The portal page signs in from the link's query (which no line may repeat).
+            let signIn = try await server.page(.get, "/\(org.slug)/portal?customer_session_token=\(session)")
+            #expect(signIn.status == .seeOther || signIn.status == .found)
+            let portalLine = logs.lines.first { $0.message == "request" && $0.metadata["route"]?.hasSuffix("/portal") == true }
+            #expect(portalLine?.metadata["principal"] == "portal_session")
 
             let assignLine = try #require(logs.accessLine(requestId: assignId))
             #expect(assignLine.metadata["principal"] == "organization_token")
