@@ -165,6 +165,30 @@ import TesseraStore
         }
     }
 
+    /// An error that escapes every other middleware still gets an id, an access line and a count.
+    @Test func anErrorThatEscapesTheOtherMiddlewareIsObservedToo() async throws {
+        let logs = CollectedLogs()
+        let metrics = TesseraMetrics()
+        let router = Router(context: TesseraRequestContext.self)
+        router.add(middleware: ObservationMiddleware(metrics: metrics))
+        router.get("/boom") { _, _ -> Response in throw TestFailure("a bug") }
+        router.get("/refused") { _, _ -> Response in throw HTTPError(.forbidden) }
+        let app = Application(router: router, logger: logs.logger)
+        try await app.test(.router) { client in
+            for (path, status) in [("/boom", HTTPResponse.Status.internalServerError), ("/refused", .forbidden)] {
+                try await client.execute(uri: path, method: .get) { response in
+                    #expect(response.status == status)
+                    let id = try #require(response.headers[Self.requestIdHeader])
+                    #expect(logs.accessLine(requestId: id)?.metadata["status"] == String(status.code))
+                }
+            }
+        }
+        let text = String(decoding: metrics.registry.emitToBuffer(), as: UTF8.self)
+        let scraped = Exposition(text: text)
+        #expect(scraped.value("tessera_http_requests_total", ["method": "GET", "route": "/boom", "status": "500"]) == 1)
+        #expect(scraped.value("tessera_http_requests_total", ["method": "GET", "route": "/refused", "status": "403"]) == 1)
+    }
+
     @Test func saneIdsAreTheDocumentedCharacters() {
         #expect(RequestId.isSane("a"))
         #expect(RequestId.isSane("x".repeated(128)))
