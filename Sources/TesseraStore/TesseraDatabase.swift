@@ -120,7 +120,7 @@ public final class TesseraDatabase: Service, Sendable {
         return try await pool.withConnection { connection in
             observer?.connectionLeased(after: ContinuousClock.now - asked, for: access)
             return try await body(SQLSession(sql: InlineSQLiteDatabase(connection: connection, logger: logger),
-                                      dialect: .sqlite, counter: statements, postgres: nil))
+                                             dialect: .sqlite, counter: statements, postgres: nil))
         }
     }
 
@@ -130,8 +130,8 @@ public final class TesseraDatabase: Service, Sendable {
         await running.wait()
         return try await client.withConnection { connection in
             observer?.connectionLeased(after: ContinuousClock.now - asked, for: access)
-            return try await body(SQLSession(sql: connection.sql(queryLogLevel: nil), dialect: .postgres, counter: statements,
-                                      postgres: connection))
+            return try await body(SQLSession(sql: connection.sql(queryLogLevel: nil), dialect: .postgres,
+                                             counter: statements, postgres: connection))
         }
     }
 
@@ -158,8 +158,8 @@ public final class TesseraDatabase: Service, Sendable {
     public func transaction<T: Sendable>(_ body: (SQLSession) async throws -> T) async throws -> T {
         if let open = Self.requestTransaction { return try await open.savepoint { try await body(open) } }
         return try await withConnection { session in
-            // Timed from before `BEGIN` (which on SQLite waits for the write lock) to the end of
-            // `COMMIT` or `ROLLBACK`: how long the transaction held its connection.
+            // Timed from before `BEGIN` to the end of `COMMIT` or `ROLLBACK`: how long the
+            // transaction held its connection (on SQLite, the one writer every write waits for).
             let began = ContinuousClock.now
             try await session.execute(self.dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN")
             let result: T
