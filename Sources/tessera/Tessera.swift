@@ -175,7 +175,9 @@ struct Serve: AsyncParsableCommand {
         configuration.metricsPort = metricsPort
         configuration.metricsHost = metricsHost
         let metrics = TesseraMetrics()
-        if metricsPort != nil {
+        if let metricsPort {
+            // Hummingbird announces both listeners alike; this says which one is the metrics'.
+            logger.info("Prometheus metrics at http://\(metricsHost):\(metricsPort)/metrics")
             // Once per process, here and nowhere else: libraries that report through swift-metrics
             // land in the same registry as Tessera's own metrics, which are passed explicitly.
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
