@@ -24,6 +24,7 @@ public struct OutboxBacklog: Sendable, Equatable {
     /// When the item that has been due longest came due; nil when nothing is due now.
     public var oldestDueAt: Date?
 
+    /// A backlog of `pending` items, the longest-due of them due since `oldestDueAt`.
     public init(pending: Int, oldestDueAt: Date?) {
         self.pending = pending
         self.oldestDueAt = oldestDueAt

@@ -32,6 +32,8 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// Writes the event with the handler's metadata, the provider's and the event's own (later
+    /// ones win on the same key), and the error's loggable description as `error`.
     public func log(event: LogEvent) {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }

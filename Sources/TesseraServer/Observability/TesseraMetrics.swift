@@ -19,6 +19,7 @@ public struct TesseraMetrics: Sendable, DatabaseObserver {
     /// What `/metrics` writes out.
     public let registry: PrometheusCollectorRegistry
 
+    /// Metrics recorded into `registry`: a new, empty one unless given.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
     }
