@@ -189,6 +189,13 @@ import TesseraStore
         #expect(scraped.value("tessera_http_requests_total", ["method": "GET", "route": "/refused", "status": "403"]) == 1)
     }
 
+    @Test func durationsAreMillisecondsWithThreeDecimals() {
+        #expect(ObservationMiddleware.milliseconds(.microseconds(1500)) == "1.500")
+        #expect(ObservationMiddleware.milliseconds(.microseconds(7)) == "0.007")
+        #expect(ObservationMiddleware.milliseconds(.nanoseconds(999)) == "0.000")
+        #expect(ObservationMiddleware.milliseconds(.seconds(2)) == "2000.000")
+    }
+
     @Test func saneIdsAreTheDocumentedCharacters() {
         #expect(RequestId.isSane("a"))
         #expect(RequestId.isSane("x".repeated(128)))
