@@ -310,3 +310,116 @@ def test_a_stale_and_a_reused_link_show_the_invalid_link_page(server: Server, or
     press(driver, driver.find_element(By.XPATH, "//button[normalize-space()='Claim seat']"))
     assert driver.find_element(By.TAG_NAME, "h1").text == INVALID_LINK
     shots.take("claimed-twice")
+
+
+# --------------------------------------------------------------------------
+# The merchant's dashboard
+# --------------------------------------------------------------------------
+
+def _wait_for_deliveries(org: Org, delivered: int, failed: int) -> None:
+    """Until the server's webhook worker has recorded that many successful and failed attempts."""
+    import time
+
+    deadline = time.monotonic() + 30
+    with org.server.http(org.token) as c:
+        while True:
+            items = c.get("/v1/webhooks/deliveries", params={"limit": 100}).json()["items"]
+            ok = sum(1 for item in items if item["succeeded"])
+            if ok >= delivered and len(items) - ok >= failed:
+                return
+            assert time.monotonic() < deadline, f"{ok} delivered and {len(items) - ok} failed after 30 s"
+            time.sleep(0.2)
+
+
+def _update_docs_screenshot(server: Server, shot: Path, name: str) -> None:
+    """TESSERA_UPDATE_SCREENSHOT=1 refreshes a README screenshot; otherwise the tree stays clean."""
+    if server.backend == "sqlite" and os.environ.get("TESSERA_UPDATE_SCREENSHOT") == "1":
+        shutil.copyfile(shot, REPO_ROOT / "docs" / name)
+
+
+def test_the_merchant_signs_in_revokes_a_seat_checks_deliveries_and_signs_out(
+        server: Server, org: Org, driver, tmp_path: Path):
+    from webhook_receiver import Receiver
+    from selenium.webdriver.common.by import By
+
+    shots = Shots(driver, tmp_path)
+    with server.http(server.admin_token) as c:
+        renamed = c.patch(f"/v1/organizations/{org.id}", json={"name": "Acme Analytics"})
+        assert renamed.status_code == 200, renamed.text
+    suffix = uuid.uuid4().hex[:4]
+    customer = org.create_customer(f"dana.{suffix}@bigco.example", name="BigCo")
+    subscription = org.create_subscription(seats=10, product=org.create_product(name="Team plan"),
+                                           customer=customer)
+    with Receiver() as rx:
+        with server.http(org.token) as c:
+            for url, name in [(rx.url, "crm"), ("http://127.0.0.1:1/hook", "old staging")]:
+                res = c.post("/v1/webhooks/endpoints", json={
+                    "url": url, "format": "raw", "name": name, "events": ["customer_seat.assigned"]})
+                assert res.status_code == 201, res.text
+        seats = {}
+        for person in ["ana", "ben", "cleo", "dev", "eli", "fay"]:
+            email = f"{person}.{suffix}@bigco.example"
+            seats[email] = _assign(org, subscription["id"], email)
+        for email in list(seats)[:3]:
+            token = server.mailbox.wait_for_invitation(email).token
+            with server.http(None) as c:
+                assert c.post("/v1/customer-seats/claim", json={"invitation_token": token}).status_code == 200
+        # Each assign goes to both endpoints: the receiver takes all six, the dead port fails.
+        _wait_for_deliveries(org, delivered=6, failed=1)
+
+    # 1. Sign in: the token goes into a password field once and becomes a session cookie.
+    driver.set_window_size(1100, 1300)
+    driver.get(f"{server.base_url}/dashboard")
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Sign in to the dashboard"
+    driver.find_element(By.ID, "token").send_keys(org.token)
+    press(driver, driver.find_element(By.XPATH, "//button[normalize-space()='Sign in']"))
+    assert urlsplit(driver.current_url).path == "/dashboard"
+    assert org.token not in driver.current_url and org.token not in driver.page_source
+    cookie = driver.get_cookie("tessera_dashboard")
+    assert cookie and cookie["httpOnly"] and cookie["path"] == "/dashboard", cookie
+    assert cookie["value"] != org.token
+    assert 'signed in as token “conformance”' in _text(driver)
+
+    # 2. The overview: figures, pictures and their words.
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Overview"
+    page = _text(driver)
+    assert "6 of 10 seats used (60%)" in page, page
+    assert "3 of them expire within a day" in page, page
+    assert "6 delivered," in page, page  # the failing endpoint's retries change only the failures
+    assert driver.find_elements(By.CSS_SELECTOR, "svg[role=img] title")
+    _assert_form_token_is_no_cookie(driver)
+    _update_docs_screenshot(server, shots.take("dashboard-overview"), "dashboard-overview.png")
+
+    # 3. Customers → the customer → the pool.
+    press(driver, driver.find_element(By.LINK_TEXT, "Customers"))
+    press(driver, driver.find_element(By.LINK_TEXT, customer["email"]))
+    assert driver.find_element(By.TAG_NAME, "h1").text == customer["email"]
+    assert "6 of 10 seats used (60%)" in _text(driver)
+    press(driver, driver.find_element(By.LINK_TEXT, "Team plan"))
+    assert urlsplit(driver.current_url).path == f"/dashboard/subscriptions/{subscription['id']}"
+    assert "6 of 10 seats used, 4 free" in _text(driver)
+    _update_docs_screenshot(server, shots.take("dashboard-pool"), "dashboard-pool.png")
+
+    # 4. Revoke a pending seat from its row.
+    pending_email = list(seats)[4]
+    row = driver.find_element(By.ID, f"seat-{seats[pending_email]['id']}")
+    press(driver, row.find_element(By.XPATH, ".//button[normalize-space()='Revoke']"))
+    assert driver.find_element(By.CSS_SELECTOR, "[role=status]").text == "Seat revoked. It is free for someone else."
+    assert "5 of 10 seats used, 5 free" in _text(driver)
+    assert _status(org, subscription["id"], seats[pending_email]["id"]) == "revoked"
+    shots.take("dashboard-revoked")
+
+    # 5. Deliveries: the failing endpoint first.
+    press(driver, driver.find_element(By.LINK_TEXT, "Deliveries"))
+    headings = [h.text for h in driver.find_elements(By.CSS_SELECTOR, "section.endpoint h3")]
+    assert headings[0].startswith("old staging"), headings
+    assert headings[1].startswith("crm"), headings
+    _update_docs_screenshot(server, shots.take("dashboard-deliveries"), "dashboard-deliveries.png")
+
+    # 6. Sign out: the cookie goes, and the pages ask to sign in again.
+    press(driver, driver.find_element(By.XPATH, "//button[normalize-space()='Sign out']"))
+    assert driver.find_element(By.TAG_NAME, "h1").text == "You are signed out of the dashboard"
+    assert driver.get_cookie("tessera_dashboard") is None
+    driver.get(f"{server.base_url}/dashboard/customers")
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Please sign in to the dashboard"
+    shots.take("dashboard-signed-out")

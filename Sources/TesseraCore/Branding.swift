@@ -49,6 +49,40 @@ public struct Branding: Sendable, Equatable {
 
     // MARK: Rules
 
+    /// The three parts, each with its rule: what the operator API and the dashboard's form check.
+    public enum Field: String, Sendable, CaseIterable {
+        case displayName = "display_name"
+        case logoURL = "logo_url"
+        case accentColor = "accent_color"
+
+        /// The value as stored (a colour in lower case), or nil when `text` breaks the rule.
+        public func accepted(_ text: String) -> String? {
+            switch self {
+            case .displayName: Branding.isValidDisplayName(text) ? text : nil
+            case .logoURL: Branding.isValidLogoURL(text) ? text : nil
+            case .accentColor: Branding.accentColor(text)
+            }
+        }
+
+        /// The rule, in words.
+        public var rule: String {
+            switch self {
+            case .displayName: Branding.displayNameRule
+            case .logoURL: Branding.logoURLRule
+            case .accentColor: Branding.accentColorRule
+            }
+        }
+
+        /// The longest text the rule can accept: longer input is refused before it is read.
+        public var maximumLength: Int {
+            switch self {
+            case .displayName: Branding.maximumDisplayNameLength
+            case .logoURL: Branding.maximumLogoURLLength
+            case .accentColor: 7
+            }
+        }
+    }
+
     /// The colour in lower case when `text` is exactly `#` and six hex digits; else nil.
     public static func accentColor(_ text: String) -> String? {
         let bytes = Array(text.utf8)

@@ -84,10 +84,10 @@ public struct OrganizationUpdate: Sendable, Equatable {
 public enum OrganizationSlug {
     /// First path segments Tessera's own routes use: an organization with one of these slugs
     /// would have unreachable pages.
-    public static let reserved: Set<String> = ["v1", "healthz"]
+    public static let reserved: Set<String> = ["v1", "healthz", "dashboard"]
 
     /// What `isValid` checks, in words, for error messages.
-    public static let rule = "a slug has 3 to 64 lower-case letters, digits and single dashes, and is not v1 or healthz"
+    public static let rule = "a slug has 3 to 64 lower-case letters, digits and single dashes, and is not v1, healthz or dashboard"
 
     public static func isValid(_ slug: String) -> Bool {
         guard (3...64).contains(slug.count), !slug.hasPrefix("-"), !slug.hasSuffix("-"),

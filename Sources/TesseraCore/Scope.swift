@@ -42,6 +42,11 @@ public struct AccessToken: Sendable, Equatable {
         case customerSession = "customer_session"
         /// A member signed into the portal.
         case memberSession = "member_session"
+        /// A merchant signed into the dashboard with an organization access token: its
+        /// organization and scopes, for eight hours at most. Never a bearer token for the API.
+        case dashboardSession = "dashboard_session"
+        /// The operator signed into the dashboard: every scope, of the organization it picks.
+        case operatorDashboardSession = "operator_dashboard_session"
     }
 
     public var id: UUID
@@ -55,9 +60,12 @@ public struct AccessToken: Sendable, Equatable {
     public var lastUsedAt: Date?
     public var createdAt: Date
     public var modifiedAt: Date?
+    /// A dashboard session's sign-in token, when stored: deleting that token ends the session.
+    public var parentTokenId: UUID?
 
     public init(id: UUID, kind: Kind, organizationId: UUID?, customerId: UUID?, memberId: UUID?, comment: String,
-                scopes: [String], expiresAt: Date?, lastUsedAt: Date?, createdAt: Date, modifiedAt: Date?) {
+                scopes: [String], expiresAt: Date?, lastUsedAt: Date?, createdAt: Date, modifiedAt: Date?,
+                parentTokenId: UUID? = nil) {
         self.id = id
         self.kind = kind
         self.organizationId = organizationId
@@ -69,6 +77,7 @@ public struct AccessToken: Sendable, Equatable {
         self.lastUsedAt = lastUsedAt
         self.createdAt = createdAt
         self.modifiedAt = modifiedAt
+        self.parentTokenId = parentTokenId
     }
 
     public func isExpired(at now: Date) -> Bool {

@@ -12,6 +12,7 @@ public struct SecretToken: Sendable, Equatable {
         case organizationAccess = "tsr_oat_"
         case customerSession = "tsr_cst_"
         case memberSession = "tsr_mst_"
+        case dashboardSession = "tsr_dst_"
     }
 
     public let value: String
@@ -60,6 +61,8 @@ extension Data {
 public enum SecretLifetime {
     public static let invitation: TimeInterval = 24 * 60 * 60
     public static let customerSession: TimeInterval = 60 * 60
+    /// A dashboard session: a working day, and never longer than the token that opened it.
+    public static let dashboardSession: TimeInterval = 8 * 60 * 60
     /// The longest `expires_in` an organization access token may ask for: ten years, in seconds.
     public static let maximumAccessTokenSeconds = 10 * 366 * 24 * 60 * 60
 }

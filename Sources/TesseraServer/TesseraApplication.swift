@@ -129,6 +129,12 @@ func buildRoutes(configuration: ServerConfiguration, database: TesseraDatabase,
         .register(merchant: merchant, portal: portal)
     PageController(operations: seatOperations, publicURL: configuration.publicURL, formKey: configuration.csrfKey,
                    now: now).register(on: publicRoutes)
+    DashboardController(
+        operations: seatOperations,
+        sessions: DashboardSessions(database: database, adminTokenHash: configuration.adminTokenHash, now: now),
+        publicURL: configuration.publicURL, formKey: configuration.csrfKey,
+        webhookTargetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: configuration.webhookAllowPrivate), now: now
+    ).register(on: publicRoutes)
     router.add(middleware: MethodNotAllowedMiddleware(routes: catalog.table))
     return (router, catalog)
 }

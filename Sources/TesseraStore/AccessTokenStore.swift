@@ -9,11 +9,12 @@ public struct AccessTokenStore: Sendable {
     public func insert(_ token: AccessToken, hash: String) async throws {
         try await session.execute("""
             INSERT INTO access_tokens (id, kind, token_hash, organization_id, customer_id, member_id, comment, scopes,
-                                       expires_at, last_used_at, created_at, modified_at)
+                                       expires_at, last_used_at, created_at, modified_at, parent_token_id)
             VALUES (\(bind: token.id.wire), \(bind: token.kind.rawValue), \(bind: hash), \(bind: token.organizationId?.wire),
                     \(bind: token.customerId?.wire), \(bind: token.memberId?.wire), \(bind: token.comment),
                     \(bind: token.scopes.joined(separator: " ")), \(bind: token.expiresAt.micros),
-                    \(bind: token.lastUsedAt.micros), \(bind: token.createdAt.micros), \(bind: token.modifiedAt.micros))
+                    \(bind: token.lastUsedAt.micros), \(bind: token.createdAt.micros), \(bind: token.modifiedAt.micros),
+                    \(bind: token.parentTokenId?.wire))
             """)
     }
 
@@ -66,6 +67,24 @@ public struct AccessTokenStore: Sendable {
             """)
     }
 
+    /// Ends every dashboard session that `parentTokenId` opened. Run in the transaction that
+    /// deletes that token.
+    public func deleteDashboardSessions(parentTokenId: UUID) async throws {
+        try await session.execute("""
+            DELETE FROM access_tokens WHERE parent_token_id = \(bind: parentTokenId.wire) AND kind IN (
+                \(bind: AccessToken.Kind.dashboardSession.rawValue),
+                \(bind: AccessToken.Kind.operatorDashboardSession.rawValue))
+            """)
+    }
+
+    /// Points an operator's dashboard session at the organization it picked.
+    public func setDashboardOrganization(sessionId: UUID, organizationId: UUID) async throws {
+        try await session.execute("""
+            UPDATE access_tokens SET organization_id = \(bind: organizationId.wire)
+            WHERE id = \(bind: sessionId.wire) AND kind = \(bind: AccessToken.Kind.operatorDashboardSession.rawValue)
+            """)
+    }
+
     /// Records use at most once a minute per token, to keep reads from becoming writes.
     public func touch(id: UUID, at now: Date) async throws {
         // Checked again here: two requests may both have seen a stale use.
@@ -95,6 +114,7 @@ public struct AccessTokenStore: Sendable {
             comment: try row.string("comment"),
             scopes: scopes.split(separator: " ").map(String.init),
             expiresAt: try row.optionalDate("expires_at"), lastUsedAt: try row.optionalDate("last_used_at"),
-            createdAt: try row.date("created_at"), modifiedAt: try row.optionalDate("modified_at"))
+            createdAt: try row.date("created_at"), modifiedAt: try row.optionalDate("modified_at"),
+            parentTokenId: try row.optionalUUID("parent_token_id"))
     }
 }

@@ -455,6 +455,21 @@ public enum Migrations {
             "ALTER TABLE organizations ADD COLUMN logo_url TEXT",
             "ALTER TABLE organizations ADD COLUMN accent_color TEXT",
         ]),
+        // The merchant's dashboard (issue 15): a session names the token that opened it, so that
+        // deleting the token ends its sessions; emails carry their organization, so that each
+        // organization sees its own outbox; claims per organization and day, an organization's
+        // customers newest first and a customer's pools read an index.
+        // Emails queued before this migration have no organization and are not shown.
+        Migration(version: 18, name: "dashboard", statements: [
+            "ALTER TABLE access_tokens ADD COLUMN parent_token_id TEXT",
+            "CREATE INDEX access_tokens_parent ON access_tokens (parent_token_id) WHERE parent_token_id IS NOT NULL",
+            "ALTER TABLE outbox ADD COLUMN organization_id TEXT",
+            "CREATE INDEX outbox_organization ON outbox (organization_id, status, created_at) WHERE organization_id IS NOT NULL",
+            "CREATE INDEX seat_events_organization ON seat_events (organization_id, kind, created_at)",
+            "CREATE INDEX customers_organization ON customers (organization_id, created_at, id) WHERE deleted_at IS NULL",
+            "CREATE INDEX subscriptions_customer ON subscriptions (customer_id, organization_id, created_at, id)",
+            "CREATE INDEX orders_customer ON orders (customer_id, organization_id, created_at, id)",
+        ]),
     ]
 
     /// The newest schema version this build knows.

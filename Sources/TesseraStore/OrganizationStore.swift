@@ -47,6 +47,11 @@ public struct OrganizationStore: Sendable {
         try await session.first("SELECT * FROM organizations WHERE slug = \(bind: slug)").map(Self.organization)
     }
 
+    /// The first `limit` organizations in slug order (the slug's unique index).
+    public func list(limit: Int) async throws -> [Organization] {
+        try await session.rows("SELECT * FROM organizations ORDER BY slug LIMIT \(bind: limit)", Self.organization)
+    }
+
     public func slugExists(_ slug: String, except id: UUID? = nil) async throws -> Bool {
         try await session.first("""
             SELECT id FROM organizations WHERE slug = \(bind: slug) AND id <> \(bind: id?.wire ?? "")

@@ -20,9 +20,13 @@ public struct OutboxMessage: Sendable, Equatable {
     public var lastError: String?
     public var createdAt: Date
     public var deliveredAt: Date?
+    /// Whose message it is (the dashboard shows each organization its own); nil for messages
+    /// queued before the outbox recorded it.
+    public var organizationId: UUID?
 
     public init(id: UUID, kind: Kind, payload: JSONValue, status: Status = .pending, attempts: Int = 0,
-                nextAttemptAt: Date, lastError: String? = nil, createdAt: Date, deliveredAt: Date? = nil) {
+                nextAttemptAt: Date, lastError: String? = nil, createdAt: Date, deliveredAt: Date? = nil,
+                organizationId: UUID? = nil) {
         self.id = id
         self.kind = kind
         self.payload = payload
@@ -32,6 +36,7 @@ public struct OutboxMessage: Sendable, Equatable {
         self.lastError = lastError
         self.createdAt = createdAt
         self.deliveredAt = deliveredAt
+        self.organizationId = organizationId
     }
 }
 
@@ -42,10 +47,12 @@ public struct OutboxStore: Sendable {
 
     public func enqueue(_ message: OutboxMessage) async throws {
         try await session.execute("""
-            INSERT INTO outbox (id, kind, payload, status, attempts, next_attempt_at, last_error, created_at, delivered_at)
+            INSERT INTO outbox (id, kind, payload, status, attempts, next_attempt_at, last_error, created_at, delivered_at,
+                                organization_id)
             VALUES (\(bind: message.id.wire), \(bind: message.kind.rawValue), \(bind: message.payload.serialized()),
                     \(bind: message.status.rawValue), \(bind: message.attempts), \(bind: message.nextAttemptAt.micros),
-                    \(bind: message.lastError), \(bind: message.createdAt.micros), \(bind: message.deliveredAt.micros))
+                    \(bind: message.lastError), \(bind: message.createdAt.micros), \(bind: message.deliveredAt.micros),
+                    \(bind: message.organizationId?.wire))
             """)
     }
 
@@ -120,7 +127,7 @@ public struct OutboxStore: Sendable {
             status: try row.choice("status", as: OutboxMessage.Status.self),
             attempts: try row.int("attempts"), nextAttemptAt: try row.date("next_attempt_at"),
             lastError: try row.optionalString("last_error"), createdAt: try row.date("created_at"),
-            deliveredAt: try row.optionalDate("delivered_at"))
+            deliveredAt: try row.optionalDate("delivered_at"), organizationId: try row.optionalUUID("organization_id"))
     }
 }
 

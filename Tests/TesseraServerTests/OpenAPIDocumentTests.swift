@@ -13,6 +13,7 @@ import TesseraCore
     static let excluded: [(prefix: String, reason: String)] = [
         ("/:slug/portal", "the claim page and customer portal: HTML pages for people, not API"),
         ("/_static/", "the pages' stylesheet"),
+        ("/dashboard", "the merchant's dashboard: HTML pages for people, not API"),
     ]
 
     static func isExcluded(_ path: String) -> Bool {

@@ -53,7 +53,7 @@ import TesseraCore
     @Test(arguments: Backend.all)
     func invalidSlugOrMissingNameIsRejected(backend: Backend) async throws {
         try await TestServer.run(backend) { server in
-            for slug in ["Upper-Case", "a", "has space", "-dash-first", "double--dash", "dash-last-", "healthz"] {
+            for slug in ["Upper-Case", "a", "has space", "-dash-first", "double--dash", "dash-last-", "healthz", "dashboard"] {
                 let response = try await server.request(.post, "/v1/organizations/", token: TestServer.adminToken,
                                                         json: ["name": "Acme", "slug": .string(slug)])
                 #expect(response.status == .unprocessableContent, "slug \(slug)")

@@ -47,23 +47,17 @@ struct OrganizationController {
     /// keeps `Branding`'s rule (422 otherwise), null to clear it, or absent to leave it.
     private static func branding(_ body: inout BodyFields) -> BrandingUpdate {
         guard var fields = body.nested("branding") else { return BrandingUpdate() }
-        func read(_ key: String, maxLength: Int, rule: String, _ check: (String) -> String?) -> String?? {
-            guard fields.has(key) else { return nil }
-            guard let text = fields.string(key, maxLength: maxLength) else { return .some(nil) }
-            guard let value = check(text) else {
-                fields.invalid(key, "value_error", "Value error, \(rule)")
+        func read(_ field: Branding.Field) -> String?? {
+            guard fields.has(field.rawValue) else { return nil }
+            guard let text = fields.string(field.rawValue, maxLength: field.maximumLength) else { return .some(nil) }
+            guard let value = field.accepted(text) else {
+                fields.invalid(field.rawValue, "value_error", "Value error, \(field.rule)")
                 return nil
             }
             return .some(value)
         }
-        let update = BrandingUpdate(
-            displayName: read("display_name", maxLength: Branding.maximumDisplayNameLength, rule: Branding.displayNameRule) {
-                Branding.isValidDisplayName($0) ? $0 : nil
-            },
-            logoURL: read("logo_url", maxLength: Branding.maximumLogoURLLength, rule: Branding.logoURLRule) {
-                Branding.isValidLogoURL($0) ? $0 : nil
-            },
-            accentColor: read("accent_color", maxLength: 7, rule: Branding.accentColorRule, Branding.accentColor))
+        let update = BrandingUpdate(displayName: read(.displayName), logoURL: read(.logoURL),
+                                    accentColor: read(.accentColor))
         body.merge(fields)
         return update
     }

@@ -67,6 +67,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
         case .customerSession, .memberSession:
             guard let caller = PortalSessions.caller(of: stored) else { throw AuthError.invalidToken }
             return (.portal(caller), AccessLogCaller(kind: "portal_session", id: stored.id))
+        case .dashboardSession, .operatorDashboardSession:
+            // A dashboard session lives in its cookie, behind the pages' forgery checks; as a
+            // bearer token it would reach the API without them.
+            throw AuthError.invalidToken
         }
     }
 }

@@ -6,7 +6,7 @@ let openAPIDocumentText = ##"""
   "info": {
     "title": "Tessera",
     "version": "1",
-    "description": "Tessera's HTTP API: the routes it shares with Polar's Customer Seats API (wire-compatible: Polar's SDKs work against Tessera by changing only the server URL) and Tessera's own (bulk assignment, transfer, seat history, the access check, operator routes for organizations and their tokens). Where Tessera accepts part of a Polar request, the part it accepts is documented; fields Tessera adds to Polar's answers are marked \"Tessera\".\n\nNot described here: the HTML claim page and customer portal under `/{slug}/portal` and their stylesheet under `/_static/`, which are pages for people rather than API.\n\nErrors are JSON: `{\"error\", \"detail\"}` with Polar's names, a 422 `RequestValidationError` whose `detail` lists every problem, and RFC 6750 bodies for refused credentials. Another organization's objects are always 404.",
+    "description": "Tessera's HTTP API: the routes it shares with Polar's Customer Seats API (wire-compatible: Polar's SDKs work against Tessera by changing only the server URL) and Tessera's own (bulk assignment, transfer, seat history, the access check, operator routes for organizations and their tokens). Where Tessera accepts part of a Polar request, the part it accepts is documented; fields Tessera adds to Polar's answers are marked \"Tessera\".\n\nNot described here: the HTML claim page and customer portal under `/{slug}/portal`, the merchant dashboard under `/dashboard` and their stylesheet under `/_static/`, which are pages for people rather than API.\n\nErrors are JSON: `{\"error\", \"detail\"}` with Polar's names, a 422 `RequestValidationError` whose `detail` lists every problem, and RFC 6750 bodies for refused credentials. Another organization's objects are always 404.",
     "license": {"name": "See the repository"}
   },
   "servers": [{"url": "http://127.0.0.1:8000", "description": "`tessera serve` with no configuration"}],
@@ -3881,7 +3881,7 @@ let openAPIDocumentText = ##"""
             "minLength": 3,
             "maxLength": 64,
             "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$",
-            "not": {"enum": ["v1", "healthz"]},
+            "not": {"enum": ["v1", "healthz", "dashboard"]},
             "description": "3 to 64 lower-case letters, digits and single dashes, not `v1` or `healthz`: part of the claim and portal pages' URLs. Unique: a taken slug is 409."
           },
           "feature_settings": {"anyOf": [{"$ref": "#/components/schemas/OrganizationFeatureSettingsInput"}, {"type": "null"}]},
@@ -3923,7 +3923,7 @@ let openAPIDocumentText = ##"""
             "minLength": 3,
             "maxLength": 64,
             "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$",
-            "not": {"enum": ["v1", "healthz"]},
+            "not": {"enum": ["v1", "healthz", "dashboard"]},
             "description": "3 to 64 lower-case letters, digits and single dashes, not `v1` or `healthz`: part of the claim and portal pages' URLs. Unique: a taken slug is 409."
           },
           "feature_settings": {"anyOf": [{"$ref": "#/components/schemas/OrganizationFeatureSettingsInput"}, {"type": "null"}]},

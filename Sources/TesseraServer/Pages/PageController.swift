@@ -46,7 +46,7 @@ struct PageController {
     @Sendable func stylesheet(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         var response = Response(
             status: .ok, headers: [.contentType: "text/css; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: PageStylesheet.css)))
+            body: .init(byteBuffer: ByteBuffer(string: PageStylesheet.css + DashboardTemplates.css)))
         PageRenderer.addSecurityHeaders(to: &response.headers, cacheable: true)
         return response
     }

@@ -18,6 +18,8 @@ struct PageFailure: Error {
     var tone = "error"
     /// The portal path whose session cookie is cleared with this page.
     var clearsSessionAt: String?
+    /// Whether the dashboard's session cookie is cleared with this page.
+    var clearsDashboardSession = false
 
     /// An invitation link that is unknown, expired, used, replaced or revoked: 404.
     static var invalidInvitation: PageFailure {
@@ -214,6 +216,9 @@ enum PageRenderer {
         if let path = failure.clearsSessionAt {
             response.setCookie(PortalSessionCookie.clearing(path: path, secure: secureCookies))
         }
+        if failure.clearsDashboardSession {
+            response.setCookie(DashboardSessionCookie.clearing(secure: secureCookies))
+        }
         return response
     }
 
@@ -236,6 +241,16 @@ enum PageRenderer {
 
     /// HTTPTypes has no constant for it; the name is a valid token, so this is never nil.
     private static let referrerPolicy = HTTPField.Name("Referrer-Policy")
+
+    /// `2026-05-01` for a day counted from 1970 (UTC).
+    static func date(day: Int) -> String {
+        String(time(Date(timeIntervalSince1970: TimeInterval(day) * 86_400))["text"] as? String ?? "").prefix(10).description
+    }
+
+    /// `2026-05-01 14:00 UTC` for an hour counted from 1970.
+    static func hour(_ hour: Int) -> String {
+        time(Date(timeIntervalSince1970: TimeInterval(hour) * 3_600))["text"] as? String ?? ""
+    }
 
     /// `2026-05-01 14:03 UTC`, and the ISO 8601 form for `<time datetime>`.
     static func time(_ date: Date) -> [String: Any] {
@@ -340,9 +355,44 @@ struct CSRFToken {
         Cookie(name: nonceCookieName, value: nonce, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
     }
 
-    // The two kinds of identity are prefixed so that one kind's token is never the other's.
+    /// The dashboard forms' token for the session whose token hashes to `sessionTokenHash`.
+    func dashboardToken(sessionTokenHash: String) -> String {
+        key.token(for: Self.dashboardIdentity(sessionTokenHash))
+    }
+
+    func isValidDashboardForm(_ form: FormFields, sessionTokenHash: String) -> Bool {
+        guard let field = form[Self.fieldName] else { return false }
+        return key.isValid(field, for: Self.dashboardIdentity(sessionTokenHash))
+    }
+
+    /// A visit to the dashboard's sign-in page, which comes before any session: as the claim
+    /// page, a nonce for its cookie and the token for its form, so that no other site can sign
+    /// this browser in with a token of its choosing.
+    func dashboardSignInVisit() -> (nonce: String, token: String) {
+        let nonce = SecretToken.generate(.invitation).value
+        return (nonce, key.token(for: Self.signInIdentity(nonce)))
+    }
+
+    func isValidDashboardSignInForm(_ request: Request, form: FormFields) -> Bool {
+        guard let nonce = request.cookies[Self.dashboardNonceCookieName]?.value, Self.isWellFormed(nonce),
+              let field = form[Self.fieldName] else { return false }
+        return key.isValid(field, for: Self.signInIdentity(nonce))
+    }
+
+    /// The sign-in nonce has a cookie of its own, on the dashboard's path, so that opening a
+    /// claim page in between does not replace it.
+    static let dashboardNonceCookieName = "tessera_dashboard_csrf"
+
+    static func dashboardNonceCookie(_ nonce: String, secure: Bool) -> Cookie {
+        Cookie(name: dashboardNonceCookieName, value: nonce, path: DashboardSessionCookie.path, secure: secure,
+               httpOnly: true, sameSite: .strict)
+    }
+
+    // Each kind of identity is prefixed so that one kind's token is never another's.
     private static func portalIdentity(_ sessionTokenHash: String) -> String { "portal-session:\(sessionTokenHash)" }
     private static func claimIdentity(_ nonce: String) -> String { "claim-visit:\(nonce)" }
+    private static func dashboardIdentity(_ sessionTokenHash: String) -> String { "dashboard-session:\(sessionTokenHash)" }
+    private static func signInIdentity(_ nonce: String) -> String { "dashboard-sign-in:\(nonce)" }
 
     /// 43 URL-safe base64 characters: what `claimVisit` makes.
     private static func isWellFormed(_ value: String) -> Bool {

@@ -215,8 +215,11 @@ struct SeatHistoryRow {
         ]
     }
 
-    var what: String {
-        switch event.kind {
+    var what: String { Self.what(event.kind) }
+
+    /// What a change did, in words: the portal's and the dashboard's history say the same.
+    static func what(_ kind: SeatEvent.Kind) -> String {
+        switch kind {
         case .assigned: "Assigned"
         case .invitationSent: "Invitation sent"
         case .invitationResent: "Invitation sent again"

@@ -23,7 +23,7 @@ enum PageTemplates {
 
     static let sources: [String: String] = [
         "layout": layout, "message": message, "claim": claim, "claimed": claimed, "portal": portal, "history": history,
-    ]
+    ].merging(DashboardTemplates.sources) { page, _ in page }
 
     /// The page around every template: `title`, `heading_context` (the organization, when known)
     /// and `content` (already rendered HTML).

@@ -64,10 +64,12 @@ struct OrganizationOperations: Sendable {
         return (token, secret)
     }
 
-    /// Deletes an organization access token; other kinds of token are not found here.
+    /// Deletes an organization access token and ends the dashboard sessions it opened; other
+    /// kinds of token are not found here.
     func deleteToken(id: UUID) async throws {
         try await database.transaction { tx in
             _ = try await tx.accessTokens.require(id: id, kind: .organization)
+            try await tx.accessTokens.deleteDashboardSessions(parentTokenId: id)
             try await tx.accessTokens.delete(id: id)
         }
     }

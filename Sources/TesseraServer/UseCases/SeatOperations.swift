@@ -317,7 +317,8 @@ struct SeatOperations: Sendable {
             productName: productName ?? "your team's plan", inviterEmail: locked.billing?.email ?? organization.name,
             recipientEmail: recipientEmail, token: invitation, publicURL: publicURL)
         try await tx.outbox.enqueue(OutboxMessage(
-            id: UUID(), kind: .email, payload: email.message.payload, nextAttemptAt: now, createdAt: now))
+            id: UUID(), kind: .email, payload: email.message.payload, nextAttemptAt: now, createdAt: now,
+            organizationId: organization.id))
         return nil
     }
 

@@ -1,0 +1,194 @@
+import Foundation
+import SQLKit
+import TesseraCore
+
+/// The merchant dashboard's overview figures. Each is one aggregate statement that walks an
+/// index from the organization (its pools, its endpoints, its seat events, its emails), so the
+/// overview costs the same number of statements whatever the organization's size.
+public struct DashboardStore: Sendable {
+    let session: SQLSession
+
+    /// Seats across the pools that can hold them: active subscriptions and paid orders.
+    public struct SeatTotals: Sendable, Equatable {
+        public var pools: Int
+        /// Seats bought.
+        public var seats: Int
+        /// Seats pending or claimed.
+        public var used: Int
+    }
+
+    public func seatTotals(organizationId: UUID) async throws -> SeatTotals {
+        let row = try await session.first("""
+            SELECT COUNT(*) AS pools, COALESCE(SUM(seats), 0) AS seats, COALESCE(SUM(active_seats), 0) AS used FROM (
+                SELECT seats, active_seats FROM subscriptions
+                WHERE organization_id = \(bind: organizationId.wire) AND seats IS NOT NULL
+                  AND status = \(bind: Subscription.Status.active.rawValue)
+                UNION ALL
+                SELECT seats, active_seats FROM orders
+                WHERE organization_id = \(bind: organizationId.wire) AND seats IS NOT NULL
+                  AND status = \(bind: Order.Status.paid.rawValue)
+            ) pools
+            """)
+        return SeatTotals(pools: try row?.int("pools") ?? 0, seats: try row?.int("seats") ?? 0,
+                          used: try row?.int("used") ?? 0)
+    }
+
+    /// Invitations waiting for their claim: all of them, those whose link stops working between
+    /// `now` and `soon`, and those whose link has stopped working (they need re-sending).
+    public struct PendingInvitations: Sendable, Equatable {
+        public var pending: Int
+        public var expiringSoon: Int
+        public var expired: Int
+    }
+
+    public func pendingInvitations(organizationId: UUID, now: Date, soon: Date) async throws -> PendingInvitations {
+        // Through the pools' seat indexes (pool, status, …): seats has no organization index.
+        let pending = SeatStatus.pending.rawValue
+        let row = try await session.first("""
+            SELECT COUNT(*) AS pending,
+                   COALESCE(SUM(CASE WHEN expires > \(bind: now.micros) AND expires <= \(bind: soon.micros)
+                                THEN 1 ELSE 0 END), 0) AS expiring,
+                   COALESCE(SUM(CASE WHEN expires <= \(bind: now.micros) THEN 1 ELSE 0 END), 0) AS expired
+            FROM (
+                SELECT s.invitation_token_expires_at AS expires FROM subscriptions p
+                JOIN seats s ON s.subscription_id = p.id AND s.status = \(bind: pending)
+                WHERE p.organization_id = \(bind: organizationId.wire)
+                UNION ALL
+                SELECT s.invitation_token_expires_at AS expires FROM orders p
+                JOIN seats s ON s.order_id = p.id AND s.status = \(bind: pending)
+                WHERE p.organization_id = \(bind: organizationId.wire)
+            ) invitations
+            """)
+        return PendingInvitations(pending: try row?.int("pending") ?? 0, expiringSoon: try row?.int("expiring") ?? 0,
+                                  expired: try row?.int("expired") ?? 0)
+    }
+
+    /// Claims since `since`, counted per UTC day (days since 1970).
+    public func claimsPerDay(organizationId: UUID, since: Date) async throws -> [Int: Int] {
+        let day = Self.microsPerDay
+        let rows = try await session.rows("""
+            SELECT created_at / \(unsafeRaw: String(day)) AS day, COUNT(*) AS claims FROM seat_events
+            WHERE organization_id = \(bind: organizationId.wire) AND kind = \(bind: SeatEvent.Kind.claimed.rawValue)
+              AND created_at >= \(bind: since.micros)
+            GROUP BY created_at / \(unsafeRaw: String(day))
+            """) { row in (try row.int("day"), try row.int("claims")) }
+        return Dictionary(rows, uniquingKeysWith: +)
+    }
+
+    /// Webhook delivery attempts in one hour.
+    public struct DeliveryHour: Sendable, Equatable {
+        /// Hours since 1970, UTC.
+        public var hour: Int
+        public var succeeded: Int
+        public var failed: Int
+    }
+
+    /// Webhook delivery attempts since `since`, per hour, to any of the organization's endpoints.
+    public func webhookDeliveriesPerHour(organizationId: UUID, since: Date) async throws -> [DeliveryHour] {
+        let hour = Self.microsPerHour
+        return try await session.rows("""
+            SELECT d.created_at / \(unsafeRaw: String(hour)) AS hour, COUNT(*) AS attempts,
+                   COALESCE(SUM(CASE WHEN d.succeeded THEN 1 ELSE 0 END), 0) AS succeeded
+            FROM webhook_endpoints e
+            JOIN webhook_deliveries d ON d.endpoint_id = e.id AND d.created_at >= \(bind: since.micros)
+            WHERE e.organization_id = \(bind: organizationId.wire)
+            GROUP BY d.created_at / \(unsafeRaw: String(hour))
+            ORDER BY hour
+            """) { row in
+            let succeeded = try row.int("succeeded")
+            return DeliveryHour(hour: try row.int("hour"), succeeded: succeeded, failed: try row.int("attempts") - succeeded)
+        }
+    }
+
+    /// When the oldest email and webhook event still waiting to be delivered were queued.
+    public struct OldestUndelivered: Sendable, Equatable {
+        public var email: Date?
+        public var webhook: Date?
+    }
+
+    public func oldestUndelivered(organizationId: UUID) async throws -> OldestUndelivered {
+        let pending = OutboxMessage.Status.pending.rawValue
+        let row = try await session.first("""
+            SELECT (SELECT MIN(created_at) FROM outbox
+                    WHERE organization_id = \(bind: organizationId.wire) AND status = \(bind: pending)) AS email,
+                   (SELECT MIN(o.created_at) FROM webhook_endpoints e
+                    JOIN webhook_outbox o ON o.endpoint_id = e.id AND o.status = \(bind: pending)
+                    WHERE e.organization_id = \(bind: organizationId.wire)) AS webhook
+            """)
+        return OldestUndelivered(email: try row?.optionalDate("email"), webhook: try row?.optionalDate("webhook"))
+    }
+
+    /// The organization's live customers, newest first, `limit` a page.
+    public func customers(organizationId: UUID, limit: Int, after cursor: ListCursor?) async throws
+        -> CursorPage<Customer>
+    {
+        var filter: SQLQueryString = "organization_id = \(bind: organizationId.wire) AND deleted_at IS NULL"
+        if let cursor {
+            filter += " AND (created_at, id) < (\(bind: cursor.createdAtMicros), \(bind: cursor.id.wire))"
+        }
+        let rows = try await session.rows("""
+            SELECT * FROM customers WHERE \(filter) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit + 1)
+            """, CustomerStore.customer)
+        return CursorPage(overRead: rows, limit: limit) { ListCursor(createdAt: $0.createdAt, id: $0.id) }
+    }
+
+    /// The customers whose email (in any case) or external id is `text`: at most one of each,
+    /// each found through its own unique index.
+    public func customers(organizationId: UUID, matching text: String) async throws -> [Customer] {
+        let byEmail = try await session.customers.find(email: text, organizationId: organizationId)
+        let byExternalId = try await session.customers.find(externalId: text, organizationId: organizationId)
+        guard let byExternalId, byExternalId.id != byEmail?.id else { return byEmail.map { [$0] } ?? [] }
+        return (byEmail.map { [$0] } ?? []) + [byExternalId]
+    }
+
+    /// One delivery attempt as the deliveries page lists it (without the event's body).
+    public struct DeliveryAttempt: Sendable, Equatable {
+        public var id: UUID
+        public var eventId: UUID
+        public var eventType: String
+        public var succeeded: Bool
+        public var httpCode: Int?
+        public var error: String?
+        public var durationMs: Int
+        public var createdAt: Date
+    }
+
+    /// An endpoint's latest `limit` attempts, newest first: a walk of its (endpoint, time) index.
+    public func recentDeliveries(endpointId: UUID, limit: Int) async throws -> [DeliveryAttempt] {
+        try await session.rows("""
+            SELECT d.id, d.event_id, d.succeeded, d.http_code, d.error, d.duration_ms, d.created_at, ev.type AS event_type
+            FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id
+            WHERE d.endpoint_id = \(bind: endpointId.wire)
+            ORDER BY d.created_at DESC, d.id DESC LIMIT \(bind: limit)
+            """) { row in
+            DeliveryAttempt(
+                id: try row.uuid("id"), eventId: try row.uuid("event_id"), eventType: try row.string("event_type"),
+                succeeded: try row.bool("succeeded"), httpCode: try row.optionalInt("http_code"),
+                error: try row.optionalString("error"), durationMs: try row.int("duration_ms"),
+                createdAt: try row.date("created_at"))
+        }
+    }
+
+    /// The organization's emails that failed for good, newest first, `limit` a page.
+    public func failedEmails(organizationId: UUID, limit: Int, after cursor: ListCursor?) async throws
+        -> CursorPage<OutboxMessage>
+    {
+        var filter: SQLQueryString = """
+            organization_id = \(bind: organizationId.wire) AND status = \(bind: OutboxMessage.Status.failed.rawValue)
+            """
+        if let cursor {
+            filter += " AND (created_at, id) < (\(bind: cursor.createdAtMicros), \(bind: cursor.id.wire))"
+        }
+        let rows = try await session.rows("""
+            SELECT * FROM outbox WHERE \(filter) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit + 1)
+            """, OutboxStore.message)
+        return CursorPage(overRead: rows, limit: limit) { ListCursor(createdAt: $0.createdAt, id: $0.id) }
+    }
+
+    static let microsPerHour = 3_600_000_000
+    static let microsPerDay = 86_400_000_000
+}
+
+extension SQLSession {
+    public var dashboard: DashboardStore { DashboardStore(session: self) }
+}
