@@ -24,6 +24,11 @@ public struct ServerConfiguration: Sendable {
     public var connections = ConnectionLimits()
     /// Per-client request limits on the claim routes and the authenticated API.
     public var rateLimits = RateLimits()
+    /// The port of the separate `/metrics` listener (`--metrics-port`); nil: no listener.
+    public var metricsPort: Int?
+    /// Where the `/metrics` listener listens (`--metrics-host`): loopback unless asked, so
+    /// that metrics are not public by accident.
+    public var metricsHost = "127.0.0.1"
 
     public init() {}
 }
@@ -32,22 +37,31 @@ public struct ServerConfiguration: Sendable {
 ///
 /// `runsDatabase`: whether the application's service group runs the database (`tessera serve`),
 /// as its first service so that it stops last; tests run it themselves around their setup.
+/// `metrics`: what requests, seat operations and deliveries are counted in; served on a
+/// listener of its own when `configuration.metricsPort` is set.
 public func buildApplication(
     configuration: ServerConfiguration, database: TesseraDatabase, mail: any MailTransport, logger: Logger,
+    metrics: TesseraMetrics = TesseraMetrics(),
     runsDatabase: Bool = false, runsBackgroundWorkers: Bool = true, now: @escaping @Sendable () -> Date = Date.init
 ) -> some ApplicationProtocol {
-    let router = buildRouter(configuration: configuration, database: database, now: now)
+    let router = buildRouter(configuration: configuration, database: database, metrics: metrics, now: now)
     var app = Application(
         router: router,
         server: .http1(limits: configuration.connections, logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tessera"),
         logger: logger)
     if runsDatabase { app.addServices(database) }
+    if let metricsPort = configuration.metricsPort {
+        app.addServices(buildMetricsApplication(metrics: metrics, database: database, host: configuration.metricsHost,
+                                                port: metricsPort, logger: logger, now: now))
+    }
     if runsBackgroundWorkers {
         app.addServices(
-            OutboxWorker(database: database, mail: mail, sender: configuration.mailSender, logger: logger, now: now),
+            OutboxWorker(database: database, mail: mail, sender: configuration.mailSender, logger: logger, now: now,
+                         metrics: metrics),
             WebhookWorker(database: database, logger: logger, now: now,
-                          targetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: configuration.webhookAllowPrivate)),
+                          targetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: configuration.webhookAllowPrivate),
+                          metrics: metrics),
             SubscriptionEndings(database: database, now: now).service(logger: logger),
             SeatExpiries(database: database, now: now).service(logger: logger),
             IdempotencyKeyExpiry(database: database, now: now).service(logger: logger),
@@ -58,17 +72,21 @@ public func buildApplication(
 
 /// The router with every route and middleware; tests drive it directly.
 public func buildRouter(configuration: ServerConfiguration, database: TesseraDatabase,
+                        metrics: TesseraMetrics = TesseraMetrics(),
                         now: @escaping @Sendable () -> Date = Date.init) -> Router<TesseraRequestContext> {
-    buildRoutes(configuration: configuration, database: database, now: now).router
+    buildRoutes(configuration: configuration, database: database, metrics: metrics, now: now).router
 }
 
 /// The router and the catalog of every route it registered (which the OpenAPI test reads).
 func buildRoutes(configuration: ServerConfiguration, database: TesseraDatabase,
+                 metrics: TesseraMetrics = TesseraMetrics(),
                  now: @escaping @Sendable () -> Date = Date.init)
     -> (router: Router<TesseraRequestContext>, catalog: RouteCatalog)
 {
     let router = Router(context: TesseraRequestContext.self)
-    // A middleware wraps only the routes added after it: errors outermost, then authentication.
+    // A middleware wraps only the routes added after it: request ids, metrics and the access
+    // log outermost (they see every answer), then errors, then authentication.
+    router.add(middleware: ObservationMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: PathScreeningMiddleware())
     router.add(middleware: AuthenticationMiddleware(
@@ -105,7 +123,8 @@ func buildRoutes(configuration: ServerConfiguration, database: TesseraDatabase,
     WebhookController(database: database, now: now,
                       targetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: configuration.webhookAllowPrivate))
         .register(on: merchant)
-    let seatOperations = SeatOperations(database: database, publicURL: configuration.publicURL, now: now)
+    let seatOperations = SeatOperations(database: database, publicURL: configuration.publicURL, now: now,
+                                        metrics: metrics)
     SeatController(operations: seatOperations).register(merchant: merchant, claims: publicV1)
     PortalController(operations: seatOperations, publicURL: configuration.publicURL, now: now)
         .register(merchant: merchant, portal: portal)
@@ -119,4 +138,22 @@ func buildRoutes(configuration: ServerConfiguration, database: TesseraDatabase,
     ).register(on: publicRoutes)
     router.add(middleware: MethodNotAllowedMiddleware(routes: catalog.table))
     return (router, catalog)
+}
+
+/// The `/metrics` listener: Prometheus' text format on `GET /metrics`, on an address of its own
+/// so that the API's address never exposes it. The outbox gauges are read from `database` at
+/// each scrape.
+public func buildMetricsApplication(
+    metrics: TesseraMetrics, database: TesseraDatabase, host: String, port: Int, logger: Logger,
+    now: @escaping @Sendable () -> Date = Date.init
+) -> some ApplicationProtocol {
+    let router = Router()
+    router.get("/metrics") { _, context -> Response in
+        let text = await metrics.exposition(database: database, now: now(), logger: context.logger)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: text)))
+    }
+    return Application(router: router,
+                       configuration: .init(address: .hostname(host, port: port), serverName: "Tessera"),
+                       logger: logger)
 }

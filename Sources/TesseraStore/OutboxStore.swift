@@ -75,6 +75,16 @@ public struct OutboxStore: Sendable {
         return message
     }
 
+    /// How many emails wait and since when the longest-due one has been due: one statement over
+    /// the `outbox_due` index (status, next_attempt_at), for the metrics.
+    public func backlog(now: Date) async throws -> OutboxBacklog {
+        let row = try await session.first("""
+            SELECT COUNT(*) AS n, MIN(next_attempt_at) AS oldest FROM outbox
+            WHERE status = \(bind: OutboxMessage.Status.pending.rawValue)
+            """)
+        return try OutboxBacklog(rowWithCountAndOldest: row, now: now)
+    }
+
     /// Frees every lease. Only for a database no other process uses (SQLite), at start-up:
     /// what a killed process was sending goes out at once instead of when its lease ends.
     public func releaseLeases() async throws {
@@ -118,5 +128,15 @@ public struct OutboxStore: Sendable {
             attempts: try row.int("attempts"), nextAttemptAt: try row.date("next_attempt_at"),
             lastError: try row.optionalString("last_error"), createdAt: try row.date("created_at"),
             deliveredAt: try row.optionalDate("delivered_at"), organizationId: try row.optionalUUID("organization_id"))
+    }
+}
+
+extension OutboxBacklog {
+    /// Reads `n` and `oldest` (the earliest `next_attempt_at` of the pending items): that item
+    /// is the longest due one when it is due at all.
+    init(rowWithCountAndOldest row: StoredRow?, now: Date) throws {
+        let pending = try row?.int("n") ?? 0
+        let oldest = try row?.optionalDate("oldest")
+        self.init(pending: pending, oldestDueAt: oldest.flatMap { $0 <= now ? $0 : nil })
     }
 }

@@ -24,6 +24,8 @@ public final class TesseraDatabase: Service, Sendable {
     public let dialect: DatabaseDialect
     private let backend: Backend
     let logger: Logger
+    /// Told about connection waits and transaction times (metrics); nil when nothing listens.
+    private let observer: (any DatabaseObserver)?
     private let statements = StatementCounter()
     /// Set once `run()` has begun: postgres-nio expects no lease before its pool runs.
     private let running = RunningSignal()
@@ -39,16 +41,18 @@ public final class TesseraDatabase: Service, Sendable {
         case postgres(PostgresClient)
     }
 
-    private init(dialect: DatabaseDialect, backend: Backend, logger: Logger) {
+    private init(dialect: DatabaseDialect, backend: Backend, logger: Logger, observer: (any DatabaseObserver)?) {
         self.dialect = dialect
         self.backend = backend
         self.logger = logger
+        self.observer = observer
     }
 
     /// Opens the database, run by the caller (see the type's notes); `withDatabase` does both.
     /// `maximumConnections`: the PostgreSQL pool's size (SQLite has one connection).
+    /// `observer`: told how long connections and transactions take (metrics).
     public static func open(_ location: DatabaseLocation, maximumConnections: Int = 20,
-                            logger: Logger) async throws -> TesseraDatabase {
+                            logger: Logger, observer: (any DatabaseObserver)? = nil) async throws -> TesseraDatabase {
         switch location {
         case .sqliteFile, .sqliteMemory:
             var path = ":memory:"
@@ -64,7 +68,7 @@ public final class TesseraDatabase: Service, Sendable {
             let writers = SQLiteConnectionPool([writer])
             guard case .sqliteFile = location else {
                 return TesseraDatabase(dialect: .sqlite, backend: .sqlite(writer: writers, readers: writers, checkpointer: nil),
-                                       logger: logger)
+                                       logger: logger, observer: observer)
             }
             let checkpointer = try InlineSQLiteConnection(path: path, readOnly: false)
             // Statements run inline, so readers beyond the cores that run them would only wait.
@@ -74,14 +78,14 @@ public final class TesseraDatabase: Service, Sendable {
             return TesseraDatabase(
                 dialect: .sqlite,
                 backend: .sqlite(writer: writers, readers: SQLiteConnectionPool(readers), checkpointer: checkpointer),
-                logger: logger)
+                logger: logger, observer: observer)
 
         case .postgres(let host, let port, let username, let password, let database):
             var configuration = PostgresClient.Configuration(
                 host: host, port: port, username: username, password: password, database: database, tls: .disable)
             configuration.options.maximumConnections = maximumConnections
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-            return TesseraDatabase(dialect: .postgres, backend: .postgres(client), logger: logger)
+            return TesseraDatabase(dialect: .postgres, backend: .postgres(client), logger: logger, observer: observer)
         }
     }
 
@@ -91,9 +95,9 @@ public final class TesseraDatabase: Service, Sendable {
         if let open = Self.requestTransaction { return try await body(open) }
         switch backend {
         case .sqlite(let writer, _, _):
-            return try await session(on: writer, body)
+            return try await session(on: writer, access: .write, body)
         case .postgres(let client):
-            return try await session(on: client, body)
+            return try await session(on: client, access: .write, body)
         }
     }
 
@@ -104,26 +108,30 @@ public final class TesseraDatabase: Service, Sendable {
         if let open = Self.requestTransaction { return try await body(open) }
         switch backend {
         case .sqlite(_, let readers, _):
-            return try await session(on: readers, body)
+            return try await session(on: readers, access: .read, body)
         case .postgres(let client):
-            return try await session(on: client, body)
+            return try await session(on: client, access: .read, body)
         }
     }
 
-    private func session<T: Sendable>(on pool: SQLiteConnectionPool,
+    private func session<T: Sendable>(on pool: SQLiteConnectionPool, access: DatabaseAccess,
                                       _ body: (SQLSession) async throws -> T) async throws -> T {
-        try await pool.withConnection { connection in
-            try await body(SQLSession(sql: InlineSQLiteDatabase(connection: connection, logger: logger),
-                                      dialect: .sqlite, counter: statements, postgres: nil))
+        let asked = ContinuousClock.now
+        return try await pool.withConnection { connection in
+            observer?.connectionLeased(after: ContinuousClock.now - asked, for: access)
+            return try await body(SQLSession(sql: InlineSQLiteDatabase(connection: connection, logger: logger),
+                                             dialect: .sqlite, counter: statements, postgres: nil))
         }
     }
 
-    private func session<T: Sendable>(on client: PostgresClient,
+    private func session<T: Sendable>(on client: PostgresClient, access: DatabaseAccess,
                                       _ body: (SQLSession) async throws -> T) async throws -> T {
+        let asked = ContinuousClock.now
         await running.wait()
         return try await client.withConnection { connection in
-            try await body(SQLSession(sql: connection.sql(queryLogLevel: nil), dialect: .postgres, counter: statements,
-                                      postgres: connection))
+            observer?.connectionLeased(after: ContinuousClock.now - asked, for: access)
+            return try await body(SQLSession(sql: connection.sql(queryLogLevel: nil), dialect: .postgres,
+                                             counter: statements, postgres: connection))
         }
     }
 
@@ -150,6 +158,9 @@ public final class TesseraDatabase: Service, Sendable {
     public func transaction<T: Sendable>(_ body: (SQLSession) async throws -> T) async throws -> T {
         if let open = Self.requestTransaction { return try await open.savepoint { try await body(open) } }
         return try await withConnection { session in
+            // Timed from before `BEGIN` to the end of `COMMIT` or `ROLLBACK`: how long the
+            // transaction held its connection (on SQLite, the one writer every write waits for).
+            let began = ContinuousClock.now
             try await session.execute(self.dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN")
             let result: T
             do {
@@ -160,9 +171,16 @@ public final class TesseraDatabase: Service, Sendable {
                 } catch let rollbackError {
                     self.logger.error("rollback failed", metadata: ["error": "\(loggableDescription(of: rollbackError))"])
                 }
+                self.observer?.transactionEnded(after: ContinuousClock.now - began, committed: false)
                 throw error
             }
-            try await session.execute("COMMIT")
+            do {
+                try await session.execute("COMMIT")
+            } catch {
+                self.observer?.transactionEnded(after: ContinuousClock.now - began, committed: false)
+                throw error
+            }
+            self.observer?.transactionEnded(after: ContinuousClock.now - began, committed: true)
             return result
         }
     }
@@ -219,9 +237,11 @@ public final class TesseraDatabase: Service, Sendable {
     /// an application's service group. An unreachable server fails here, before `body`.
     public static func withDatabase<T: Sendable>(
         _ location: DatabaseLocation, maximumConnections: Int = 20, logger: Logger,
+        observer: (any DatabaseObserver)? = nil,
         _ body: (TesseraDatabase) async throws -> T
     ) async throws -> T {
-        let database = try await open(location, maximumConnections: maximumConnections, logger: logger)
+        let database = try await open(location, maximumConnections: maximumConnections, logger: logger,
+                                      observer: observer)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             if case .postgres(let client) = database.backend {
                 group.addTask { await database.runPool(client) }

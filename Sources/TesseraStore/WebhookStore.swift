@@ -220,6 +220,15 @@ public struct WebhookStore: Sendable {
             """).map { try $0.uuid("endpoint_id") }
     }
 
+    /// How many sends wait (due or waiting for a retry) and since when the longest-due one has
+    /// been due: one statement over the `webhook_outbox_due` index, for the metrics.
+    public func backlog(now: Date) async throws -> OutboxBacklog {
+        let row = try await session.first("""
+            SELECT COUNT(*) AS n, MIN(next_attempt_at) AS oldest FROM webhook_outbox WHERE status = 'pending'
+            """)
+        return try OutboxBacklog(rowWithCountAndOldest: row, now: now)
+    }
+
     /// Leases the endpoint's oldest due send until `leaseUntil` (see `OutboxStore.leaseNext`).
     /// Call inside a transaction.
     public func leaseNext(endpointId: UUID, now: Date, leaseUntil: Date) async throws -> WebhookSend? {

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
+import Prometheus
 import TesseraCore
 import TesseraServer
 import TesseraStore
@@ -86,6 +88,22 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = environment["TESSERA_LOG_LEVEL"] ?? "info"
 
+    @Option(name: .customLong("log-format"),
+            help: "text (readable lines) or json (one JSON object per line) (env TESSERA_LOG_FORMAT).")
+    var logFormat: String = environment["TESSERA_LOG_FORMAT"] ?? "text"
+
+    @Option(name: .customLong("metrics-port"), help: """
+        Serve Prometheus metrics at GET /metrics on this port, a listener of its own; off unless given         (env TESSERA_METRICS_PORT).
+        """)
+    var metricsPortFlag: Int?
+
+    /// The flag, else the environment; nil: no metrics listener.
+    private var metricsPort: Int? { metricsPortFlag ?? Self.environment["TESSERA_METRICS_PORT"].flatMap(Int.init) }
+
+    @Option(name: .customLong("metrics-host"),
+            help: "Address the metrics listener listens on; loopback, so metrics are not public by accident (env TESSERA_METRICS_HOST).")
+    var metricsHost: String = environment["TESSERA_METRICS_HOST"] ?? "127.0.0.1"
+
     @Flag(name: .customLong("webhook-allow-private"),
           help: "Let webhook endpoints use localhost and loopback, private or other non-public addresses: for development and tests only (env TESSERA_WEBHOOK_ALLOW_PRIVATE=1).")
     var webhookAllowPrivate = false
@@ -112,6 +130,16 @@ struct Serve: AsyncParsableCommand {
         guard URL(string: publicURL)?.scheme != nil else { throw ValidationError("--public-url must be an absolute URL") }
         _ = try mailTransport(logger: .tessera())
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
+        if let raw = Self.environment["TESSERA_METRICS_PORT"], !raw.isEmpty, Int(raw) == nil {
+            throw ValidationError("TESSERA_METRICS_PORT must be a whole number")
+        }
+        if let metricsPort {
+            guard (0...65535).contains(metricsPort) else { throw ValidationError("--metrics-port must be between 0 and 65535") }
+            guard metricsPort != port || metricsPort == 0 else {
+                throw ValidationError("--metrics-port must differ from --port: metrics have a listener of their own")
+            }
+        }
         if let csrfSecret {
             do { _ = try FormTokenKey(secret: csrfSecret) } catch {
                 throw ValidationError("--csrf-key (or TESSERA_CSRF_KEY): \(error)")
@@ -136,10 +164,24 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if logFormat == "json" {
+            // Before the first logger is made: a logger keeps the handler it was made with.
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        }
         let logger = Logger.tessera(level: Logger.Level(rawValue: logLevel) ?? .info)
         var configuration = ServerConfiguration()
         configuration.host = host
         configuration.port = port
+        configuration.metricsPort = metricsPort
+        configuration.metricsHost = metricsHost
+        let metrics = TesseraMetrics()
+        if let metricsPort {
+            // Hummingbird announces both listeners alike; this says which one is the metrics'.
+            logger.info("Prometheus metrics at http://\(metricsHost):\(metricsPort)/metrics")
+            // Once per process, here and nowhere else: libraries that report through swift-metrics
+            // land in the same registry as Tessera's own metrics, which are passed explicitly.
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
+        }
         configuration.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         if let sender = Self.environment["TESSERA_MAIL_FROM"], !sender.isEmpty { configuration.mailSender = sender }
         if let adminToken = Self.environment["TESSERA_ADMIN_TOKEN"], !adminToken.isEmpty {
@@ -164,9 +206,9 @@ struct Serve: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("Operator token (shown once, keep it safe): \(token.value)\n".utf8))
             }
         }
-        let db = try await TesseraDatabase.open(try database.location(), logger: logger)
+        let db = try await TesseraDatabase.open(try database.location(), logger: logger, observer: metrics)
         let app = buildApplication(configuration: configuration, database: db, mail: transport, logger: logger,
-                                   runsDatabase: true)
+                                   metrics: metrics, runsDatabase: true)
         try await app.runService()
     }
 }

@@ -307,11 +307,13 @@ extension TestServer {
             configuration.rateLimits = limits
             let clock = TestClock()
             let mail = RecordingMailTransport()
+            let metrics = TesseraMetrics()
             let app = buildApplication(
                 configuration: configuration, database: database, mail: mail, logger: Logger(label: "tessera-test"),
-                runsBackgroundWorkers: false, now: clock.closure)
+                metrics: metrics, runsBackgroundWorkers: false, now: clock.closure)
             try await app.test(.router) { client in
-                try await body(TestServer(backend: backend, database: database, mail: mail, clock: clock, client: client))
+                try await body(TestServer(backend: backend, database: database, mail: mail, clock: clock, client: client,
+                                          metrics: metrics))
             }
         }
     }

@@ -16,6 +16,8 @@ public struct OutboxWorker: Service {
     let sender: String
     let logger: Logger
     let now: @Sendable () -> Date
+    /// Counts attempts by result; nil counts nothing.
+    let metrics: TesseraMetrics?
 
     /// How long a leased message is left alone before another worker may take it: longer than
     /// an SMTP delivery may take (one minute), so a slow send is never sent twice.
@@ -23,12 +25,13 @@ public struct OutboxWorker: Service {
     static let maximumAttempts = 12
 
     public init(database: TesseraDatabase, mail: any MailTransport, sender: String, logger: Logger,
-                now: @escaping @Sendable () -> Date = Date.init) {
+                now: @escaping @Sendable () -> Date = Date.init, metrics: TesseraMetrics? = nil) {
         self.database = database
         self.mail = mail
         self.sender = sender
         self.logger = logger
         self.now = now
+        self.metrics = metrics
     }
 
     public func run() async throws {
@@ -68,11 +71,13 @@ public struct OutboxWorker: Service {
         switch message.kind {
         case .email:
             guard let mailMessage = MailMessage(payload: message.payload) else {
+                metrics?.emailDelivery(.failed)
                 return { try await $0.outbox.markFailed(id: message.id, error: "unreadable payload", keptPayload: .null) }
             }
             do {
                 try await mail.send(mailMessage, from: sender)
                 let deliveredAt = now()
+                metrics?.emailDelivery(.delivered)
                 return { try await $0.outbox.markDelivered(id: message.id, keptPayload: mailMessage.deliveredRecord, at: deliveredAt) }
             } catch {
                 let reason = "\(error)"
@@ -80,10 +85,12 @@ public struct OutboxWorker: Service {
                 let permanent = (error as? MailDeliveryError)?.isPermanent ?? false
                 if permanent || message.attempts >= Self.maximumAttempts {
                     logger.error("email failed for good", metadata: ["outbox_id": "\(message.id.wire)", "error": "\(reason)"])
+                    metrics?.emailDelivery(.failed)
                     return { try await $0.outbox.markFailed(id: message.id, error: reason, keptPayload: mailMessage.deliveredRecord) }
                 }
                 let next = now().addingTimeInterval(Self.retryDelay(afterAttempt: message.attempts))
                 logger.warning("email failed, will retry", metadata: ["outbox_id": "\(message.id.wire)", "error": "\(reason)"])
+                metrics?.emailDelivery(.retry)
                 return { try await $0.outbox.scheduleRetry(id: message.id, error: reason, at: next) }
             }
         }

@@ -36,6 +36,8 @@ public struct WebhookWorker: Service {
     let jitter: @Sendable () -> Double
     let targetPolicy: WebhookTargetPolicy
     let resolver: WebhookHostResolver
+    /// Counts attempts by result; nil counts nothing.
+    let metrics: TesseraMetrics?
 
     /// Longer than one send may take (the 10 s timeout), so a send in progress is never
     /// taken by another worker; also how long a send leased by a killed process waits.
@@ -62,11 +64,12 @@ public struct WebhookWorker: Service {
     ///     Sends to host names go through clients pinned to the vetted address.
     ///   - targetPolicy: which targets may be sent to; by default no private networks.
     ///   - resolver: how host names become addresses; the system resolver unless a test says otherwise.
+    ///   - metrics: where attempts are counted by result; nil counts nothing.
     public init(database: TesseraDatabase, httpClient: HTTPClient? = nil, logger: Logger,
                 now: @escaping @Sendable () -> Date = Date.init,
                 jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
                 targetPolicy: WebhookTargetPolicy = WebhookTargetPolicy(),
-                resolver: WebhookHostResolver = .system) {
+                resolver: WebhookHostResolver = .system, metrics: TesseraMetrics? = nil) {
         self.database = database
         self.httpClient = httpClient
         self.logger = logger
@@ -74,6 +77,7 @@ public struct WebhookWorker: Service {
         self.jitter = jitter
         self.targetPolicy = targetPolicy
         self.resolver = resolver
+        self.metrics = metrics
     }
 
     public func run() async throws {
@@ -169,6 +173,7 @@ public struct WebhookWorker: Service {
         let recordedAt = now()
         let retryAt = succeeded ? nil : WebhookRetrySchedule.delay(afterAttempt: send.attempt, jitter: jitter())
             .map { recordedAt.addingTimeInterval($0) }
+        metrics?.webhookDelivery(succeeded ? .delivered : retryAt != nil ? .retry : .failed)
         if !succeeded {
             logger.warning("webhook attempt failed", metadata: [
                 "event_id": "\(send.eventId.wire)", "endpoint_id": "\(send.endpointId.wire)",

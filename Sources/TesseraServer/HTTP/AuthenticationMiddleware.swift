@@ -27,7 +27,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         guard let token = Self.bearerToken(header) else { throw AuthError.invalidToken }
         var context = context
-        context.principal = try await principal(for: token, logger: context.logger)
+        let (principal, caller) = try await principal(for: token, logger: context.logger)
+        context.principal = principal
+        context.observation.caller = caller
         return try await next(request, context)
     }
 
@@ -38,9 +40,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
         return token.isEmpty ? nil : token
     }
 
-    private func principal(for token: String, logger: Logger) async throws -> Principal {
+    /// The caller, and how the access log names them (by the token's record, never the token).
+    private func principal(for token: String, logger: Logger) async throws -> (Principal, AccessLogCaller) {
         let hash = SecretToken.hash(token)
-        if let adminTokenHash, hash == adminTokenHash { return .operatorAccess }
+        if let adminTokenHash, hash == adminTokenHash { return (.operatorAccess, AccessLogCaller(kind: "operator", id: nil)) }
         let now = now()
         let found = try await database.read { try await $0.accessTokens.find(hash: hash) }
         guard let stored = found, !stored.isExpired(at: now) else { throw AuthError.invalidToken }
@@ -56,13 +59,14 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         switch stored.kind {
         case .operatorAccess:
-            return .operatorAccess
+            return (.operatorAccess, AccessLogCaller(kind: "operator", id: stored.id))
         case .organization:
             guard let organizationId = stored.organizationId else { throw AuthError.invalidToken }
-            return .organization(tokenId: stored.id, organizationId: organizationId, scopes: stored.grantedScopes)
+            return (.organization(tokenId: stored.id, organizationId: organizationId, scopes: stored.grantedScopes),
+                    AccessLogCaller(kind: "organization_token", id: stored.id))
         case .customerSession, .memberSession:
             guard let caller = PortalSessions.caller(of: stored) else { throw AuthError.invalidToken }
-            return .portal(caller)
+            return (.portal(caller), AccessLogCaller(kind: "portal_session", id: stored.id))
         case .dashboardSession, .operatorDashboardSession:
             // A dashboard session lives in its cookie, behind the pages' forgery checks; as a
             // bearer token it would reach the API without them.

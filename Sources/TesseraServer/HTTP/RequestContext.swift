@@ -15,6 +15,8 @@ public struct TesseraRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// nil when the request carried no `Authorization` header.
     public var principal: Principal?
+    /// Shared with the observation middleware, which reports the request when it ends.
+    let observation = RequestObservation()
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

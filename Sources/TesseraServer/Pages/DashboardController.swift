@@ -54,7 +54,7 @@ struct DashboardController {
     /// Signed in with an organization: its overview. The operator without one: the list to
     /// pick from. Anyone else: the sign-in form.
     @Sendable func overview(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        guard let viewer = try await currentViewer(request) else { return signInPage() }
+        guard let viewer = try await currentViewer(request, context: context) else { return signInPage() }
         guard let organization = viewer.organization else { return try await organizationPicker(viewer) }
         let now = now()
         let overview = try await database.read { session in
@@ -100,7 +100,7 @@ struct DashboardController {
 
     @Sendable func signOut(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let form = try await FormFields.read(request)
-        if let viewer = try await currentViewer(request) {
+        if let viewer = try await currentViewer(request, context: context) {
             guard csrf.isValid(form, for: .dashboardSession(tokenHash: viewer.sessionTokenHash)) else {
                 throw PageFailure.forgedForm(retry: (Self.home, "Back to the dashboard"))
             }
@@ -125,7 +125,7 @@ struct DashboardController {
 
     /// The operator turns the session to an organization, by slug.
     @Sendable func chooseOrganization(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let (viewer, form) = try await dashboardForm(request)
+        let (viewer, form) = try await dashboardForm(request, context: context)
         guard viewer.isOperator else { throw PageFailure.dashboardNotPermitted("Only the operator picks an organization.") }
         guard let slug = form.trimmed("slug"), try await sessions.choose(slug: slug, for: viewer) != nil else {
             return try await organizationPicker(viewer, status: .unprocessableContent,
@@ -138,7 +138,7 @@ struct DashboardController {
 
     /// The organization's customers, newest first, 50 a page; `?q=` finds one by email or external id.
     @Sendable func customers(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let viewer = try await signedIn(request, needs: .customersRead)
+        let viewer = try await signedIn(request, context: context, needs: .customersRead)
         let organizationId = try organization(of: viewer).id
         let query = QueryFields(request)
         let search = query.string("q")?.trimmingCharacters(in: .whitespaces).nilIfEmpty
@@ -167,7 +167,7 @@ struct DashboardController {
 
     /// One customer: its subscriptions and orders with seats, each with a utilisation bar.
     @Sendable func customer(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let viewer = try await signedIn(request, needs: .customersRead)
+        let viewer = try await signedIn(request, context: context, needs: .customersRead)
         let organizationId = try organization(of: viewer).id
         guard let customerId = context.parameters.get("customer_id").flatMap({ UUID(wire: $0) }) else {
             throw PageFailure.dashboardNotFound
@@ -190,7 +190,7 @@ struct DashboardController {
               error: PageErrorMessage? = nil) async throws -> Response {
         // After a change, the redirect names what was done; a page with an error says that instead.
         let notice = error == nil ? QueryFields(request).string("notice").flatMap(DashboardNotice.init(rawValue:))?.text : nil
-        let viewer = try await signedIn(request, needs: .customerSeatsRead)
+        let viewer = try await signedIn(request, context: context, needs: .customerSeatsRead)
         let organization = try organization(of: viewer)
         let reference = try poolReference(context, kind: kind)
         let cursor = QueryFields(request).string("cursor").flatMap(ListCursor.init(text:))
@@ -214,7 +214,7 @@ struct DashboardController {
     }
 
     func assign(_ request: Request, context: TesseraRequestContext, kind: DashboardPoolKind) async throws -> Response {
-        let (viewer, form) = try await dashboardForm(request, needs: .customerSeatsWrite)
+        let (viewer, form) = try await dashboardForm(request, context: context, needs: .customerSeatsWrite)
         let organization = try organization(of: viewer)
         let reference = try poolReference(context, kind: kind)
         do {
@@ -228,7 +228,7 @@ struct DashboardController {
 
     /// A subscription's seat count, as `PATCH /v1/subscriptions/{id}` changes it.
     @Sendable func changeSeatCount(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let (viewer, form) = try await dashboardForm(request, needs: .subscriptionsWrite)
+        let (viewer, form) = try await dashboardForm(request, context: context, needs: .subscriptionsWrite)
         let organization = try organization(of: viewer)
         let reference = try poolReference(context, kind: .subscriptions)
         do {
@@ -257,7 +257,7 @@ struct DashboardController {
 
     /// A seat's history, newest first, 50 changes a page, with who made each change.
     @Sendable func history(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let viewer = try await signedIn(request, needs: .customerSeatsRead)
+        let viewer = try await signedIn(request, context: context, needs: .customerSeatsRead)
         let organization = try organization(of: viewer)
         guard let seatId = context.parameters.get("seat_id").flatMap({ UUID(wire: $0) }) else {
             throw PageFailure.dashboardNotFound
@@ -301,7 +301,7 @@ struct DashboardController {
     /// pool the form came from, with the error).
     private func changeSeat(_ request: Request, context: TesseraRequestContext, notice: DashboardNotice,
                             _ change: (UUID, SeatOperations.Scope) async throws -> Seat) async throws -> Response {
-        let (viewer, _) = try await dashboardForm(request, needs: .customerSeatsWrite)
+        let (viewer, _) = try await dashboardForm(request, context: context, needs: .customerSeatsWrite)
         let organization = try organization(of: viewer)
         guard let seatId = context.parameters.get("seat_id").flatMap({ UUID(wire: $0) }) else {
             throw PageFailure.dashboardNotFound
@@ -326,7 +326,7 @@ struct DashboardController {
     /// Webhook endpoints, failing ones first, each with its latest attempts; and the emails that
     /// failed for good with their last error.
     @Sendable func deliveries(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let viewer = try await signedIn(request, needs: .webhooksRead)
+        let viewer = try await signedIn(request, context: context, needs: .webhooksRead)
         let organization = try organization(of: viewer)
         let cursor = QueryFields(request).string("cursor").flatMap(ListCursor.init(text:))
         let page = try await database.read { session in
@@ -343,7 +343,7 @@ struct DashboardController {
 
     /// Queues an event again for its endpoints, as `POST /v1/webhooks/events/{id}/redeliver` does.
     @Sendable func redeliver(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let (viewer, _) = try await dashboardForm(request, needs: .webhooksWrite)
+        let (viewer, _) = try await dashboardForm(request, context: context, needs: .webhooksWrite)
         let organization = try organization(of: viewer)
         guard let eventId = context.parameters.get("event_id").flatMap({ UUID(wire: $0) }) else {
             throw PageFailure.dashboardNotFound
@@ -360,7 +360,7 @@ struct DashboardController {
 
     /// The organization's branding; the operator may change it (as `PATCH /v1/organizations/{id}`).
     @Sendable func branding(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let viewer = try await signedIn(request)
+        let viewer = try await signedIn(request, context: context)
         let organization = try organization(of: viewer)
         let notice = QueryFields(request).string("notice").flatMap(DashboardNotice.init(rawValue:))
         return brandingPage(viewer, organization.branding, notice: notice)
@@ -369,7 +369,7 @@ struct DashboardController {
     /// Each field set, or cleared when left blank; any field that breaks its rule refuses the
     /// whole form, in words, and changes nothing.
     @Sendable func changeBranding(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let (viewer, form) = try await dashboardForm(request)
+        let (viewer, form) = try await dashboardForm(request, context: context)
         guard viewer.isOperator else {
             throw PageFailure.dashboardNotPermitted("Only the operator changes an organization's branding.")
         }
@@ -409,25 +409,30 @@ struct DashboardController {
 
     // MARK: Sessions and scopes
 
-    /// The viewer of the browser's session cookie, if it names a live dashboard session.
-    private func currentViewer(_ request: Request) async throws -> DashboardViewer? {
-        guard let token = request.cookies[DashboardSessionCookie.name]?.value, !token.isEmpty else { return nil }
-        return try await sessions.viewer(token: token)
+    /// The viewer of the browser's session cookie, if it names a live dashboard session, which
+    /// the access log then names (by its id).
+    private func currentViewer(_ request: Request, context: TesseraRequestContext) async throws -> DashboardViewer? {
+        guard let token = request.cookies[DashboardSessionCookie.name]?.value, !token.isEmpty,
+              let viewer = try await sessions.viewer(token: token) else { return nil }
+        context.observation.caller = AccessLogCaller(kind: "dashboard_session", id: viewer.session.id)
+        return viewer
     }
 
     /// The viewer, else the 401 page; with `needs`, the 403 page unless the session has that scope.
-    private func signedIn(_ request: Request, needs scope: Scope? = nil) async throws -> DashboardViewer {
-        guard let viewer = try await currentViewer(request) else { throw PageFailure.dashboardSignIn }
+    private func signedIn(_ request: Request, context: TesseraRequestContext, needs scope: Scope? = nil) async throws
+        -> DashboardViewer
+    {
+        guard let viewer = try await currentViewer(request, context: context) else { throw PageFailure.dashboardSignIn }
         if let scope, !viewer.may(scope) { throw PageFailure.dashboardMissingScope(scope) }
         return viewer
     }
 
     /// A dashboard form post: the session (else 401), its anti-forgery token (else 403), the scope.
-    private func dashboardForm(_ request: Request, needs scope: Scope? = nil) async throws
-        -> (DashboardViewer, FormFields)
+    private func dashboardForm(_ request: Request, context: TesseraRequestContext, needs scope: Scope? = nil)
+        async throws -> (DashboardViewer, FormFields)
     {
         let form = try await FormFields.read(request)
-        let viewer = try await signedIn(request)
+        let viewer = try await signedIn(request, context: context)
         guard csrf.isValid(form, for: .dashboardSession(tokenHash: viewer.sessionTokenHash)) else {
             throw PageFailure.forgedForm(retry: (Self.home, "Back to the dashboard"))
         }

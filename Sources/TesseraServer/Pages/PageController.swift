@@ -122,7 +122,7 @@ struct PageController {
         let slug = slug(context)
         let query = QueryFields(request)
         if let token = query.string("customer_session_token") {
-            let viewer = try await signedIn(token: token, slug: slug)
+            let viewer = try await signedIn(token: token, slug: slug, context: context)
             let path = Self.portalPath(viewer.organization.slug)
             var response = PageRenderer.redirect(to: path)
             let lifetime = viewer.session.expiresAt.map { Int($0.timeIntervalSince(now()).rounded()) }
@@ -130,7 +130,7 @@ struct PageController {
                 token, path: path, maxAge: lifetime ?? Int(SecretLifetime.customerSession), secure: secureCookies))
             return response
         }
-        let viewer = try await signedIn(request, slug: slug)
+        let viewer = try await signedIn(request, slug: slug, context: context)
         let notice = query.string("notice").flatMap(PortalNotice.init(rawValue:))
         // A later page of one pool's seats; a link that is not one of ours shows the first pages.
         let page = query.string("pool").flatMap { UUID(wire: $0) }.flatMap { pool in
@@ -183,7 +183,7 @@ struct PageController {
     /// A seat's history, newest first, 50 changes a page (`?cursor=` for older ones). Anyone
     /// signed in who may see the seat may see its history.
     @Sendable func history(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let viewer = try await signedIn(request, slug: slug(context))
+        let viewer = try await signedIn(request, slug: slug(context), context: context)
         try viewer.organization.requireSeatFeature()
         guard let seatId = context.parameters.get("seat_id").flatMap({ UUID(wire: $0) }) else {
             throw PageFailure.seatNotFound
@@ -242,7 +242,7 @@ struct PageController {
         -> (PortalViewer, FormFields)
     {
         let form = try await FormFields.read(request)
-        let viewer = try await signedIn(request, slug: slug(context))
+        let viewer = try await signedIn(request, slug: slug(context), context: context)
         guard csrf.isValid(form, for: .portalSession(tokenHash: viewer.sessionTokenHash)) else {
             throw PageFailure.forgedForm(retry: (Self.portalPath(viewer.organization.slug), "Back to your seats"))
         }
@@ -297,20 +297,23 @@ struct PageController {
     // MARK: Sessions
 
     /// The viewer of the browser's session cookie, or the 401 page (which also clears it).
-    private func signedIn(_ request: Request, slug: String) async throws -> PortalViewer {
+    private func signedIn(_ request: Request, slug: String, context: TesseraRequestContext) async throws -> PortalViewer {
         guard let token = request.cookies[PortalSessionCookie.name]?.value, !token.isEmpty else {
             throw PageFailure.signIn(slug: OrganizationSlug.isValid(slug) ? slug : nil)
         }
-        return try await signedIn(token: token, slug: slug)
+        return try await signedIn(token: token, slug: slug, context: context)
     }
 
     /// The viewer a session token signs in on this organization's portal (`PortalSessions`):
     /// an unknown organization is the 404 page, anything but a live session the 401 page.
-    private func signedIn(token: String, slug: String) async throws -> PortalViewer {
+    /// The access log names the session (by its id).
+    private func signedIn(token: String, slug: String, context: TesseraRequestContext) async throws -> PortalViewer {
         switch try await sessions.viewer(token: token, slug: slug) {
         case .unknownOrganization: throw PageFailure.portalNotFound
         case .signedOut: throw PageFailure.signIn(slug: OrganizationSlug.isValid(slug) ? slug : nil)
-        case .signedIn(let viewer): return viewer
+        case .signedIn(let viewer):
+            context.observation.caller = AccessLogCaller(kind: "portal_session", id: viewer.session.id)
+            return viewer
         }
     }
 

@@ -44,40 +44,42 @@ extension SeatOperations {
     /// trace and the others go on. Before any row, the pool must have room for every recipient
     /// who does not already hold a seat (`SeatPool.requireFreeSeats`): a 400 with nothing written.
     func assign(_ bulk: BulkAssignment, scope: Scope) async throws -> [BulkSeatOutcome] {
-        let now = now()
-        return try await database.transaction { tx in
-            var locked = try await lockPool(bulk.pool, scope: scope, tx: tx)
-            let assignments = bulk.rows.compactMap { try? $0.get() }
-            let needed = assignments.count > locked.pool.availableSeats
-                ? try await seatsNeeded(by: assignments, in: locked, tx: tx, now: now)
-                : assignments.count
-            try locked.pool.requireFreeSeats(needed)
-            locked.productName = try await tx.products.name(id: locked.pool.productId, organizationId: scope.organizationId)
+        try await metrics.count(.bulkAssign) {
+            let now = now()
+            return try await database.transaction { tx in
+                var locked = try await lockPool(bulk.pool, scope: scope, tx: tx)
+                let assignments = bulk.rows.compactMap { try? $0.get() }
+                let needed = assignments.count > locked.pool.availableSeats
+                    ? try await seatsNeeded(by: assignments, in: locked, tx: tx, now: now)
+                    : assignments.count
+                try locked.pool.requireFreeSeats(needed)
+                locked.productName = try await tx.products.name(id: locked.pool.productId, organizationId: scope.organizationId)
 
-            var outcomes: [BulkSeatOutcome] = []
-            outcomes.reserveCapacity(bulk.rows.count)
-            for row in bulk.rows {
-                do {
-                    let assignment = try row.get()
-                    try scope.checkRecipient(of: assignment)
-                    let (details, handed) = try await tx.savepoint {
-                        try await assign(assignment, into: locked, scope: scope, tx: tx, now: now)
+                var outcomes: [BulkSeatOutcome] = []
+                outcomes.reserveCapacity(bulk.rows.count)
+                for row in bulk.rows {
+                    do {
+                        let assignment = try row.get()
+                        try scope.checkRecipient(of: assignment)
+                        let (details, handed) = try await tx.savepoint {
+                            try await assign(assignment, into: locked, scope: scope, tx: tx, now: now)
+                        }
+                        locked.pool.activeSeats += 1
+                        outcomes.append(.assigned(details, handed))
+                    } catch let held as SeatAlreadyHeld {
+                        outcomes.append(.alreadyAssigned(try await tx.seats.requireDetails(id: held.seat.id)))
+                    } catch let error where Self.isRowFailure(error) {
+                        outcomes.append(.failed(error))
                     }
-                    locked.pool.activeSeats += 1
-                    outcomes.append(.assigned(details, handed))
-                } catch let held as SeatAlreadyHeld {
-                    outcomes.append(.alreadyAssigned(try await tx.seats.requireDetails(id: held.seat.id)))
-                } catch let error where Self.isRowFailure(error) {
-                    outcomes.append(.failed(error))
                 }
+                if bulk.atomic && outcomes.contains(where: \.isFailure) {
+                    throw BulkAssignmentFailed(outcomes: outcomes.map { outcome in
+                        if case .assigned = outcome { return .notAssigned }
+                        return outcome
+                    })
+                }
+                return outcomes
             }
-            if bulk.atomic && outcomes.contains(where: \.isFailure) {
-                throw BulkAssignmentFailed(outcomes: outcomes.map { outcome in
-                    if case .assigned = outcome { return .notAssigned }
-                    return outcome
-                })
-            }
-            return outcomes
         }
     }
 

@@ -29,22 +29,26 @@ struct SeatOperations: Sendable {
     let database: TesseraDatabase
     let publicURL: String
     let now: @Sendable () -> Date
+    /// Counts each write operation by its outcome.
+    let metrics: TesseraMetrics
 
     // MARK: Assign
 
     /// Assigns a seat. The invitation is emailed, or (`send_invitation: false` through the
     /// merchant API) handed back once as `HandedInvitation`.
     func assign(_ assignment: SeatAssignment, scope: Scope) async throws -> (SeatDetails, HandedInvitation?) {
-        let now = now()
-        try scope.checkRecipient(of: assignment)
-        try Seat.checkExpiry(assignment.expiresAt, at: now)
-        return try await database.transaction { tx in
-            let locked = try await lockPool(assignment.pool, scope: scope, tx: tx)
-            try locked.pool.requireFreeSeat()
-            do {
-                return try await assign(assignment, into: locked, scope: scope, tx: tx, now: now)
-            } catch is SeatAlreadyHeld {
-                throw TesseraError.seatAlreadyAssigned(assignment.recipient.identifier)
+        try await metrics.count(.assign) {
+            let now = now()
+            try scope.checkRecipient(of: assignment)
+            try Seat.checkExpiry(assignment.expiresAt, at: now)
+            return try await database.transaction { tx in
+                let locked = try await lockPool(assignment.pool, scope: scope, tx: tx)
+                try locked.pool.requireFreeSeat()
+                do {
+                    return try await assign(assignment, into: locked, scope: scope, tx: tx, now: now)
+                } catch is SeatAlreadyHeld {
+                    throw TesseraError.seatAlreadyAssigned(assignment.recipient.identifier)
+                }
             }
         }
     }
@@ -130,23 +134,25 @@ struct SeatOperations: Sendable {
     /// to the new recipient as an assignment does. The pool's count never moves, so the pool
     /// shows no free seat in between and a full pool can change hands.
     func transfer(seatId: UUID, _ transfer: SeatTransfer, scope: Scope) async throws -> (SeatDetails, HandedInvitation?) {
-        let now = now()
-        try Seat.checkExpiry(transfer.expiresAt, at: now)
-        return try await database.transaction { tx in
-            let (locked, before) = try await lockSeat(seatId, scope: scope, tx: tx)
-            let (pool, organization) = (locked.pool, locked.organization)
-            guard before.seat.status != .revoked else { throw TesseraError.seatNotActive }
-            let assignment = transfer.assignment(into: pool.reference, currentMetadata: before.seat.metadata)
-            let recipient = try await SeatRecipientResolver(tx: tx, organization: organization, pool: pool, now: now)
-                .resolve(assignment, scope: scope)
-            if try await tx.seats.activeSeat(in: pool.reference, memberId: recipient.holder.memberId) != nil {
-                throw TesseraError.seatAlreadyAssigned(assignment.recipient.identifier)
+        try await metrics.count(.transfer) {
+            let now = now()
+            try Seat.checkExpiry(transfer.expiresAt, at: now)
+            return try await database.transaction { tx in
+                let (locked, before) = try await lockSeat(seatId, scope: scope, tx: tx)
+                let (pool, organization) = (locked.pool, locked.organization)
+                guard before.seat.status != .revoked else { throw TesseraError.seatNotActive }
+                let assignment = transfer.assignment(into: pool.reference, currentMetadata: before.seat.metadata)
+                let recipient = try await SeatRecipientResolver(tx: tx, organization: organization, pool: pool, now: now)
+                    .resolve(assignment, scope: scope)
+                if try await tx.seats.activeSeat(in: pool.reference, memberId: recipient.holder.memberId) != nil {
+                    throw TesseraError.seatAlreadyAssigned(assignment.recipient.identifier)
+                }
+                guard let handedOn = try await SeatRevocation(tx: tx, now: now, actor: scope.actor).takeBack(before) else {
+                    throw TesseraError.seatNotActive
+                }
+                return try await give(handedOn.seat, to: recipient, as: assignment, recording: .transferred, before: before,
+                                      locked: locked, scope: scope, tx: tx, now: now)
             }
-            guard let handedOn = try await SeatRevocation(tx: tx, now: now, actor: scope.actor).takeBack(before) else {
-                throw TesseraError.seatNotActive
-            }
-            return try await give(handedOn.seat, to: recipient, as: assignment, recording: .transferred, before: before,
-                                  locked: locked, scope: scope, tx: tx, now: now)
         }
     }
 
@@ -202,14 +208,16 @@ struct SeatOperations: Sendable {
     /// (`member`, `customer_email`) so its receiver knows whom to cut off; revoking again
     /// changes nothing.
     func revoke(seatId: UUID, scope: Scope) async throws -> SeatDetails {
-        let now = now()
-        return try await database.transaction { tx in
-            let (_, before) = try await lockSeat(seatId, scope: scope, tx: tx)
-            guard let revoked = try await SeatRevocation(tx: tx, now: now, actor: scope.actor).revoke(before) else {
-                return before
+        try await metrics.count(.revoke) {
+            let now = now()
+            return try await database.transaction { tx in
+                let (_, before) = try await lockSeat(seatId, scope: scope, tx: tx)
+                guard let revoked = try await SeatRevocation(tx: tx, now: now, actor: scope.actor).revoke(before) else {
+                    return before
+                }
+                try await tx.seats.adjustActiveSeats(before.seat.pool, by: -1)
+                return revoked
             }
-            try await tx.seats.adjustActiveSeats(before.seat.pool, by: -1)
-            return revoked
         }
     }
 
@@ -218,18 +226,20 @@ struct SeatOperations: Sendable {
     /// Issues a fresh invitation (new token, fresh 24 hours) and emails it, or hands it back as
     /// `assign` does; the old link stops working.
     func resend(seatId: UUID, sendInvitation: Bool? = nil, scope: Scope) async throws -> (SeatDetails, HandedInvitation?) {
-        let now = now()
-        return try await database.transaction { tx in
-            let (locked, details) = try await lockSeat(seatId, scope: scope, tx: tx)
-            var seat = details.seat
-            let token = try seat.reissueInvitation(at: now)
-            try await tx.seats.update(seat)
-            let handed = try await deliver(token, asked: sendInvitation, scope: scope, tx: tx, locked: locked,
-                                           recipientEmail: details.recipientEmail, now: now)
-            let resent = SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail)
-            try await SeatHistory(tx: tx, now: now, actor: scope.actor).record([.invitationResent], seat: seat,
-                                                                               before: details, after: resent)
-            return (resent, handed)
+        try await metrics.count(.resend) {
+            let now = now()
+            return try await database.transaction { tx in
+                let (locked, details) = try await lockSeat(seatId, scope: scope, tx: tx)
+                var seat = details.seat
+                let token = try seat.reissueInvitation(at: now)
+                try await tx.seats.update(seat)
+                let handed = try await deliver(token, asked: sendInvitation, scope: scope, tx: tx, locked: locked,
+                                               recipientEmail: details.recipientEmail, now: now)
+                let resent = SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail)
+                try await SeatHistory(tx: tx, now: now, actor: scope.actor).record([.invitationResent], seat: seat,
+                                                                                   before: details, after: resent)
+                return (resent, handed)
+            }
         }
     }
 
@@ -256,31 +266,33 @@ struct SeatOperations: Sendable {
     /// Claims a seat with its invitation token (single use) and opens a portal session for
     /// the new holder.
     func claim(token: String) async throws -> (SeatDetails, SecretToken) {
-        let now = now()
-        let tokenHash = SecretToken.hash(token)
-        return try await database.transaction { tx in
-            guard let found = try await tx.seats.find(invitationTokenHash: tokenHash) else {
-                throw TesseraError.invalidInvitationToken
+        try await metrics.count(.claim) {
+            let now = now()
+            let tokenHash = SecretToken.hash(token)
+            return try await database.transaction { tx in
+                guard let found = try await tx.seats.find(invitationTokenHash: tokenHash) else {
+                    throw TesseraError.invalidInvitationToken
+                }
+                let (locked, details) = try await lockSeat(found, scope: .merchant(found.organizationId, actor: .system), tx: tx)
+                let (pool, organization) = (locked.pool, locked.organization)
+                var seat = details.seat
+                try seat.claim(tokenHash: tokenHash, at: now)
+                try await tx.seats.update(seat)
+                try await BenefitGrants(tx: tx, now: now).grant(through: seat, productId: pool.productId)
+                guard let holder = seat.holder else { throw TesseraError.invalidInvitationToken }
+                // A member session for the claimer, as Polar mints one whenever the seat has a member
+                // (every seat here): the claimer is signed in as themselves, a member of the billing
+                // customer, never as the billing customer. Without a member, a customer session.
+                let (_, sessionToken) = try await PortalSessions.open(
+                    tx: tx, organizationId: organization.id, customerId: holder.customerId, member: details.member,
+                    comment: "seat claim", now: now)
+                let claimed = SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail)
+                try await WebhookEvents(tx: tx).emit(.customerSeatClaimed, data: Wire.seat(claimed),
+                                                     organizationId: organization.id, at: now)
+                try await SeatHistory(tx: tx, now: now, actor: .claimer(holder.memberId)).record(
+                    [.claimed], seat: seat, before: details, after: claimed)
+                return (claimed, sessionToken)
             }
-            let (locked, details) = try await lockSeat(found, scope: .merchant(found.organizationId, actor: .system), tx: tx)
-            let (pool, organization) = (locked.pool, locked.organization)
-            var seat = details.seat
-            try seat.claim(tokenHash: tokenHash, at: now)
-            try await tx.seats.update(seat)
-            try await BenefitGrants(tx: tx, now: now).grant(through: seat, productId: pool.productId)
-            guard let holder = seat.holder else { throw TesseraError.invalidInvitationToken }
-            // A member session for the claimer, as Polar mints one whenever the seat has a member
-            // (every seat here): the claimer is signed in as themselves, a member of the billing
-            // customer, never as the billing customer. Without a member, a customer session.
-            let (_, sessionToken) = try await PortalSessions.open(
-                tx: tx, organizationId: organization.id, customerId: holder.customerId, member: details.member,
-                comment: "seat claim", now: now)
-            let claimed = SeatDetails(seat: seat, member: details.member, customerEmail: details.customerEmail)
-            try await WebhookEvents(tx: tx).emit(.customerSeatClaimed, data: Wire.seat(claimed),
-                                                 organizationId: organization.id, at: now)
-            try await SeatHistory(tx: tx, now: now, actor: .claimer(holder.memberId)).record(
-                [.claimed], seat: seat, before: details, after: claimed)
-            return (claimed, sessionToken)
         }
     }
 

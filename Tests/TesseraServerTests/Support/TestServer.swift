@@ -45,10 +45,12 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     }
 
     /// Runs `body` with a fresh, migrated database, and removes the database afterwards.
-    func withFreshDatabase<T: Sendable>(_ body: (TesseraDatabase, DatabaseLocation) async throws -> T) async throws -> T {
+    /// `observer`: told about the database's connection waits and transactions (metrics).
+    func withFreshDatabase<T: Sendable>(observer: (any DatabaseObserver)? = nil,
+                                        _ body: (TesseraDatabase, DatabaseLocation) async throws -> T) async throws -> T {
         let location = try await freshLocation()
         do {
-            let result = try await Self.withDatabase(location) { try await body($0, location) }
+            let result = try await Self.withDatabase(location, observer: observer) { try await body($0, location) }
             await Self.drop(location)
             return result
         } catch {
@@ -75,10 +77,11 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     /// Runs `body` with the database at `location` migrated, open and running, and stops it
     /// afterwards. Tests run side by side, each with its own pool: a small one keeps them all
     /// under the test cluster's connection limit.
-    static func withDatabase<T: Sendable>(_ location: DatabaseLocation, _ body: (TesseraDatabase) async throws -> T)
-        async throws -> T
+    static func withDatabase<T: Sendable>(_ location: DatabaseLocation, observer: (any DatabaseObserver)? = nil,
+                                          _ body: (TesseraDatabase) async throws -> T) async throws -> T
     {
-        try await TesseraDatabase.withDatabase(location, maximumConnections: 8, logger: Logger(label: "tessera-test")) {
+        try await TesseraDatabase.withDatabase(location, maximumConnections: 8, logger: Logger(label: "tessera-test"),
+                                               observer: observer) {
             try await Migrations.migrate($0)
             return try await body($0)
         }
@@ -139,6 +142,13 @@ struct TestResponse {
 /// One Tessera server over one test database, driven in-process through HummingbirdTesting.
 struct TestServer {
     static let adminToken = "test-operator-token"
+    /// The application's default logger: warnings and errors only, so that the access line of
+    /// every request of every test does not flood the test output.
+    static var applicationLogger: Logger {
+        var logger = Logger(label: "tessera-test")
+        logger.logLevel = .warning
+        return logger
+    }
     static let publicURL = "https://seats.example.test"
 
     let backend: Backend
@@ -146,6 +156,8 @@ struct TestServer {
     let mail: RecordingMailTransport
     let clock: TestClock
     let client: any TestClientProtocol
+    /// What this server counts in (its own registry: servers in one test process never share counts).
+    let metrics: TesseraMetrics
     /// Whether webhook endpoints may point at loopback (the test receivers) and private networks.
     var webhookAllowPrivate = false
 
@@ -153,7 +165,7 @@ struct TestServer {
     var webhookWorker: WebhookWorker {
         WebhookWorker(database: database, httpClient: Self.httpClient, logger: Logger(label: "tessera-test"),
                       now: clock.closure, jitter: { 0.5 },
-                      targetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: webhookAllowPrivate))
+                      targetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: webhookAllowPrivate), metrics: metrics)
     }
 
     /// Subscription endings with the test clock.
@@ -181,15 +193,19 @@ struct TestServer {
 
     var worker: OutboxWorker {
         OutboxWorker(database: database, mail: mail, sender: "Tessera <test@example.test>",
-                     logger: Logger(label: "tessera-test"), now: clock.closure)
+                     logger: Logger(label: "tessera-test"), now: clock.closure, metrics: metrics)
     }
 
     /// Runs `body` against a fresh server on `backend`, shutting everything down afterwards.
     /// `webhookAllowPrivate`: set it for tests whose webhooks go to a receiver on loopback.
+    /// `logger`: the application's (tests that read the log lines pass a collecting one).
     static func run(_ backend: Backend, webhookAllowPrivate: Bool = false,
+                    logger: Logger = TestServer.applicationLogger,
                     _ body: @escaping @Sendable (TestServer) async throws -> Void) async throws {
-        try await backend.withFreshDatabase { database, _ in
-            try await run(database: database, backend: backend, webhookAllowPrivate: webhookAllowPrivate, body)
+        let metrics = TesseraMetrics()
+        try await backend.withFreshDatabase(observer: metrics) { database, _ in
+            try await run(database: database, backend: backend, webhookAllowPrivate: webhookAllowPrivate,
+                          metrics: metrics, logger: logger, body)
         }
     }
 
@@ -198,6 +214,8 @@ struct TestServer {
     static func run(database: TesseraDatabase, backend: Backend, clock: TestClock = TestClock(),
                     webhookAllowPrivate: Bool = false,
                     csrfKey: FormTokenKey? = nil,
+                    metrics: TesseraMetrics = TesseraMetrics(),
+                    logger: Logger = TestServer.applicationLogger,
                     _ body: @escaping @Sendable (TestServer) async throws -> Void) async throws {
         var configuration = ServerConfiguration()
         configuration.publicURL = publicURL
@@ -206,11 +224,11 @@ struct TestServer {
         if let csrfKey { configuration.csrfKey = csrfKey }
         let mail = RecordingMailTransport()
         let app = buildApplication(
-            configuration: configuration, database: database, mail: mail, logger: Logger(label: "tessera-test"),
+            configuration: configuration, database: database, mail: mail, logger: logger, metrics: metrics,
             runsBackgroundWorkers: false, now: clock.closure)
         try await app.test(.router) { client in
             try await body(TestServer(backend: backend, database: database, mail: mail, clock: clock, client: client,
-                                      webhookAllowPrivate: webhookAllowPrivate))
+                                      metrics: metrics, webhookAllowPrivate: webhookAllowPrivate))
         }
     }
 

@@ -1,0 +1,196 @@
+import Foundation
+import HTTPTypes
+import Logging
+import Prometheus
+import TesseraCore
+import TesseraStore
+
+/// Tessera's Prometheus metrics, in a registry of their own.
+///
+/// One value per server, passed explicitly to whatever records into it (the observation
+/// middleware, the seat operations, the webhook worker, the database): tests run many servers
+/// in one process, and a process-wide registry would mix their counts. `tessera serve` also
+/// hands the same registry to swift-metrics (`MetricsSystem`), once, so that libraries which
+/// report through swift-metrics appear on the same `/metrics`.
+///
+/// Every label takes a value from a small, fixed set (a route template, never a raw path), so
+/// no request can make the registry grow without bound.
+public struct TesseraMetrics: Sendable, DatabaseObserver {
+    /// What `/metrics` writes out.
+    public let registry: PrometheusCollectorRegistry
+
+    /// Metrics recorded into `registry`: a new, empty one unless given.
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+    }
+
+    // MARK: Names
+    // Computed: `MetricNameDescriptor` is not `Sendable`, so it cannot be a stored static.
+
+    static var httpRequests: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "tessera", subsystem: "http", metricName: "requests", unitName: "total",
+            helpText: "HTTP requests answered, by method, route template and status.")
+    }
+    static var httpDuration: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "tessera", subsystem: "http", metricName: "request_duration", unitName: "seconds",
+            helpText: "Time from a request's head to its answer, by method and route template.")
+    }
+    static var seatOperations: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "tessera", subsystem: "seat", metricName: "operations", unitName: "total",
+            helpText: "Seat writes (assign, bulk_assign, claim, revoke, resend, transfer) by outcome: ok or the error's name.")
+    }
+    static var outboxPending: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "tessera", subsystem: "outbox", metricName: "pending", unitName: "items",
+            helpText: "Emails or webhook sends waiting to go out (due now or waiting for a retry), read at scrape time.")
+    }
+    static var outboxOldestDueAge: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "tessera", subsystem: "outbox", metricName: "oldest_due_age", unitName: "seconds",
+            helpText: "How long the longest-waiting due email or webhook send has been due (0 when none is), read at scrape time.")
+    }
+    static var webhookDeliveries: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "tessera", subsystem: "webhook", metricName: "deliveries", unitName: "total",
+            helpText: "Webhook delivery attempts by result: delivered, retry (failed, tried again later) or failed (given up).")
+    }
+    static var emailDeliveries: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "tessera", subsystem: "email", metricName: "deliveries", unitName: "total",
+            helpText: "Invitation email attempts by result: delivered, retry or failed (given up).")
+    }
+    static var transactionDuration: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "tessera", subsystem: "db", metricName: "transaction_duration", unitName: "seconds",
+            helpText: "Time from BEGIN to the end of COMMIT or ROLLBACK, by outcome (commit or rollback).")
+    }
+    static var connectionWait: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "tessera", subsystem: "db", metricName: "connection_wait", unitName: "seconds",
+            helpText: "Time spent waiting for a database connection, by access (write or read).")
+    }
+
+    /// From a millisecond to ten seconds: a cached read to a request stuck behind a timeout.
+    static let requestBuckets: [Duration] = [
+        .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+        .milliseconds(2500), .seconds(5), .seconds(10),
+    ]
+    /// Finer at the low end than requests: a transaction of a few statements takes well under a millisecond.
+    static let databaseBuckets: [Duration] = [
+        .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500),
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+        .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5),
+    ]
+
+    // MARK: HTTP
+
+    /// Records one answered request. `route`: the registered template, or `unmatched`.
+    func requestFinished(method: String, route: String, status: Int, duration: Duration) {
+        registry.makeCounter(descriptor: Self.httpRequests,
+                             labels: [("method", method), ("route", route), ("status", String(status))]).increment()
+        registry.makeDurationHistogram(descriptor: Self.httpDuration, labels: [("method", method), ("route", route)],
+                                       buckets: Self.requestBuckets).record(duration)
+    }
+
+    /// The methods the API uses keep their names; anything else is `other`, so that made-up
+    /// methods cannot add label values.
+    static func normalizedMethod(_ method: HTTPRequest.Method) -> String {
+        switch method {
+        case .get, .head, .post, .put, .patch, .delete, .options: method.rawValue
+        default: "other"
+        }
+    }
+
+    // MARK: Seats
+
+    /// The seat writes counted in `tessera_seat_operations_total`.
+    enum SeatOperationKind: String, Sendable {
+        case assign, bulkAssign = "bulk_assign", claim, revoke, resend, transfer
+    }
+
+    /// Runs one seat operation and counts it as `ok` or by the name its error answers with.
+    func count<T: Sendable>(_ kind: SeatOperationKind, _ body: () async throws -> T) async throws -> T {
+        do {
+            let result = try await body()
+            seatOperation(kind, outcome: "ok")
+            return result
+        } catch {
+            seatOperation(kind, outcome: Self.outcome(of: error))
+            throw error
+        }
+    }
+
+    func seatOperation(_ kind: SeatOperationKind, outcome: String) {
+        registry.makeCounter(descriptor: Self.seatOperations,
+                             labels: [("operation", kind.rawValue), ("outcome", outcome)]).increment()
+    }
+
+    /// The error name the API answers with (`SeatNotAvailable`, `RequestValidationError`, …);
+    /// `error` for anything unexpected.
+    static func outcome(of error: any Error) -> String {
+        if error is BulkAssignmentFailed { return "BulkAssignmentFailed" }
+        return ErrorMiddleware.answer(for: error)?.1["error"]?.stringValue ?? "error"
+    }
+
+    // MARK: Delivery
+
+    /// How a delivery attempt of an email or a webhook ended.
+    enum DeliveryResult: String, Sendable {
+        /// Sent (a webhook: answered with a 2xx status).
+        case delivered
+        /// Failed; it is tried again later.
+        case retry
+        /// Failed for the last time; it is not tried again.
+        case failed
+    }
+
+    func webhookDelivery(_ result: DeliveryResult) {
+        registry.makeCounter(descriptor: Self.webhookDeliveries, labels: [("result", result.rawValue)]).increment()
+    }
+
+    func emailDelivery(_ result: DeliveryResult) {
+        registry.makeCounter(descriptor: Self.emailDeliveries, labels: [("result", result.rawValue)]).increment()
+    }
+
+    /// Sets the outbox gauges of one kind (`email` or `webhook`).
+    func recordBacklog(_ backlog: OutboxBacklog, kind: String, now: Date) {
+        registry.makeGauge(descriptor: Self.outboxPending, labels: [("kind", kind)]).set(Double(backlog.pending))
+        let age = backlog.oldestDueAt.map { max(0, now.timeIntervalSince($0)) } ?? 0
+        registry.makeGauge(descriptor: Self.outboxOldestDueAge, labels: [("kind", kind)]).set(age)
+    }
+
+    // MARK: Database
+
+    public func connectionLeased(after wait: Duration, for access: DatabaseAccess) {
+        registry.makeDurationHistogram(descriptor: Self.connectionWait, labels: [("access", access.rawValue)],
+                                       buckets: Self.databaseBuckets).record(wait)
+    }
+
+    public func transactionEnded(after duration: Duration, committed: Bool) {
+        registry.makeDurationHistogram(descriptor: Self.transactionDuration,
+                                       labels: [("outcome", committed ? "commit" : "rollback")],
+                                       buckets: Self.databaseBuckets).record(duration)
+    }
+
+    // MARK: Exposition
+
+    /// The text `/metrics` answers with (Prometheus' text format, version 0.0.4), with the
+    /// outbox gauges read from the database first. A database that cannot be read leaves
+    /// those gauges as they were, and is logged; the rest is still answered.
+    public func exposition(database: TesseraDatabase, now: Date, logger: Logger) async -> [UInt8] {
+        do {
+            let (emails, webhooks) = try await database.read { session in
+                (try await session.outbox.backlog(now: now), try await session.webhooks.backlog(now: now))
+            }
+            recordBacklog(emails, kind: "email", now: now)
+            recordBacklog(webhooks, kind: "webhook", now: now)
+        } catch {
+            logger.warning("reading the outbox for /metrics failed", metadata: ["error": "\(loggableDescription(of: error))"])
+        }
+        return registry.emitToBuffer()
+    }
+}
