@@ -42,22 +42,17 @@ public struct DashboardStore: Sendable {
     }
 
     public func pendingInvitations(organizationId: UUID, now: Date, soon: Date) async throws -> PendingInvitations {
-        // Through the pools' seat indexes (pool, status, …): seats has no organization index.
-        let pending = SeatStatus.pending.rawValue
+        // The pending seats' own small index (`seats_pending`): what it costs follows the
+        // invitations waiting, not the organization's seats or pools.
         let row = try await session.first("""
             SELECT COUNT(*) AS pending,
-                   COALESCE(SUM(CASE WHEN expires > \(bind: now.micros) AND expires <= \(bind: soon.micros)
+                   COALESCE(SUM(CASE WHEN invitation_token_expires_at > \(bind: now.micros)
+                                      AND invitation_token_expires_at <= \(bind: soon.micros)
                                 THEN 1 ELSE 0 END), 0) AS expiring,
-                   COALESCE(SUM(CASE WHEN expires <= \(bind: now.micros) THEN 1 ELSE 0 END), 0) AS expired
-            FROM (
-                SELECT s.invitation_token_expires_at AS expires FROM subscriptions p
-                JOIN seats s ON s.subscription_id = p.id AND s.status = \(bind: pending)
-                WHERE p.organization_id = \(bind: organizationId.wire)
-                UNION ALL
-                SELECT s.invitation_token_expires_at AS expires FROM orders p
-                JOIN seats s ON s.order_id = p.id AND s.status = \(bind: pending)
-                WHERE p.organization_id = \(bind: organizationId.wire)
-            ) invitations
+                   COALESCE(SUM(CASE WHEN invitation_token_expires_at <= \(bind: now.micros) THEN 1 ELSE 0 END), 0)
+                       AS expired
+            FROM seats
+            WHERE organization_id = \(bind: organizationId.wire) AND status = \(bind: SeatStatus.pending.rawValue)
             """)
         return PendingInvitations(pending: try row?.int("pending") ?? 0, expiringSoon: try row?.int("expiring") ?? 0,
                                   expired: try row?.int("expired") ?? 0)

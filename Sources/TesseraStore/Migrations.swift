@@ -470,6 +470,8 @@ public enum Migrations {
             "ALTER TABLE outbox ADD COLUMN organization_id TEXT",
             "CREATE INDEX outbox_organization ON outbox (organization_id, status, created_at) WHERE organization_id IS NOT NULL",
             "CREATE INDEX seat_events_organization ON seat_events (organization_id, kind, created_at)",
+            // Only pending seats: an entry from assign to claim or revoke.
+            "CREATE INDEX seats_pending ON seats (organization_id, invitation_token_expires_at) WHERE status = 'pending'",
             "CREATE INDEX customers_organization ON customers (organization_id, created_at, id) WHERE deleted_at IS NULL",
             "CREATE INDEX subscriptions_customer ON subscriptions (customer_id, organization_id, created_at, id)",
             "CREATE INDEX orders_customer ON orders (customer_id, organization_id, created_at, id)",

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Testing
 import TesseraCore
+@testable import TesseraServer
 
 /// A browser for page tests: keeps the cookies the server sets (by name; a cookie set with
 /// `Max-Age=0` is dropped) and sends them back, and remembers the last form token it was shown.
@@ -85,6 +86,22 @@ struct TestBrowser {
             #expect(page.headers[.contentType] == "text/html; charset=utf-8", sourceLocation: sourceLocation)
             #expect(page.html.contains("<html lang=\"en\">"), sourceLocation: sourceLocation)
             #expect(!page.html.hasPrefix("{"), "a JSON body, not a page", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// The pages' times are cut from the ISO text; they say what a UTC calendar says.
+    @Test func pageTimesAreWhatAUTCCalendarSays() {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
+        // A leap day, the last minute of a year, the epoch, and a time with seconds and fractions.
+        for seconds in [1_709_164_800.0, 1_767_225_599.0, 0, 1_780_000_123.456] {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(PageRenderer.time(date)["text"] as? String == formatter.string(from: date))
+            #expect(PageRenderer.date(day: Int(seconds / 86_400)) == String(formatter.string(from: date).prefix(10)))
+            let hour = Int(seconds / 3_600)
+            #expect(PageRenderer.hour(hour) == formatter.string(from: Date(timeIntervalSince1970: Double(hour) * 3_600)))
         }
     }
 
