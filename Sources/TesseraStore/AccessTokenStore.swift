@@ -85,18 +85,20 @@ public struct AccessTokenStore: Sendable {
             """)
     }
 
-    /// The kinds that are sessions: they end, and are deleted once they have
-    /// (`deleteEndedSessions`). The list is also the partial index's `access_tokens_session_expiry`.
-    public static let sessionKinds: [AccessToken.Kind] = [
-        .customerSession, .memberSession, .dashboardSession, .operatorDashboardSession,
-    ]
-
-    /// Deletes every session that expired before `cutoff`; access tokens are never deleted here.
+    /// Deletes every session (portal or dashboard) that expired before `cutoff`; access tokens
+    /// are never deleted here.
     public func deleteEndedSessions(before cutoff: Date) async throws {
-        try await session.execute("""
-            DELETE FROM access_tokens
-            WHERE kind IN (\(binds: Self.sessionKinds.map(\.rawValue))) AND expires_at < \(bind: cutoff.micros)
-            """)
+        try await session.execute(Self.deleteEndedSessionsQuery(before: cutoff))
+    }
+
+    /// The kinds are written out, not bound: they are the partial index's condition
+    /// (`access_tokens_session_expiry`), which SQLite matches only literally (`CTesseraSQLite`).
+    static func deleteEndedSessionsQuery(before cutoff: Date) -> SQLQueryString {
+        """
+        DELETE FROM access_tokens
+        WHERE kind IN ('customer_session', 'member_session', 'dashboard_session', 'operator_dashboard_session')
+          AND expires_at < \(bind: cutoff.micros)
+        """
     }
 
     /// Records use at most once a minute per token, to keep reads from becoming writes.

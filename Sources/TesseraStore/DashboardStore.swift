@@ -18,19 +18,23 @@ public struct DashboardStore: Sendable {
     }
 
     public func seatTotals(organizationId: UUID) async throws -> SeatTotals {
-        let row = try await session.first("""
-            SELECT COUNT(*) AS pools, COALESCE(SUM(seats), 0) AS seats, COALESCE(SUM(active_seats), 0) AS used FROM (
-                SELECT seats, active_seats FROM subscriptions
-                WHERE organization_id = \(bind: organizationId.wire) AND seats IS NOT NULL
-                  AND status = \(bind: Subscription.Status.active.rawValue)
-                UNION ALL
-                SELECT seats, active_seats FROM orders
-                WHERE organization_id = \(bind: organizationId.wire) AND seats IS NOT NULL
-                  AND status = \(bind: Order.Status.paid.rawValue)
-            ) pools
-            """)
+        let row = try await session.first(Self.seatTotalsQuery(organizationId: organizationId))
         return SeatTotals(pools: try row?.int("pools") ?? 0, seats: try row?.int("seats") ?? 0,
                           used: try row?.int("used") ?? 0)
+    }
+
+    static func seatTotalsQuery(organizationId: UUID) -> SQLQueryString {
+        """
+        SELECT COUNT(*) AS pools, COALESCE(SUM(seats), 0) AS seats, COALESCE(SUM(active_seats), 0) AS used FROM (
+            SELECT seats, active_seats FROM subscriptions
+            WHERE organization_id = \(bind: organizationId.wire) AND seats IS NOT NULL
+              AND status = \(bind: Subscription.Status.active.rawValue)
+            UNION ALL
+            SELECT seats, active_seats FROM orders
+            WHERE organization_id = \(bind: organizationId.wire) AND seats IS NOT NULL
+              AND status = \(bind: Order.Status.paid.rawValue)
+        ) pools
+        """
     }
 
     /// Invitations waiting for their claim: all of them, those whose link stops working between
@@ -42,32 +46,44 @@ public struct DashboardStore: Sendable {
     }
 
     public func pendingInvitations(organizationId: UUID, now: Date, soon: Date) async throws -> PendingInvitations {
-        // The pending seats' own small index (`seats_pending`): what it costs follows the
-        // invitations waiting, not the organization's seats or pools.
-        let row = try await session.first("""
-            SELECT COUNT(*) AS pending,
-                   COALESCE(SUM(CASE WHEN invitation_token_expires_at > \(bind: now.micros)
-                                      AND invitation_token_expires_at <= \(bind: soon.micros)
-                                THEN 1 ELSE 0 END), 0) AS expiring,
-                   COALESCE(SUM(CASE WHEN invitation_token_expires_at <= \(bind: now.micros) THEN 1 ELSE 0 END), 0)
-                       AS expired
-            FROM seats
-            WHERE organization_id = \(bind: organizationId.wire) AND status = \(bind: SeatStatus.pending.rawValue)
-            """)
+        let row = try await session.first(Self.pendingInvitationsQuery(organizationId: organizationId, now: now, soon: soon))
         return PendingInvitations(pending: try row?.int("pending") ?? 0, expiringSoon: try row?.int("expiring") ?? 0,
                                   expired: try row?.int("expired") ?? 0)
     }
 
+    /// Through the pending seats' own small index (`seats_pending`): what it costs follows the
+    /// invitations waiting, not the organization's seats or pools. `'pending'` is written out,
+    /// not bound: SQLite plans without bound values here (`CTesseraSQLite`), so only the
+    /// literal matches the partial index's condition.
+    static func pendingInvitationsQuery(organizationId: UUID, now: Date, soon: Date) -> SQLQueryString {
+        """
+        SELECT COUNT(*) AS pending,
+               COALESCE(SUM(CASE WHEN invitation_token_expires_at > \(bind: now.micros)
+                                  AND invitation_token_expires_at <= \(bind: soon.micros)
+                            THEN 1 ELSE 0 END), 0) AS expiring,
+               COALESCE(SUM(CASE WHEN invitation_token_expires_at <= \(bind: now.micros) THEN 1 ELSE 0 END), 0)
+                   AS expired
+        FROM seats
+        WHERE organization_id = \(bind: organizationId.wire) AND status = 'pending'
+        """
+    }
+
     /// Claims since `since`, counted per UTC day (days since 1970).
     public func claimsPerDay(organizationId: UUID, since: Date) async throws -> [Int: Int] {
-        let day = Self.microsPerDay
-        let rows = try await session.rows("""
-            SELECT created_at / \(unsafeRaw: String(day)) AS day, COUNT(*) AS claims FROM seat_events
+        let rows = try await session.rows(Self.claimsPerDayQuery(organizationId: organizationId, since: since)) { row in
+            (try row.int("day"), try row.int("claims"))
+        }
+        return Dictionary(rows, uniquingKeysWith: +)
+    }
+
+    static func claimsPerDayQuery(organizationId: UUID, since: Date) -> SQLQueryString {
+        let day = String(microsPerDay)
+        return """
+            SELECT created_at / \(unsafeRaw: day) AS day, COUNT(*) AS claims FROM seat_events
             WHERE organization_id = \(bind: organizationId.wire) AND kind = \(bind: SeatEvent.Kind.claimed.rawValue)
               AND created_at >= \(bind: since.micros)
-            GROUP BY created_at / \(unsafeRaw: String(day))
-            """) { row in (try row.int("day"), try row.int("claims")) }
-        return Dictionary(rows, uniquingKeysWith: +)
+            GROUP BY created_at / \(unsafeRaw: day)
+            """
     }
 
     /// Webhook delivery attempts in one hour.
@@ -80,19 +96,23 @@ public struct DashboardStore: Sendable {
 
     /// Webhook delivery attempts since `since`, per hour, to any of the organization's endpoints.
     public func webhookDeliveriesPerHour(organizationId: UUID, since: Date) async throws -> [DeliveryHour] {
-        let hour = Self.microsPerHour
-        return try await session.rows("""
-            SELECT d.created_at / \(unsafeRaw: String(hour)) AS hour, COUNT(*) AS attempts,
+        try await session.rows(Self.webhookDeliveriesPerHourQuery(organizationId: organizationId, since: since)) { row in
+            let succeeded = try row.int("succeeded")
+            return DeliveryHour(hour: try row.int("hour"), succeeded: succeeded, failed: try row.int("attempts") - succeeded)
+        }
+    }
+
+    static func webhookDeliveriesPerHourQuery(organizationId: UUID, since: Date) -> SQLQueryString {
+        let hour = String(microsPerHour)
+        return """
+            SELECT d.created_at / \(unsafeRaw: hour) AS hour, COUNT(*) AS attempts,
                    COALESCE(SUM(CASE WHEN d.succeeded THEN 1 ELSE 0 END), 0) AS succeeded
             FROM webhook_endpoints e
             JOIN webhook_deliveries d ON d.endpoint_id = e.id AND d.created_at >= \(bind: since.micros)
             WHERE e.organization_id = \(bind: organizationId.wire)
-            GROUP BY d.created_at / \(unsafeRaw: String(hour))
+            GROUP BY d.created_at / \(unsafeRaw: hour)
             ORDER BY hour
-            """) { row in
-            let succeeded = try row.int("succeeded")
-            return DeliveryHour(hour: try row.int("hour"), succeeded: succeeded, failed: try row.int("attempts") - succeeded)
-        }
+            """
     }
 
     /// When the oldest email and webhook event still waiting to be delivered were queued.
@@ -102,29 +122,36 @@ public struct DashboardStore: Sendable {
     }
 
     public func oldestUndelivered(organizationId: UUID) async throws -> OldestUndelivered {
+        let row = try await session.first(Self.oldestUndeliveredQuery(organizationId: organizationId))
+        return OldestUndelivered(email: try row?.optionalDate("email"), webhook: try row?.optionalDate("webhook"))
+    }
+
+    static func oldestUndeliveredQuery(organizationId: UUID) -> SQLQueryString {
         let pending = OutboxMessage.Status.pending.rawValue
-        let row = try await session.first("""
+        return """
             SELECT (SELECT MIN(created_at) FROM outbox
                     WHERE organization_id = \(bind: organizationId.wire) AND status = \(bind: pending)) AS email,
                    (SELECT MIN(o.created_at) FROM webhook_endpoints e
                     JOIN webhook_outbox o ON o.endpoint_id = e.id AND o.status = \(bind: pending)
                     WHERE e.organization_id = \(bind: organizationId.wire)) AS webhook
-            """)
-        return OldestUndelivered(email: try row?.optionalDate("email"), webhook: try row?.optionalDate("webhook"))
+            """
     }
 
     /// The organization's live customers, newest first, `limit` a page.
     public func customers(organizationId: UUID, limit: Int, after cursor: ListCursor?) async throws
         -> CursorPage<Customer>
     {
+        let rows = try await session.rows(Self.customersQuery(organizationId: organizationId, limit: limit, after: cursor),
+                                          CustomerStore.customer)
+        return CursorPage(overRead: rows, limit: limit) { ListCursor(createdAt: $0.createdAt, id: $0.id) }
+    }
+
+    static func customersQuery(organizationId: UUID, limit: Int, after cursor: ListCursor?) -> SQLQueryString {
         var filter: SQLQueryString = "organization_id = \(bind: organizationId.wire) AND deleted_at IS NULL"
         if let cursor {
             filter += " AND (created_at, id) < (\(bind: cursor.createdAtMicros), \(bind: cursor.id.wire))"
         }
-        let rows = try await session.rows("""
-            SELECT * FROM customers WHERE \(filter) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit + 1)
-            """, CustomerStore.customer)
-        return CursorPage(overRead: rows, limit: limit) { ListCursor(createdAt: $0.createdAt, id: $0.id) }
+        return "SELECT * FROM customers WHERE \(filter) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit + 1)"
     }
 
     /// The customers whose email (in any case) or external id is `text`: at most one of each,
@@ -150,12 +177,7 @@ public struct DashboardStore: Sendable {
 
     /// An endpoint's latest `limit` attempts, newest first: a walk of its (endpoint, time) index.
     public func recentDeliveries(endpointId: UUID, limit: Int) async throws -> [DeliveryAttempt] {
-        try await session.rows("""
-            SELECT d.id, d.event_id, d.succeeded, d.http_code, d.error, d.duration_ms, d.created_at, ev.type AS event_type
-            FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id
-            WHERE d.endpoint_id = \(bind: endpointId.wire)
-            ORDER BY d.created_at DESC, d.id DESC LIMIT \(bind: limit)
-            """) { row in
+        try await session.rows(Self.recentDeliveriesQuery(endpointId: endpointId, limit: limit)) { row in
             DeliveryAttempt(
                 id: try row.uuid("id"), eventId: try row.uuid("event_id"), eventType: try row.string("event_type"),
                 succeeded: try row.bool("succeeded"), httpCode: try row.optionalInt("http_code"),
@@ -164,20 +186,48 @@ public struct DashboardStore: Sendable {
         }
     }
 
+    static func recentDeliveriesQuery(endpointId: UUID, limit: Int) -> SQLQueryString {
+        """
+        SELECT d.id, d.event_id, d.succeeded, d.http_code, d.error, d.duration_ms, d.created_at, ev.type AS event_type
+        FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id
+        WHERE d.endpoint_id = \(bind: endpointId.wire)
+        ORDER BY d.created_at DESC, d.id DESC LIMIT \(bind: limit)
+        """
+    }
+
     /// The organization's emails that failed for good, newest first, `limit` a page.
     public func failedEmails(organizationId: UUID, limit: Int, after cursor: ListCursor?) async throws
         -> CursorPage<OutboxMessage>
     {
+        let rows = try await session.rows(Self.failedEmailsQuery(organizationId: organizationId, limit: limit, after: cursor),
+                                          OutboxStore.message)
+        return CursorPage(overRead: rows, limit: limit) { ListCursor(createdAt: $0.createdAt, id: $0.id) }
+    }
+
+    static func failedEmailsQuery(organizationId: UUID, limit: Int, after cursor: ListCursor?) -> SQLQueryString {
         var filter: SQLQueryString = """
             organization_id = \(bind: organizationId.wire) AND status = \(bind: OutboxMessage.Status.failed.rawValue)
             """
         if let cursor {
             filter += " AND (created_at, id) < (\(bind: cursor.createdAtMicros), \(bind: cursor.id.wire))"
         }
-        let rows = try await session.rows("""
-            SELECT * FROM outbox WHERE \(filter) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit + 1)
-            """, OutboxStore.message)
-        return CursorPage(overRead: rows, limit: limit) { ListCursor(createdAt: $0.createdAt, id: $0.id) }
+        return "SELECT * FROM outbox WHERE \(filter) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit + 1)"
+    }
+
+    /// Every statement of the dashboard's reads, with placeholder values: what the plan test reads.
+    static func allQueries(organizationId: UUID) -> [(name: String, query: SQLQueryString)] {
+        let now = Date()
+        let cursor = ListCursor(createdAt: now, id: organizationId)
+        return [
+            ("seat totals", seatTotalsQuery(organizationId: organizationId)),
+            ("pending invitations", pendingInvitationsQuery(organizationId: organizationId, now: now, soon: now)),
+            ("claims per day", claimsPerDayQuery(organizationId: organizationId, since: now)),
+            ("deliveries per hour", webhookDeliveriesPerHourQuery(organizationId: organizationId, since: now)),
+            ("oldest undelivered", oldestUndeliveredQuery(organizationId: organizationId)),
+            ("customers", customersQuery(organizationId: organizationId, limit: 50, after: cursor)),
+            ("recent deliveries", recentDeliveriesQuery(endpointId: organizationId, limit: 10)),
+            ("failed emails", failedEmailsQuery(organizationId: organizationId, limit: 50, after: cursor)),
+        ]
     }
 
     static let microsPerHour = 3_600_000_000

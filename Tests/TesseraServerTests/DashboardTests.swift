@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
+import SQLKit
 import Testing
 import TesseraCore
+@testable import TesseraStore
 
 /// The merchant dashboard (issue 15): sign-in with a token exchanged for a session cookie, the
 /// overview's figures and charts, customers and pools, the forms that change seats, and what a
@@ -508,6 +510,32 @@ import TesseraCore
     }
 
     // MARK: Large organizations
+
+    /// SQLite plans each dashboard statement as it will run (without bound values: see
+    /// `CTesseraSQLite`): every one searches an index from the organization (or endpoint), none
+    /// walks a whole table; the partial indexes are used where the statement is theirs.
+    @Test func everyDashboardStatementSearchesAnIndex() async throws {
+        try await Backend.sqlite.withFreshDatabase { database, _ in
+            var queries = DashboardStore.allQueries(organizationId: UUID())
+            queries.append(("ended sessions", AccessTokenStore.deleteEndedSessionsQuery(before: Date())))
+            for (name, query) in queries {
+                let plan = try await database.read { session in
+                    try await session.rows("EXPLAIN QUERY PLAN " + query).map { try $0.string("detail") }
+                }
+                let walks = plan.filter { $0.hasPrefix("SCAN") && $0 != "SCAN pools" && $0 != "SCAN CONSTANT ROW" }
+                #expect(walks.isEmpty, "\(name): \(plan)")
+                let index = switch name {
+                case "pending invitations": "seats_pending"
+                case "ended sessions": "access_tokens_session_expiry"
+                case "claims per day": "seat_events_organization"
+                case "customers": "customers_organization"
+                case "failed emails", "oldest undelivered": "outbox_organization"
+                default: ""
+                }
+                #expect(index.isEmpty || plan.contains { $0.contains(index) }, "\(name): \(plan)")
+            }
+        }
+    }
 
     /// Every page reads a page of 50 and aggregates through indexes: a pool of hundreds of
     /// seats and an organization of a hundred customers cost the statements of small ones.
