@@ -24,7 +24,9 @@ struct LiveTessera: Sendable {
     static func run(_ body: @escaping @Sendable (LiveTessera) async throws -> Void) async throws {
         let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("tessera-sdk-test-\(UUID().uuidString.lowercased()).sqlite").path
-        let logger = Logger(label: "tessera-sdk-test")
+        // Warnings and up: a line per request (the access log) would flood the test output.
+        var logger = Logger(label: "tessera-sdk-test")
+        logger.logLevel = .warning
         defer {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
