@@ -64,8 +64,8 @@ public func buildApplication(
                           metrics: metrics),
             SubscriptionEndings(database: database, now: now).service(logger: logger),
             SeatExpiries(database: database, now: now).service(logger: logger),
-            IdempotencyKeyExpiry(database: database, now: now).service(logger: logger),
-            SessionExpiry(database: database, now: now).service(logger: logger))
+            ExpiredRecords.idempotencyKeys(database: database, now: now).service(logger: logger),
+            ExpiredRecords.sessions(database: database, now: now).service(logger: logger))
     }
     return app
 }

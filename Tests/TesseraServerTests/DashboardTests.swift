@@ -156,10 +156,10 @@ import TesseraCore
             let sessions = ["customer_session", "dashboard_session"]
             #expect(try await rows(sessions) == 2)
             server.clock.advance(by: 2 * 60 * 60)
-            try await server.sessionExpiry.deleteEnded()
+            try await server.sessionExpiry.deleteNow()
             #expect(try await rows(sessions) == 1)  // the portal session is gone, the dashboard's stays
             server.clock.advance(by: 7 * 60 * 60)
-            try await server.sessionExpiry.deleteEnded()
+            try await server.sessionExpiry.deleteNow()
             #expect(try await rows(sessions) == 0)
             #expect(try await rows(["organization", "operator"]) >= 1)
             #expect(try await server.request(.get, "/v1/customers/", token: org.token).status == .ok)

@@ -87,7 +87,7 @@ import TesseraStore
             let later = try await Self.assign(server, org, pool, email: "ann@example.com", key: "k-full")
             #expect(later.status == .ok, "\(later.json)")
             #expect(later.headers[.idempotentReplayed] == nil)
-            try await server.idempotencyKeyExpiry.deleteExpired()
+            try await server.idempotencyKeyExpiry.deleteNow()
             #expect(try await Self.storedKeys(server) == 1)
         }
     }

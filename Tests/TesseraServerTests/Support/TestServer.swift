@@ -179,13 +179,13 @@ struct TestServer {
     }
 
     /// Idempotency key expiry with the test clock.
-    var idempotencyKeyExpiry: IdempotencyKeyExpiry {
-        IdempotencyKeyExpiry(database: database, now: clock.closure)
+    var idempotencyKeyExpiry: ExpiredRecords {
+        .idempotencyKeys(database: database, now: clock.closure)
     }
 
     /// Session expiry with the test clock.
-    var sessionExpiry: SessionExpiry {
-        SessionExpiry(database: database, now: clock.closure)
+    var sessionExpiry: ExpiredRecords {
+        .sessions(database: database, now: clock.closure)
     }
 
     /// One client for every test's webhook deliveries; it lives as long as the test process.
