@@ -327,6 +327,10 @@ import TesseraCore
             let revoked = try await browser.post("/dashboard/seats/\(seatId)/revoke", [("csrf", browser.csrf ?? "")])
             #expect(revoked.location == "\(path)?notice=revoked")
             #expect(try await PageTests.seatStatus(server, org, pool, seatId: seatId) == "revoked")
+            // A use case's refusal is a page in words with the API's status.
+            let stale = try await browser.post("/dashboard/seats/\(seatId)/resend", [("csrf", browser.csrf ?? "")])
+            #expect(stale.status == .badRequest)
+            #expect(stale.html.contains("Cannot re-send"))
 
             // The seat's history names each change and who made it: this session's token.
             let history = try await browser.get("/dashboard/seats/\(seatId)/history")

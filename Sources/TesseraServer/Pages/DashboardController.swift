@@ -189,7 +189,7 @@ struct DashboardController {
     func pool(_ request: Request, context: TesseraRequestContext, kind: DashboardPoolKind,
               error: PageErrorMessage? = nil) async throws -> Response {
         // After a change, the redirect names what was done; a page with an error says that instead.
-        let notice = error == nil ? QueryFields(request).string("notice").flatMap(DashboardNotice.init(rawValue:))?.text : nil
+        let notice = error == nil ? DashboardNotice(request)?.text : nil
         let viewer = try await signedIn(request, context: context, needs: .customerSeatsRead)
         let organization = try organization(of: viewer)
         let reference = try poolReference(context, kind: kind)
@@ -201,7 +201,7 @@ struct DashboardController {
             (try await session.customers.findIncludingDeleted(id: pool.customerId),
              try await session.products.name(id: pool.productId, organizationId: organization.id))
         }
-        let path = "/dashboard/\(kind.rawValue)/\(reference.id.wire)"
+        let path = DashboardPoolKind.path(of: reference)
         var values = DashboardPoolPage(pool: pool, seats: seats, customer: customer, productName: productName ?? "Seats",
                                        path: path, isLaterPage: cursor != nil, viewer: viewer).values
         values["has_notice"] = notice != nil
@@ -223,7 +223,7 @@ struct DashboardController {
         } catch let error where PageErrorMessage(error) != nil {
             return try await pool(request, context: context, kind: kind, error: PageErrorMessage(error))
         }
-        return PageRenderer.redirect(to: "/dashboard/\(kind.rawValue)/\(reference.id.wire)?notice=\(DashboardNotice.assigned.rawValue)")
+        return PageRenderer.redirect(to: "\(DashboardPoolKind.path(of: reference))?notice=\(DashboardNotice.assigned.rawValue)")
     }
 
     /// A subscription's seat count, as `PATCH /v1/subscriptions/{id}` changes it.
@@ -240,7 +240,7 @@ struct DashboardController {
         } catch let error where PageErrorMessage(error) != nil {
             return try await pool(request, context: context, kind: .subscriptions, error: PageErrorMessage(error))
         }
-        return PageRenderer.redirect(to: "/dashboard/subscriptions/\(reference.id.wire)?notice=\(DashboardNotice.resized.rawValue)")
+        return PageRenderer.redirect(to: "\(DashboardPoolKind.path(of: reference))?notice=\(DashboardNotice.resized.rawValue)")
     }
 
     @Sendable func revoke(_ request: Request, context: TesseraRequestContext) async throws -> Response {
@@ -271,9 +271,7 @@ struct DashboardController {
             throw PageFailure.dashboardNotFound
         }
         let path = "/dashboard/seats/\(seatId.wire)/history"
-        let pool = page.items.first.map { event in
-            "/dashboard/\(event.pool.subscriptionId != nil ? "subscriptions" : "orders")/\(event.pool.id.wire)"
-        }
+        let pool = page.items.first.map { DashboardPoolKind.path(of: $0.pool) }
         return self.page("dashboard_history", title: "History of a seat", viewer: viewer, section: .customers, values: [
             "pool_href": pool ?? "", "events": page.items.map { event -> [String: Any] in
                 let time = PageRenderer.time(event.createdAt)
@@ -297,8 +295,7 @@ struct DashboardController {
         }
     }
 
-    /// Revoke and resend: the seat from the path, then back to its pool with a notice (or the
-    /// pool the form came from, with the error).
+    /// Revoke and resend: the seat from the path, then back to its pool with a notice.
     private func changeSeat(_ request: Request, context: TesseraRequestContext, notice: DashboardNotice,
                             _ change: (UUID, SeatOperations.Scope) async throws -> Seat) async throws -> Response {
         let (viewer, _) = try await dashboardForm(request, context: context, needs: .customerSeatsWrite)
@@ -311,14 +308,9 @@ struct DashboardController {
             seat = try await change(seatId, scope(viewer, organization))
         } catch TesseraError.notFound {
             throw PageFailure.dashboardNotFound
-        } catch let error where PageErrorMessage(error) != nil {
-            let message = PageErrorMessage(error)
-            throw PageFailure(status: message?.status ?? .conflict, title: message?.heading ?? "That did not work",
-                              heading: message?.heading ?? "That did not work", paragraphs: [message?.message ?? ""],
-                              link: (Self.home, "Back to the dashboard"))
         }
-        let kind: DashboardPoolKind = seat.pool.subscriptionId != nil ? .subscriptions : .orders
-        return PageRenderer.redirect(to: "/dashboard/\(kind.rawValue)/\(seat.pool.id.wire)?notice=\(notice.rawValue)")
+        // Any other use-case error becomes a page in words in PageErrorMiddleware.
+        return PageRenderer.redirect(to: "\(DashboardPoolKind.path(of: seat.pool))?notice=\(notice.rawValue)")
     }
 
     // MARK: Deliveries
@@ -334,7 +326,7 @@ struct DashboardController {
                                                emailsAfter: cursor)
         }
         var values = page.values(mayRedeliver: viewer.may(.webhooksWrite))
-        let notice = QueryFields(request).string("notice").flatMap(DashboardNotice.init(rawValue:))
+        let notice = DashboardNotice(request)
         values["has_notice"] = notice != nil
         values["notice"] = notice?.text ?? ""
         values["is_later_page"] = cursor != nil
@@ -362,7 +354,7 @@ struct DashboardController {
     @Sendable func branding(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let viewer = try await signedIn(request, context: context)
         let organization = try organization(of: viewer)
-        let notice = QueryFields(request).string("notice").flatMap(DashboardNotice.init(rawValue:))
+        let notice = DashboardNotice(request)
         return brandingPage(viewer, organization.branding, notice: notice)
     }
 
@@ -477,15 +469,22 @@ struct DashboardController {
     }
 }
 
-/// What a pool page says after a change, named by the redirect's `?notice=`.
+/// What a dashboard page says after a change, named by the redirect's `?notice=`.
 enum DashboardNotice: String {
     case assigned, resent, revoked, resized, redelivered, branded
 
+    /// The notice a page's `?notice=` names; nil for none or one that is not ours.
+    init?(_ request: Request) {
+        guard let notice = QueryFields(request).string("notice").flatMap(Self.init(rawValue:)) else { return nil }
+        self = notice
+    }
+
     var text: String {
         switch self {
-        case .assigned: "Seat assigned. An invitation email is on its way."
-        case .resent: "A fresh invitation was sent. The previous link no longer works."
-        case .revoked: "Seat revoked. It is free for someone else."
+        // The seat changes say what the portal says of them.
+        case .assigned: PortalNotice.assigned.text
+        case .resent: PortalNotice.resent.text
+        case .revoked: PortalNotice.revoked.text
         case .resized: "The seat count was changed."
         case .redelivered: "The event is queued again for its endpoints."
         case .branded: "The branding was saved: the claim page, the portal and new invitation emails use it."
@@ -496,6 +495,12 @@ enum DashboardNotice: String {
 /// The two kinds of seat pool, as the dashboard's paths name them.
 enum DashboardPoolKind: String, CaseIterable, Sendable {
     case subscriptions, orders
+
+    /// The page of the pool `reference` names.
+    static func path(of reference: SeatPoolReference) -> String {
+        let kind: DashboardPoolKind = reference.subscriptionId != nil ? .subscriptions : .orders
+        return "/dashboard/\(kind.rawValue)/\(reference.id.wire)"
+    }
 
     func reference(_ id: UUID) -> SeatPoolReference {
         switch self {

@@ -195,7 +195,7 @@ struct DashboardCustomerPools: Sendable {
             "has_pools": !pools.isEmpty,
             "pools": pools.map { pool in
                 [
-                    "href": "/dashboard/\(pool.kind.rawValue)/\(pool.id.wire)", "product_name": pool.productName,
+                    "href": DashboardPoolKind.path(of: pool.kind.reference(pool.id)), "product_name": pool.productName,
                     "kind_label": pool.kind == .subscriptions ? "Subscription" : "One-time order",
                     "status": pool.status, "created": PageRenderer.time(pool.createdAt),
                     "utilisation": DashboardCharts.utilisation(used: pool.used, total: pool.seats, id: pool.id.wire),
