@@ -41,24 +41,29 @@ extension UUID {
     /// nil for anything else.
     public init?(wire text: String) {
         var text = text
+        guard let id = text.withUTF8({ UUID(wireUTF8: $0) }) else { return nil }
+        self = id
+    }
+
+    /// ``init(wire:)`` from the text's UTF-8 bytes, for readers that hold bytes rather than a
+    /// `String` (a database row): making a `String` of each id first was an allocation each.
+    public init?(wireUTF8 utf8: UnsafeBufferPointer<UInt8>) {
+        guard utf8.count == 36, utf8[8] == UInt8(ascii: "-"), utf8[13] == UInt8(ascii: "-"),
+              utf8[18] == UInt8(ascii: "-"), utf8[23] == UInt8(ascii: "-") else { return nil }
         var id: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        let complete = text.withUTF8 { utf8 -> Bool in
-            guard utf8.count == 36, utf8[8] == UInt8(ascii: "-"), utf8[13] == UInt8(ascii: "-"),
-                  utf8[18] == UInt8(ascii: "-"), utf8[23] == UInt8(ascii: "-") else { return false }
-            return withUnsafeMutableBytes(of: &id) { bytes -> Bool in
-                // Any digit that is not one sets the high bits; checked once at the end, so the
-                // loop has no branch per character (reading ids was a twentieth of a long list).
-                var invalid: UInt8 = 0
-                for index in 0..<16 {
-                    // Byte `index` is written at 2 × index, plus one for each hyphen before it.
-                    let hyphens = (index >= 4 ? 1 : 0) + (index >= 6 ? 1 : 0) + (index >= 8 ? 1 : 0) + (index >= 10 ? 1 : 0)
-                    let position = 2 * index + hyphens
-                    let high = Self.hexValue(utf8[position]), low = Self.hexValue(utf8[position + 1])
-                    invalid |= high | low
-                    bytes[index] = high << 4 | low & 0x0F
-                }
-                return invalid & 0xF0 == 0
+        let complete = withUnsafeMutableBytes(of: &id) { bytes -> Bool in
+            // Any digit that is not one sets the high bits; checked once at the end, so the
+            // loop has no branch per character (reading ids was a twentieth of a long list).
+            var invalid: UInt8 = 0
+            for index in 0..<16 {
+                // Byte `index` is written at 2 × index, plus one for each hyphen before it.
+                let hyphens = (index >= 4 ? 1 : 0) + (index >= 6 ? 1 : 0) + (index >= 8 ? 1 : 0) + (index >= 10 ? 1 : 0)
+                let position = 2 * index + hyphens
+                let high = Self.hexValue(utf8[position]), low = Self.hexValue(utf8[position + 1])
+                invalid |= high | low
+                bytes[index] = high << 4 | low & 0x0F
             }
+            return invalid & 0xF0 == 0
         }
         guard complete else { return nil }
         self.init(uuid: id)

@@ -61,12 +61,24 @@ public struct StoredRow: SQLRow {
     }
 
     func uuid(_ column: String) throws -> UUID {
-        let text = try read(column, as: String.self)
-        guard let id = UUID(wire: text) else { throw DatabaseError.unexpected("bad uuid in \(column)") }
+        guard let id = try optionalUUID(column) else { throw DatabaseError.unexpected("no uuid in \(column)") }
         return id
     }
+    /// An id, nil for NULL; text that is not an id throws. On SQLite read from the row's
+    /// bytes, without a `String` (a seat row holds eight ids).
     func optionalUUID(_ column: String) throws -> UUID? {
-        try read(column, as: String?.self).flatMap { UUID(wire: $0) }
+        switch source {
+        case .sqlite(let row):
+            let id = try row.withText(column) { text -> UUID in
+                guard let id = UUID(wireUTF8: text) else { throw DatabaseError.unexpected("bad uuid in \(column)") }
+                return id
+            }
+            return id
+        case .postgres:
+            guard let text = try read(column, as: String?.self) else { return nil }
+            guard let id = UUID(wire: text) else { throw DatabaseError.unexpected("bad uuid in \(column)") }
+            return id
+        }
     }
     func string(_ column: String) throws -> String { try read(column, as: String.self) }
     func optionalString(_ column: String) throws -> String? { try read(column, as: String?.self) }

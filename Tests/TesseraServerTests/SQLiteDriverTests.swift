@@ -144,6 +144,34 @@ import TesseraCore
         }
     }
 
+    /// A row keeps its text values' bytes side by side in one buffer: each column still reads
+    /// back as its own value (empty text is not NULL), ids are read from the bytes, and text
+    /// that is not an id is refused rather than read as nil.
+    @Test(arguments: Backend.all)
+    func textColumnsOfOneRowReadBackApart(backend: Backend) async throws {
+        try await backend.withFreshDatabase { database, _ in
+            try await database.withConnection { session in
+                try await session.execute("CREATE TABLE sample (a TEXT, b TEXT, c TEXT, d TEXT, e TEXT, n BIGINT)")
+                let first = UUID(), second = UUID()
+                try await session.execute("""
+                    INSERT INTO sample VALUES (\(bind: first.wire), \(bind: ""), \(bind: String?.none),
+                                               \(bind: second.wire.uppercased()), \(bind: "not-an-id"), \(bind: 7))
+                    """)
+                let row = try #require(try await session.first("SELECT a, b, c, d, e, n FROM sample"))
+                #expect(try row.uuid("a") == first)
+                #expect(try row.string("a") == first.wire)
+                #expect(try row.optionalString("b") == "")
+                #expect(try row.optionalString("c") == nil)
+                #expect(try row.optionalUUID("c") == nil)
+                #expect(try row.uuid("d") == second)
+                #expect(throws: DatabaseError.self) { try row.optionalUUID("e") }
+                #expect(throws: DatabaseError.self) { try row.uuid("c") }
+                #expect(try row.int("n") == 7)
+                #expect(try row.string("e") == "not-an-id")
+            }
+        }
+    }
+
     /// Columns are found by name in any order of reading, after a guess that the next one read
     /// is the next one selected; where a name occurs twice, the first one wins, as in SQLite.
     @Test func columnsAreFoundByNameInAnyOrder() throws {

@@ -104,16 +104,39 @@ final class SQLiteColumns: Sendable {
     }
 }
 
-/// One result row: its statement's columns and its values.
+/// One result row, copied out of its statement when it was stepped to: numbers as they are,
+/// and the bytes of every text and blob value back to back in one buffer. A row is then two
+/// allocations however many columns it has (a `String` per text value made a seat row about
+/// fifteen), and text becomes a `String` only when a store asks for one.
 struct InlineSQLiteRow: SQLRow {
+    /// Where one column's value is.
+    enum Cell: Sendable {
+        case null
+        case integer(Int64)
+        case real(Double)
+        /// The value's bytes in the row's buffer.
+        case text(Range<Int>)
+        case blob(Range<Int>)
+    }
+
     let columns: SQLiteColumns
-    let values: [SQLiteValue]
+    private let cells: [Cell]
+    private let bytes: [UInt8]
+
+    init(columns: SQLiteColumns, cells: [Cell], bytes: [UInt8]) {
+        self.columns = columns
+        self.cells = cells
+        self.bytes = bytes
+    }
 
     var allColumns: [String] { columns.names }
 
     func contains(column: String) -> Bool { columns.position(of: column) != nil }
 
-    func decodeNil(column: String) throws -> Bool { try value(column) == .null }
+    func decodeNil(column: String) throws -> Bool {
+        if case .null = try cell(column) { return true }
+        return false
+    }
 
     /// Decodes the column types the stores read, without a `Decoder` per column. The type is
     /// matched by identity: asking whether `D` conforms to a protocol was a tenth of a long list.
@@ -137,11 +160,33 @@ struct InlineSQLiteRow: SQLRow {
         return typed
     }
 
+    /// The column's value, its text made a `String`.
     func value(_ column: String) throws -> SQLiteValue {
+        switch try cell(column) {
+        case .null: .null
+        case .integer(let number): .integer(number)
+        case .real(let number): .real(number)
+        case .text(let range): .text(String(decoding: bytes[range], as: UTF8.self))
+        case .blob(let range): .blob(Array(bytes[range]))
+        }
+    }
+
+    /// The column's text as bytes, nil for NULL, without making a `String`: ids are read
+    /// this way. Another type throws, as `String(sqlite:)` would not (it turns numbers into
+    /// text), so callers that accept numbers read ``value(_:)`` instead.
+    func withText<Result>(_ column: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) throws -> Result? {
+        switch try cell(column) {
+        case .null: return nil
+        case .text(let range): return try bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[range])) }
+        default: throw DatabaseError.unexpected("\(column) does not hold text")
+        }
+    }
+
+    private func cell(_ column: String) throws -> Cell {
         guard let index = columns.position(of: column) else {
             throw DatabaseError.unexpected("no column \(column) in the result")
         }
-        return values[index]
+        return cells[index]
     }
 }
 

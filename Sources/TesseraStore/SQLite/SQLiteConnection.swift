@@ -68,14 +68,53 @@ final class InlineSQLiteConnection: @unchecked Sendable {
             try check(bind(value, at: Int32(offset + 1), in: pointer))
         }
         var columns: SQLiteColumns?
+        // Rows of one statement are alike: the last one's length is the next one's guess.
+        var lastRowLength = 0
         while true {
             let status = sqlite_nio_sqlite3_step(pointer)
             if status == SQLITE_DONE { return }
             guard status == SQLITE_ROW else { throw failure(status) }
             let names = columns ?? self.columns(of: statement)
             columns = names
-            try onRow(InlineSQLiteRow(columns: names, values: (0..<Int32(names.names.count)).map { value(at: $0, in: pointer) }))
+            let row = self.row(of: pointer, columns: names, capacity: lastRowLength)
+            lastRowLength = row.length
+            try onRow(row.row)
         }
+    }
+
+    /// Copies the current row out of `statement`, before the next step overwrites it.
+    private func row(of statement: OpaquePointer, columns: SQLiteColumns, capacity: Int) -> (row: InlineSQLiteRow, length: Int) {
+        let count = Int32(columns.names.count)
+        var cells: [InlineSQLiteRow.Cell] = []
+        cells.reserveCapacity(Int(count))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(capacity)
+        for column in 0..<count {
+            switch sqlite_nio_sqlite3_column_type(statement, column) {
+            case SQLITE_INTEGER:
+                cells.append(.integer(sqlite_nio_sqlite3_column_int64(statement, column)))
+            case SQLITE_FLOAT:
+                cells.append(.real(sqlite_nio_sqlite3_column_double(statement, column)))
+            case SQLITE_TEXT:
+                // The text first, then its length, as SQLite asks: the length is of the text as converted.
+                let text = sqlite_nio_sqlite3_column_text(statement, column)
+                let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+                let start = bytes.count
+                if let text, length > 0 { bytes.append(contentsOf: UnsafeBufferPointer(start: text, count: length)) }
+                cells.append(.text(start..<bytes.count))
+            case SQLITE_BLOB:
+                let blob = sqlite_nio_sqlite3_column_blob(statement, column)
+                let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+                let start = bytes.count
+                if let blob, length > 0 {
+                    bytes.append(contentsOf: UnsafeRawBufferPointer(start: blob, count: length))
+                }
+                cells.append(.blob(start..<bytes.count))
+            default:
+                cells.append(.null)
+            }
+        }
+        return (InlineSQLiteRow(columns: columns, cells: cells, bytes: bytes), bytes.count)
     }
 
     /// How many times SQLite has prepared the cached statement for `sql` again since it was
@@ -161,25 +200,6 @@ final class InlineSQLiteConnection: @unchecked Sendable {
                 sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
                                                UInt64($0.count), transient)
             }
-        }
-    }
-
-    private func value(at column: Int32, in statement: OpaquePointer) -> SQLiteValue {
-        switch sqlite_nio_sqlite3_column_type(statement, column) {
-        case SQLITE_INTEGER:
-            return .integer(sqlite_nio_sqlite3_column_int64(statement, column))
-        case SQLITE_FLOAT:
-            return .real(sqlite_nio_sqlite3_column_double(statement, column))
-        case SQLITE_TEXT:
-            guard let text = sqlite_nio_sqlite3_column_text(statement, column) else { return .text("") }
-            let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
-            return .text(String(decoding: UnsafeBufferPointer(start: text, count: length), as: UTF8.self))
-        case SQLITE_BLOB:
-            let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
-            guard let bytes = sqlite_nio_sqlite3_column_blob(statement, column), length > 0 else { return .blob([]) }
-            return .blob(Array(UnsafeRawBufferPointer(start: bytes, count: length)))
-        default:
-            return .null
         }
     }
 
