@@ -14,9 +14,23 @@ import TesseraCore
 /// Reading every column through `any SQLRow`'s generic `decode` asked the runtime for a type's
 /// metadata and a dynamic cast each time: a third of listing a thousand seats.
 public struct StoredRow: SQLRow {
+    // Each case holds one reference: every column read switches over the source, and copying
+    // out a payload of several references (a PostgreSQL row holds five) retained each of them
+    // once per column, a sixth of listing a thousand seats.
     private enum Source {
         case sqlite(InlineSQLiteRow)
-        case postgres(PostgresRow, PostgresRandomAccessRow)
+        case postgres(PostgresCells)
+    }
+
+    /// A PostgreSQL row with its cells found by name.
+    private final class PostgresCells: Sendable {
+        let row: PostgresRow
+        let cells: PostgresRandomAccessRow
+
+        init(_ row: PostgresRow) {
+            self.row = row
+            cells = row.makeRandomAccess()
+        }
     }
     private let source: Source
 
@@ -25,7 +39,7 @@ public struct StoredRow: SQLRow {
     }
 
     init(postgres row: PostgresRow) {
-        source = .postgres(row, row.makeRandomAccess())
+        source = .postgres(PostgresCells(row))
     }
 
     /// The row as SQLKit sees it, for the `SQLRow` requirements (tests and tools; the stores
@@ -33,7 +47,7 @@ public struct StoredRow: SQLRow {
     private var row: any SQLRow {
         switch source {
         case .sqlite(let row): row
-        case .postgres(let row, _): row.sql()
+        case .postgres(let postgres): postgres.row.sql()
         }
     }
 
@@ -49,11 +63,11 @@ public struct StoredRow: SQLRow {
         switch source {
         case .sqlite(let row):
             return try T(sqlite: try row.value(column), column: column)
-        case .postgres(_, let cells):
+        case .postgres(let postgres):
             // The row's subscript traps on an unknown name; a missing column must throw.
-            guard cells.contains(column) else { throw DatabaseError.unexpected("no column \(column) in the result") }
+            guard postgres.cells.contains(column) else { throw DatabaseError.unexpected("no column \(column) in the result") }
             do {
-                return try cells[column].decode(T.self)
+                return try postgres.cells[column].decode(T.self)
             } catch {
                 throw DatabaseError.unexpected("cannot read \(T.self) from \(column)")
             }

@@ -107,8 +107,9 @@ final class SQLiteColumns: Sendable {
 /// One result row, copied out of its statement when it was stepped to: numbers as they are,
 /// and the bytes of every text and blob value back to back in one buffer. A row is then two
 /// allocations however many columns it has (a `String` per text value made a seat row about
-/// fifteen), and text becomes a `String` only when a store asks for one.
-struct InlineSQLiteRow: SQLRow {
+/// fifteen), and text becomes a `String` only when a store asks for one. A class, so that
+/// handing a row to each column's reader retains one reference rather than three.
+final class InlineSQLiteRow: SQLRow, Sendable {
     /// Where one column's value is.
     enum Cell: Sendable {
         case null
