@@ -52,12 +52,12 @@ public struct SeatStore: Sendable {
             seats: try row.optionalInt("seats"), activeSeats: try row.int("active_seats"), status: status)
     }
 
-    /// The pool with its organization and its billing customer (nil once deleted), read in one
-    /// statement; locked, when `lock`, as `lockPool` locks it (on PostgreSQL `FOR UPDATE OF` the
+    /// The pool with its organization, its billing customer (nil once deleted) and its product's
+    /// name (for invitation emails), read in one statement; locked, when `lock`, as `lockPool` locks it (on PostgreSQL `FOR UPDATE OF` the
     /// pool's row alone, so that an organization's pools never wait on each other). Nil when
     /// the pool is not the organization's.
     public func poolWithOrganization(_ reference: SeatPoolReference, organizationId: UUID, lock: Bool) async throws
-        -> (pool: SeatPool, organization: Organization, billing: Customer?)?
+        -> (pool: SeatPool, organization: Organization, billing: Customer?, productName: String?)?
     {
         let forUpdate = lock && session.dialect == .postgres ? " FOR UPDATE OF pool" : ""
         let row = try await session.first("""
@@ -65,16 +65,17 @@ public struct SeatStore: Sendable {
                    pool.status AS pool_status, o.*,
                    c.id AS c_id, c.organization_id AS c_organization_id, c.email AS c_email, c.name AS c_name,
                    c.external_id AS c_external_id, c.metadata AS c_metadata, c.created_at AS c_created_at,
-                   c.modified_at AS c_modified_at
+                   c.modified_at AS c_modified_at, p.name AS product_name
             FROM \(Self.poolTable(reference)) pool JOIN organizations o ON o.id = pool.organization_id
             LEFT JOIN customers c ON c.id = pool.customer_id AND c.organization_id = pool.organization_id
                                  AND c.deleted_at IS NULL
+            LEFT JOIN products p ON p.id = pool.product_id AND p.organization_id = pool.organization_id
             WHERE pool.id = \(bind: reference.id.wire) AND pool.organization_id = \(bind: organizationId.wire)\(unsafeRaw: forUpdate)
             """)
         guard let row else { return nil }
         let billing = try row.optionalString("c_id") == nil ? nil : try CustomerStore.customer(row, prefix: "c_")
         return (try Self.pool(row, reference: reference, statusColumn: "pool_status"), try OrganizationStore.organization(row),
-                billing)
+                billing, try row.optionalString("product_name"))
     }
 
     /// Changes the pool's count of pending and claimed seats.

@@ -53,7 +53,6 @@ extension SeatOperations {
                     ? try await seatsNeeded(by: assignments, in: locked, tx: tx, now: now)
                     : assignments.count
                 try locked.pool.requireFreeSeats(needed)
-                locked.productName = try await tx.products.name(id: locked.pool.productId, organizationId: scope.organizationId)
 
                 var outcomes: [BulkSeatOutcome] = []
                 outcomes.reserveCapacity(bulk.rows.count)

@@ -59,19 +59,19 @@ struct SeatOperations: Sendable {
         var organization: Organization
         /// The billing customer: the invitation's sender, and a member seat's `customer_email`.
         var billing: Customer?
-        /// The name of the pool's product, for invitation emails; read on first need when nil.
-        var productName: String? = nil
+        /// The name of the pool's product, for invitation emails (read with the pool).
+        var productName: String?
     }
 
     /// Locks a pool the scope reaches (else not found) of an organization with seats on.
     func lockPool(_ reference: SeatPoolReference, scope: Scope, tx: SQLSession) async throws -> LockedPool {
-        guard let (pool, organization, billing) = try await tx.seats.poolWithOrganization(
+        guard let (pool, organization, billing, productName) = try await tx.seats.poolWithOrganization(
                   reference, organizationId: scope.organizationId, lock: true),
               scope.reaches(pool) else {
             throw reference.notFound
         }
         try organization.requireSeatFeature()
-        return LockedPool(pool: pool, organization: organization, billing: billing)
+        return LockedPool(pool: pool, organization: organization, billing: billing, productName: productName)
     }
 
     /// The recipient already holds a pending or claimed seat of the pool.
@@ -87,7 +87,9 @@ struct SeatOperations: Sendable {
         try Seat.checkExpiry(assignment.expiresAt, at: now)
         let recipient = try await SeatRecipientResolver(tx: tx, organization: locked.organization, pool: locked.pool, now: now)
             .resolve(assignment, scope: scope)
-        if let held = try await tx.seats.activeSeat(in: locked.pool.reference, memberId: recipient.holder.memberId) {
+        // A member created just now holds nothing yet: only a known one is looked up.
+        if !recipient.memberIsNew,
+           let held = try await tx.seats.activeSeat(in: locked.pool.reference, memberId: recipient.holder.memberId) {
             throw SeatAlreadyHeld(seat: held)
         }
         // Checked again here, after the holder: a bulk row of someone holding a seat is answered
@@ -166,7 +168,7 @@ struct SeatOperations: Sendable {
 
     /// The pool a list reads: one the scope reaches (else not found), of an organization with seats on.
     private func listedPool(_ reference: SeatPoolReference, scope: Scope, _ session: SQLSession) async throws -> SeatPool {
-        guard let (pool, organization, _) = try await session.seats.poolWithOrganization(
+        guard let (pool, organization, _, _) = try await session.seats.poolWithOrganization(
                   reference, organizationId: scope.organizationId, lock: false),
               scope.reaches(pool) else {
             throw reference.notFound
@@ -308,13 +310,10 @@ struct SeatOperations: Sendable {
             return HandedInvitation(token: invitation, url: InvitationEmail.claimLink(
                 publicURL: publicURL, organizationSlug: organization.slug, token: invitation))
         }
-        let productName = if let name = locked.productName { name } else {
-            try await tx.products.name(id: locked.pool.productId, organizationId: organization.id)
-        }
         let email = InvitationEmail(
             organizationName: organization.customerFacingName, organizationSlug: organization.slug,
             branding: organization.branding,
-            productName: productName ?? "your team's plan", inviterEmail: locked.billing?.email ?? organization.name,
+            productName: locked.productName ?? "your team's plan", inviterEmail: locked.billing?.email ?? organization.name,
             recipientEmail: recipientEmail, token: invitation, publicURL: publicURL)
         try await tx.outbox.enqueue(OutboxMessage(
             id: UUID(), kind: .email, payload: email.message.payload, nextAttemptAt: now, createdAt: now,
@@ -333,13 +332,13 @@ struct SeatOperations: Sendable {
 
     /// As above, for a seat already found (before the lock: it is read again under it).
     private func lockSeat(_ seat: Seat, scope: Scope, tx: SQLSession) async throws -> (LockedPool, SeatDetails) {
-        guard let (pool, organization, billing) = try await tx.seats.poolWithOrganization(
+        guard let (pool, organization, billing, productName) = try await tx.seats.poolWithOrganization(
                   seat.pool, organizationId: scope.organizationId, lock: true) else {
             throw TesseraError.notFound(.seat)
         }
         try organization.requireSeatFeature()
         guard scope.reaches(pool) else { throw TesseraError.notFound(.seat) }
-        return (LockedPool(pool: pool, organization: organization, billing: billing),
+        return (LockedPool(pool: pool, organization: organization, billing: billing, productName: productName),
                 try await tx.seats.requireDetails(id: seat.id))
     }
 }

@@ -23,6 +23,9 @@ struct SeatRecipientResolver {
         var member: Member
         /// The holder's own customer (legacy mode); nil when it is the pool's billing customer.
         var customer: Customer?
+        /// Whether the holder's member was created by this resolution: then it holds no seat
+        /// yet, and assigning need not look for one.
+        var memberIsNew = false
     }
 
     /// Resolves the recipient of `assignment` as `scope` may name it. From the portal, Core's
@@ -69,36 +72,36 @@ struct SeatRecipientResolver {
         case .memberId(let id):
             customer = try await customerOrCreate(email: try await member(id: id).email)
         case .externalMemberId(let externalId, let email):
-            customer = try await customerOrCreate(email: try await member(externalId: externalId, email: email).email)
+            customer = try await customerOrCreate(email: try await member(externalId: externalId, email: email).member.email)
         }
-        let member = try await memberOrCreate(email: customer.email, name: customer.name, externalId: nil)
+        let (member, memberIsNew) = try await memberOrCreate(email: customer.email, name: customer.name, externalId: nil)
         return Resolved(holder: SeatHolder(customerId: customer.id, memberId: member.id, email: nil), email: customer.email,
-                        member: member, customer: customer)
+                        member: member, customer: customer, memberIsNew: memberIsNew)
     }
 
     private func resolveMember(_ recipient: SeatRecipient) async throws -> Resolved {
-        let member: Member
+        let (member, memberIsNew): (Member, Bool)
         switch recipient {
         case .email(let email):
-            member = try await memberOrCreate(email: email, name: nil, externalId: nil)
+            (member, memberIsNew) = try await memberOrCreate(email: email, name: nil, externalId: nil)
         case .customerId(let id):
             guard let customer = try await tx.customers.find(id: id, organizationId: organization.id) else {
                 throw TesseraError.invalidSeatAssignmentRequest
             }
-            member = try await memberOrCreate(email: customer.email, name: customer.name, externalId: nil)
+            (member, memberIsNew) = try await memberOrCreate(email: customer.email, name: customer.name, externalId: nil)
         case .externalCustomerId(let externalId):
             guard let customer = try await tx.customers.find(externalId: externalId, organizationId: organization.id) else {
                 throw TesseraError.invalidSeatAssignmentRequest
             }
-            member = try await memberOrCreate(email: customer.email, name: customer.name, externalId: nil)
+            (member, memberIsNew) = try await memberOrCreate(email: customer.email, name: customer.name, externalId: nil)
         case .memberId(let id):
-            member = try await self.member(id: id)
+            (member, memberIsNew) = (try await self.member(id: id), false)
         case .externalMemberId(let externalId, let email):
-            member = try await self.member(externalId: externalId, email: email)
+            (member, memberIsNew) = try await self.member(externalId: externalId, email: email)
         }
         return Resolved(
             holder: SeatHolder(customerId: pool.customerId, memberId: member.id, email: member.email), email: member.email,
-            member: member, customer: nil)
+            member: member, customer: nil, memberIsNew: memberIsNew)
     }
 
     /// Who a recipient is, found without creating or changing anyone.
@@ -150,18 +153,18 @@ struct SeatRecipientResolver {
     }
 
     /// A member of the billing customer, by external id. With an email, the member is created
-    /// when neither is known, and must agree with what is known.
-    private func member(externalId: String, email: String?) async throws -> Member {
+    /// when neither is known (`isNew`), and must agree with what is known.
+    private func member(externalId: String, email: String?) async throws -> (member: Member, isNew: Bool) {
         let byExternalId = try await tx.members.find(externalId: externalId, customerId: pool.customerId)
         guard let email else {
             guard let byExternalId else { throw TesseraError.memberNotFound(externalId) }
-            return byExternalId
+            return (byExternalId, false)
         }
         if let byExternalId {
             guard EmailAddress.normalized(byExternalId.email) == EmailAddress.normalized(email) else {
                 throw TesseraError.memberEmailMismatch(externalId: externalId, email: email)
             }
-            return byExternalId
+            return (byExternalId, false)
         }
         if let byEmail = try await tx.members.find(email: email, customerId: pool.customerId) {
             guard byEmail.externalId == nil else {
@@ -172,7 +175,7 @@ struct SeatRecipientResolver {
             updated.modifiedAt = now
             try await tx.members.update(updated)
             try await WebhookEvents(tx: tx).emit(.memberUpdated, data: Wire.member(updated), organizationId: organization.id, at: now)
-            return updated
+            return (updated, false)
         }
         return try await memberOrCreate(email: email, name: nil, externalId: externalId)
     }
@@ -189,16 +192,17 @@ struct SeatRecipientResolver {
         return customer
     }
 
-    private func memberOrCreate(email: String, name: String?, externalId: String?) async throws -> Member {
+    /// The billing customer's member with `email`, created (`isNew`) when there is none.
+    private func memberOrCreate(email: String, name: String?, externalId: String?) async throws -> (member: Member, isNew: Bool) {
         if let existing = try await tx.members.find(email: email, customerId: pool.customerId) {
-            return existing
+            return (existing, false)
         }
         let member = Member(
             id: UUID(), organizationId: organization.id, customerId: pool.customerId, email: email, name: name,
             externalId: externalId, role: .member, createdAt: now, modifiedAt: nil)
         try await tx.members.insert(member)
         try await WebhookEvents(tx: tx).emit(.memberCreated, data: Wire.member(member), organizationId: organization.id, at: now)
-        return member
+        return (member, true)
     }
 }
 
