@@ -70,3 +70,18 @@ def test_log_lines_are_json_with_an_access_line_per_request(observed):
     assert fields["method"] == "GET" and fields["route"] == "/healthz" and fields["status"] == "200"
     assert fields["principal"] == "anonymous"
     assert float(fields["duration_ms"]) >= 0
+
+
+def test_text_log_lines_carry_the_request_id_with_sorted_fields(request):
+    """Text logs (the default) keep swift-log's line: the logger's fields (the request id) and
+    the line's own, merged and sorted by name, before `[source] message`."""
+    with running_server("sqlite", request, extra_args=("--log-level", "info")) as srv:
+        res = httpx.get(srv.base_url + "/healthz", headers={"X-Request-Id": "conformance-text"}, timeout=10)
+        assert res.status_code == 200
+        lines = [line for line in srv.log_path.read_text().splitlines() if "request_id=conformance-text" in line]
+    access = [line for line in lines if line.endswith(" request")]
+    assert len(access) == 1, lines
+    fields = access[0].split(": ", 1)[1].rsplit(" [", 1)[0].split(" ")
+    names = [field.split("=", 1)[0] for field in fields]
+    assert names == sorted(names)
+    assert {"method=GET", "route=/healthz", "status=200", "principal=anonymous", "request_id=conformance-text"} <= set(fields)

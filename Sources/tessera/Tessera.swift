@@ -164,9 +164,11 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Before the first logger is made: a logger keeps the handler it was made with.
         if logFormat == "json" {
-            // Before the first logger is made: a logger keeps the handler it was made with.
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        } else {
+            LoggingSystem.bootstrap { label in TextLogHandler(label: label) }
         }
         let logger = Logger.tessera(level: Logger.Level(rawValue: logLevel) ?? .info)
         var configuration = ServerConfiguration()

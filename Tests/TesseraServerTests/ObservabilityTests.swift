@@ -206,6 +206,16 @@ import TesseraStore
         #expect(RequestId.generate() != RequestId.generate())
     }
 
+    /// A new id is 32 lower-case hex digits, each of them random: over 200 ids every position
+    /// takes more than one value (a position that never changes, say a half never drawn, fails).
+    @Test func newIdsAreThirtyTwoRandomHexDigits() {
+        let ids = (0..<200).map { _ in Array(RequestId.generate().utf8) }
+        #expect(ids.allSatisfy { $0.count == 32 && $0.allSatisfy { Array("0123456789abcdef".utf8).contains($0) } })
+        for position in 0..<32 {
+            #expect(Set(ids.map { $0[position] }).count > 1, "position \(position) never changes")
+        }
+    }
+
     /// Every line logged while a request runs (not only the access line) names the request.
     @Test func linesLoggedDuringARequestCarryItsId() async throws {
         let logs = CollectedLogs()
