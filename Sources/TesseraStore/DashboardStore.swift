@@ -4,7 +4,9 @@ import TesseraCore
 
 /// The merchant dashboard's overview figures. Each is one aggregate statement that walks an
 /// index from the organization (its pools, its endpoints, its seat events, its emails), so the
-/// overview costs the same number of statements whatever the organization's size.
+/// overview costs the same number of statements whatever the organization's size. The two
+/// that count everything they show (seat totals, claims per day) are also stored, and read back
+/// by primary key: `dashboard_seat_totals` and `dashboard_daily_claims` (migration 19).
 public struct DashboardStore: Sendable {
     let session: SQLSession
 
@@ -73,7 +75,8 @@ public struct DashboardStore: Sendable {
         """
     }
 
-    /// Stores totals computed for a view of the overview, seen at `stored.viewedAt`.
+    /// Stores totals computed for a view of the overview, seen at `stored.viewedAt`, over
+    /// whatever is stored: the figures and their time go together, so older ones are merely old.
     public func storeSeatTotals(organizationId: UUID, _ stored: StoredSeatTotals) async throws {
         try await session.execute("""
             INSERT INTO dashboard_seat_totals (organization_id, pools, seats, used, computed_at, viewed_at)

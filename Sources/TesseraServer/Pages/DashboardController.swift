@@ -21,7 +21,6 @@ struct DashboardController {
     var webhookEndpoints: WebhookEndpointOperations {
         WebhookEndpointOperations(database: database, now: now, targetPolicy: webhookTargetPolicy)
     }
-    var overviews: DashboardOverviews { DashboardOverviews(database: database, now: now) }
     var secureCookies: Bool { publicURL.lowercased().hasPrefix("https://") }
 
     /// Rows on every page of every list.
@@ -57,9 +56,10 @@ struct DashboardController {
     @Sendable func overview(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         guard let viewer = try await currentViewer(request, context: context) else { return signInPage() }
         guard let organization = viewer.organization else { return try await organizationPicker(viewer) }
-        let overview = try await overviews.overview(organizationId: organization.id)
+        let now = now()
+        let overview = try await DashboardOverviews(database: database).overview(organizationId: organization.id, at: now)
         return page("dashboard_overview", title: "Overview", viewer: viewer, section: .overview,
-                    values: overview.values(now: now()))
+                    values: overview.values(now: now))
     }
 
     private func signInPage(status: HTTPResponse.Status = .ok, error: String? = nil) -> Response {

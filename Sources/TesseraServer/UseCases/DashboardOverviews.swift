@@ -14,15 +14,13 @@ import TesseraStore
 /// is then one short statement, so on SQLite the one writer is never held for a count.
 struct DashboardOverviews: Sendable {
     let database: TesseraDatabase
-    let now: @Sendable () -> Date
 
     /// Claims are drawn over the last 30 days (today included), deliveries over the last 24 hours.
     static let claimWindowDays = 30
     static let deliveryWindowHours = 24
 
-    /// The overview of `organizationId` now.
-    func overview(organizationId: UUID) async throws -> DashboardOverview {
-        let now = now()
+    /// The overview of `organizationId` at `now`.
+    func overview(organizationId: UUID, at now: Date) async throws -> DashboardOverview {
         let (overview, upkeep) = try await database.read { session in
             try await Self.read(session, organizationId: organizationId, now: now)
         }
@@ -58,9 +56,9 @@ struct DashboardOverviews: Sendable {
 
         let today = OverviewFigures.day(of: now)
         let claimDays = (today - claimWindowDays + 1)...today
-        // Final days from stored counts (counting those not stored yet), the rest live.
-        let lastFinal = OverviewFigures.lastFinalDay(at: now)
-        let finalDays = claimDays.lowerBound...max(lastFinal, claimDays.lowerBound)
+        // Final days from stored counts (counting those not stored yet), the rest live. The
+        // window is longer than the two days at most that are not final yet.
+        let finalDays = claimDays.lowerBound...OverviewFigures.lastFinalDay(at: now)
         var claims = try await store.storedClaimsPerDay(organizationId: organizationId, days: finalDays)
         let missing = finalDays.filter { claims[$0] == nil }
         if let first = missing.first, let last = missing.last {
