@@ -66,6 +66,7 @@ public func buildApplication(
             SeatExpiries(database: database, now: now).service(logger: logger),
             ExpiredRecords.idempotencyKeys(database: database, now: now).service(logger: logger),
             ExpiredRecords.sessions(database: database, now: now).service(logger: logger),
+            ExpiredRecords.overviewClaimDays(database: database, now: now).service(logger: logger),
             SeatTotalsRefresh(database: database, now: now).service(logger: logger))
     }
     return app

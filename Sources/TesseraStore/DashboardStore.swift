@@ -45,6 +45,16 @@ public struct DashboardStore: Sendable {
         """
     }
 
+    /// Deletes the stored claim counts of days before `day`, of every organization: days no
+    /// overview shows any more.
+    public func deleteStoredClaims(before day: Int) async throws {
+        try await session.execute(Self.deleteStoredClaimsQuery(before: day))
+    }
+
+    static func deleteStoredClaimsQuery(before day: Int) -> SQLQueryString {
+        "DELETE FROM dashboard_daily_claims WHERE day < \(bind: day)"
+    }
+
     /// Seat totals as the overview stores them: what they were at `computedAt`, and when the
     /// overview was last seen (which keeps them refreshed in the background).
     public struct StoredSeatTotals: Sendable, Equatable {
@@ -353,6 +363,7 @@ public struct DashboardStore: Sendable {
                                                            computedAt: now)),
             ("mark seat totals viewed", markSeatTotalsViewedQuery(organizationId: organizationId, at: now)),
             ("seat totals to refresh", seatTotalsToRefreshQuery(viewedSince: now, computedBefore: now)),
+            ("old claim days", deleteStoredClaimsQuery(before: 1)),
             ("deliveries per hour", webhookDeliveriesPerHourQuery(organizationId: organizationId, since: now)),
             ("oldest undelivered", oldestUndeliveredQuery(organizationId: organizationId)),
             ("customers", customersQuery(organizationId: organizationId, limit: 50, after: cursor)),

@@ -501,6 +501,8 @@ public enum Migrations {
             )
             """,
             "CREATE INDEX dashboard_seat_totals_viewed ON dashboard_seat_totals (viewed_at)",
+            // Days that left every overview's window are deleted by day (`ExpiredRecords`).
+            "CREATE INDEX dashboard_daily_claims_day ON dashboard_daily_claims (day)",
         ]),
     ]
 

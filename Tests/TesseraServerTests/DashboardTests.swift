@@ -355,6 +355,11 @@ import TesseraCore
             #expect(stored[viewedDay] == 2 && stored[viewedDay + 1] == 0)
             try await Self.insertClaim(server, org, at: Self.noon(ofDay: viewedDay))
             #expect(Self.claimsFigure(try await browser.get("/dashboard").html, 2))
+
+            // Days that left the window are deleted; the window's own stay.
+            try await server.overviewClaimDaysExpiry.deleteNow()
+            let today = OverviewFigures.day(of: server.clock.now)
+            #expect(try await Self.storedDays(server, org).keys.min() == today - 29)
         }
     }
 
@@ -371,12 +376,13 @@ import TesseraCore
 
             // Within two minutes the stored totals are shown, as of when they were counted.
             _ = try await server.assign(org, pool, ["email": "a@example.com"])
-            server.clock.advance(by: OverviewFigures.totalsMaximumAge)
+            // (A second short of the limit: stored times are whole microseconds, the clock's are not.)
+            server.clock.advance(by: OverviewFigures.totalsMaximumAge - 1)
             let stored = try await browser.get("/dashboard")
             #expect(stored.html.contains("<p class=\"figure\">0 <span>of 5 used</span></p>"))
             #expect(stored.html.contains("datetime=\"\((countedAt["iso"] as? String) ?? "")\""))
             // Older than that, the view counts them again.
-            server.clock.advance(by: 1)
+            server.clock.advance(by: 2)
             let recounted = try await browser.get("/dashboard")
             #expect(recounted.html.contains("<p class=\"figure\">1 <span>of 5 used</span></p>"))
             #expect(recounted.html.contains("datetime=\"\((PageRenderer.time(server.clock.now)["iso"] as? String) ?? "")\""))
@@ -423,7 +429,7 @@ import TesseraCore
             // A merchant who keeps watching stays watched (a view records itself every ten
             // minutes), so the refresh goes on counting for them past the first hour.
             for _ in 0..<7 {
-                server.clock.advance(by: 60 * 10)
+                server.clock.advance(by: OverviewFigures.viewRecordInterval + 1)
                 #expect(try await server.seatTotalsRefresh.refreshWatched() == 1)
                 try await browser.get("/dashboard")
             }
@@ -709,6 +715,7 @@ import TesseraCore
                 case "stored seat totals", "refresh seat totals", "mark seat totals viewed":
                     "sqlite_autoindex_dashboard_seat_totals_1"
                 case "seat totals to refresh": "dashboard_seat_totals_viewed"
+                case "old claim days": "dashboard_daily_claims_day"
                 case "customers": "customers_organization"
                 case "failed emails", "oldest undelivered": "outbox_organization"
                 default: ""

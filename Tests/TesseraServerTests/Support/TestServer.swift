@@ -188,6 +188,11 @@ struct TestServer {
         .sessions(database: database, now: clock.closure)
     }
 
+    /// Expiry of the overview's stored claim days, with the test clock.
+    var overviewClaimDaysExpiry: ExpiredRecords {
+        .overviewClaimDays(database: database, now: clock.closure)
+    }
+
     /// The overview's background refresh of seat totals, with the test clock.
     var seatTotalsRefresh: SeatTotalsRefresh {
         SeatTotalsRefresh(database: database, now: clock.closure)
