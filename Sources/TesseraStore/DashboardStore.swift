@@ -45,16 +45,6 @@ public struct DashboardStore: Sendable {
         """
     }
 
-    /// Deletes the stored claim counts of days before `day`, of every organization: days no
-    /// overview shows any more.
-    public func deleteStoredClaims(before day: Int) async throws {
-        try await session.execute(Self.deleteStoredClaimsQuery(before: day))
-    }
-
-    static func deleteStoredClaimsQuery(before day: Int) -> SQLQueryString {
-        "DELETE FROM dashboard_daily_claims WHERE day < \(bind: day)"
-    }
-
     /// Seat totals as the overview stores them: what they were at `computedAt`, and when the
     /// overview was last seen (which keeps them refreshed in the background).
     public struct StoredSeatTotals: Sendable, Equatable {
@@ -218,6 +208,16 @@ public struct DashboardStore: Sendable {
                 "(\(bind: organizationId.wire), \(bind: day), \(bind: claims))"
             },
             suffix: "ON CONFLICT (organization_id, day) DO NOTHING")
+    }
+
+    /// Deletes the stored claim counts of days before `day`, of every organization: days no
+    /// overview shows any more.
+    public func deleteStoredClaims(before day: Int) async throws {
+        try await session.execute(Self.deleteStoredClaimsQuery(before: day))
+    }
+
+    static func deleteStoredClaimsQuery(before day: Int) -> SQLQueryString {
+        "DELETE FROM dashboard_daily_claims WHERE day < \(bind: day)"
     }
 
     /// Webhook delivery attempts in one hour.
