@@ -348,7 +348,8 @@ public struct DashboardStore: Sendable {
         return "SELECT * FROM outbox WHERE \(filter) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit + 1)"
     }
 
-    /// Every statement of the dashboard's reads, with placeholder values: what the plan test reads.
+    /// Every statement of the dashboard that looks rows up (its reads, and the updates and deletes of
+    /// what the overview stores), with placeholder values: what the plan test reads.
     static func allQueries(organizationId: UUID) -> [(name: String, query: SQLQueryString)] {
         let now = Date()
         let cursor = ListCursor(createdAt: now, id: organizationId)
