@@ -65,7 +65,9 @@ public func buildApplication(
             SubscriptionEndings(database: database, now: now).service(logger: logger),
             SeatExpiries(database: database, now: now).service(logger: logger),
             ExpiredRecords.idempotencyKeys(database: database, now: now).service(logger: logger),
-            ExpiredRecords.sessions(database: database, now: now).service(logger: logger))
+            ExpiredRecords.sessions(database: database, now: now).service(logger: logger),
+            ExpiredRecords.overviewClaimDays(database: database, now: now).service(logger: logger),
+            SeatTotalsRefresh(database: database, now: now).service(logger: logger))
     }
     return app
 }

@@ -4,7 +4,9 @@ import TesseraCore
 
 /// The merchant dashboard's overview figures. Each is one aggregate statement that walks an
 /// index from the organization (its pools, its endpoints, its seat events, its emails), so the
-/// overview costs the same number of statements whatever the organization's size.
+/// overview costs the same number of statements whatever the organization's size. The two
+/// that count everything they show (seat totals, claims per day) are also stored, and read back
+/// by primary key: `dashboard_seat_totals` and `dashboard_daily_claims` (migration 19).
 public struct DashboardStore: Sendable {
     let session: SQLSession
 
@@ -15,6 +17,12 @@ public struct DashboardStore: Sendable {
         public var seats: Int
         /// Seats pending or claimed.
         public var used: Int
+
+        public init(pools: Int, seats: Int, used: Int) {
+            self.pools = pools
+            self.seats = seats
+            self.used = used
+        }
     }
 
     public func seatTotals(organizationId: UUID) async throws -> SeatTotals {
@@ -34,6 +42,90 @@ public struct DashboardStore: Sendable {
             WHERE organization_id = \(bind: organizationId.wire) AND seats IS NOT NULL
               AND status = \(bind: Order.Status.paid.rawValue)
         ) pools
+        """
+    }
+
+    /// Seat totals as the overview stores them: what they were at `computedAt`, and when the
+    /// overview was last seen (which keeps them refreshed in the background).
+    public struct StoredSeatTotals: Sendable, Equatable {
+        public var totals: SeatTotals
+        public var computedAt: Date
+        public var viewedAt: Date
+
+        public init(totals: SeatTotals, computedAt: Date, viewedAt: Date) {
+            self.totals = totals
+            self.computedAt = computedAt
+            self.viewedAt = viewedAt
+        }
+    }
+
+    public func storedSeatTotals(organizationId: UUID) async throws -> StoredSeatTotals? {
+        guard let row = try await session.first(Self.storedSeatTotalsQuery(organizationId: organizationId)) else {
+            return nil
+        }
+        return StoredSeatTotals(
+            totals: SeatTotals(pools: try row.int("pools"), seats: try row.int("seats"), used: try row.int("used")),
+            computedAt: try row.date("computed_at"), viewedAt: try row.date("viewed_at"))
+    }
+
+    static func storedSeatTotalsQuery(organizationId: UUID) -> SQLQueryString {
+        """
+        SELECT pools, seats, used, computed_at, viewed_at FROM dashboard_seat_totals
+        WHERE organization_id = \(bind: organizationId.wire)
+        """
+    }
+
+    /// Stores totals computed for a view of the overview, seen at `stored.viewedAt`, over
+    /// whatever is stored: the figures and their time go together, so older ones are merely old.
+    public func storeSeatTotals(organizationId: UUID, _ stored: StoredSeatTotals) async throws {
+        try await session.execute("""
+            INSERT INTO dashboard_seat_totals (organization_id, pools, seats, used, computed_at, viewed_at)
+            VALUES (\(bind: organizationId.wire), \(bind: stored.totals.pools), \(bind: stored.totals.seats),
+                    \(bind: stored.totals.used), \(bind: stored.computedAt.micros), \(bind: stored.viewedAt.micros))
+            ON CONFLICT (organization_id) DO UPDATE SET pools = excluded.pools, seats = excluded.seats,
+                used = excluded.used, computed_at = excluded.computed_at, viewed_at = excluded.viewed_at
+            """)
+    }
+
+    /// Replaces stored totals with ones computed at `computedAt`, unless newer ones are stored
+    /// already (another process refreshed them meanwhile).
+    public func refreshSeatTotals(organizationId: UUID, _ totals: SeatTotals, computedAt: Date) async throws {
+        try await session.execute(Self.refreshSeatTotalsQuery(organizationId: organizationId, totals, computedAt: computedAt))
+    }
+
+    static func refreshSeatTotalsQuery(organizationId: UUID, _ totals: SeatTotals, computedAt: Date) -> SQLQueryString {
+        """
+        UPDATE dashboard_seat_totals
+        SET pools = \(bind: totals.pools), seats = \(bind: totals.seats), used = \(bind: totals.used),
+            computed_at = \(bind: computedAt.micros)
+        WHERE organization_id = \(bind: organizationId.wire) AND computed_at < \(bind: computedAt.micros)
+        """
+    }
+
+    /// Records that the overview was seen at `viewedAt`.
+    public func markSeatTotalsViewed(organizationId: UUID, at viewedAt: Date) async throws {
+        try await session.execute(Self.markSeatTotalsViewedQuery(organizationId: organizationId, at: viewedAt))
+    }
+
+    static func markSeatTotalsViewedQuery(organizationId: UUID, at viewedAt: Date) -> SQLQueryString {
+        """
+        UPDATE dashboard_seat_totals SET viewed_at = \(bind: viewedAt.micros)
+        WHERE organization_id = \(bind: organizationId.wire) AND viewed_at < \(bind: viewedAt.micros)
+        """
+    }
+
+    /// The organizations whose overview was seen since `viewedSince` and whose totals were
+    /// computed before `computedBefore`: those the background refresh keeps current.
+    public func seatTotalsToRefresh(viewedSince: Date, computedBefore: Date) async throws -> [UUID] {
+        try await session.rows(Self.seatTotalsToRefreshQuery(viewedSince: viewedSince, computedBefore: computedBefore)) {
+            try $0.uuid("organization_id")
+        }
+    }
+
+    static func seatTotalsToRefreshQuery(viewedSince: Date, computedBefore: Date) -> SQLQueryString {
+        """
+        SELECT organization_id FROM dashboard_seat_totals
+        WHERE viewed_at >= \(bind: viewedSince.micros) AND computed_at < \(bind: computedBefore.micros)
         """
     }
 
@@ -68,22 +160,64 @@ public struct DashboardStore: Sendable {
         """
     }
 
-    /// Claims since `since`, counted per UTC day (days since 1970).
-    public func claimsPerDay(organizationId: UUID, since: Date) async throws -> [Int: Int] {
-        let rows = try await session.rows(Self.claimsPerDayQuery(organizationId: organizationId, since: since)) { row in
-            (try row.int("day"), try row.int("claims"))
-        }
+    /// Claims from the start of `fromDay` (days since 1970, UTC), and before the start of
+    /// `beforeDay` when given, counted per day.
+    public func claimsPerDay(organizationId: UUID, fromDay: Int, beforeDay: Int? = nil) async throws -> [Int: Int] {
+        let query = Self.claimsPerDayQuery(organizationId: organizationId, fromDay: fromDay, beforeDay: beforeDay)
+        let rows = try await session.rows(query) { row in (try row.int("day"), try row.int("claims")) }
         return Dictionary(rows, uniquingKeysWith: +)
     }
 
-    static func claimsPerDayQuery(organizationId: UUID, since: Date) -> SQLQueryString {
+    static func claimsPerDayQuery(organizationId: UUID, fromDay: Int, beforeDay: Int?) -> SQLQueryString {
         let day = String(microsPerDay)
+        var filter: SQLQueryString = """
+            organization_id = \(bind: organizationId.wire) AND kind = \(bind: SeatEvent.Kind.claimed.rawValue)
+              AND created_at >= \(bind: fromDay * microsPerDay)
+            """
+        if let beforeDay { filter += " AND created_at < \(bind: beforeDay * microsPerDay)" }
         return """
             SELECT created_at / \(unsafeRaw: day) AS day, COUNT(*) AS claims FROM seat_events
-            WHERE organization_id = \(bind: organizationId.wire) AND kind = \(bind: SeatEvent.Kind.claimed.rawValue)
-              AND created_at >= \(bind: since.micros)
+            WHERE \(filter)
             GROUP BY created_at / \(unsafeRaw: day)
             """
+    }
+
+    /// The stored claim counts of the organization's final days within `days` (days since 1970,
+    /// UTC): a day with no claims is stored as 0, so a day absent here has not been counted yet.
+    public func storedClaimsPerDay(organizationId: UUID, days: ClosedRange<Int>) async throws -> [Int: Int] {
+        let rows = try await session.rows(Self.storedClaimsPerDayQuery(organizationId: organizationId, days: days)) { row in
+            (try row.int("day"), try row.int("claims"))
+        }
+        return Dictionary(rows, uniquingKeysWith: { first, _ in first })
+    }
+
+    static func storedClaimsPerDayQuery(organizationId: UUID, days: ClosedRange<Int>) -> SQLQueryString {
+        """
+        SELECT day, claims FROM dashboard_daily_claims
+        WHERE organization_id = \(bind: organizationId.wire) AND day >= \(bind: days.lowerBound) AND day <= \(bind: days.upperBound)
+        """
+    }
+
+    /// Stores the claim counts of final days. A day already stored is left as it is: its count
+    /// cannot change, so two processes storing the same day store the same number.
+    public func storeClaimsPerDay(organizationId: UUID, counts: [Int: Int]) async throws {
+        guard !counts.isEmpty else { return }
+        try await session.insert(
+            "INSERT INTO dashboard_daily_claims (organization_id, day, claims) VALUES",
+            rows: counts.sorted { $0.key < $1.key }.map { day, claims in
+                "(\(bind: organizationId.wire), \(bind: day), \(bind: claims))"
+            },
+            suffix: "ON CONFLICT (organization_id, day) DO NOTHING")
+    }
+
+    /// Deletes the stored claim counts of days before `day`, of every organization: days no
+    /// overview shows any more.
+    public func deleteStoredClaims(before day: Int) async throws {
+        try await session.execute(Self.deleteStoredClaimsQuery(before: day))
+    }
+
+    static func deleteStoredClaimsQuery(before day: Int) -> SQLQueryString {
+        "DELETE FROM dashboard_daily_claims WHERE day < \(bind: day)"
     }
 
     /// Webhook delivery attempts in one hour.
@@ -214,14 +348,23 @@ public struct DashboardStore: Sendable {
         return "SELECT * FROM outbox WHERE \(filter) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit + 1)"
     }
 
-    /// Every statement of the dashboard's reads, with placeholder values: what the plan test reads.
+    /// Every statement of the dashboard that looks rows up (its reads, and the updates and deletes of
+    /// what the overview stores), with placeholder values: what the plan test reads.
     static func allQueries(organizationId: UUID) -> [(name: String, query: SQLQueryString)] {
         let now = Date()
         let cursor = ListCursor(createdAt: now, id: organizationId)
         return [
             ("seat totals", seatTotalsQuery(organizationId: organizationId)),
             ("pending invitations", pendingInvitationsQuery(organizationId: organizationId, now: now, soon: now)),
-            ("claims per day", claimsPerDayQuery(organizationId: organizationId, since: now)),
+            ("claims per day", claimsPerDayQuery(organizationId: organizationId, fromDay: 1, beforeDay: nil)),
+            ("claims per final day", claimsPerDayQuery(organizationId: organizationId, fromDay: 1, beforeDay: 2)),
+            ("stored claims per day", storedClaimsPerDayQuery(organizationId: organizationId, days: 1...2)),
+            ("stored seat totals", storedSeatTotalsQuery(organizationId: organizationId)),
+            ("refresh seat totals", refreshSeatTotalsQuery(organizationId: organizationId, SeatTotals(pools: 0, seats: 0, used: 0),
+                                                           computedAt: now)),
+            ("mark seat totals viewed", markSeatTotalsViewedQuery(organizationId: organizationId, at: now)),
+            ("seat totals to refresh", seatTotalsToRefreshQuery(viewedSince: now, computedBefore: now)),
+            ("old claim days", deleteStoredClaimsQuery(before: 1)),
             ("deliveries per hour", webhookDeliveriesPerHourQuery(organizationId: organizationId, since: now)),
             ("oldest undelivered", oldestUndeliveredQuery(organizationId: organizationId)),
             ("customers", customersQuery(organizationId: organizationId, limit: 50, after: cursor)),

@@ -476,6 +476,34 @@ public enum Migrations {
             "CREATE INDEX subscriptions_customer ON subscriptions (customer_id, organization_id, created_at, id)",
             "CREATE INDEX orders_customer ON orders (customer_id, organization_id, created_at, id)",
         ]),
+        // The overview's stored figures (issue 15, point 6), so that it costs what a small
+        // organization's does. Claims per final day: seat events never change, so a day's count,
+        // once the day is over, is stored for good (0 included: a missing row is an uncounted day).
+        // Seat totals: one row per organization, refreshed in the background while its overview
+        // is watched (`viewed_at`), never written by the seat transactions themselves.
+        Migration(version: 19, name: "dashboard rollups", statements: [
+            """
+            CREATE TABLE dashboard_daily_claims (
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                day BIGINT NOT NULL,
+                claims BIGINT NOT NULL,
+                PRIMARY KEY (organization_id, day)
+            )
+            """,
+            """
+            CREATE TABLE dashboard_seat_totals (
+                organization_id TEXT PRIMARY KEY REFERENCES organizations(id),
+                pools BIGINT NOT NULL,
+                seats BIGINT NOT NULL,
+                used BIGINT NOT NULL,
+                computed_at BIGINT NOT NULL,
+                viewed_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX dashboard_seat_totals_viewed ON dashboard_seat_totals (viewed_at)",
+            // Days that left every overview's window are deleted by day (`ExpiredRecords`).
+            "CREATE INDEX dashboard_daily_claims_day ON dashboard_daily_claims (day)",
+        ]),
     ]
 
     /// The newest schema version this build knows.

@@ -51,10 +51,12 @@ public struct SQLSession: Sendable {
 
     /// Runs `insert` (`INSERT INTO t (a, b) VALUES`) with `rows` (each a parenthesised list of
     /// values), at most 500 rows a statement: a statement's binds are bounded (32,766 on SQLite,
-    /// 65,535 on PostgreSQL).
-    func insert(_ insert: SQLQueryString, rows: [SQLQueryString]) async throws {
+    /// 65,535 on PostgreSQL). `suffix` follows the rows (an `ON CONFLICT` clause).
+    func insert(_ insert: SQLQueryString, rows: [SQLQueryString], suffix: SQLQueryString? = nil) async throws {
         for start in stride(from: 0, to: rows.count, by: 500) {
-            try await execute("\(insert) \(rows[start..<min(start + 500, rows.count)].joined(separator: ", "))")
+            var statement: SQLQueryString = "\(insert) \(rows[start..<min(start + 500, rows.count)].joined(separator: ", "))"
+            if let suffix { statement += " \(suffix)" }
+            try await execute(statement)
         }
     }
 

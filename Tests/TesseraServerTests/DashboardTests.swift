@@ -3,6 +3,7 @@ import Hummingbird
 import SQLKit
 import Testing
 import TesseraCore
+@testable import TesseraServer
 @testable import TesseraStore
 
 /// The merchant dashboard (issue 15): sign-in with a token exchanged for a session cookie, the
@@ -262,6 +263,184 @@ import TesseraCore
                 #expect(page.html.contains("<rect class=\"cell ok\" x=\"230\""))
                 #expect(page.html.contains("1 hours all delivered, 0 with failures, 23 without deliveries"))
             }
+        }
+    }
+
+    // MARK: The overview's stored figures
+
+    /// A claim event written straight into the history at `date`, on one of `org`'s seats: as
+    /// if a seat had been claimed then (the API only claims now).
+    static func insertClaim(_ server: TestServer, _ org: TestOrganization, at date: Date) async throws {
+        try await server.database.withConnection { session in
+            let seat = try #require(try await session.first("""
+                SELECT id, subscription_id FROM seats WHERE organization_id = \(bind: org.id) AND subscription_id IS NOT NULL
+                """))
+            try await session.execute("""
+                INSERT INTO seat_events (id, organization_id, seat_id, subscription_id, kind, actor_kind, created_at)
+                VALUES (\(bind: UUID().wire), \(bind: org.id), \(bind: try seat.string("id")),
+                        \(bind: try seat.string("subscription_id")), 'claimed', 'customer', \(bind: date.micros))
+                """)
+        }
+    }
+
+    /// Noon (UTC) of a day counted from 1970.
+    static func noon(ofDay day: Int) -> Date { Date(timeIntervalSince1970: TimeInterval(day) * 86_400 + 43_200) }
+
+    static func claimsFigure(_ html: String, _ count: Int) -> Bool {
+        html.contains("<h2 id=\"claims-heading\">Claims, last 30 days</h2>\n<p class=\"figure\">\(count)</p>")
+    }
+
+    static func storedDays(_ server: TestServer, _ org: TestOrganization) async throws -> [Int: Int] {
+        let organizationId = try #require(UUID(uuidString: org.id))
+        return try await server.database.read { try await $0.dashboard.storedClaimsPerDay(organizationId: organizationId,
+                                                                                          days: 0...Int(Int32.max)) }
+    }
+
+    @Test(arguments: Backend.all)
+    func finalDaysAreReadFromTheirStoredCountsAndTodayLive(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 5)
+            #expect(try await server.assign(org, pool, ["email": "a@example.com", "immediate_claim": true]).status == .ok)
+            let today = OverviewFigures.day(of: server.clock.now)
+            try await Self.insertClaim(server, org, at: Self.noon(ofDay: today - 3))
+            try await Self.insertClaim(server, org, at: Self.noon(ofDay: today - 3))
+            try await Self.insertClaim(server, org, at: Self.noon(ofDay: today - 40))  // before the window
+            // Another organization's claims on the same days count for it alone.
+            let stranger = try await server.makeOrganization()
+            let theirs = try await server.makeSubscription(stranger, seats: 5)
+            _ = try await server.assign(stranger, theirs, ["email": "x@example.com", "immediate_claim": true])
+            try await Self.insertClaim(server, stranger, at: Self.noon(ofDay: today - 3))
+
+            var browser = try await Self.signedIn(server, token: org.token)
+            #expect(Self.claimsFigure(try await browser.get("/dashboard").html, 3))
+            // Every final day of the window is stored, those without claims as 0.
+            let lastFinal = OverviewFigures.lastFinalDay(at: server.clock.now)
+            let stored = try await Self.storedDays(server, org)
+            #expect(stored.keys.sorted() == Array((today - 29)...lastFinal))
+            #expect(stored[today - 3] == 2 && stored.values.reduce(0, +) == 2)
+
+            // A claim that appears on a final day afterwards is not seen: the stored count is read.
+            try await Self.insertClaim(server, org, at: Self.noon(ofDay: today - 3))
+            #expect(Self.claimsFigure(try await browser.get("/dashboard").html, 3))
+            // Today's claims are counted live.
+            try await Self.insertClaim(server, org, at: server.clock.now)
+            #expect(Self.claimsFigure(try await browser.get("/dashboard").html, 4))
+            #expect(try await Self.storedDays(server, org) == stored)
+
+            var theirBrowser = try await Self.signedIn(server, token: stranger.token)
+            #expect(Self.claimsFigure(try await theirBrowser.get("/dashboard").html, 2))
+            #expect(try await Self.storedDays(server, stranger)[today - 3] == 1)
+            #expect(try await Self.storedDays(server, org) == stored)
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func daysThatBecameFinalSinceTheLastViewAreCountedAndStored(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 5)
+            #expect(try await server.assign(org, pool, ["email": "a@example.com", "immediate_claim": true]).status == .ok)
+            var browser = try await Self.signedIn(server, token: org.token)
+            #expect(Self.claimsFigure(try await browser.get("/dashboard").html, 1))
+            let viewedDay = OverviewFigures.day(of: server.clock.now)
+            try await Self.insertClaim(server, org, at: server.clock.now)
+            #expect(try await Self.storedDays(server, org)[viewedDay] == nil)
+
+            // Two days on, the day of the first view is final: counted once, stored, then read.
+            server.clock.advance(by: 2 * 86_400)
+            browser = try await Self.signedIn(server, token: org.token)
+            #expect(Self.claimsFigure(try await browser.get("/dashboard").html, 2))
+            let stored = try await Self.storedDays(server, org)
+            #expect(stored[viewedDay] == 2 && stored[viewedDay + 1] == 0)
+            try await Self.insertClaim(server, org, at: Self.noon(ofDay: viewedDay))
+            #expect(Self.claimsFigure(try await browser.get("/dashboard").html, 2))
+
+            // Days that left the window are deleted; the window's own stay.
+            try await server.overviewClaimDaysExpiry.deleteNow()
+            let today = OverviewFigures.day(of: server.clock.now)
+            #expect(try await Self.storedDays(server, org).keys.min() == today - 29)
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func seatTotalsAreShownAsOfTheirCountAndCountedAgainWhenStale(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 5)
+            var browser = try await Self.signedIn(server, token: org.token)
+            let first = try await browser.get("/dashboard")
+            #expect(first.html.contains("<p class=\"figure\">0 <span>of 5 used</span></p>"))
+            let countedAt = PageRenderer.time(server.clock.now)
+            #expect(first.html.contains("As of <time datetime=\"\((countedAt["iso"] as? String) ?? "")\">\((countedAt["text"] as? String) ?? "")</time>."))
+
+            // Within two minutes the stored totals are shown, as of when they were counted.
+            _ = try await server.assign(org, pool, ["email": "a@example.com"])
+            // (A second short of the limit: stored times are whole microseconds, the clock's are not.)
+            server.clock.advance(by: OverviewFigures.totalsMaximumAge - 1)
+            let stored = try await browser.get("/dashboard")
+            #expect(stored.html.contains("<p class=\"figure\">0 <span>of 5 used</span></p>"))
+            #expect(stored.html.contains("datetime=\"\((countedAt["iso"] as? String) ?? "")\""))
+            // Older than that, the view counts them again.
+            server.clock.advance(by: 2)
+            let recounted = try await browser.get("/dashboard")
+            #expect(recounted.html.contains("<p class=\"figure\">1 <span>of 5 used</span></p>"))
+            #expect(recounted.html.contains("datetime=\"\((PageRenderer.time(server.clock.now)["iso"] as? String) ?? "")\""))
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func theBackgroundRefreshKeepsWatchedOverviewsCurrentAndNoOthers(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let watched = try await server.makeOrganization()
+            let left = try await server.makeOrganization()
+            let never = try await server.makeOrganization()
+            let watchedPool = try await server.makeSubscription(watched, seats: 5)
+            let leftPool = try await server.makeSubscription(left, seats: 5)
+            let neverPool = try await server.makeSubscription(never, seats: 5)
+            func stored(_ org: TestOrganization) async throws -> DashboardStore.StoredSeatTotals? {
+                let organizationId = try #require(UUID(uuidString: org.id))
+                return try await server.database.read { try await $0.dashboard.storedSeatTotals(organizationId: organizationId) }
+            }
+            var leftBrowser = try await Self.signedIn(server, token: left.token)
+            try await leftBrowser.get("/dashboard")
+            server.clock.advance(by: OverviewFigures.watchWindow + 1)  // left's overview is no longer watched
+            var browser = try await Self.signedIn(server, token: watched.token)
+            try await browser.get("/dashboard")
+            for (org, pool) in [(watched, watchedPool), (left, leftPool), (never, neverPool)] {
+                #expect(try await server.assign(org, pool, ["email": "a@example.com"]).status == .ok)
+            }
+            // Totals counted moments ago are left alone.
+            #expect(try await server.seatTotalsRefresh.refreshWatched() == 0)
+
+            server.clock.advance(by: 60)
+            #expect(try await server.seatTotalsRefresh.refreshWatched() == 1)
+            let refreshed = try #require(try await stored(watched))
+            #expect(refreshed.totals == DashboardStore.SeatTotals(pools: 1, seats: 5, used: 1))
+            #expect(refreshed.computedAt.micros == server.clock.now.micros)
+            #expect(try await stored(left)?.totals.used == 0)
+            #expect(try await stored(never) == nil)
+            // The watched overview shows the refreshed totals without counting them itself.
+            let before = server.database.statementCount
+            let page = try await browser.get("/dashboard")
+            #expect(page.html.contains("<p class=\"figure\">1 <span>of 5 used</span></p>"))
+            let warm = server.database.statementCount - before
+
+            // A merchant who keeps watching stays watched (a view records itself every ten
+            // minutes), so the refresh goes on counting for them past the first hour.
+            for _ in 0..<7 {
+                server.clock.advance(by: OverviewFigures.viewRecordInterval + 1)
+                #expect(try await server.seatTotalsRefresh.refreshWatched() == 1)
+                try await browser.get("/dashboard")
+            }
+            #expect(try #require(try await stored(watched)).viewedAt > refreshed.viewedAt.addingTimeInterval(OverviewFigures.watchWindow - 1))
+            #expect(try await server.seatTotalsRefresh.refreshWatched() == 0)
+            server.clock.advance(by: 60)
+            #expect(try await server.seatTotalsRefresh.refreshWatched() == 1)
+            // And a refreshed view reads as many statements as before.
+            let again = server.database.statementCount
+            try await browser.get("/dashboard")
+            #expect(server.database.statementCount - again == warm)
         }
     }
 
@@ -531,7 +710,12 @@ import TesseraCore
                 let index = switch name {
                 case "pending invitations": "seats_pending"
                 case "ended sessions": "access_tokens_session_expiry"
-                case "claims per day": "seat_events_organization"
+                case "claims per day", "claims per final day": "seat_events_organization"
+                case "stored claims per day": "sqlite_autoindex_dashboard_daily_claims_1"
+                case "stored seat totals", "refresh seat totals", "mark seat totals viewed":
+                    "sqlite_autoindex_dashboard_seat_totals_1"
+                case "seat totals to refresh": "dashboard_seat_totals_viewed"
+                case "old claim days": "dashboard_daily_claims_day"
                 case "customers": "customers_organization"
                 case "failed emails", "oldest undelivered": "outbox_organization"
                 default: ""

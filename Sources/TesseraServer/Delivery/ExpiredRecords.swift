@@ -4,8 +4,9 @@ import TesseraCore
 import TesseraStore
 
 /// What has outlived its use, deleted by every `serve` process once a minute: stored idempotent
-/// answers after their day (`IdempotentRequest.lifetime`), and portal and dashboard sessions that
-/// have ended. Until then a lookup already ignores them; this only keeps the tables from growing.
+/// answers after their day (`IdempotentRequest.lifetime`), portal and dashboard sessions that
+/// have ended, and the overview's claim counts of days older than its window. Until then a
+/// lookup already ignores them; this only keeps the tables from growing.
 public struct ExpiredRecords: Sendable {
     let name: String
     let database: TesseraDatabase
@@ -29,6 +30,16 @@ public struct ExpiredRecords: Sendable {
     {
         ExpiredRecords(name: "session expiry", database: database, now: now) { session, now in
             try await session.accessTokens.deleteEndedSessions(before: now)
+        }
+    }
+
+    /// The overview's stored claims of days before its window (`DashboardOverviews`).
+    public static func overviewClaimDays(database: TesseraDatabase, now: @escaping @Sendable () -> Date = Date.init)
+        -> ExpiredRecords
+    {
+        ExpiredRecords(name: "overview claim days expiry", database: database, now: now) { session, now in
+            try await session.dashboard.deleteStoredClaims(
+                before: OverviewFigures.day(of: now) - DashboardOverviews.claimWindowDays + 1)
         }
     }
 

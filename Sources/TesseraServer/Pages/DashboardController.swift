@@ -57,9 +57,7 @@ struct DashboardController {
         guard let viewer = try await currentViewer(request, context: context) else { return signInPage() }
         guard let organization = viewer.organization else { return try await organizationPicker(viewer) }
         let now = now()
-        let overview = try await database.read { session in
-            try await DashboardOverview.load(session, organizationId: organization.id, now: now)
-        }
+        let overview = try await DashboardOverviews(database: database).overview(organizationId: organization.id, at: now)
         return page("dashboard_overview", title: "Overview", viewer: viewer, section: .overview,
                     values: overview.values(now: now))
     }

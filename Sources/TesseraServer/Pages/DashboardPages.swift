@@ -2,10 +2,12 @@ import Foundation
 import TesseraCore
 import TesseraStore
 
-/// What the dashboard's overview shows of an organization, read in five aggregate statements
-/// whatever its size (`DashboardStore`).
+/// What the dashboard's overview shows of an organization, read by `DashboardOverviews` in
+/// as many statements whatever its size.
 struct DashboardOverview: Sendable {
     var totals: DashboardStore.SeatTotals
+    /// When `totals` were counted (they may be up to `OverviewFigures.totalsMaximumAge` old).
+    var totalsAsOf: Date
     var invitations: DashboardStore.PendingInvitations
     /// Claims per UTC day (days since 1970) over `claimDays`.
     var claims: [Int: Int]
@@ -14,35 +16,6 @@ struct DashboardOverview: Sendable {
     var deliveries: [Int: DashboardStore.DeliveryHour]
     var deliveryHours: ClosedRange<Int>
     var oldest: DashboardStore.OldestUndelivered
-
-    /// Claims are drawn over the last 30 days (today included), deliveries over the last 24 hours.
-    static let claimWindowDays = 30
-    static let deliveryWindowHours = 24
-
-    static func load(_ session: SQLSession, organizationId: UUID, now: Date) async throws -> DashboardOverview {
-        let today = Self.day(of: now)
-        let claimDays = (today - claimWindowDays + 1)...today
-        let thisHour = Self.hour(of: now)
-        let deliveryHours = (thisHour - deliveryWindowHours + 1)...thisHour
-        let store = session.dashboard
-        return DashboardOverview(
-            totals: try await store.seatTotals(organizationId: organizationId),
-            invitations: try await store.pendingInvitations(organizationId: organizationId, now: now,
-                                                            soon: now.addingTimeInterval(24 * 60 * 60)),
-            claims: try await store.claimsPerDay(organizationId: organizationId,
-                                                 since: Date(timeIntervalSince1970: TimeInterval(claimDays.lowerBound) * 86_400)),
-            claimDays: claimDays,
-            deliveries: Dictionary(
-                try await store.webhookDeliveriesPerHour(
-                    organizationId: organizationId,
-                    since: Date(timeIntervalSince1970: TimeInterval(deliveryHours.lowerBound) * 3_600)
-                ).map { ($0.hour, $0) }, uniquingKeysWith: { first, _ in first }),
-            deliveryHours: deliveryHours,
-            oldest: try await store.oldestUndelivered(organizationId: organizationId))
-    }
-
-    static func day(of date: Date) -> Int { Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) }
-    static func hour(of date: Date) -> Int { Int((date.timeIntervalSince1970 / 3_600).rounded(.down)) }
 
     // MARK: Template values
 
@@ -53,6 +26,7 @@ struct DashboardOverview: Sendable {
         let failed = attempts.reduce(0) { $0 + $1.failed }
         return [
             "pools": totals.pools, "seats_used": totals.used, "seats_total": totals.seats,
+            "totals_as_of": PageRenderer.time(totalsAsOf),
             "utilisation": DashboardCharts.utilisation(used: totals.used, total: totals.seats, id: "overview"),
             "pending": invitations.pending, "expiring_soon": invitations.expiringSoon,
             "expired": invitations.expired, "has_expired": invitations.expired > 0,

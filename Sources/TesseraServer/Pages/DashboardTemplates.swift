@@ -92,6 +92,7 @@ enum DashboardTemplates {
         <p class="figure">{{seats_used}} <span>of {{seats_total}} used</span></p>
         {{#utilisation}}{{> dashboard_bar}}{{/utilisation}}
         <p class="hint">Across {{pools}} active subscriptions and paid orders with seats.</p>
+        {{#totals_as_of}}<p class="hint">As of <time datetime="{{iso}}">{{text}}</time>.</p>{{/totals_as_of}}
         </section>
         <section class="tile" aria-labelledby="invitations-heading">
         <h2 id="invitations-heading">Invitations pending</h2>

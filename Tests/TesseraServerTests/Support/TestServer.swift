@@ -188,6 +188,16 @@ struct TestServer {
         .sessions(database: database, now: clock.closure)
     }
 
+    /// Expiry of the overview's stored claim days, with the test clock.
+    var overviewClaimDaysExpiry: ExpiredRecords {
+        .overviewClaimDays(database: database, now: clock.closure)
+    }
+
+    /// The overview's background refresh of seat totals, with the test clock.
+    var seatTotalsRefresh: SeatTotalsRefresh {
+        SeatTotalsRefresh(database: database, now: clock.closure)
+    }
+
     /// One client for every test's webhook deliveries; it lives as long as the test process.
     static let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: WebhookWorker.httpConfiguration)
 
