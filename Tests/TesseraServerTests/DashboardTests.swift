@@ -219,7 +219,7 @@ import TesseraCore
             #expect(page.html.contains("<p class=\"figure\">3 <span>of 5 used</span></p>"))
             #expect(page.html.contains("3 of 5 seats used (60%)"))
             #expect(page.html.contains("<rect class=\"bar-fill\" width=\"60\" height=\"8\">"))
-            #expect(page.html.contains("Across 1 active subscriptions and paid orders"))
+            #expect(page.html.contains("Pools with seats (active subscriptions and paid orders): 1."))
             // Two invitations wait, both expiring within the day.
             #expect(page.html.contains("<h2 id=\"invitations-heading\">Invitations pending</h2>\n<p class=\"figure\">2</p>"))
             #expect(page.html.contains("2 of them expire within a day"))

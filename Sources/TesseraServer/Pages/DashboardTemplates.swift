@@ -91,7 +91,7 @@ enum DashboardTemplates {
         <h2 id="seats-heading">Seats</h2>
         <p class="figure">{{seats_used}} <span>of {{seats_total}} used</span></p>
         {{#utilisation}}{{> dashboard_bar}}{{/utilisation}}
-        <p class="hint">Across {{pools}} active subscriptions and paid orders with seats.</p>
+        <p class="hint">Pools with seats (active subscriptions and paid orders): {{pools}}.</p>
         {{#totals_as_of}}<p class="hint">As of <time datetime="{{iso}}">{{text}}</time>.</p>{{/totals_as_of}}
         </section>
         <section class="tile" aria-labelledby="invitations-heading">
