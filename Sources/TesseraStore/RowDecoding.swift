@@ -15,8 +15,8 @@ import TesseraCore
 /// metadata and a dynamic cast each time: a third of listing a thousand seats.
 public struct StoredRow: SQLRow {
     // Each case holds one reference: every column read switches over the source, and copying
-    // out a payload of several references (a PostgreSQL row holds five) retained each of them
-    // once per column, a sixth of listing a thousand seats.
+    // out a payload of several references retained each of them once per column (retains and
+    // releases were a sixth of listing a thousand seats on SQLite).
     private enum Source {
         case sqlite(InlineSQLiteRow)
         case postgres(PostgresCells)
