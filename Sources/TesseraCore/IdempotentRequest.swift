@@ -30,7 +30,7 @@ public struct IdempotentRequest: Sendable, Equatable {
         var hasher = SHA256()
         hasher.update(data: Array("\(method)\n\(target)\n".utf8))
         hasher.update(data: Array(body))
-        requestHash = SecretToken.hex(hasher.finalize())
+        requestHash = HexText.lowercase(hasher.finalize())
     }
 
     /// The key as stored and looked up: a hash of the scope and the key.

@@ -60,11 +60,9 @@ public struct LicenseKey: Sendable, Equatable {
     }
 
     static func generate(prefix: String?) -> String {
-        var generator = SystemRandomNumberGenerator()
+        let random = RandomBytes.generate(16)
         var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &bytes) { buffer in
-            for index in buffer.indices { buffer[index] = UInt8.random(in: .min ... .max, using: &generator) }
-        }
+        withUnsafeMutableBytes(of: &bytes) { $0.copyBytes(from: random) }
         // All 128 bits random (no version bits set), written in a UUID's groups.
         let body = UUID(uuid: bytes).wire.uppercased()
         guard let prefix, !prefix.isEmpty else { return body }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import TesseraCore
 import NIOConcurrencyHelpers
 
 /// Who made a request, as the access log names them: a kind and, where there is one, the id of
@@ -62,18 +63,6 @@ enum RequestId {
     /// 16 random bytes in lower-case hex: unique enough to find one request among a server's
     /// lifetime of them, and unguessable, though nothing relies on that.
     static func generate() -> String {
-        // Two draws of 8 bytes: each draw is a system call, and one draw per byte (16) was a
-        // twentieth of answering a short request.
-        var generator = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(32)
-        for var draw in [generator.next(), generator.next()] as [UInt64] {
-            for _ in 0..<16 {
-                text.append(digits[Int(draw >> 60)])
-                draw <<= 4
-            }
-        }
-        return String(decoding: text, as: UTF8.self)
+        HexText.lowercase(RandomBytes.generate(16))
     }
 }
