@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import TesseraCore
 import TesseraStore
 
 /// The outermost middleware: gives every request an id (echoed in `X-Request-Id` and put on the
@@ -52,7 +53,7 @@ struct ObservationMiddleware: RouterMiddleware {
             "method": .string(method), "route": .string(route), "status": .stringConvertible(status),
             "duration_ms": .string(milliseconds(elapsed)), "principal": .string(caller.kind),
         ]
-        if let id = caller.id { line["principal_id"] = .string(id.uuidString.lowercased()) }
+        if let id = caller.id { line["principal_id"] = .string(id.wire) }
         return line
     }
 

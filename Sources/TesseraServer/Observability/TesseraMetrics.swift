@@ -26,51 +26,46 @@ public struct TesseraMetrics: Sendable, DatabaseObserver {
 
     // MARK: Names
     // Computed: `MetricNameDescriptor` is not `Sendable`, so it cannot be a stored static.
+    // Each name is `tessera_<subsystem>_<metric>_<unit>`.
 
     static var httpRequests: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "tessera", subsystem: "http", metricName: "requests", unitName: "total",
-            helpText: "HTTP requests answered, by method, route template and status.")
+        named("http", "requests", "total", "HTTP requests answered, by method, route template and status.")
     }
     static var httpDuration: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "tessera", subsystem: "http", metricName: "request_duration", unitName: "seconds",
-            helpText: "Time from a request's head to its answer, by method and route template.")
+        named("http", "request_duration", "seconds",
+              "Time from a request's head to its answer, by method and route template.")
     }
     static var seatOperations: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "tessera", subsystem: "seat", metricName: "operations", unitName: "total",
-            helpText: "Seat writes (assign, bulk_assign, claim, revoke, resend, transfer) by outcome: ok or the error's name.")
+        named("seat", "operations", "total",
+              "Seat writes (assign, bulk_assign, claim, revoke, resend, transfer) by outcome: ok or the error's name.")
     }
     static var outboxPending: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "tessera", subsystem: "outbox", metricName: "pending", unitName: "items",
-            helpText: "Emails or webhook sends waiting to go out (due now or waiting for a retry), read at scrape time.")
+        named("outbox", "pending", "items",
+              "Emails or webhook sends waiting to go out (due now or waiting for a retry), read at scrape time.")
     }
     static var outboxOldestDueAge: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "tessera", subsystem: "outbox", metricName: "oldest_due_age", unitName: "seconds",
-            helpText: "How long the longest-waiting due email or webhook send has been due (0 when none is), read at scrape time.")
+        named("outbox", "oldest_due_age", "seconds",
+              "How long the longest-waiting due email or webhook send has been due (0 when none is), read at scrape time.")
     }
     static var webhookDeliveries: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "tessera", subsystem: "webhook", metricName: "deliveries", unitName: "total",
-            helpText: "Webhook delivery attempts by result: delivered, retry (failed, tried again later) or failed (given up).")
+        named("webhook", "deliveries", "total",
+              "Webhook delivery attempts by result: delivered, retry (failed, tried again later) or failed (given up).")
     }
     static var emailDeliveries: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "tessera", subsystem: "email", metricName: "deliveries", unitName: "total",
-            helpText: "Invitation email attempts by result: delivered, retry or failed (given up).")
+        named("email", "deliveries", "total",
+              "Invitation email attempts by result: delivered, retry or failed (given up).")
     }
     static var transactionDuration: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "tessera", subsystem: "db", metricName: "transaction_duration", unitName: "seconds",
-            helpText: "Time from BEGIN to the end of COMMIT or ROLLBACK, by outcome (commit or rollback).")
+        named("db", "transaction_duration", "seconds",
+              "Time from BEGIN to the end of COMMIT or ROLLBACK, by outcome (commit or rollback).")
     }
     static var connectionWait: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "tessera", subsystem: "db", metricName: "connection_wait", unitName: "seconds",
-            helpText: "Time spent waiting for a database connection, by access (write or read).")
+        named("db", "connection_wait", "seconds",
+              "Time spent waiting for a database connection, by access (write or read).")
+    }
+
+    private static func named(_ subsystem: String, _ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "tessera", subsystem: subsystem, metricName: metric, unitName: unit, helpText: help)
     }
 
     /// From a millisecond to ten seconds: a cached read to a request stuck behind a timeout.
