@@ -75,8 +75,9 @@ public struct DashboardStore: Sendable {
         """
     }
 
-    /// Stores totals computed for a view of the overview, seen at `stored.viewedAt`, over
-    /// whatever is stored: the figures and their time go together, so older ones are merely old.
+    /// Stores totals computed for a view of the overview, seen at `stored.viewedAt`, unless
+    /// newer ones are stored already (a refresh that counted after this view did): as with
+    /// ``refreshSeatTotals(organizationId:_:computedAt:)``, stored totals only move forward.
     public func storeSeatTotals(organizationId: UUID, _ stored: StoredSeatTotals) async throws {
         try await session.execute("""
             INSERT INTO dashboard_seat_totals (organization_id, pools, seats, used, computed_at, viewed_at)
@@ -84,6 +85,7 @@ public struct DashboardStore: Sendable {
                     \(bind: stored.totals.used), \(bind: stored.computedAt.micros), \(bind: stored.viewedAt.micros))
             ON CONFLICT (organization_id) DO UPDATE SET pools = excluded.pools, seats = excluded.seats,
                 used = excluded.used, computed_at = excluded.computed_at, viewed_at = excluded.viewed_at
+            WHERE dashboard_seat_totals.computed_at < excluded.computed_at
             """)
     }
 

@@ -283,6 +283,34 @@ import TesseraCore
         }
     }
 
+    /// Stored seat totals only move forward: totals a view counted before a refresh stored newer
+    /// ones do not replace them (the view's write comes after its count, so they can cross).
+    @Test(arguments: Backend.all)
+    func olderSeatTotalsNeverReplaceNewerOnes(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let organizationId = try #require(UUID(wire: org.id))
+            let now = server.clock.now
+            let newer = DashboardStore.StoredSeatTotals(totals: .init(pools: 2, seats: 20, used: 5),
+                                                        computedAt: now, viewedAt: now)
+            let older = DashboardStore.StoredSeatTotals(totals: .init(pools: 1, seats: 10, used: 1),
+                                                        computedAt: now.addingTimeInterval(-5), viewedAt: now)
+            let stored = try await server.database.withConnection { session in
+                try await session.dashboard.storeSeatTotals(organizationId: organizationId, newer)
+                try await session.dashboard.storeSeatTotals(organizationId: organizationId, older)
+                return try await session.dashboard.storedSeatTotals(organizationId: organizationId)
+            }
+            #expect(stored?.totals == newer.totals)
+            let later = DashboardStore.StoredSeatTotals(totals: .init(pools: 3, seats: 30, used: 9),
+                                                        computedAt: now.addingTimeInterval(5), viewedAt: now)
+            let replaced = try await server.database.withConnection { session in
+                try await session.dashboard.storeSeatTotals(organizationId: organizationId, later)
+                return try await session.dashboard.storedSeatTotals(organizationId: organizationId)
+            }
+            #expect(replaced?.totals == later.totals)
+        }
+    }
+
     /// Noon (UTC) of a day counted from 1970.
     static func noon(ofDay day: Int) -> Date { Date(timeIntervalSince1970: TimeInterval(day) * 86_400 + 43_200) }
 
