@@ -12,8 +12,9 @@ at a time from this process (loopback), reading the server's CPU time before and
                 is rendered or delivered, so the figure is the request's own work)
   claim info    GET /v1/customer-seats/claim/{token}, tokens handed back by those assigns
 
-With PostgreSQL it also reports the CPU time of the cluster's processes per request (the
-cluster must run only this benchmark's database). Prints min / median / max over the rounds.
+With PostgreSQL it also reports the CPU time of the cluster's processes per request (in
+ticks of 10 ms, so use a few hundred requests; the cluster must run only this benchmark's
+database, which is made for each round and dropped after it). Prints min / median / max over the rounds.
 
   benchmarks/cpu-per-request.py --bin old=/tmp/tessera-old --bin new=.build-release/release/tessera \\
       [--database sqlite | --database postgres://postgres@127.0.0.1:55432] [--rounds 3] [--requests 300]
@@ -155,6 +156,9 @@ def measure(binary, kind, requests):
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
+        if kind != "sqlite":  # the database made for this round
+            name = url.rsplit("/", 1)[1]
+            subprocess.run(["psql", kind + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=False)
 
 
 def main():
