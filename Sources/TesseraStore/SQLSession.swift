@@ -18,6 +18,9 @@ public struct SQLSession: Sendable {
     /// rows are read by postgres-nio's own decoding: postgres-kit's `Decodable` path cost a
     /// dynamic cast and a coding path for every column.
     let postgres: PostgresConnection?
+    /// The names of the statements this database runs often on PostgreSQL (nil on SQLite,
+    /// whose connections cache their prepared statements themselves).
+    let statementNames: PreparedStatementNames?
     /// What this session has already read and may read again unchanged (one per transaction
     /// or lease, so nothing outlives it).
     let memo = SessionMemo()
@@ -25,7 +28,7 @@ public struct SQLSession: Sendable {
     public func execute(_ query: SQLQueryString) async throws {
         try await translatingErrors {
             if let postgres {
-                for try await _ in try await Self.send(query, on: postgres, sql: sql) {}
+                try await send(query, on: postgres) { _ in }
             } else {
                 try await sql.raw(query).run()
             }
@@ -69,9 +72,7 @@ public struct SQLSession: Sendable {
         try await translatingErrors {
             if let postgres {
                 var values: [Value] = []
-                for try await row in try await Self.send(query, on: postgres, sql: sql) {
-                    values.append(try read(StoredRow(postgres: row)))
-                }
+                try await send(query, on: postgres) { values.append(try read(StoredRow(postgres: $0))) }
                 return values
             }
             guard let sqlite = sql as? InlineSQLiteDatabase else { throw DatabaseError.unexpected("a session of another driver") }
@@ -83,32 +84,53 @@ public struct SQLSession: Sendable {
         try await rows(query).first
     }
 
-    /// Sends `query` on a PostgreSQL connection: SQLKit writes the text and collects the binds,
-    /// postgres-nio sends them and answers the rows.
-    private static func send(_ query: SQLQueryString, on connection: PostgresConnection,
-                             sql: any SQLDatabase) async throws -> PostgresRowSequence {
+    /// Sends `query` on a PostgreSQL connection and hands each row to `each` as it arrives:
+    /// SQLKit writes the text and collects the binds, postgres-nio sends them. A statement this
+    /// process runs often goes under a name (`PreparedStatementNames`), so PostgreSQL neither
+    /// parses nor plans it again.
+    private func send(_ query: SQLQueryString, on connection: PostgresConnection,
+                      _ each: (PostgresRow) throws -> Void) async throws {
         var serializer = SQLSerializer(database: sql)
         query.serialize(to: &serializer)
         var bindings = PostgresBindings(capacity: serializer.binds.count)
-        for bind in serializer.binds { try append(bind, to: &bindings) }
-        return try await connection.query(PostgresQuery(unsafeSQL: serializer.sql, binds: bindings), logger: connection.logger)
+        var types: [PostgresDataType] = []
+        types.reserveCapacity(serializer.binds.count)
+        for bind in serializer.binds { types.append(try Self.append(bind, to: &bindings)) }
+        // Statements without parameters (BEGIN, COMMIT, savepoints) have no plan worth keeping.
+        let key = PreparedStatementNames.Key(sql: serializer.sql, types: types)
+        guard !types.isEmpty, let names = statementNames, let name = names.name(for: key) else {
+            let unnamed = PostgresQuery(unsafeSQL: serializer.sql, binds: bindings)
+            for try await row in try await connection.query(unnamed, logger: connection.logger) { try each(row) }
+            return
+        }
+        do {
+            let text = NamedStatement.Text(name: name, sql: serializer.sql, types: types)
+            try await NamedStatement.$text.withValue(text) {
+                let statement = NamedStatement(bindings: bindings)
+                for try await row in try await connection.execute(statement, logger: connection.logger) { try each(row) }
+            }
+        } catch {
+            names.statementFailed(key, name: name, error: error)
+            throw error
+        }
     }
 
     /// Binds a value as the SQLite driver does (`SQLiteValue(bind:)`), in PostgreSQL's types:
     /// text, integers, booleans, doubles, bytes, a UUID as its wire text (ids are stored as
-    /// text), `NULL` for nil. Anything else is a programming error and says so.
-    private static func append(_ bind: any Encodable & Sendable, to bindings: inout PostgresBindings) throws {
+    /// text), `NULL` for nil. Anything else is a programming error and says so. Answers the
+    /// type the value was sent as (`.null` for NULL: PostgreSQL infers it).
+    private static func append(_ bind: any Encodable & Sendable, to bindings: inout PostgresBindings) throws -> PostgresDataType {
         switch bind {
-        case let value as any AbsentValue where value.isAbsent: bindings.appendNull()
-        case let text as String: bindings.append(text)
-        case let number as Int64: bindings.append(number)
-        case let number as Int: bindings.append(number)
-        case let number as Int32: bindings.append(number)
-        case let flag as Bool: bindings.append(flag)
-        case let number as Double: bindings.append(number)
-        case let id as UUID: bindings.append(id.wire)
-        case let bytes as [UInt8]: bindings.append(ByteBuffer(bytes: bytes))
-        case let data as Data: bindings.append(ByteBuffer(bytes: data))
+        case let value as any AbsentValue where value.isAbsent: bindings.appendNull(); return .null
+        case let text as String: bindings.append(text); return .text
+        case let number as Int64: bindings.append(number); return .int8
+        case let number as Int: bindings.append(Int64(number)); return .int8
+        case let number as Int32: bindings.append(number); return .int4
+        case let flag as Bool: bindings.append(flag); return .bool
+        case let number as Double: bindings.append(number); return .float8
+        case let id as UUID: bindings.append(id.wire); return .text
+        case let bytes as [UInt8]: bindings.append(ByteBuffer(bytes: bytes)); return .bytea
+        case let data as Data: bindings.append(ByteBuffer(bytes: data)); return .bytea
         default: throw DatabaseError.unexpected("cannot bind a \(type(of: bind)) for PostgreSQL")
         }
     }

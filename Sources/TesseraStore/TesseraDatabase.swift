@@ -27,6 +27,8 @@ public final class TesseraDatabase: Service, Sendable {
     /// Told about connection waits and transaction times (metrics); nil when nothing listens.
     private let observer: (any DatabaseObserver)?
     private let statements = StatementCounter()
+    /// PostgreSQL: the statements run often enough to be prepared (see `PreparedStatementNames`).
+    private let statementNames = PreparedStatementNames()
     /// Set once `run()` has begun: postgres-nio expects no lease before its pool runs.
     private let running = RunningSignal()
 
@@ -120,7 +122,8 @@ public final class TesseraDatabase: Service, Sendable {
         return try await pool.withConnection { connection in
             observer?.connectionLeased(after: ContinuousClock.now - asked, for: access)
             return try await body(SQLSession(sql: InlineSQLiteDatabase(connection: connection, logger: logger),
-                                             dialect: .sqlite, counter: statements, postgres: nil))
+                                             dialect: .sqlite, counter: statements, postgres: nil,
+                                             statementNames: nil))
         }
     }
 
@@ -131,7 +134,8 @@ public final class TesseraDatabase: Service, Sendable {
         return try await client.withConnection { connection in
             observer?.connectionLeased(after: ContinuousClock.now - asked, for: access)
             return try await body(SQLSession(sql: connection.sql(queryLogLevel: nil), dialect: .postgres,
-                                             counter: statements, postgres: connection))
+                                             counter: statements, postgres: connection,
+                                             statementNames: statementNames))
         }
     }
 
