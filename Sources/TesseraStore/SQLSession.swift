@@ -72,7 +72,12 @@ public struct SQLSession: Sendable {
         try await translatingErrors {
             if let postgres {
                 var values: [Value] = []
-                try await send(query, on: postgres) { values.append(try read(StoredRow(postgres: $0))) }
+                var columns: ResultColumns?
+                try await send(query, on: postgres) { row in
+                    let names = columns ?? row.columnNames
+                    columns = names
+                    values.append(try read(StoredRow(postgres: row, columns: names)))
+                }
                 return values
             }
             guard let sqlite = sql as? InlineSQLiteDatabase else { throw DatabaseError.unexpected("a session of another driver") }

@@ -341,7 +341,7 @@ public struct SeatStore: Sendable {
         """
 
     // Both readers take the columns in the order the queries select them (`seats`' own order,
-    // then the joined ones): the SQLite row then finds each by one comparison (`SQLiteColumns`).
+    // then the joined ones): the SQLite row then finds each by one comparison (`ResultColumns`).
     static func details(_ row: StoredRow) throws -> SeatDetails {
         let seat = try seat(row)
         let customerEmail = try row.optionalString("holder_customer_email")

@@ -71,39 +71,6 @@ extension SQLiteValue {
 protocol AbsentValue { var isAbsent: Bool { get } }
 extension Optional: AbsentValue { var isAbsent: Bool { self == nil } }
 
-/// The column names of one statement's result, shared by its rows, with a position for each
-/// name: a row of the seat list is read by 30 names, which a linear search made costly.
-final class SQLiteColumns: Sendable {
-    let names: [String]
-    private let positions: [String: Int]
-    /// The position after the last one found. The stores read a row's columns in the order the
-    /// query selects them, so this is usually the next name asked for, and one comparison
-    /// replaces hashing the name (which was 6% of listing a thousand seats). Only a guess,
-    /// checked before use, so relaxed ordering is enough even if two tasks read rows at once.
-    private let nextGuess = Atomic<Int>(0)
-    private let hasDuplicateNames: Bool
-
-    init(_ names: [String]) {
-        self.names = names
-        // The first of two equal names wins, as SQLite's own lookup by name does.
-        positions = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        hasDuplicateNames = positions.count != names.count
-    }
-
-    /// The position of the first column named `name`, if any.
-    func position(of name: String) -> Int? {
-        let guess = nextGuess.load(ordering: .relaxed)
-        // A guessed name that occurs twice would be the second one; `positions` has the first.
-        if guess < names.count, names[guess] == name, !hasDuplicateNames || positions[name] == guess {
-            nextGuess.store(guess + 1, ordering: .relaxed)
-            return guess
-        }
-        guard let position = positions[name] else { return nil }
-        nextGuess.store(position + 1, ordering: .relaxed)
-        return position
-    }
-}
-
 /// One result row, copied out of its statement when it was stepped to: numbers as they are,
 /// and the bytes of every text and blob value back to back in one buffer. A row is then two
 /// allocations however many columns it has (a `String` per text value made a seat row about
@@ -120,11 +87,11 @@ final class InlineSQLiteRow: SQLRow, Sendable {
         case blob(Range<Int>)
     }
 
-    let columns: SQLiteColumns
+    let columns: ResultColumns
     private let cells: [Cell]
     private let bytes: [UInt8]
 
-    init(columns: SQLiteColumns, cells: [Cell], bytes: [UInt8]) {
+    init(columns: ResultColumns, cells: [Cell], bytes: [UInt8]) {
         self.columns = columns
         self.cells = cells
         self.bytes = bytes

@@ -18,7 +18,7 @@ final class InlineSQLiteConnection: @unchecked Sendable {
     private final class CachedStatement {
         let pointer: OpaquePointer
         /// The columns and the preparation count (`SQLITE_STMTSTATUS_REPREPARE`) they belong to.
-        var columns: (columns: SQLiteColumns, preparations: Int32)?
+        var columns: (columns: ResultColumns, preparations: Int32)?
         init(pointer: OpaquePointer) { self.pointer = pointer }
     }
 
@@ -67,7 +67,7 @@ final class InlineSQLiteConnection: @unchecked Sendable {
         for (offset, value) in binds.enumerated() {
             try check(bind(value, at: Int32(offset + 1), in: pointer))
         }
-        var columns: SQLiteColumns?
+        var columns: ResultColumns?
         // Rows of one statement are alike: the last one's length is the next one's guess.
         var lastRowLength = 0
         while true {
@@ -83,7 +83,7 @@ final class InlineSQLiteConnection: @unchecked Sendable {
     }
 
     /// Copies the current row out of `statement`, before the next step overwrites it.
-    private func row(of statement: OpaquePointer, columns: SQLiteColumns, capacity: Int) -> (row: InlineSQLiteRow, length: Int) {
+    private func row(of statement: OpaquePointer, columns: ResultColumns, capacity: Int) -> (row: InlineSQLiteRow, length: Int) {
         let count = Int32(columns.names.count)
         var cells: [InlineSQLiteRow.Cell] = []
         cells.reserveCapacity(Int(count))
@@ -125,11 +125,11 @@ final class InlineSQLiteConnection: @unchecked Sendable {
 
     /// The statement's result columns, named once per preparation: SQLite re-prepares a
     /// statement by itself after a schema change, which can change its columns (`SELECT *`).
-    private func columns(of statement: CachedStatement) -> SQLiteColumns {
+    private func columns(of statement: CachedStatement) -> ResultColumns {
         let preparations = sqlite_nio_sqlite3_stmt_status(statement.pointer, SQLITE_STMTSTATUS_REPREPARE, 0)
         if let known = statement.columns, known.preparations == preparations { return known.columns }
         let count = sqlite_nio_sqlite3_column_count(statement.pointer)
-        let columns = SQLiteColumns((0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement.pointer, $0)) })
+        let columns = ResultColumns((0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement.pointer, $0)) })
         statement.columns = (columns, preparations)
         return columns
     }
