@@ -92,6 +92,14 @@ public struct JSONWriter: Sendable {
         unescapedString { Timestamp.write(date, to: &$0) }
     }
 
+    /// Hands the text written so far to `output` and starts again from empty, keeping the
+    /// capacity and where the writer is (the next value still gets its comma): a long answer
+    /// is written through a small buffer into its destination instead of all into this one.
+    public mutating func drain(into output: ([UInt8]) -> Void) {
+        output(bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     private mutating func separate() {
         if followsValue { bytes.append(UInt8(ascii: ",")) }
     }

@@ -23,6 +23,30 @@ import TesseraJSON
         #expect(String(decoding: json.bytes, as: UTF8.self) == expected.serialized())
     }
 
+    /// Emptied into another buffer between any two steps, the writer hands over the same text
+    /// it would have held whole: commas still go between values that straddle a drain.
+    @Test func drainingBetweenStepsGivesTheSameText() {
+        let steps: [(inout JSONWriter) -> Void] = [
+            { $0.beginObject() }, { $0.key("a") }, { $0.beginArray() }, { $0.int(1) }, { $0.string("two") },
+            { $0.beginObject() }, { $0.key("x") }, { $0.null() }, { $0.key("y") }, { $0.int(3) }, { $0.endObject() },
+            { $0.endArray() }, { $0.key("b") }, { $0.string(nil) }, { $0.endObject() },
+        ]
+        var whole = JSONWriter()
+        for step in steps { step(&whole) }
+        for drainAfter in 0..<steps.count {
+            var json = JSONWriter(capacity: 4)
+            var output: [UInt8] = []
+            for (index, step) in steps.enumerated() {
+                step(&json)
+                if index % (drainAfter + 1) == 0 { json.drain { output += $0 } }
+            }
+            json.drain { output += $0 }
+            #expect(json.bytes.isEmpty)
+            #expect(String(decoding: output, as: UTF8.self) == String(decoding: whole.bytes, as: UTF8.self))
+        }
+        #expect(String(decoding: whole.bytes, as: UTF8.self) == #"{"a":[1,"two",{"x":null,"y":3}],"b":null}"#)
+    }
+
     @Test func compactTextWithKeysInByteOrder() {
         let value: JSONValue = ["b": [1, 2.5, true, nil], "a": ["z": "y", "B": "x", "a_b": 0, "ab": -7]]
         #expect(value.serialized() == #"{"a":{"B":"x","a_b":0,"ab":-7,"z":"y"},"b":[1,2.5,true,null]}"#)

@@ -123,8 +123,15 @@ import TesseraStore
             let smallCost = try await Self.statements(server) { try await server.list(org, small) }
             let largeCost = try await Self.statements(server) { try await server.list(org, large) }
             #expect(smallCost == largeCost)
+            // 700 KB of text, written through a 64 KB buffer: every seat arrives, once, in order.
             let list = try await server.list(org, large)
             #expect(list["available_seats"] == 1000)
+            let ids = list["seats"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            let stored = try await server.database.read { session in
+                try await session.rows("SELECT id FROM seats WHERE subscription_id = \(bind: large.id) ORDER BY created_at, id")
+                    .map { try $0.decode(column: "id", as: String.self) }
+            }
+            #expect(ids.count == 1000 && ids == stored)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 import TesseraCore
 @testable import TesseraServer
@@ -63,6 +64,7 @@ import TesseraCore
     }
 
     private static func text(_ json: JSONWriter) -> String { String(decoding: json.bytes, as: UTF8.self) }
+    private static func text(_ buffer: ByteBuffer) -> String { String(buffer: buffer) }
 
     @Test func aSeatIsWrittenAsItsValueIsSerialized() {
         for details in Self.details {

@@ -106,10 +106,12 @@ extension Response {
 
     /// A JSON response of text already written.
     static func json(_ json: JSONWriter, status: HTTPResponse.Status = .ok) -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: json.bytes)))
+        .json(ByteBuffer(bytes: json.bytes), status: status)
+    }
+
+    /// A JSON response of text already written into its buffer.
+    static func json(_ text: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: text))
     }
 
     static var noContent: Response { Response(status: .noContent) }
