@@ -72,23 +72,37 @@ final class PreparedStatementNames: Sendable {
 
 /// A statement run under a name chosen at run time. postgres-nio prepares only statement types
 /// whose name and text are static properties (one type per statement), and it reads them
-/// when `execute` is called; so this one type reads them from a task-local value that
-/// `SQLSession` sets around that call.
+/// when `execute` is called; so this one type reads them from a task-local value that `run`
+/// sets around that call. `run` is the only way to use it, so the value is always set.
 struct NamedStatement: PostgresPreparedStatement {
-    struct Text: Sendable {
+    private struct Text: Sendable {
         let name: String
         let sql: String
         let types: [PostgresDataType]
     }
 
-    @TaskLocal static var text = Text(name: "", sql: "", types: [])
+    @TaskLocal private static var text = Text(name: "", sql: "", types: [])
 
     static var name: String { text.name }
     static var sql: String { text.sql }
     static var bindingDataTypes: [PostgresDataType] { text.types }
 
-    let bindings: PostgresBindings
+    private let bindings: PostgresBindings
+
+    private init(bindings: PostgresBindings) {
+        self.bindings = bindings
+    }
 
     func makeBindings() throws -> PostgresBindings { bindings }
     func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+
+    /// Runs `sql` under `name` on `connection` (prepared there on its first use), handing each
+    /// row to `each` as it arrives.
+    static func run(name: String, sql: String, types: [PostgresDataType], bindings: PostgresBindings,
+                    on connection: PostgresConnection, _ each: (PostgresRow) throws -> Void) async throws {
+        try await $text.withValue(Text(name: name, sql: sql, types: types)) {
+            let statement = NamedStatement(bindings: bindings)
+            for try await row in try await connection.execute(statement, logger: connection.logger) { try each(row) }
+        }
+    }
 }

@@ -102,18 +102,15 @@ public struct SQLSession: Sendable {
         types.reserveCapacity(serializer.binds.count)
         for bind in serializer.binds { types.append(try Self.append(bind, to: &bindings)) }
         // Statements without parameters (BEGIN, COMMIT, savepoints) have no plan worth keeping.
-        let key = PreparedStatementNames.Key(sql: serializer.sql, types: types)
-        guard !types.isEmpty, let names = statementNames, let name = names.name(for: key) else {
+        let key = types.isEmpty ? nil : PreparedStatementNames.Key(sql: serializer.sql, types: types)
+        guard let key, let names = statementNames, let name = names.name(for: key) else {
             let unnamed = PostgresQuery(unsafeSQL: serializer.sql, binds: bindings)
             for try await row in try await connection.query(unnamed, logger: connection.logger) { try each(row) }
             return
         }
         do {
-            let text = NamedStatement.Text(name: name, sql: serializer.sql, types: types)
-            try await NamedStatement.$text.withValue(text) {
-                let statement = NamedStatement(bindings: bindings)
-                for try await row in try await connection.execute(statement, logger: connection.logger) { try each(row) }
-            }
+            try await NamedStatement.run(name: name, sql: serializer.sql, types: types, bindings: bindings,
+                                         on: connection, each)
         } catch {
             names.statementFailed(key, name: name, error: error)
             throw error

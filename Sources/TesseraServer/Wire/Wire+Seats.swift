@@ -60,7 +60,8 @@ extension Wire {
         let chunk = 64 * 1024
         var buffer = ByteBuffer()
         buffer.reserveCapacity(128 + 768 * seats.count)
-        var json = JSONWriter(capacity: chunk + 4 * 1024)
+        // A page of ten seats needs 8 KB, not the chunk: this runs on every list request.
+        var json = JSONWriter(capacity: min(chunk + 4 * 1024, 128 + 768 * seats.count))
         json.beginObject()
         json.key("available_seats"); json.int(pool.availableSeats)
         if let next { json.key("next_cursor"); json.string(next?.text) }
