@@ -61,4 +61,31 @@ import TesseraCore
             #expect(again == 13)
         }
     }
+
+    /// A bulk assignment adds its seats to the pool's stored count in one update after its rows,
+    /// not one per row: on PostgreSQL each update of the pool's row within one transaction leaves
+    /// a version that every later update and key check walks, so 1,000 rows took 16 s, not 0.5.
+    @Test(arguments: Backend.all)
+    func aBulkAssignmentUpdatesThePoolsCountOnce(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 10)
+            _ = try await server.assign(org, pool, ["email": "warm@example.com"])  // the token's minute starts
+            func bulk(_ emails: [String]) async throws -> Int {
+                try await ScalingTests.statements(server) {
+                    try await BulkAssignTests.bulk(server, org, pool, emails.map {
+                        ["email": .string($0), "send_invitation": false]
+                    })
+                }
+            }
+            let one = try await bulk(["a1@example.com"])
+            let four = try await bulk(["b1@example.com", "b2@example.com", "b3@example.com", "b4@example.com"])
+            // Each row: SAVEPOINT; the customer by email, inserted; the member by email,
+            // inserted; the oldest revoked seat to reuse; the seat inserted; the history event;
+            // RELEASE. Nothing of the pool's count.
+            #expect(four - one == 3 * 9)
+            let counts = try await server.activeSeatCounts(pool, organizationId: org.id)
+            #expect(counts.kept == 6 && counts.rows == 6)
+        }
+    }
 }
