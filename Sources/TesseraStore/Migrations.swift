@@ -504,6 +504,12 @@ public enum Migrations {
             // Days that left every overview's window are deleted by day (`ExpiredRecords`).
             "CREATE INDEX dashboard_daily_claims_day ON dashboard_daily_claims (day)",
         ]),
+        // The next due email in order straight from the index (`OutboxStore.nextDueQuery`):
+        // without created_at in it, PostgreSQL sorted every pending message for each one taken.
+        Migration(version: 20, name: "outbox due order", statements: [
+            "CREATE INDEX outbox_due_order ON outbox (status, next_attempt_at, created_at)",
+            "DROP INDEX outbox_due",
+        ]),
     ]
 
     /// The newest schema version this build knows.

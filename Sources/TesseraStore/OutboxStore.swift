@@ -56,16 +56,25 @@ public struct OutboxStore: Sendable {
             """)
     }
 
+    /// The oldest due message that no worker holds, straight from the index on status, due time
+    /// and creation (migration 20): a backlog of N messages is drained in N steps, not N² (with
+    /// the index ending at the due time, PostgreSQL read and sorted every pending message for
+    /// each one it took). `lock` is the dialect's `FOR UPDATE SKIP LOCKED`.
+    static func nextDueQuery(at now: Date, lock: String) -> SQLQueryString {
+        """
+        SELECT * FROM outbox WHERE status = \(bind: OutboxMessage.Status.pending.rawValue)
+          AND next_attempt_at <= \(bind: now.micros)
+          AND (leased_until IS NULL OR leased_until <= \(bind: now.micros))
+        ORDER BY next_attempt_at, created_at LIMIT 1\(unsafeRaw: lock)
+        """
+    }
+
     /// Takes the next due message and leases it until `leaseUntil`: a worker that dies
     /// mid-delivery leaves it to be picked up again then (at-least-once delivery).
     /// Call inside a transaction.
     public func leaseNext(now: Date, leaseUntil: Date) async throws -> OutboxMessage? {
-        guard let row = try await session.first("""
-            SELECT * FROM outbox WHERE status = \(bind: OutboxMessage.Status.pending.rawValue)
-              AND next_attempt_at <= \(bind: now.micros)
-              AND (leased_until IS NULL OR leased_until <= \(bind: now.micros))
-            ORDER BY next_attempt_at, created_at LIMIT 1\(unsafeRaw: session.forUpdateSkipLocked)
-            """) else { return nil }
+        guard let row = try await session.first(Self.nextDueQuery(at: now, lock: session.forUpdateSkipLocked))
+        else { return nil }
         var message = try Self.message(row)
         try await session.execute("""
             UPDATE outbox SET attempts = attempts + 1, leased_until = \(bind: leaseUntil.micros)
@@ -76,7 +85,7 @@ public struct OutboxStore: Sendable {
     }
 
     /// How many emails wait and since when the longest-due one has been due: one statement over
-    /// the `outbox_due` index (status, next_attempt_at), for the metrics.
+    /// the `outbox_due_order` index (status, next_attempt_at, created_at), for the metrics.
     public func backlog(now: Date) async throws -> OutboxBacklog {
         let row = try await session.first("""
             SELECT COUNT(*) AS n, MIN(next_attempt_at) AS oldest FROM outbox

@@ -197,7 +197,7 @@ let schema: [String] = [
         attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at BIGINT NOT NULL, leased_until BIGINT,
         last_error TEXT, created_at BIGINT NOT NULL, delivered_at BIGINT)
     """,
-    "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at)",
+    "CREATE INDEX IF NOT EXISTS outbox_due_order ON outbox (status, next_attempt_at, created_at)",
     """
     CREATE TABLE IF NOT EXISTS webhook_events (
         id TEXT PRIMARY KEY, organization_id TEXT NOT NULL REFERENCES organizations(id), type TEXT NOT NULL,
