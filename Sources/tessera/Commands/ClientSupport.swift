@@ -57,8 +57,11 @@ struct ClientOptions: ParsableArguments {
         }
     }
 
+    /// How long one request may take, unless a command says otherwise.
+    static let requestTimeout: Duration = .seconds(30)
+
     /// A client for the server. Commands that need a token get a usage error without one.
-    func makeClient(tokenRequired: Bool) throws -> TesseraClient {
+    func makeClient(tokenRequired: Bool, timeout: Duration = Self.requestTimeout) throws -> TesseraClient {
         let token = resolvedToken
         if tokenRequired && token == nil {
             Output.error("this command needs an access token: pass --token or set TESSERA_ACCESS_TOKEN")
@@ -71,12 +74,13 @@ struct ClientOptions: ParsableArguments {
                             maxElapsedTime: .seconds(10)),
             retryConnectionErrors: false)
         return TesseraClient(accessToken: token, server: .url(resolvedServerURL), retryConfig: retries,
-                             timeout: .seconds(30))
+                             timeout: timeout)
     }
 
     /// Runs `body` with a client, turning the SDK's errors into one line on stderr and an exit code.
-    func execute(tokenRequired: Bool = true, _ body: (TesseraClient) async throws -> Void) async throws {
-        let client = try makeClient(tokenRequired: tokenRequired)
+    func execute(tokenRequired: Bool = true, timeout: Duration = Self.requestTimeout,
+                 _ body: (TesseraClient) async throws -> Void) async throws {
+        let client = try makeClient(tokenRequired: tokenRequired, timeout: timeout)
         do {
             try await body(client)
         } catch let error as HTTPValidationError {

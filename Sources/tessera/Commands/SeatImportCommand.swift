@@ -28,6 +28,10 @@ extension SeatsCommand {
 
         /// The most recipients one bulk request takes.
         static let requestSize = 1000
+        /// How long one request of up to 1,000 rows may take: its rows are assigned one after
+        /// another in one transaction, a few milliseconds each on PostgreSQL (about 10 s for
+        /// 1,000 on a loaded 2-core machine), so the other commands' 30 s is too tight.
+        static let requestTimeout: Duration = .seconds(300)
 
         @OptionGroup var options: ClientOptions
 
@@ -62,7 +66,7 @@ extension SeatsCommand {
                     + "Nothing was sent.")
                 throw ExitCode.validationFailure
             }
-            try await options.execute { client in
+            try await options.execute(timeout: Self.requestTimeout) { client in
                 var report = ImportReport()
                 let progress = ProgressBar(total: rows.count)
                 for start in stride(from: 0, to: rows.count, by: Self.requestSize) {
