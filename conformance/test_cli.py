@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
 import subprocess
@@ -98,6 +99,12 @@ def test_bad_configuration_is_one_clear_error(tmp_path):
                          capture_output=True, text=True)
     assert out.returncode != 0
     assert "database URL" in out.stderr
+    # A switch takes on or off, from the flag or the environment, and says so when it is neither.
+    for args, env in ((["--prepared-statements", "maybe"], {}), ([], {"TESSERA_PREPARED_STATEMENTS": "yes"})):
+        out = subprocess.run([str(_server_binary()), "serve", "--database-url", str(tmp_path / "db.sqlite"), *args],
+                             capture_output=True, text=True, timeout=60, env={**os.environ, **env})
+        assert out.returncode != 0
+        assert "--prepared-statements (or TESSERA_PREPARED_STATEMENTS) must be on or off" in out.stderr, out.stderr
 
 
 def _backup(db, to):

@@ -27,8 +27,9 @@ public final class TesseraDatabase: Service, Sendable {
     /// Told about connection waits and transaction times (metrics); nil when nothing listens.
     private let observer: (any DatabaseObserver)?
     private let statements = StatementCounter()
-    /// PostgreSQL: the statements run often enough to be prepared (see `PreparedStatementNames`).
-    private let statementNames = PreparedStatementNames()
+    /// PostgreSQL: the statements run often enough to be prepared (see `PreparedStatementNames`);
+    /// nil when the operator turned that off (a connection pooler that cannot keep them).
+    private let statementNames: PreparedStatementNames?
     /// Set once `run()` has begun: postgres-nio expects no lease before its pool runs.
     private let running = RunningSignal()
 
@@ -43,18 +44,24 @@ public final class TesseraDatabase: Service, Sendable {
         case postgres(PostgresClient)
     }
 
-    private init(dialect: DatabaseDialect, backend: Backend, logger: Logger, observer: (any DatabaseObserver)?) {
+    private init(dialect: DatabaseDialect, backend: Backend, logger: Logger, observer: (any DatabaseObserver)?,
+                 preparesStatements: Bool = true) {
         self.dialect = dialect
         self.backend = backend
         self.logger = logger
         self.observer = observer
+        statementNames = preparesStatements ? PreparedStatementNames() : nil
     }
 
     /// Opens the database, run by the caller (see the type's notes); `withDatabase` does both.
     /// `maximumConnections`: the PostgreSQL pool's size (SQLite has one connection).
     /// `observer`: told how long connections and transactions take (metrics).
+    /// `preparesStatements`: PostgreSQL prepares statements run again under a name on each
+    /// connection (see `PreparedStatementNames`); false sends every statement unnamed, for a
+    /// connection pooler that cannot keep prepared statements. SQLite always keeps its own.
     public static func open(_ location: DatabaseLocation, maximumConnections: Int = 20,
-                            logger: Logger, observer: (any DatabaseObserver)? = nil) async throws -> TesseraDatabase {
+                            logger: Logger, observer: (any DatabaseObserver)? = nil,
+                            preparesStatements: Bool = true) async throws -> TesseraDatabase {
         switch location {
         case .sqliteFile, .sqliteMemory:
             var path = ":memory:"
@@ -87,7 +94,8 @@ public final class TesseraDatabase: Service, Sendable {
                 host: host, port: port, username: username, password: password, database: database, tls: .disable)
             configuration.options.maximumConnections = maximumConnections
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-            return TesseraDatabase(dialect: .postgres, backend: .postgres(client), logger: logger, observer: observer)
+            return TesseraDatabase(dialect: .postgres, backend: .postgres(client), logger: logger, observer: observer,
+                                   preparesStatements: preparesStatements)
         }
     }
 
@@ -241,11 +249,11 @@ public final class TesseraDatabase: Service, Sendable {
     /// an application's service group. An unreachable server fails here, before `body`.
     public static func withDatabase<T: Sendable>(
         _ location: DatabaseLocation, maximumConnections: Int = 20, logger: Logger,
-        observer: (any DatabaseObserver)? = nil,
+        observer: (any DatabaseObserver)? = nil, preparesStatements: Bool = true,
         _ body: (TesseraDatabase) async throws -> T
     ) async throws -> T {
         let database = try await open(location, maximumConnections: maximumConnections, logger: logger,
-                                      observer: observer)
+                                      observer: observer, preparesStatements: preparesStatements)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             if case .postgres(let client) = database.backend {
                 group.addTask { await database.runPool(client) }

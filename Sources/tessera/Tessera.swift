@@ -123,6 +123,13 @@ struct Serve: AsyncParsableCommand {
         return secret
     }
 
+    @Option(name: .customLong("prepared-statements"), help: """
+        on or off: PostgreSQL statements run again are prepared once per connection (env \
+        TESSERA_PREPARED_STATEMENTS). off for a connection pooler that cannot keep them: every \
+        statement is then planned at each run.
+        """)
+    var preparedStatements: String = environment["TESSERA_PREPARED_STATEMENTS"] ?? "on"
+
     @OptionGroup(title: "Connection and rate limits") var limits: LimitOptions
 
     func validate() throws {
@@ -131,6 +138,9 @@ struct Serve: AsyncParsableCommand {
         _ = try mailTransport(logger: .tessera())
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
+        guard ["on", "off"].contains(preparedStatements) else {
+            throw ValidationError("--prepared-statements (or TESSERA_PREPARED_STATEMENTS) must be on or off")
+        }
         if let raw = Self.environment["TESSERA_METRICS_PORT"], !raw.isEmpty, Int(raw) == nil {
             throw ValidationError("TESSERA_METRICS_PORT must be a whole number")
         }
@@ -208,7 +218,8 @@ struct Serve: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("Operator token (shown once, keep it safe): \(token.value)\n".utf8))
             }
         }
-        let db = try await TesseraDatabase.open(try database.location(), logger: logger, observer: metrics)
+        let db = try await TesseraDatabase.open(try database.location(), logger: logger, observer: metrics,
+                                                preparesStatements: preparedStatements == "on")
         let app = buildApplication(configuration: configuration, database: db, mail: transport, logger: logger,
                                    metrics: metrics, runsDatabase: true)
         try await app.runService()

@@ -42,6 +42,22 @@ import Testing
         }
     }
 
+    /// `tessera serve --prepared-statements off` (for a connection pooler that cannot keep
+    /// prepared statements): nothing is prepared, however often a statement runs.
+    @Test func withPreparationOffNothingIsPrepared() async throws {
+        try await Backend.postgres.withFreshDatabase(preparesStatements: false) { database, _ in
+            try await database.withConnection { session in
+                try await session.execute("CREATE TABLE sample (id TEXT PRIMARY KEY, n BIGINT)")
+                try await session.execute("INSERT INTO sample VALUES ('a', 1)")
+                for _ in 0..<3 {
+                    let row = try #require(try await session.first("SELECT n FROM sample WHERE id = \(bind: "a")"))
+                    #expect(try row.decode(column: "n", as: Int64.self) == 1)
+                }
+                #expect(try await preparedTexts(session).isEmpty)
+            }
+        }
+    }
+
     /// Another process may add a column under a prepared `SELECT *`: PostgreSQL then refuses
     /// the old plan ("cached plan must not change result type"). That run fails; the next one
     /// runs under a new name and sees the column.

@@ -46,11 +46,12 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
 
     /// Runs `body` with a fresh, migrated database, and removes the database afterwards.
     /// `observer`: told about the database's connection waits and transactions (metrics).
-    func withFreshDatabase<T: Sendable>(observer: (any DatabaseObserver)? = nil,
+    func withFreshDatabase<T: Sendable>(observer: (any DatabaseObserver)? = nil, preparesStatements: Bool = true,
                                         _ body: (TesseraDatabase, DatabaseLocation) async throws -> T) async throws -> T {
         let location = try await freshLocation()
         do {
-            let result = try await Self.withDatabase(location, observer: observer) { try await body($0, location) }
+            let result = try await Self.withDatabase(location, observer: observer,
+                                                     preparesStatements: preparesStatements) { try await body($0, location) }
             await Self.drop(location)
             return result
         } catch {
@@ -78,10 +79,11 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     /// afterwards. Tests run side by side, each with its own pool: a small one keeps them all
     /// under the test cluster's connection limit.
     static func withDatabase<T: Sendable>(_ location: DatabaseLocation, observer: (any DatabaseObserver)? = nil,
+                                          preparesStatements: Bool = true,
                                           _ body: (TesseraDatabase) async throws -> T) async throws -> T
     {
         try await TesseraDatabase.withDatabase(location, maximumConnections: 8, logger: Logger(label: "tessera-test"),
-                                               observer: observer) {
+                                               observer: observer, preparesStatements: preparesStatements) {
             try await Migrations.migrate($0)
             return try await body($0)
         }
