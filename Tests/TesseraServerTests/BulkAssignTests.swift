@@ -226,6 +226,32 @@ import TesseraStore
         }
     }
 
+    /// A bulk assignment reuses every revoked seat of the pool before making new rows, as single
+    /// assignments do; only once none is left do its rows stop looking for one.
+    @Test(arguments: Backend.all)
+    func aBulkAssignmentReusesEveryRevokedSeatFirst(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 5)
+            var revoked: [String] = []
+            for email in ["a@example.com", "b@example.com"] {
+                revoked.append(try await server.assign(org, pool, ["email": .string(email)]).id)
+            }
+            for id in revoked { #expect(try await SeatSupport.revoke(server, org, id).status == .ok) }
+            let answer = try await Self.bulk(server, org, pool, [
+                ["email": "c@example.com"], ["email": "not an address"], ["email": "d@example.com"],
+                ["email": "e@example.com"], ["email": "f@example.com"],
+            ])
+            #expect(Self.statuses(answer) == ["assigned", "failed", "assigned", "assigned", "assigned"])
+            let ids = Self.results(answer).map { $0["seat"]?["id"]?.stringValue }
+            #expect(Set([ids[0], ids[2]].compactMap { $0 }) == Set(revoked))
+            #expect(ids[3] != nil && ids[4] != nil && !revoked.contains(ids[3] ?? "") && !revoked.contains(ids[4] ?? ""))
+            let counts = try await server.activeSeatCounts(pool, organizationId: org.id)
+            #expect(counts.kept == 4 && counts.rows == 4)
+            #expect(try await Self.count(server, "seats") == 4)
+        }
+    }
+
     /// The largest request fills a pool of 1,000 in one call, with one statement lock of the pool.
     @Test(arguments: Backend.all)
     func aThousandRecipientsFitInOneRequest(backend: Backend) async throws {

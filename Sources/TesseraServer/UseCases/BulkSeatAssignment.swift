@@ -62,7 +62,7 @@ extension SeatOperations {
                         let assignment = try row.get()
                         try scope.checkRecipient(of: assignment)
                         let (details, handed) = try await tx.savepoint {
-                            try await assign(assignment, into: locked, scope: scope, tx: tx, now: now)
+                            try await assign(assignment, into: &locked, scope: scope, tx: tx, now: now)
                         }
                         locked.pool.activeSeats += 1
                         outcomes.append(.assigned(details, handed))

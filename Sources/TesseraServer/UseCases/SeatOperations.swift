@@ -42,11 +42,11 @@ struct SeatOperations: Sendable {
             try scope.checkRecipient(of: assignment)
             try Seat.checkExpiry(assignment.expiresAt, at: now)
             return try await database.transaction { tx in
-                let locked = try await lockPool(assignment.pool, scope: scope, tx: tx)
+                var locked = try await lockPool(assignment.pool, scope: scope, tx: tx)
                 try locked.pool.requireFreeSeat()
                 let assigned: (SeatDetails, HandedInvitation?)
                 do {
-                    assigned = try await assign(assignment, into: locked, scope: scope, tx: tx, now: now)
+                    assigned = try await assign(assignment, into: &locked, scope: scope, tx: tx, now: now)
                 } catch is SeatAlreadyHeld {
                     throw TesseraError.seatAlreadyAssigned(assignment.recipient.identifier)
                 }
@@ -64,6 +64,9 @@ struct SeatOperations: Sendable {
         var billing: Customer?
         /// The name of the pool's product, for invitation emails (read with the pool).
         var productName: String?
+        /// Set once the pool was found to hold no revoked seat to reuse: assigning never revokes
+        /// one, so the later rows of a bulk assignment do not look again.
+        var holdsNoRevokedSeat = false
     }
 
     /// Locks a pool the scope reaches (else not found) of an organization with seats on.
@@ -88,7 +91,7 @@ struct SeatOperations: Sendable {
     /// PostgreSQL every update of one row in one transaction leaves a version that each later
     /// update, and each check of a key referring to the row, walks past (so 1,000 rows took 45
     /// times as long as 100).
-    func assign(_ assignment: SeatAssignment, into locked: LockedPool, scope: Scope, tx: SQLSession, now: Date)
+    func assign(_ assignment: SeatAssignment, into locked: inout LockedPool, scope: Scope, tx: SQLSession, now: Date)
         async throws -> (SeatDetails, HandedInvitation?)
     {
         try Seat.checkExpiry(assignment.expiresAt, at: now)
@@ -102,7 +105,9 @@ struct SeatOperations: Sendable {
         // Checked again here, after the holder: a bulk row of someone holding a seat is answered
         // even in a full pool, and no path ever assigns past the pool's size.
         try locked.pool.requireFreeSeat()
-        return try await give(try await tx.seats.firstRevoked(in: locked.pool.reference), to: recipient, as: assignment,
+        let revoked = locked.holdsNoRevokedSeat ? nil : try await tx.seats.firstRevoked(in: locked.pool.reference)
+        if revoked == nil { locked.holdsNoRevokedSeat = true }
+        return try await give(revoked, to: recipient, as: assignment,
                               recording: .assigned, before: nil, locked: locked, scope: scope, tx: tx, now: now)
     }
 
