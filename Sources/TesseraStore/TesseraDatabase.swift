@@ -45,12 +45,12 @@ public final class TesseraDatabase: Service, Sendable {
     }
 
     private init(dialect: DatabaseDialect, backend: Backend, logger: Logger, observer: (any DatabaseObserver)?,
-                 preparesStatements: Bool = true) {
+                 statementNames: PreparedStatementNames? = nil) {
         self.dialect = dialect
         self.backend = backend
         self.logger = logger
         self.observer = observer
-        statementNames = preparesStatements ? PreparedStatementNames() : nil
+        self.statementNames = statementNames
     }
 
     /// Opens the database, run by the caller (see the type's notes); `withDatabase` does both.
@@ -95,7 +95,7 @@ public final class TesseraDatabase: Service, Sendable {
             configuration.options.maximumConnections = maximumConnections
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
             return TesseraDatabase(dialect: .postgres, backend: .postgres(client), logger: logger, observer: observer,
-                                   preparesStatements: preparesStatements)
+                                   statementNames: preparesStatements ? PreparedStatementNames() : nil)
         }
     }
 

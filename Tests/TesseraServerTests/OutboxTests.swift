@@ -1,7 +1,7 @@
 import Foundation
+import SQLKit
 import Testing
 import TesseraCore
-import SQLKit
 import TesseraServer
 @testable import TesseraStore
 

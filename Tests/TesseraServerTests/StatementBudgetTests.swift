@@ -8,18 +8,24 @@ import TesseraCore
 /// Counted around one request on a warm organization (its token used within the minute, no
 /// webhook endpoints); `BEGIN` and `COMMIT` count, and so does the token's lookup.
 @Suite struct StatementBudgetTests {
+    /// An organization with a pool of 10 whose token was just used (its minute has started).
+    private static func warmPool(_ server: TestServer) async throws -> (TestOrganization, TestPool) {
+        let org = try await server.makeOrganization()
+        let pool = try await server.makeSubscription(org, seats: 10)
+        _ = try await server.assign(org, pool, ["email": "warm@example.com"])
+        return (org, pool)
+    }
+
     @Test(arguments: Backend.all)
     func eachSeatOperationRunsItsPublishedStatements(backend: Backend) async throws {
         try await TestServer.run(backend) { server in
-            let org = try await server.makeOrganization()
-            let pool = try await server.makeSubscription(org, seats: 10)
-            _ = try await server.assign(org, pool, ["email": "warm@example.com"])  // the token's minute starts
+            let (org, pool) = try await Self.warmPool(server)
 
             // The token; BEGIN; the pool (locked) with its organization, billing customer and
             // product name; the customer by email, inserted; the webhook endpoints (for
             // `customer.created`, read once per transaction); the member by email, inserted (a
-            // new member holds no seat: none is looked for); the pool's count; the oldest revoked
-            // seat to reuse; the seat inserted; the email queued; the history event; COMMIT.
+            // new member holds no seat: none is looked for); the oldest revoked seat to reuse;
+            // the seat inserted; the email queued; the history event; the pool's count; COMMIT.
             var seatId = ""
             let assign = try await ScalingTests.statements(server) {
                 let response = try await server.assign(org, pool, ["email": "ada@example.com"])
@@ -53,8 +59,8 @@ import TesseraCore
 
             // Assigning to someone known: the token; BEGIN; the pool (locked); the customer and
             // the member by email, both found; an active seat of that member (none: revoked);
-            // the pool's count; the oldest revoked seat (hers, reused); the seat updated; the
-            // email queued; the webhook endpoints; the history event; COMMIT.
+            // the oldest revoked seat (hers, reused); the seat updated; the email queued; the
+            // webhook endpoints; the history event; the pool's count; COMMIT.
             let again = try await ScalingTests.statements(server) {
                 try await server.assign(org, pool, ["email": "ada@example.com"])
             }
@@ -69,9 +75,7 @@ import TesseraCore
     @Test(arguments: Backend.all)
     func aBulkAssignmentUpdatesThePoolsCountOnce(backend: Backend) async throws {
         try await TestServer.run(backend) { server in
-            let org = try await server.makeOrganization()
-            let pool = try await server.makeSubscription(org, seats: 10)
-            _ = try await server.assign(org, pool, ["email": "warm@example.com"])  // the token's minute starts
+            let (org, pool) = try await Self.warmPool(server)
             func bulk(_ emails: [String]) async throws -> Int {
                 try await ScalingTests.statements(server) {
                     try await BulkAssignTests.bulk(server, org, pool, emails.map {

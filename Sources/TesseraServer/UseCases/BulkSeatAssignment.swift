@@ -48,7 +48,7 @@ extension SeatOperations {
             let now = now()
             return try await database.transaction { tx in
                 var locked = try await lockPool(bulk.pool, scope: scope, tx: tx)
-                let poolBefore = locked.pool
+                let activeBefore = locked.pool.activeSeats
                 let assignments = bulk.rows.compactMap { try? $0.get() }
                 let needed = assignments.count > locked.pool.availableSeats
                     ? try await seatsNeeded(by: assignments, in: locked, tx: tx, now: now)
@@ -79,7 +79,7 @@ extension SeatOperations {
                     })
                 }
                 // One update for every seat given, not one per row (see `assign(_:into:…)`).
-                let given = locked.pool.activeSeats - poolBefore.activeSeats
+                let given = locked.pool.activeSeats - activeBefore
                 if given > 0 { try await tx.seats.adjustActiveSeats(locked.pool.reference, by: given) }
                 return outcomes
             }
