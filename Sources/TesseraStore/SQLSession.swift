@@ -24,8 +24,31 @@ public struct SQLSession: Sendable {
     /// What this session has already read and may read again unchanged (one per transaction
     /// or lease, so nothing outlives it).
     let memo = SessionMemo()
+    /// Writes held back to be sent together (`HeldWrites`): inside a PostgreSQL transaction
+    /// only; nil elsewhere, and on SQLite, whose statements run inline with no round trip.
+    var heldWrites: HeldWrites? = nil
+
+    /// This session holding its writes back (`HeldWrites`) when it is on PostgreSQL.
+    func holdingWrites() -> SQLSession {
+        guard postgres != nil else { return self }
+        var session = self
+        session.heldWrites = HeldWrites()
+        return session
+    }
 
     public func execute(_ query: SQLQueryString) async throws {
+        if let heldWrites, let postgres {
+            var serializer = SQLSerializer(database: sql)
+            query.serialize(to: &serializer)
+            if let table = HeldWrites.table(ofHoldable: serializer.sql) {
+                if heldWrites.holds(table) { try await sendHeldWrites() }
+                heldWrites.hold(HeldWrites.Write(query: query, table: table))
+                return
+            }
+            try await sendHeldWrites()
+            try await translatingErrors { try await send(serializer, on: postgres) { _ in } }
+            return
+        }
         try await translatingErrors {
             if let postgres {
                 try await send(query, on: postgres) { _ in }
@@ -33,6 +56,23 @@ public struct SQLSession: Sendable {
                 try await sql.raw(query).run()
             }
         }
+    }
+
+    /// Sends the writes this session holds, as one statement: before a read, a savepoint's end
+    /// and a commit, so nothing is lost and every read sees them.
+    func sendHeldWrites() async throws {
+        guard let heldWrites, let postgres else { return }
+        let writes = heldWrites.take()
+        guard !writes.isEmpty else { return }
+        try await translatingErrors(statements: writes.count) {
+            try await send(HeldWrites.combined(writes), on: postgres) { _ in }
+        }
+    }
+
+    /// Forgets the writes this session holds: the transaction or savepoint they belong to is
+    /// being rolled back.
+    func dropHeldWrites() {
+        _ = heldWrites?.take()
     }
 
     /// Runs `body` inside a savepoint of the current transaction: when it throws, what it wrote
@@ -43,7 +83,9 @@ public struct SQLSession: Sendable {
         let result: T
         do {
             result = try await body()
+            try await sendHeldWrites()
         } catch {
+            dropHeldWrites()
             try await execute("ROLLBACK TO SAVEPOINT tessera_step")
             try await execute("RELEASE SAVEPOINT tessera_step")
             throw error
@@ -69,7 +111,8 @@ public struct SQLSession: Sendable {
 
     /// The rows of `query`, each read by `read` as soon as it arrives.
     public func rows<Value>(_ query: SQLQueryString, _ read: (StoredRow) throws -> Value) async throws -> [Value] {
-        try await translatingErrors {
+        try await sendHeldWrites()
+        return try await translatingErrors {
             if let postgres {
                 var values: [Value] = []
                 var columns: ResultColumns?
@@ -97,6 +140,12 @@ public struct SQLSession: Sendable {
                       _ each: (PostgresRow) throws -> Void) async throws {
         var serializer = SQLSerializer(database: sql)
         query.serialize(to: &serializer)
+        try await send(serializer, on: connection, each)
+    }
+
+    /// Sends a statement already written out by SQLKit.
+    private func send(_ serializer: SQLSerializer, on connection: PostgresConnection,
+                      _ each: (PostgresRow) throws -> Void) async throws {
         var bindings = PostgresBindings(capacity: serializer.binds.count)
         var types: [PostgresDataType] = []
         types.reserveCapacity(serializer.binds.count)
@@ -137,10 +186,10 @@ public struct SQLSession: Sendable {
         }
     }
 
-    /// Counts the statement and turns either engine's unique-constraint error into
-    /// `DatabaseError.uniqueViolation`, so callers handle one error for both.
-    private func translatingErrors<T>(_ statement: () async throws -> T) async throws -> T {
-        counter.increment()
+    /// Counts the round trip and its `statements`, and turns either engine's unique-constraint
+    /// error into `DatabaseError.uniqueViolation`, so callers handle one error for both.
+    private func translatingErrors<T>(statements: Int = 1, _ statement: () async throws -> T) async throws -> T {
+        counter.add(statements: statements)
         do {
             return try await statement()
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
@@ -156,10 +205,18 @@ public struct SQLSession: Sendable {
     var forUpdateSkipLocked: String { dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
 }
 
+/// Statements run, and the round trips they took (fewer on PostgreSQL, which sends held writes
+/// together: `HeldWrites`).
 final class StatementCounter: Sendable {
-    private let count = NIOLockedValueBox(0)
-    var value: Int { count.withLockedValue { $0 } }
-    func increment() { count.withLockedValue { $0 += 1 } }
+    private let counts = NIOLockedValueBox((statements: 0, roundTrips: 0))
+    var statements: Int { counts.withLockedValue { $0.statements } }
+    var roundTrips: Int { counts.withLockedValue { $0.roundTrips } }
+    func add(statements: Int) {
+        counts.withLockedValue {
+            $0.statements += statements
+            $0.roundTrips += 1
+        }
+    }
 }
 
 /// Reads a session keeps for its own later statements.

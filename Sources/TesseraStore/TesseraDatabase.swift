@@ -35,7 +35,10 @@ public final class TesseraDatabase: Service, Sendable {
 
     /// How many SQL statements this database has run: lets tests prove that an operation's
     /// cost does not grow with the data (for example, listing a pool of 1,000 seats).
-    public var statementCount: Int { statements.value }
+    public var statementCount: Int { statements.statements }
+    /// How many times this database sent statements and waited for the answer: on PostgreSQL,
+    /// held writes go several to a statement (`HeldWrites`); on SQLite it is `statementCount`.
+    public var roundTripCount: Int { statements.roundTrips }
 
     private enum Backend: Sendable {
         /// `readers` is `writer` for an in-memory database, which a second connection cannot
@@ -169,7 +172,8 @@ public final class TesseraDatabase: Service, Sendable {
     /// Inside a request's transaction it is a savepoint of that transaction.
     public func transaction<T: Sendable>(_ body: (SQLSession) async throws -> T) async throws -> T {
         if let open = Self.requestTransaction { return try await open.savepoint { try await body(open) } }
-        return try await withConnection { session in
+        return try await withConnection { connection in
+            let session = connection.holdingWrites()
             // Timed from before `BEGIN` to the end of `COMMIT` or `ROLLBACK`: how long the
             // transaction held its connection (on SQLite, the one writer every write waits for).
             let began = ContinuousClock.now
@@ -177,7 +181,9 @@ public final class TesseraDatabase: Service, Sendable {
             let result: T
             do {
                 result = try await body(session)
+                try await session.sendHeldWrites()
             } catch {
+                session.dropHeldWrites()
                 do {
                     try await session.execute("ROLLBACK")
                 } catch let rollbackError {

@@ -146,17 +146,20 @@ public struct WebhookStore: Sendable {
 
     /// The organization's enabled endpoints that want events of `type`: where such an event goes.
     public func endpointIds(wanting type: WebhookEventType, organizationId: UUID) async throws -> [UUID] {
-        let endpoints: [(id: UUID, events: Set<WebhookEventType>)]
-        if let known = session.memo.webhookEndpoints.withLockedValue({ $0[organizationId] }) {
-            endpoints = known
-        } else {
-            endpoints = try await session.rows("""
-                SELECT id, events FROM webhook_endpoints
-                WHERE organization_id = \(bind: organizationId.wire) AND enabled = \(bind: true) AND deleted_at IS NULL
-                """).map { (id: try $0.uuid("id"), events: Set(try Self.events(try $0.string("events")))) }
-            session.memo.webhookEndpoints.withLockedValue { $0[organizationId] = endpoints }
-        }
-        return endpoints.filter { $0.events.contains(type) }.map(\.id)
+        try await enabledEndpoints(organizationId: organizationId).filter { $0.events.contains(type) }.map(\.id)
+    }
+
+    /// The organization's enabled endpoints and the events each wants, read once per session
+    /// (`SessionMemo`): an assign emits up to three events.
+    @discardableResult
+    public func enabledEndpoints(organizationId: UUID) async throws -> [(id: UUID, events: Set<WebhookEventType>)] {
+        if let known = session.memo.webhookEndpoints.withLockedValue({ $0[organizationId] }) { return known }
+        let endpoints = try await session.rows("""
+            SELECT id, events FROM webhook_endpoints
+            WHERE organization_id = \(bind: organizationId.wire) AND enabled = \(bind: true) AND deleted_at IS NULL
+            """).map { (id: try $0.uuid("id"), events: Set(try Self.events(try $0.string("events")))) }
+        session.memo.webhookEndpoints.withLockedValue { $0[organizationId] = endpoints }
+        return endpoints
     }
 
     /// An endpoint written in this session is read afresh by the next `endpointIds`.

@@ -11,7 +11,17 @@ struct BenefitGrants {
 
     /// Grants every benefit of the seat's product to the holder of a seat just claimed.
     func grant(through seat: Seat, productId: UUID) async throws {
-        let benefits = try await tx.benefits.benefits(ofProducts: [productId])[productId] ?? []
+        try await grant(try await benefits(ofProduct: productId), through: seat)
+    }
+
+    /// The benefits a seat of the product grants: read by a claim before it writes anything
+    /// (on PostgreSQL its writes then go together: `HeldWrites`).
+    func benefits(ofProduct productId: UUID) async throws -> [Benefit] {
+        try await tx.benefits.benefits(ofProducts: [productId])[productId] ?? []
+    }
+
+    /// Grants `benefits`, those of the seat's product, to the holder of a seat just claimed.
+    func grant(_ benefits: [Benefit], through seat: Seat) async throws {
         let grants = try await insert(benefits.compactMap { BenefitGrant.granting($0.id, through: seat, at: now) },
                                       benefits: benefits)
         try await announce(.benefitGrantCreated, grants, benefits: benefits)

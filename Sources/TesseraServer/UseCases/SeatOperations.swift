@@ -95,6 +95,12 @@ struct SeatOperations: Sendable {
         async throws -> (SeatDetails, HandedInvitation?)
     {
         try Seat.checkExpiry(assignment.expiresAt, at: now)
+        // Everything assigning reads is read before the recipient's customer and member are
+        // written, so that on PostgreSQL those writes go with the seat's in one statement
+        // (`HeldWrites`): the endpoints the events go to, and the revoked seat to reuse.
+        try await WebhookEvents(tx: tx).readEndpointsAhead(organizationId: locked.organization.id)
+        let revoked = locked.holdsNoRevokedSeat ? nil : try await tx.seats.firstRevoked(in: locked.pool.reference)
+        if revoked == nil { locked.holdsNoRevokedSeat = true }
         let recipient = try await SeatRecipientResolver(tx: tx, organization: locked.organization, pool: locked.pool, now: now)
             .resolve(assignment, scope: scope)
         // A member created just now holds nothing yet: only a known one is looked up.
@@ -105,8 +111,6 @@ struct SeatOperations: Sendable {
         // Checked again here, after the holder: a bulk row of someone holding a seat is answered
         // even in a full pool, and no path ever assigns past the pool's size.
         try locked.pool.requireFreeSeat()
-        let revoked = locked.holdsNoRevokedSeat ? nil : try await tx.seats.firstRevoked(in: locked.pool.reference)
-        if revoked == nil { locked.holdsNoRevokedSeat = true }
         return try await give(revoked, to: recipient, as: assignment,
                               recording: .assigned, before: nil, locked: locked, scope: scope, tx: tx, now: now)
     }
@@ -225,6 +229,8 @@ struct SeatOperations: Sendable {
             let now = now()
             return try await database.transaction { tx in
                 let (_, before) = try await lockSeat(seatId, scope: scope, tx: tx)
+                // Read before anything is written: on PostgreSQL the writes go together (`HeldWrites`).
+                try await WebhookEvents(tx: tx).readEndpointsAhead(organizationId: before.seat.organizationId)
                 guard let revoked = try await SeatRevocation(tx: tx, now: now, actor: scope.actor).revoke(before) else {
                     return before
                 }
@@ -290,8 +296,13 @@ struct SeatOperations: Sendable {
                 let (pool, organization) = (locked.pool, locked.organization)
                 var seat = details.seat
                 try seat.claim(tokenHash: tokenHash, at: now)
+                // Read before anything is written, so that on PostgreSQL the writes go together
+                // (`HeldWrites`): what the seat grants, and where the events go.
+                let grants = BenefitGrants(tx: tx, now: now)
+                let benefits = try await grants.benefits(ofProduct: pool.productId)
+                try await WebhookEvents(tx: tx).readEndpointsAhead(organizationId: organization.id)
                 try await tx.seats.update(seat)
-                try await BenefitGrants(tx: tx, now: now).grant(through: seat, productId: pool.productId)
+                try await grants.grant(benefits, through: seat)
                 guard let holder = seat.holder else { throw TesseraError.invalidInvitationToken }
                 // A member session for the claimer, as Polar mints one whenever the seat has a member
                 // (every seat here): the claimer is signed in as themselves, a member of the billing

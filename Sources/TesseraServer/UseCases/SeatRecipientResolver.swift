@@ -55,28 +55,44 @@ struct SeatRecipientResolver {
     }
 
     private func resolveLegacy(_ recipient: SeatRecipient) async throws -> Resolved {
+        let (email, found) = try await legacyCustomer(recipient)
+        // Both are looked up before either is written: on PostgreSQL the writes then go with
+        // the seat's in one statement (`HeldWrites`).
+        let foundMember = try await tx.members.find(email: email, customerId: pool.customerId)
         let customer: Customer
+        if let found { customer = found } else { customer = try await createCustomer(email: email) }
+        let (member, memberIsNew): (Member, Bool)
+        if let foundMember {
+            (member, memberIsNew) = (foundMember, false)
+        } else {
+            (member, memberIsNew) = (try await createMember(email: customer.email, name: customer.name, externalId: nil), true)
+        }
+        return Resolved(holder: SeatHolder(customerId: customer.id, memberId: member.id, email: nil), email: customer.email,
+                        member: member, customer: customer, memberIsNew: memberIsNew)
+    }
+
+    /// The email of a legacy-mode holder, and their customer if the organization has one with it.
+    private func legacyCustomer(_ recipient: SeatRecipient) async throws -> (email: String, found: Customer?) {
+        let email: String
         switch recipient {
-        case .email(let email):
-            customer = try await customerOrCreate(email: email)
+        case .email(let address):
+            email = address
         case .customerId(let id):
             guard let found = try await tx.customers.find(id: id, organizationId: organization.id) else {
                 throw TesseraError.customerNotFound(id.wire)
             }
-            customer = found
+            return (found.email, found)
         case .externalCustomerId(let externalId):
             guard let found = try await tx.customers.find(externalId: externalId, organizationId: organization.id) else {
                 throw TesseraError.customerNotFound(externalId)
             }
-            customer = found
+            return (found.email, found)
         case .memberId(let id):
-            customer = try await customerOrCreate(email: try await member(id: id).email)
-        case .externalMemberId(let externalId, let email):
-            customer = try await customerOrCreate(email: try await member(externalId: externalId, email: email).member.email)
+            email = try await member(id: id).email
+        case .externalMemberId(let externalId, let address):
+            email = try await member(externalId: externalId, email: address).member.email
         }
-        let (member, memberIsNew) = try await memberOrCreate(email: customer.email, name: customer.name, externalId: nil)
-        return Resolved(holder: SeatHolder(customerId: customer.id, memberId: member.id, email: nil), email: customer.email,
-                        member: member, customer: customer, memberIsNew: memberIsNew)
+        return (email, try await tx.customers.find(email: email, organizationId: organization.id))
     }
 
     private func resolveMember(_ recipient: SeatRecipient) async throws -> Resolved {
@@ -180,10 +196,7 @@ struct SeatRecipientResolver {
         return try await memberOrCreate(email: email, name: nil, externalId: externalId)
     }
 
-    private func customerOrCreate(email: String) async throws -> Customer {
-        if let existing = try await tx.customers.find(email: email, organizationId: organization.id) {
-            return existing
-        }
+    private func createCustomer(email: String) async throws -> Customer {
         let customer = Customer(
             id: UUID(), organizationId: organization.id, email: email, name: nil, externalId: nil, metadata: [:],
             createdAt: now, modifiedAt: nil)
@@ -197,12 +210,16 @@ struct SeatRecipientResolver {
         if let existing = try await tx.members.find(email: email, customerId: pool.customerId) {
             return (existing, false)
         }
+        return (try await createMember(email: email, name: name, externalId: externalId), true)
+    }
+
+    private func createMember(email: String, name: String?, externalId: String?) async throws -> Member {
         let member = Member(
             id: UUID(), organizationId: organization.id, customerId: pool.customerId, email: email, name: name,
             externalId: externalId, role: .member, createdAt: now, modifiedAt: nil)
         try await tx.members.insert(member)
         try await WebhookEvents(tx: tx).emit(.memberCreated, data: Wire.member(member), organizationId: organization.id, at: now)
-        return (member, true)
+        return member
     }
 }
 
