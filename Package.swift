@@ -147,6 +147,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             // Run by the SMTP tests with the conformance venv's Python, found through #filePath.
             exclude: ["Support/smtp_server.py"]

@@ -13,14 +13,22 @@ import NIOHTTPTypes
 ///
 /// Bytes of a pipelined next request that arrive with the end of the previous one start no
 /// deadline until more bytes come; the idle time-out still bounds such a connection.
+///
+/// One timer per connection, not one per request: scheduling and cancelling a task for every
+/// request of a kept-alive connection was 8.6% of claim info's profile. The timer stays armed
+/// after a request ends; when it fires it closes the connection only if the request being read
+/// then started `timeout` ago or more, and otherwise re-arms for that request's deadline, or
+/// stays off until the next request's first bytes.
 final class RequestDeadlineHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
     private let timeout: TimeAmount
     private let logger: Logger
-    /// The pending close, while a request is being read.
-    private var deadline: Scheduled<Void>?
+    /// When the request being read sent its first bytes; nil between requests.
+    private var requestStarted: NIODeadline?
+    /// The connection's one timer, while armed.
+    private var timer: Scheduled<Void>?
 
     init(timeout: TimeAmount, logger: Logger) {
         self.timeout = timeout
@@ -28,32 +36,49 @@ final class RequestDeadlineHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if deadline == nil {
-            // Armed before the bytes go on: the decoder may finish the request synchronously,
-            // and then `requestEnded` cancels this deadline straight away.
-            deadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
-                deadline = nil
-                logger.debug("Closing a connection whose request did not arrive in time",
-                             metadata: ["peer": "\(context.channel.remoteAddress.map { "\($0)" } ?? "unknown")"])
-                context.close(promise: nil)
-            }
+        if requestStarted == nil {
+            let now = context.eventLoop.now
+            requestStarted = now
+            // Armed before the bytes go on: the decoder may finish the request synchronously.
+            if timer == nil { arm(at: now + timeout, context: context) }
         }
         context.fireChannelRead(data)
     }
 
+    private func arm(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            timer = nil
+            guard let started = requestStarted else { return }
+            let due = started + timeout
+            guard context.eventLoop.now >= due else {
+                arm(at: due, context: context)
+                return
+            }
+            requestStarted = nil
+            logger.debug("Closing a connection whose request did not arrive in time",
+                         metadata: ["peer": "\(context.channel.remoteAddress.map { "\($0)" } ?? "unknown")"])
+            context.close(promise: nil)
+        }
+    }
+
     /// The request being read has arrived in full.
     func requestEnded() {
-        deadline?.cancel()
-        deadline = nil
+        requestStarted = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        requestEnded()
+        stop()
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        requestEnded()
+        stop()
+    }
+
+    private func stop() {
+        requestStarted = nil
+        timer?.cancel()
+        timer = nil
     }
 }
 
