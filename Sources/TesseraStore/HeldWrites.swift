@@ -27,10 +27,13 @@ final class HeldWrites: Sendable {
     /// The table `sql` writes to when it may be held (see the type's notes), else nil.
     static func table(ofHoldable sql: String) -> Substring? {
         let text = sql.drop { $0.isWhitespace }
-        guard let prefix = ["INSERT INTO ", "UPDATE ", "DELETE FROM "].first(where: { text.hasPrefix($0) }),
-              text.range(of: "SELECT", options: .caseInsensitive) == nil,
-              text.range(of: "RETURNING", options: .caseInsensitive) == nil else { return nil }
-        let table = text.dropFirst(prefix.count).prefix { $0 != " " && $0 != "(" && $0 != "\n" }
+        guard let prefix = ["INSERT INTO ", "UPDATE ", "DELETE FROM "].first(where: { text.hasPrefix($0) }) else { return nil }
+        let rest = text.dropFirst(prefix.count)
+        // What reads another table: a subquery, `UPDATE … FROM`, `DELETE … USING`; and what answers rows.
+        for word in ["SELECT", "RETURNING", " FROM ", " USING "] where rest.range(of: word, options: .caseInsensitive) != nil {
+            return nil
+        }
+        let table = rest.prefix { $0 != " " && $0 != "(" && $0 != "\n" }
         return table.isEmpty ? nil : table
     }
 

@@ -42,6 +42,8 @@ import Testing
         #expect(HeldWrites.table(ofHoldable: "UPDATE benefit_grants SET revoked_at = $1 RETURNING *") == nil)
         #expect(HeldWrites.table(ofHoldable: "UPDATE grants SET n = 1 WHERE id IN (SELECT id FROM seats)") == nil)
         #expect(HeldWrites.table(ofHoldable: "INSERT INTO copy SELECT * FROM seats") == nil)
+        #expect(HeldWrites.table(ofHoldable: "UPDATE seats SET n = p.n FROM seat_pools p WHERE p.id = seats.pool") == nil)
+        #expect(HeldWrites.table(ofHoldable: "DELETE FROM seats USING seat_pools p WHERE p.id = seats.pool") == nil)
         for statement in ["SELECT 1", "BEGIN", "COMMIT", "SAVEPOINT tessera_step", "SELECT pg_advisory_xact_lock(1)"] {
             #expect(HeldWrites.table(ofHoldable: statement) == nil)
         }
