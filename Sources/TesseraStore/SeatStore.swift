@@ -56,16 +56,21 @@ public struct SeatStore: Sendable {
     /// name (for invitation emails), read in one statement; locked, when `lock`, as `lockPool` locks it (on PostgreSQL `FOR UPDATE OF` the
     /// pool's row alone, so that an organization's pools never wait on each other). Nil when
     /// the pool is not the organization's.
+    ///
+    /// A locking read is a seat operation's first, and every one of them may emit webhook
+    /// events: it also reads the organization's enabled endpoints into the session's memo
+    /// (`WebhookStore.enabledEndpoints`), a statement fewer for each.
     public func poolWithOrganization(_ reference: SeatPoolReference, organizationId: UUID, lock: Bool) async throws
         -> (pool: SeatPool, organization: Organization, billing: Customer?, productName: String?)?
     {
         let forUpdate = lock && session.dialect == .postgres ? " FOR UPDATE OF pool" : ""
+        let endpoints: SQLQueryString = lock ? ", \(WebhookStore.enabledEndpointsColumn(session.dialect)) AS endpoints" : ""
         let row = try await session.first("""
             SELECT pool.organization_id, pool.customer_id, pool.product_id, pool.seats, pool.active_seats,
                    pool.status AS pool_status, o.*,
                    c.id AS c_id, c.organization_id AS c_organization_id, c.email AS c_email, c.name AS c_name,
                    c.external_id AS c_external_id, c.metadata AS c_metadata, c.created_at AS c_created_at,
-                   c.modified_at AS c_modified_at, p.name AS product_name
+                   c.modified_at AS c_modified_at, p.name AS product_name\(endpoints)
             FROM \(Self.poolTable(reference)) pool JOIN organizations o ON o.id = pool.organization_id
             LEFT JOIN customers c ON c.id = pool.customer_id AND c.organization_id = pool.organization_id
                                  AND c.deleted_at IS NULL
@@ -73,6 +78,10 @@ public struct SeatStore: Sendable {
             WHERE pool.id = \(bind: reference.id.wire) AND pool.organization_id = \(bind: organizationId.wire)\(unsafeRaw: forUpdate)
             """)
         guard let row else { return nil }
+        if lock {
+            try WebhookStore(session: session).remember(enabledEndpoints: try row.optionalString("endpoints"),
+                                                        organizationId: organizationId)
+        }
         let billing = try row.optionalString("c_id") == nil ? nil : try CustomerStore.customer(row, prefix: "c_")
         return (try Self.pool(row, reference: reference, statusColumn: "pool_status"), try OrganizationStore.organization(row),
                 billing, try row.optionalString("product_name"))

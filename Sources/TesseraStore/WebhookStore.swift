@@ -151,8 +151,7 @@ public struct WebhookStore: Sendable {
 
     /// The organization's enabled endpoints and the events each wants, read once per session
     /// (`SessionMemo`): an assign emits up to three events.
-    @discardableResult
-    public func enabledEndpoints(organizationId: UUID) async throws -> [(id: UUID, events: Set<WebhookEventType>)] {
+    private func enabledEndpoints(organizationId: UUID) async throws -> [(id: UUID, events: Set<WebhookEventType>)] {
         if let known = session.memo.webhookEndpoints.withLockedValue({ $0[organizationId] }) { return known }
         let endpoints = try await session.rows("""
             SELECT id, events FROM webhook_endpoints
@@ -160,6 +159,29 @@ public struct WebhookStore: Sendable {
             """).map { (id: try $0.uuid("id"), events: Set(try Self.events(try $0.string("events")))) }
         session.memo.webhookEndpoints.withLockedValue { $0[organizationId] = endpoints }
         return endpoints
+    }
+
+    /// A column listing the enabled endpoints of the organization of the row's `pool`, each as
+    /// its id and events (`id:event event`), comma-separated; NULL when there are none. Read by
+    /// `SeatStore.poolWithOrganization` and handed to `remember(enabledEndpoints:organizationId:)`.
+    static func enabledEndpointsColumn(_ dialect: DatabaseDialect) -> SQLQueryString {
+        let aggregate = dialect == .postgres ? "string_agg" : "group_concat"
+        return """
+            (SELECT \(unsafeRaw: aggregate)(e.id || ':' || e.events, ',') FROM webhook_endpoints e
+             WHERE e.organization_id = pool.organization_id AND e.enabled = \(bind: true) AND e.deleted_at IS NULL)
+            """
+    }
+
+    /// Keeps the endpoints read by `enabledEndpointsColumn` as this session's answer to
+    /// `enabledEndpoints(organizationId:)`.
+    func remember(enabledEndpoints column: String?, organizationId: UUID) throws {
+        let endpoints = try (column ?? "").split(separator: ",").map { entry in
+            guard let colon = entry.firstIndex(of: ":"), let id = UUID(uuidString: String(entry[..<colon])) else {
+                throw DatabaseError.unexpected("unreadable webhook endpoint list")
+            }
+            return (id: id, events: Set(try Self.events(String(entry[entry.index(after: colon)...]))))
+        }
+        session.memo.webhookEndpoints.withLockedValue { $0[organizationId] = endpoints }
     }
 
     /// An endpoint written in this session is read afresh by the next `endpointIds`.

@@ -35,56 +35,56 @@ import TesseraCore
         try await TestServer.run(backend) { server in
             let (org, pool) = try await Self.warmPool(server)
 
-            // The token; BEGIN; the pool (locked) with its organization, billing customer and
-            // product name; the webhook endpoints (read once per transaction); the oldest revoked
-            // seat to reuse; the customer and the member by email (neither found); then, written
-            // together on PostgreSQL: the customer, the member (new, so holding no seat: none is
-            // looked for), the seat, the email queued, the history event, the pool's count; COMMIT.
+            // The token; BEGIN; the pool (locked) with its organization, billing customer,
+            // product name and webhook endpoints; the oldest revoked seat to reuse; the customer
+            // and the member by email (neither found); then, written together on PostgreSQL: the
+            // customer, the member (new, so holding no seat: none is looked for), the seat, the
+            // email queued, the history event, the pool's count; COMMIT.
             var seatId = ""
             let assign = try await Self.cost(server) {
                 let response = try await server.assign(org, pool, ["email": "ada@example.com"])
                 seatId = response.id
                 return response
             }
-            #expect(assign.statements == 14)
-            #expect(assign.roundTrips == roundTrips(postgres: 9, statements: 14))
+            #expect(assign.statements == 13)
+            #expect(assign.roundTrips == roundTrips(postgres: 8, statements: 13))
 
             let token = try #require(try await server.deliverInvitations(to: "ada@example.com").last)
             // The seat with its holder by the token's hash; the pool's product and organization.
             let info = try await Self.cost(server) { try await SeatSupport.claimInfo(server, token) }
             #expect(info.statements == 2 && info.roundTrips == 2)
 
-            // BEGIN; the seat by the token's hash; the pool (locked) with its organization; the
-            // seat read again under that lock; the product's benefits; the webhook endpoints;
+            // BEGIN; the seat by the token's hash; the pool (locked) with its organization and
+            // webhook endpoints; the seat read again under that lock; the product's benefits;
             // then together: the seat updated, the member session inserted, the history event;
             // COMMIT.
             let claim = try await Self.cost(server) { try await SeatSupport.claim(server, token) }
-            #expect(claim.statements == 10)
-            #expect(claim.roundTrips == roundTrips(postgres: 8, statements: 10))
+            #expect(claim.statements == 9)
+            #expect(claim.roundTrips == roundTrips(postgres: 7, statements: 9))
 
             // The token; the pool with its organization; its seats with their holders.
             let list = try await Self.cost(server) { try await server.list(org, pool) }
             #expect(list.statements == 3 && list.roundTrips == 3)
 
-            // The token; BEGIN; the seat; its pool (locked) with its organization; the seat read
-            // again under that lock; the webhook endpoints; the seat's grants revoked (which
+            // The token; BEGIN; the seat; its pool (locked) with its organization and webhook
+            // endpoints; the seat read again under that lock; the seat's grants revoked (which
             // answers them, so it is sent alone); then together: the seat updated, the history
             // event, the pool's count; COMMIT.
             let revoke = try await Self.cost(server) {
                 try await server.request(.delete, "/v1/customer-seats/\(seatId)", token: org.token)
             }
-            #expect(revoke.statements == 11)
-            #expect(revoke.roundTrips == roundTrips(postgres: 9, statements: 11))
+            #expect(revoke.statements == 10)
+            #expect(revoke.roundTrips == roundTrips(postgres: 8, statements: 10))
 
-            // Assigning to someone known: the token; BEGIN; the pool (locked); the webhook
-            // endpoints; the oldest revoked seat (hers, reused); the customer and the member by
+            // Assigning to someone known: the token; BEGIN; the pool (locked, with the
+            // endpoints); the oldest revoked seat (hers, reused); the customer and the member by
             // email, both found; an active seat of that member (none: revoked); then together:
             // the seat updated, the email queued, the history event, the pool's count; COMMIT.
             let again = try await Self.cost(server) {
                 try await server.assign(org, pool, ["email": "ada@example.com"])
             }
-            #expect(again.statements == 13)
-            #expect(again.roundTrips == roundTrips(postgres: 10, statements: 13))
+            #expect(again.statements == 12)
+            #expect(again.roundTrips == roundTrips(postgres: 9, statements: 12))
         }
     }
 

@@ -97,8 +97,8 @@ struct SeatOperations: Sendable {
         try Seat.checkExpiry(assignment.expiresAt, at: now)
         // Everything assigning reads is read before the recipient's customer and member are
         // written, so that on PostgreSQL those writes go with the seat's in one statement
-        // (`HeldWrites`): the endpoints the events go to, and the revoked seat to reuse.
-        try await WebhookEvents(tx: tx).readEndpointsAhead(organizationId: locked.organization.id)
+        // (`HeldWrites`): the revoked seat to reuse here (the webhook endpoints came with the
+        // pool's locking read).
         let revoked = locked.holdsNoRevokedSeat ? nil : try await tx.seats.firstRevoked(in: locked.pool.reference)
         if revoked == nil { locked.holdsNoRevokedSeat = true }
         let recipient = try await SeatRecipientResolver(tx: tx, organization: locked.organization, pool: locked.pool, now: now)
@@ -229,8 +229,6 @@ struct SeatOperations: Sendable {
             let now = now()
             return try await database.transaction { tx in
                 let (_, before) = try await lockSeat(seatId, scope: scope, tx: tx)
-                // Read before anything is written: on PostgreSQL the writes go together (`HeldWrites`).
-                try await WebhookEvents(tx: tx).readEndpointsAhead(organizationId: before.seat.organizationId)
                 guard let revoked = try await SeatRevocation(tx: tx, now: now, actor: scope.actor).revoke(before) else {
                     return before
                 }
@@ -297,10 +295,9 @@ struct SeatOperations: Sendable {
                 var seat = details.seat
                 try seat.claim(tokenHash: tokenHash, at: now)
                 // Read before anything is written, so that on PostgreSQL the writes go together
-                // (`HeldWrites`): what the seat grants, and where the events go.
+                // (`HeldWrites`): what the seat grants (the webhook endpoints came with the pool).
                 let grants = BenefitGrants(tx: tx, now: now)
                 let benefits = try await grants.benefits(ofProduct: pool.productId)
-                try await WebhookEvents(tx: tx).readEndpointsAhead(organizationId: organization.id)
                 try await tx.seats.update(seat)
                 try await grants.grant(benefits, through: seat)
                 guard let holder = seat.holder else { throw TesseraError.invalidInvitationToken }

@@ -21,13 +21,6 @@ struct WebhookEvents {
                                                  endpointIds: endpointIds, at: time)
     }
 
-    /// Reads the organization's endpoints now (once per transaction), so that the events emitted
-    /// later read nothing between the writes around them: on PostgreSQL those writes then go
-    /// together in one statement (`HeldWrites`).
-    func readEndpointsAhead(organizationId: UUID) async throws {
-        try await tx.webhooks.enabledEndpoints(organizationId: organizationId)
-    }
-
     /// Whether any enabled endpoint of the organization wants `type`: asked before reading what
     /// an event would embed.
     func isWanted(_ type: WebhookEventType, organizationId: UUID) async throws -> Bool {
