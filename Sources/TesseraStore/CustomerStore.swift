@@ -64,6 +64,31 @@ public struct CustomerStore: Sendable {
             """).map(Self.customer)
     }
 
+    /// The organization's customer with this email and the member with it of the customer
+    /// `memberOf`, either nil where there is none, read in one statement: a seat's recipient in
+    /// legacy mode is both.
+    public func find(email: String, organizationId: UUID, withMemberOf memberOf: UUID) async throws
+        -> (customer: Customer?, member: Member?)
+    {
+        let key = EmailAddress.normalized(email)
+        guard let row = try await session.first("""
+            SELECT c.id AS c_id, c.organization_id AS c_organization_id, c.email AS c_email, c.name AS c_name,
+                   c.external_id AS c_external_id, c.metadata AS c_metadata, c.created_at AS c_created_at,
+                   c.modified_at AS c_modified_at,
+                   m.id AS m_id, m.organization_id AS m_organization_id, m.customer_id AS m_customer_id,
+                   m.email AS m_email, m.name AS m_name, m.external_id AS m_external_id, m.role AS m_role,
+                   m.created_at AS m_created_at, m.modified_at AS m_modified_at
+            FROM (SELECT 1 AS one) one
+            LEFT JOIN customers c ON c.email_key = \(bind: key) AND c.organization_id = \(bind: organizationId.wire)
+                                 AND c.deleted_at IS NULL
+            LEFT JOIN members m ON m.email_key = \(bind: key) AND m.customer_id = \(bind: memberOf.wire)
+                               AND m.deleted_at IS NULL
+            """) else { return (nil, nil) }
+        let customer = try row.optionalString("c_id") == nil ? nil : try Self.customer(row, prefix: "c_")
+        let member = try row.optionalString("m_id") == nil ? nil : try MemberStore.member(row, columns: .joined)
+        return (customer, member)
+    }
+
     public func find(externalId: String, organizationId: UUID) async throws -> Customer? {
         try await session.first("""
             SELECT * FROM customers WHERE external_id = \(bind: externalId)

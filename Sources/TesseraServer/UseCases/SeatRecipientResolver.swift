@@ -55,10 +55,9 @@ struct SeatRecipientResolver {
     }
 
     private func resolveLegacy(_ recipient: SeatRecipient) async throws -> Resolved {
-        let (email, found) = try await legacyCustomer(recipient)
-        // Both are looked up before either is written: on PostgreSQL the writes then go with
-        // the seat's in one statement (`HeldWrites`).
-        let foundMember = try await tx.members.find(email: email, customerId: pool.customerId)
+        // The customer and the member are both looked up before either is written: on
+        // PostgreSQL the writes then go with the seat's in one statement (`HeldWrites`).
+        let (email, found, foundMember) = try await legacyHolder(recipient)
         let customer: Customer
         if let found { customer = found } else { customer = try await createCustomer(email: email) }
         let (member, memberIsNew): (Member, Bool)
@@ -71,28 +70,36 @@ struct SeatRecipientResolver {
                         member: member, customer: customer, memberIsNew: memberIsNew)
     }
 
-    /// The email of a legacy-mode holder, and their customer if the organization has one with it.
-    private func legacyCustomer(_ recipient: SeatRecipient) async throws -> (email: String, found: Customer?) {
+    /// The email of a legacy-mode holder, with their customer and their member of the billing
+    /// customer where those exist.
+    private func legacyHolder(_ recipient: SeatRecipient) async throws
+        -> (email: String, customer: Customer?, member: Member?)
+    {
         let email: String
         switch recipient {
         case .email(let address):
-            email = address
+            // The common case, both read in one statement.
+            let (customer, member) = try await tx.customers.find(
+                email: address, organizationId: organization.id, withMemberOf: pool.customerId)
+            return (address, customer, member)
         case .customerId(let id):
             guard let found = try await tx.customers.find(id: id, organizationId: organization.id) else {
                 throw TesseraError.customerNotFound(id.wire)
             }
-            return (found.email, found)
+            return (found.email, found, try await tx.members.find(email: found.email, customerId: pool.customerId))
         case .externalCustomerId(let externalId):
             guard let found = try await tx.customers.find(externalId: externalId, organizationId: organization.id) else {
                 throw TesseraError.customerNotFound(externalId)
             }
-            return (found.email, found)
+            return (found.email, found, try await tx.members.find(email: found.email, customerId: pool.customerId))
         case .memberId(let id):
             email = try await member(id: id).email
         case .externalMemberId(let externalId, let address):
             email = try await member(externalId: externalId, email: address).member.email
         }
-        return (email, try await tx.customers.find(email: email, organizationId: organization.id))
+        let (customer, member) = try await tx.customers.find(
+            email: email, organizationId: organization.id, withMemberOf: pool.customerId)
+        return (email, customer, member)
     }
 
     private func resolveMember(_ recipient: SeatRecipient) async throws -> Resolved {
