@@ -13,14 +13,21 @@ import SQLKit
 /// The parts of one statement all see the data as it was before the statement, so only writes
 /// that cannot see each other are held together: a plain `INSERT`, `UPDATE` or `DELETE` of one
 /// table, reading no other (no `SELECT`, no `RETURNING`), and at most one per table (a second
-/// write to a table sends what is held first). Anything else is sent as it comes, after what
-/// is held. A held write that fails fails the statement it went in: the read, savepoint or
-/// commit that sent it throws, inside the same transaction, which then rolls back.
+/// write to a table sends what is held first), with at most `bindLimit` values in all. Anything
+/// else is sent as it comes, after what is held. A held write that fails fails the statement it
+/// went in: the read, savepoint or commit that sent it throws, inside the same transaction,
+/// which then rolls back.
 final class HeldWrites: Sendable {
     struct Write: Sendable {
         var query: SQLQueryString
         var table: Substring
+        /// Its bound values: PostgreSQL takes at most 65,535 in one statement.
+        var binds: Int
     }
+
+    /// The most bound values held together: well under PostgreSQL's 65,535, which a few bulk
+    /// inserts of 500 rows each (`SQLSession.insert`) could otherwise pass together.
+    static let bindLimit = 30_000
 
     private let writes = NIOLockedValueBox<[Write]>([])
 
@@ -37,9 +44,12 @@ final class HeldWrites: Sendable {
         return table.isEmpty ? nil : table
     }
 
-    /// Whether a write to `table` would join a held write to the same table.
-    func holds(_ table: Substring) -> Bool {
-        writes.withLockedValue { $0.contains { $0.table == table } }
+    /// Whether what is held must be sent before `write` is held: it writes a table already
+    /// written, or would take the held values past `bindLimit`.
+    func mustSend(before write: Write) -> Bool {
+        writes.withLockedValue { held in
+            held.contains { $0.table == write.table } || held.reduce(write.binds) { $0 + $1.binds } > Self.bindLimit
+        }
     }
 
     func hold(_ write: Write) {

@@ -41,8 +41,9 @@ public struct SQLSession: Sendable {
             var serializer = SQLSerializer(database: sql)
             query.serialize(to: &serializer)
             if let table = HeldWrites.table(ofHoldable: serializer.sql) {
-                if heldWrites.holds(table) { try await sendHeldWrites() }
-                heldWrites.hold(HeldWrites.Write(query: query, table: table))
+                let write = HeldWrites.Write(query: query, table: table, binds: serializer.binds.count)
+                if heldWrites.mustSend(before: write) { try await sendHeldWrites() }
+                heldWrites.hold(write)
                 return
             }
             try await sendHeldWrites()

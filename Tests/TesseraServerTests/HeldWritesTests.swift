@@ -1,4 +1,5 @@
 import Foundation
+import SQLKit
 import Testing
 @testable import TesseraStore
 
@@ -117,6 +118,38 @@ import Testing
                 try await tx.execute("INSERT INTO sample (id, n) VALUES (\(bind: "b"), \(bind: 2))")
             }
             #expect(try await samples(database) == ["a": 1, "b": 2])
+        }
+    }
+
+    /// PostgreSQL takes at most 65,535 values in one statement: three inserts of 24,000 each,
+    /// to three tables, must not be held together.
+    @Test(arguments: Backend.all)
+    func heldWritesStayUnderTheLimitOfValuesInAStatement(backend: Backend) async throws {
+        try await withTables(backend) { database in
+            try await database.withConnection { session in
+                try await session.execute("CREATE TABLE tally (id TEXT PRIMARY KEY, n BIGINT NOT NULL)")
+            }
+            let rows = 12_000
+            try await database.transaction { tx in
+                for table in ["sample", "note", "tally"] {
+                    let values: [SQLQueryString] = (0..<rows).map { index in
+                        table == "note" ? "(\(bind: "n\(index)"), \(bind: Optional<String>.none))"
+                                        : "(\(bind: "\(table)\(index)"), \(bind: index))"
+                    }
+                    let columns = table == "note" ? "(id, sample_id)" : "(id, n)"
+                    try await tx.execute("INSERT INTO \(unsafeRaw: table) \(unsafeRaw: columns) VALUES \(values.joined(separator: ", "))")
+                }
+            }
+            let counts = try await database.read { session in
+                let row = try #require(try await session.first("""
+                    SELECT (SELECT COUNT(*) FROM sample) AS samples, (SELECT COUNT(*) FROM note) AS notes,
+                           (SELECT COUNT(*) FROM tally) AS tallies
+                    """))
+                return [try row.decode(column: "samples", as: Int64.self), try row.decode(column: "notes", as: Int64.self),
+                        try row.decode(column: "tallies", as: Int64.self)]
+            }
+            // The notes' table already held "taken".
+            #expect(counts == [Int64(rows), Int64(rows + 1), Int64(rows)])
         }
     }
 }
