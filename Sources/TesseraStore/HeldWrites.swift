@@ -37,10 +37,9 @@ final class HeldWrites: Sendable {
         guard let prefix = ["INSERT INTO ", "UPDATE ", "DELETE FROM "].first(where: { text.hasPrefix($0) }) else { return nil }
         let rest = text.dropFirst(prefix.count)
         // What reads another table: a subquery, `UPDATE … FROM`, `DELETE … USING`; and what answers rows.
-        for word in ["SELECT", "RETURNING", " FROM ", " USING "] where rest.range(of: word, options: .caseInsensitive) != nil {
-            return nil
-        }
-        let table = rest.prefix { $0 != " " && $0 != "(" && $0 != "\n" }
+        let words = rest.split { $0.isWhitespace || $0 == "(" || $0 == ")" || $0 == "," }
+        if words.contains(where: { ["SELECT", "RETURNING", "FROM", "USING"].contains($0.uppercased()) }) { return nil }
+        let table = rest.prefix { !$0.isWhitespace && $0 != "(" }
         return table.isEmpty ? nil : table
     }
 

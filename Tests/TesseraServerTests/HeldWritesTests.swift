@@ -45,6 +45,10 @@ import Testing
         #expect(HeldWrites.table(ofHoldable: "INSERT INTO copy SELECT * FROM seats") == nil)
         #expect(HeldWrites.table(ofHoldable: "UPDATE seats SET n = p.n FROM seat_pools p WHERE p.id = seats.pool") == nil)
         #expect(HeldWrites.table(ofHoldable: "DELETE FROM seats USING seat_pools p WHERE p.id = seats.pool") == nil)
+        // Keywords after a line break or a parenthesis, in any case.
+        #expect(HeldWrites.table(ofHoldable: "UPDATE seats SET n = 1\nFROM seat_pools p WHERE p.id = seats.pool") == nil)
+        #expect(HeldWrites.table(ofHoldable: "INSERT INTO copy (id) (select id from seats)") == nil)
+        #expect(HeldWrites.table(ofHoldable: "UPDATE seats\nSET n = 1") == "seats")
         for statement in ["SELECT 1", "BEGIN", "COMMIT", "SAVEPOINT tessera_step", "SELECT pg_advisory_xact_lock(1)"] {
             #expect(HeldWrites.table(ofHoldable: statement) == nil)
         }
