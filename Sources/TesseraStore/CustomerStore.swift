@@ -72,9 +72,7 @@ public struct CustomerStore: Sendable {
     {
         let key = EmailAddress.normalized(email)
         guard let row = try await session.first("""
-            SELECT c.id AS c_id, c.organization_id AS c_organization_id, c.email AS c_email, c.name AS c_name,
-                   c.external_id AS c_external_id, c.metadata AS c_metadata, c.created_at AS c_created_at,
-                   c.modified_at AS c_modified_at,
+            SELECT \(unsafeRaw: Self.joinedColumns),
                    m.id AS m_id, m.organization_id AS m_organization_id, m.customer_id AS m_customer_id,
                    m.email AS m_email, m.name AS m_name, m.external_id AS m_external_id, m.role AS m_role,
                    m.created_at AS m_created_at, m.modified_at AS m_modified_at
@@ -115,6 +113,11 @@ public struct CustomerStore: Sendable {
     static func customer(_ row: StoredRow) throws -> Customer {
         try customer(row, prefix: "")
     }
+
+    /// A customer's columns in a query that joins it as `c`, named `c_…`: read back by
+    /// `customer(row, prefix: "c_")`.
+    static let joinedColumns = ["id", "organization_id", "email", "name", "external_id", "metadata", "created_at",
+                                "modified_at"].map { "c.\($0) AS c_\($0)" }.joined(separator: ", ")
 
     /// A customer from its columns, named with `prefix` when a query joined them under one.
     static func customer(_ row: StoredRow, prefix: String) throws -> Customer {

@@ -67,10 +67,8 @@ public struct SeatStore: Sendable {
         let endpoints: SQLQueryString = lock ? ", \(WebhookStore.enabledEndpointsColumn(session.dialect)) AS endpoints" : ""
         let row = try await session.first("""
             SELECT pool.organization_id, pool.customer_id, pool.product_id, pool.seats, pool.active_seats,
-                   pool.status AS pool_status, o.*,
-                   c.id AS c_id, c.organization_id AS c_organization_id, c.email AS c_email, c.name AS c_name,
-                   c.external_id AS c_external_id, c.metadata AS c_metadata, c.created_at AS c_created_at,
-                   c.modified_at AS c_modified_at, p.name AS product_name\(endpoints)
+                   pool.status AS pool_status, o.*, \(unsafeRaw: CustomerStore.joinedColumns),
+                   p.name AS product_name\(endpoints)
             FROM \(Self.poolTable(reference)) pool JOIN organizations o ON o.id = pool.organization_id
             LEFT JOIN customers c ON c.id = pool.customer_id AND c.organization_id = pool.organization_id
                                  AND c.deleted_at IS NULL
