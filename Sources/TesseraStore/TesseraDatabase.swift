@@ -57,12 +57,15 @@ public final class TesseraDatabase: Service, Sendable {
     }
 
     /// Opens the database, run by the caller (see the type's notes); `withDatabase` does both.
-    /// `maximumConnections`: the PostgreSQL pool's size (SQLite has one connection).
+    /// `connections`: how many connections the PostgreSQL pool keeps open (see
+    /// `postgresPoolOptions`); SQLite has its own writer and readers. `fixedPool` false opens
+    /// them on demand instead, closing each after a minute unused (postgres-nio's defaults): for
+    /// tests, which run hundreds of small pools side by side against one server.
     /// `observer`: told how long connections and transactions take (metrics).
     /// `preparesStatements`: PostgreSQL prepares statements run again under a name on each
     /// connection (see `PreparedStatementNames`); false sends every statement unnamed, for a
     /// connection pooler that cannot keep prepared statements. SQLite always keeps its own.
-    public static func open(_ location: DatabaseLocation, maximumConnections: Int = 20,
+    public static func open(_ location: DatabaseLocation, connections: Int = defaultConnections, fixedPool: Bool = true,
                             logger: Logger, observer: (any DatabaseObserver)? = nil,
                             preparesStatements: Bool = true) async throws -> TesseraDatabase {
         switch location {
@@ -95,11 +98,35 @@ public final class TesseraDatabase: Service, Sendable {
         case .postgres(let host, let port, let username, let password, let database):
             var configuration = PostgresClient.Configuration(
                 host: host, port: port, username: username, password: password, database: database, tls: .disable)
-            configuration.options.maximumConnections = maximumConnections
+            configuration.options = postgresPoolOptions(connections: connections, fixed: fixedPool)
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
             return TesseraDatabase(dialect: .postgres, backend: .postgres(client), logger: logger, observer: observer,
                                    statementNames: preparesStatements ? PreparedStatementNames() : nil)
         }
+    }
+
+    /// The PostgreSQL pool's size unless told otherwise (`tessera serve --database-connections`).
+    public static let defaultConnections = 20
+
+    /// A pool of exactly `connections` connections, all kept open, with no keep-alive queries.
+    ///
+    /// postgres-nio's pool arms timers each time a connection goes back to it: a keep-alive
+    /// (30 s) and, for a connection above the pool's minimum, an idle time-out (60 s). The next
+    /// lease cancels them, but on Linux a cancelled `Task.sleep` keeps its task and timer in
+    /// memory until its deadline (swiftlang/swift#60441), so memory grew with the request rate:
+    /// about 1.5 KB per assign, 19 MB after 8,000 assigns at one at a time, gone only a minute
+    /// after the load. With every connection a minimum one and no keep-alive, no timer is armed
+    /// (BENCHMARKS.md, "PostgreSQL pool timers"). A connection PostgreSQL closes is still noticed
+    /// and replaced; to keep idle connections through a NAT or load balancer that drops quiet
+    /// flows, set PostgreSQL's `tcp_keepalives_idle` (README, "PostgreSQL").
+    public static func postgresPoolOptions(connections: Int, fixed: Bool = true) -> PostgresClient.Configuration.Options {
+        var options = PostgresClient.Configuration.Options()
+        options.maximumConnections = connections
+        if fixed {
+            options.minimumConnections = connections
+            options.keepAliveBehavior = nil
+        }
+        return options
     }
 
     /// Runs `body` on one connection that may write, outside any transaction (inside the
@@ -254,11 +281,11 @@ public final class TesseraDatabase: Service, Sendable {
     /// whether `body` returns or throws: for commands and tests that use the database outside
     /// an application's service group. An unreachable server fails here, before `body`.
     public static func withDatabase<T: Sendable>(
-        _ location: DatabaseLocation, maximumConnections: Int = 20, logger: Logger,
+        _ location: DatabaseLocation, connections: Int = defaultConnections, fixedPool: Bool = true, logger: Logger,
         observer: (any DatabaseObserver)? = nil, preparesStatements: Bool = true,
         _ body: (TesseraDatabase) async throws -> T
     ) async throws -> T {
-        let database = try await open(location, maximumConnections: maximumConnections, logger: logger,
+        let database = try await open(location, connections: connections, fixedPool: fixedPool, logger: logger,
                                       observer: observer, preparesStatements: preparesStatements)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             if case .postgres(let client) = database.backend {

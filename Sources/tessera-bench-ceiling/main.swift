@@ -451,7 +451,9 @@ func runDatabase(_ arguments: Arguments, write: Bool) async throws {
         report(tally, seconds: try result.get())
 
     case .postgres(var configuration):
-        configuration.options.maximumConnections = try arguments.int("connections", default: 20, in: 1...200)
+        // Tessera's own pool options, so that the ceiling pays for the pool what Tessera pays.
+        configuration.options = TesseraDatabase.postgresPoolOptions(
+            connections: try arguments.int("connections", default: TesseraDatabase.defaultConnections, in: 1...200))
         let concurrency = try arguments.int("concurrency", default: 64, in: 1...1024)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let elapsed: Double = try await withThrowingTaskGroup(of: Void.self) { group in

@@ -46,11 +46,12 @@ extension Logger {
     }
 }
 
-/// Runs `body` with the database open and running, and stops it afterwards.
+/// Runs `body` with the database open and running, and stops it afterwards. One PostgreSQL
+/// connection: the commands that use this run one statement at a time.
 func withDatabase<T: Sendable>(_ options: DatabaseOptions, logger: Logger, _ body: (TesseraDatabase) async throws -> T)
     async throws -> T
 {
-    try await TesseraDatabase.withDatabase(try options.location(), logger: logger, body)
+    try await TesseraDatabase.withDatabase(try options.location(), connections: 1, logger: logger, body)
 }
 
 struct Serve: AsyncParsableCommand {
@@ -130,6 +131,13 @@ struct Serve: AsyncParsableCommand {
         """)
     var preparedStatements: String = environment["TESSERA_PREPARED_STATEMENTS"] ?? "on"
 
+    @Option(name: .customLong("database-connections"), help: """
+        PostgreSQL connections this process keeps open, all of them all the time (env \
+        TESSERA_DATABASE_CONNECTIONS; default \(TesseraDatabase.defaultConnections)). Ignored on SQLite.
+        """)
+    var databaseConnections: Int = environment["TESSERA_DATABASE_CONNECTIONS"].flatMap { Int($0) }
+        ?? TesseraDatabase.defaultConnections
+
     @OptionGroup(title: "Connection and rate limits") var limits: LimitOptions
 
     func validate() throws {
@@ -140,6 +148,12 @@ struct Serve: AsyncParsableCommand {
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
         guard ["on", "off"].contains(preparedStatements) else {
             throw ValidationError("--prepared-statements (or TESSERA_PREPARED_STATEMENTS) must be on or off")
+        }
+        if let raw = Self.environment["TESSERA_DATABASE_CONNECTIONS"], Int(raw) == nil {
+            throw ValidationError("TESSERA_DATABASE_CONNECTIONS must be a whole number")
+        }
+        guard (1...1000).contains(databaseConnections) else {
+            throw ValidationError("--database-connections must be between 1 and 1000")
         }
         if let raw = Self.environment["TESSERA_METRICS_PORT"], !raw.isEmpty, Int(raw) == nil {
             throw ValidationError("TESSERA_METRICS_PORT must be a whole number")
@@ -218,7 +232,8 @@ struct Serve: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("Operator token (shown once, keep it safe): \(token.value)\n".utf8))
             }
         }
-        let db = try await TesseraDatabase.open(try database.location(), logger: logger, observer: metrics,
+        let db = try await TesseraDatabase.open(try database.location(), connections: databaseConnections,
+                                                logger: logger, observer: metrics,
                                                 preparesStatements: preparedStatements == "on")
         let app = buildApplication(configuration: configuration, database: db, mail: transport, logger: logger,
                                    metrics: metrics, runsDatabase: true)

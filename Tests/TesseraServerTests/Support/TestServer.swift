@@ -36,7 +36,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
                 throw TestFailure("TESSERA_TEST_POSTGRES_URL is not a postgres:// URL")
             }
             let name = "tessera_test_" + UUID().wire.replacingOccurrences(of: "-", with: "")
-            try await TesseraDatabase.withDatabase(try DatabaseLocation(url: url), maximumConnections: 1,
+            try await TesseraDatabase.withDatabase(try DatabaseLocation(url: url), connections: 1, fixedPool: false,
                                                    logger: Logger(label: "tessera-test")) { admin in
                 try await admin.withConnection { try await $0.execute("CREATE DATABASE \(unsafeRaw: name)") }
             }
@@ -70,19 +70,20 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
               let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"],
               let admin = try? DatabaseLocation(url: url)
         else { return }
-        _ = try? await TesseraDatabase.withDatabase(admin, maximumConnections: 1, logger: Logger(label: "tessera-test")) {
+        _ = try? await TesseraDatabase.withDatabase(admin, connections: 1, fixedPool: false, logger: Logger(label: "tessera-test")) {
             try await $0.withConnection { try await $0.execute("DROP DATABASE IF EXISTS \(unsafeRaw: name)") }
         }
     }
 
     /// Runs `body` with the database at `location` migrated, open and running, and stops it
-    /// afterwards. Tests run side by side, each with its own pool: a small one keeps them all
-    /// under the test cluster's connection limit.
+    /// afterwards. Tests run side by side, each with its own pool: a small one, opened on
+    /// demand, keeps them all under the test cluster's connection limit (`PostgresPoolTests`
+    /// checks the server's fixed pool).
     static func withDatabase<T: Sendable>(_ location: DatabaseLocation, observer: (any DatabaseObserver)? = nil,
                                           preparesStatements: Bool = true,
                                           _ body: (TesseraDatabase) async throws -> T) async throws -> T
     {
-        try await TesseraDatabase.withDatabase(location, maximumConnections: 8, logger: Logger(label: "tessera-test"),
+        try await TesseraDatabase.withDatabase(location, connections: 8, fixedPool: false, logger: Logger(label: "tessera-test"),
                                                observer: observer, preparesStatements: preparesStatements) {
             try await Migrations.migrate($0)
             return try await body($0)
