@@ -72,10 +72,7 @@ public struct CustomerStore: Sendable {
     {
         let key = EmailAddress.normalized(email)
         guard let row = try await session.first("""
-            SELECT \(unsafeRaw: Self.joinedColumns),
-                   m.id AS m_id, m.organization_id AS m_organization_id, m.customer_id AS m_customer_id,
-                   m.email AS m_email, m.name AS m_name, m.external_id AS m_external_id, m.role AS m_role,
-                   m.created_at AS m_created_at, m.modified_at AS m_modified_at
+            SELECT \(unsafeRaw: Self.joinedColumns), \(unsafeRaw: MemberColumns.joinedSelectList)
             FROM (SELECT 1 AS one) one
             LEFT JOIN customers c ON c.email_key = \(bind: key) AND c.organization_id = \(bind: organizationId.wire)
                                  AND c.deleted_at IS NULL
@@ -83,7 +80,7 @@ public struct CustomerStore: Sendable {
                                AND m.deleted_at IS NULL
             """) else { return (nil, nil) }
         let customer = try row.optionalString("c_id") == nil ? nil : try Self.customer(row, prefix: "c_")
-        let member = try row.optionalString("m_id") == nil ? nil : try MemberStore.member(row, columns: .joined)
+        let member = try row.optionalString(MemberColumns.joined.id) == nil ? nil : try MemberStore.member(row, columns: .joined)
         return (customer, member)
     }
 

@@ -334,10 +334,7 @@ public struct SeatStore: Sendable {
 
     /// What `details` reads: the seat, its holder's customer email and its member.
     private static let detailsColumns = """
-        SELECT s.*, c.email AS holder_customer_email,
-               m.id AS m_id, m.organization_id AS m_organization_id, m.customer_id AS m_customer_id,
-               m.email AS m_email, m.name AS m_name, m.external_id AS m_external_id, m.role AS m_role,
-               m.created_at AS m_created_at, m.modified_at AS m_modified_at
+        SELECT s.*, c.email AS holder_customer_email, \(MemberColumns.joinedSelectList)
         """
 
     private static let detailsSelect = detailsColumns + """

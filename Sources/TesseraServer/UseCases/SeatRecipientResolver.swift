@@ -75,28 +75,29 @@ struct SeatRecipientResolver {
     private func legacyHolder(_ recipient: SeatRecipient) async throws
         -> (email: String, customer: Customer?, member: Member?)
     {
-        let email: String
+        let (email, known): (String, Customer?)
         switch recipient {
         case .email(let address):
-            // The common case, both read in one statement.
-            let (customer, member) = try await tx.customers.find(
-                email: address, organizationId: organization.id, withMemberOf: pool.customerId)
-            return (address, customer, member)
+            (email, known) = (address, nil)
         case .customerId(let id):
             guard let found = try await tx.customers.find(id: id, organizationId: organization.id) else {
                 throw TesseraError.customerNotFound(id.wire)
             }
-            return (found.email, found, try await tx.members.find(email: found.email, customerId: pool.customerId))
+            (email, known) = (found.email, found)
         case .externalCustomerId(let externalId):
             guard let found = try await tx.customers.find(externalId: externalId, organizationId: organization.id) else {
                 throw TesseraError.customerNotFound(externalId)
             }
-            return (found.email, found, try await tx.members.find(email: found.email, customerId: pool.customerId))
+            (email, known) = (found.email, found)
         case .memberId(let id):
-            email = try await member(id: id).email
+            (email, known) = (try await member(id: id).email, nil)
         case .externalMemberId(let externalId, let address):
-            email = try await member(externalId: externalId, email: address).member.email
+            (email, known) = (try await member(externalId: externalId, email: address).member.email, nil)
         }
+        if let known {
+            return (email, known, try await tx.members.find(email: email, customerId: pool.customerId))
+        }
+        // Known only by email: the customer and the member in one statement.
         let (customer, member) = try await tx.customers.find(
             email: email, organizationId: organization.id, withMemberOf: pool.customerId)
         return (email, customer, member)
