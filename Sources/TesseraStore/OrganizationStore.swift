@@ -58,14 +58,26 @@ public struct OrganizationStore: Sendable {
             """) != nil
     }
 
+    /// An organization's columns in a query that joins it as `o` beside another table's `*`,
+    /// named `o_…`: read back by `organization(row, prefix: "o_")`.
+    static let joinedColumns = ["id", "name", "slug", "seat_based_pricing_enabled", "member_model_enabled",
+                                "seat_invitation_emails_enabled", "display_name", "logo_url", "accent_color",
+                                "created_at", "modified_at"].map { "o.\($0) AS o_\($0)" }.joined(separator: ", ")
+
     static func organization(_ row: StoredRow) throws -> Organization {
+        try organization(row, prefix: "")
+    }
+
+    /// An organization from its columns, named with `prefix` when a query joined them under one.
+    static func organization(_ row: StoredRow, prefix: String) throws -> Organization {
         Organization(
-            id: try row.uuid("id"), name: try row.string("name"), slug: try row.string("slug"),
-            seatBasedPricingEnabled: try row.bool("seat_based_pricing_enabled"),
-            memberModelEnabled: try row.bool("member_model_enabled"),
-            seatInvitationEmailsEnabled: try row.bool("seat_invitation_emails_enabled"),
-            branding: Branding(displayName: try row.optionalString("display_name"), logoURL: try row.optionalString("logo_url"),
-                               accentColor: try row.optionalString("accent_color")),
-            createdAt: try row.date("created_at"), modifiedAt: try row.optionalDate("modified_at"))
+            id: try row.uuid(prefix + "id"), name: try row.string(prefix + "name"), slug: try row.string(prefix + "slug"),
+            seatBasedPricingEnabled: try row.bool(prefix + "seat_based_pricing_enabled"),
+            memberModelEnabled: try row.bool(prefix + "member_model_enabled"),
+            seatInvitationEmailsEnabled: try row.bool(prefix + "seat_invitation_emails_enabled"),
+            branding: Branding(displayName: try row.optionalString(prefix + "display_name"),
+                               logoURL: try row.optionalString(prefix + "logo_url"),
+                               accentColor: try row.optionalString(prefix + "accent_color")),
+            createdAt: try row.date(prefix + "created_at"), modifiedAt: try row.optionalDate(prefix + "modified_at"))
     }
 }

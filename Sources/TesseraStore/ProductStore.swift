@@ -40,23 +40,6 @@ public struct ProductStore: Sendable {
             """).map { try $0.string("name") }
     }
 
-    /// What an invitation into a pool shows, in one query: the organization, and the id and
-    /// name of the product the pool sells (its prices are not decoded). Nil when the pool is
-    /// not the organization's.
-    public func offer(of pool: SeatPoolReference, organizationId: UUID) async throws -> PoolOffer? {
-        let row = try await session.first("""
-            SELECT o.*, p.id AS offered_product_id, p.name AS offered_product_name
-            FROM \(SeatStore.poolTable(pool)) pool
-            JOIN products p ON p.id = pool.product_id AND p.organization_id = pool.organization_id
-            JOIN organizations o ON o.id = pool.organization_id
-            WHERE pool.id = \(bind: pool.id.wire) AND pool.organization_id = \(bind: organizationId.wire)
-            """)
-        return try row.map { row in
-            PoolOffer(organization: try OrganizationStore.organization(row), productId: try row.uuid("offered_product_id"),
-                      productName: try row.string("offered_product_name"))
-        }
-    }
-
     /// The organization's products with these ids, keyed by id, in one query.
     public func find(ids: Set<UUID>, organizationId: UUID) async throws -> [UUID: Product] {
         guard !ids.isEmpty else { return [:] }
@@ -99,11 +82,4 @@ public struct ProductStore: Sendable {
             prices: prices, metadata: try row.metadata("metadata"), isArchived: try row.bool("is_archived"),
             createdAt: try row.date("created_at"), modifiedAt: try row.optionalDate("modified_at"))
     }
-}
-
-/// The organization and product a seat pool's invitations name.
-public struct PoolOffer: Sendable {
-    public var organization: Organization
-    public var productId: UUID
-    public var productName: String
 }

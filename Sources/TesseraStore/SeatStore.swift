@@ -240,10 +240,30 @@ public struct SeatStore: Sendable {
             """).map(Self.details)
     }
 
-    /// The seat an invitation token's hash opens, with its holder, in one query.
-    public func details(invitationTokenHash hash: String) async throws -> SeatDetails? {
-        try await session.first("\(unsafeRaw: Self.detailsSelect) WHERE s.invitation_token_hash = \(bind: hash)")
-            .map(Self.details)
+    /// The seat an invitation token's hash opens, with its holder and what its pool offers (the
+    /// organization and the product an invitation names), in one statement: what the claim page
+    /// shows. The offer is nil when the pool, its product or its organization is not the seat's
+    /// organization's.
+    public func invitation(tokenHash hash: String) async throws -> (details: SeatDetails, offer: PoolOffer?)? {
+        // The pool is a subscription or an order: both are joined, and the product comes from
+        // whichever the seat names.
+        guard let row = try await session.first("""
+            \(unsafeRaw: Self.detailsColumns), \(unsafeRaw: OrganizationStore.joinedColumns),
+                   p.id AS offered_product_id, p.name AS offered_product_name
+            \(unsafeRaw: Self.detailsFrom)
+            LEFT JOIN subscriptions sub ON sub.id = s.subscription_id AND sub.organization_id = s.organization_id
+            LEFT JOIN orders ord ON ord.id = s.order_id AND ord.organization_id = s.organization_id
+            LEFT JOIN products p ON p.id = COALESCE(sub.product_id, ord.product_id) AND p.organization_id = s.organization_id
+            LEFT JOIN organizations o ON o.id = s.organization_id
+            WHERE s.invitation_token_hash = \(bind: hash)
+            """) else { return nil }
+        let details = try Self.details(row)
+        guard try row.optionalString("o_id") != nil, let productId = try row.optionalUUID("offered_product_id") else {
+            return (details, nil)
+        }
+        let offer = PoolOffer(organization: try OrganizationStore.organization(row, prefix: "o_"), productId: productId,
+                              productName: try row.string("offered_product_name"))
+        return (details, offer)
     }
 
     public func details(id: UUID) async throws -> SeatDetails? {
@@ -337,12 +357,14 @@ public struct SeatStore: Sendable {
         SELECT s.*, c.email AS holder_customer_email, \(MemberColumns.joinedSelectList)
         """
 
-    private static let detailsSelect = detailsColumns + """
-
+    /// The seat joined with its holder's customer and member, as `details` reads them.
+    private static let detailsFrom = """
         FROM seats s
         LEFT JOIN customers c ON c.id = s.customer_id
         LEFT JOIN members m ON m.id = s.member_id
         """
+
+    private static let detailsSelect = detailsColumns + "\n" + detailsFrom
 
     // Both readers take the columns in the order the queries select them (`seats`' own order,
     // then the joined ones): the SQLite row then finds each by one comparison (`ResultColumns`).
@@ -387,4 +409,11 @@ public struct SeatStore: Sendable {
             assignedAt: try row.optionalDate("assigned_at"), claimedAt: claimedAt, revokedAt: revokedAt,
             metadata: metadata, createdAt: createdAt, modifiedAt: modifiedAt, expiresAt: try row.optionalDate("expires_at"))
     }
+}
+
+/// The organization and product a seat pool's invitations name.
+public struct PoolOffer: Sendable {
+    public var organization: Organization
+    public var productId: UUID
+    public var productName: String
 }

@@ -28,6 +28,31 @@ import TesseraCore
         }
     }
 
+    /// Claim info reads the seat and its pool's offer in one statement that joins both kinds
+    /// of pool: each invitation names its own pool's product.
+    @Test(arguments: Backend.all)
+    func claimInfoNamesTheProductOfTheSeatsOwnPool(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let subscription = try await server.makeSubscription(org, seats: 2)
+            let order = try await server.makeOrder(org, seats: 2)
+            #expect(subscription.productId != order.productId)
+            let (_, subscriptionToken) = try await SeatSupport.invite(server, org, subscription, email: "sub@example.com")
+            let (_, orderToken) = try await SeatSupport.invite(server, org, order, email: "order@example.com")
+
+            let fromOrder = try await SeatSupport.claimInfo(server, orderToken)
+            #expect(fromOrder.status == .ok, "\(fromOrder.json)")
+            #expect(fromOrder["product_id"] == .string(order.productId))
+            #expect(fromOrder["customer_email"] == "order@example.com")
+            #expect(fromOrder["organization_slug"] == .string(org.slug))
+
+            let fromSubscription = try await SeatSupport.claimInfo(server, subscriptionToken)
+            #expect(fromSubscription.status == .ok, "\(fromSubscription.json)")
+            #expect(fromSubscription["product_id"] == .string(subscription.productId))
+            #expect(fromSubscription["customer_email"] == "sub@example.com")
+        }
+    }
+
     @Test(arguments: Backend.all)
     func claimInfoHasNoSideEffects(backend: Backend) async throws {
         try await TestServer.run(backend) { server in

@@ -263,12 +263,11 @@ struct SeatOperations: Sendable {
     // MARK: Claim
 
     /// What an invitation is for. Reads only: mail scanners that follow links change nothing.
-    /// Two statements: the seat with its holder, then the pool's organization and product.
+    /// One statement: the seat with its holder, its pool's organization and product.
     func claimInfo(token: String) async throws -> ClaimInfo {
         try await database.read { session in
-            guard let details = try await session.seats.details(invitationTokenHash: SecretToken.hash(token)),
-                  case let seat = details.seat, seat.invitationIsUsable(at: now()),
-                  let offer = try await session.products.offer(of: seat.pool, organizationId: seat.organizationId)
+            guard let (details, offer) = try await session.seats.invitation(tokenHash: SecretToken.hash(token)),
+                  details.seat.invitationIsUsable(at: now()), let offer
             else { throw TesseraError.notFound(.invitation) }
             try offer.organization.requireSeatFeature()
             return ClaimInfo(offer: offer, email: details.recipientEmail)
