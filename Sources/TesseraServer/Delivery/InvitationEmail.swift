@@ -35,7 +35,7 @@ struct InvitationEmail {
             This link expires in 24 hours and can be used once. If it has expired, ask \(inviterEmail) to send a new invitation.
             """
         // Checked by `Branding`: an https URL (escaped here like any text) and a #rrggbb colour.
-        let logo = branding.logoURL.map { "<p><img src=\"\(Self.escape($0))\" alt=\"\(Self.escape(organizationName))\" height=\"40\"></p>\n" } ?? ""
+        let logo = branding.logoURL.map { "<p><img src=\"\(HTMLText.escape($0))\" alt=\"\(HTMLText.escape(organizationName))\" height=\"40\"></p>\n" } ?? ""
         let buttonStyle = if let accent = branding.accentColor, let ink = branding.accentInk {
             " style=\"display: inline-block; padding: 0.6em 1.2em; border-radius: 6px; background: \(accent); color: \(ink); text-decoration: none;\""
         } else { "" }
@@ -43,28 +43,13 @@ struct InvitationEmail {
             <!DOCTYPE html>
             <html><body style="font-family: sans-serif; line-height: 1.5;">
             <p>Hello,</p>
-            <p>\(Self.escape(inviterEmail)) has given you a seat for <strong>\(Self.escape(productName))</strong> from \(Self.escape(organizationName)).</p>
-            \(logo)<p><a href="\(Self.escape(claimLink))"\(buttonStyle)>Claim your seat</a></p>
-            <p>Or copy this link into your browser:<br>\(Self.escape(claimLink))</p>
-            <p>This link expires in 24 hours and can be used once. If it has expired, ask \(Self.escape(inviterEmail)) to send a new invitation.</p>
+            <p>\(HTMLText.escape(inviterEmail)) has given you a seat for <strong>\(HTMLText.escape(productName))</strong> from \(HTMLText.escape(organizationName)).</p>
+            \(logo)<p><a href="\(HTMLText.escape(claimLink))"\(buttonStyle)>Claim your seat</a></p>
+            <p>Or copy this link into your browser:<br>\(HTMLText.escape(claimLink))</p>
+            <p>This link expires in 24 hours and can be used once. If it has expired, ask \(HTMLText.escape(inviterEmail)) to send a new invitation.</p>
             </body></html>
             """
         return MailMessage(to: recipientEmail, subject: subject, text: text, html: html)
-    }
-
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
     }
 
     /// Names go into the subject header: control characters become spaces.

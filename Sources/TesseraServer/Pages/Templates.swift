@@ -3,17 +3,19 @@ import Mustache
 /// The HTML of the claim page and the customer portal, as Mustache templates kept in Swift
 /// string literals (no resource bundle to find at run time), compiled once at start-up.
 ///
-/// `{{value}}` escapes HTML (`& < > " '`); the only unescaped insertion is `{{{content}}}` in
+/// `{{value}}` escapes HTML (`& < > " '`, by ``HTMLText``); the only unescaped insertion is `{{{content}}}` in
 /// the layout, which is the output of another template. No template has inline script or
 /// style: the Content-Security-Policy allows neither.
 enum PageTemplates {
-    /// Every template, by name. A template that fails to parse is a programming error caught
-    /// by the first test that renders a page.
+    /// Every template, by name, each escaping `{{value}}` with ``HTMLText/escape(_:)``. A
+    /// template that fails to parse is a programming error caught by the first test that
+    /// renders a page.
     static let library: MustacheLibrary = {
+        MustacheContentTypes.register(HTMLText.ContentType(), named: HTMLText.ContentType.name)
         var library = MustacheLibrary()
         for (name, text) in sources {
             do {
-                try library.register(text, named: name)
+                try library.register("{{% CONTENT_TYPE: \(HTMLText.ContentType.name)}}" + text, named: name)
             } catch {
                 preconditionFailure("template \(name) does not parse: \(error)")
             }
