@@ -14,6 +14,9 @@ public enum EmailAddress {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// What may not appear before the @-sign: made once, not for every address checked.
+    private static let forbiddenLocal = CharacterSet(charactersIn: " \t\r\n\"(),:;<>@[\\]").union(.controlCharacters)
+
     /// Returns nil when valid, or the reason it is not.
     public static func problem(with email: String) -> String? {
         guard TextRules.length(of: email) <= 254 else { return "The email address is too long." }
@@ -26,7 +29,6 @@ public enum EmailAddress {
         if local.hasPrefix(".") || local.hasSuffix(".") || local.contains("..") {
             return "The email address contains a period in an invalid position."
         }
-        let forbiddenLocal = CharacterSet(charactersIn: " \t\r\n\"(),:;<>@[\\]").union(.controlCharacters)
         if local.unicodeScalars.contains(where: forbiddenLocal.contains) {
             return "The email address contains invalid characters before the @-sign."
         }

@@ -55,9 +55,7 @@ public struct FormTokenKey: Sendable, CustomStringConvertible, CustomDebugString
     private static func base64URLDecoded(_ text: String) -> Data? {
         // A 32-byte MAC is 43 characters; anything longer is not one of ours, and not worth decoding.
         guard text.utf8.count <= 64 else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
-        return Data(base64Encoded: base64)
+        return Data(base64URLEncoded: text)
     }
 
     public var description: String { "FormTokenKey(redacted)" }

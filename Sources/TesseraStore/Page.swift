@@ -57,8 +57,8 @@ public struct ListCursor: Sendable, Equatable {
     /// The cursor as callers pass it back: base64url of `micros:id`, or `k:key:id` with the key
     /// in base64url; opaque by intent.
     public var text: String {
-        let plain = sortKey.map { "k:\(Self.base64URL(Data($0.utf8))):\(id.wire)" } ?? "\(createdAtMicros):\(id.wire)"
-        return Self.base64URL(Data(plain.utf8))
+        let plain = sortKey.map { "k:\(Data($0.utf8).base64URLEncoded()):\(id.wire)" } ?? "\(createdAtMicros):\(id.wire)"
+        return Data(plain.utf8).base64URLEncoded()
     }
 
     /// Reads `text`; nil for anything `text` could not have written.
@@ -74,17 +74,8 @@ public struct ListCursor: Sendable, Equatable {
         self.init(createdAtMicros: micros, id: id)
     }
 
-    private static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
     private static func fromBase64URL(_ text: String) -> String? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64) else { return nil }
-        return String(data: data, encoding: .utf8)
+        Data(base64URLEncoded: text).flatMap { String(data: $0, encoding: .utf8) }
     }
 }
 

@@ -104,6 +104,21 @@ import Testing
         #expect(SecretToken.generate(.invitation) != SecretToken.generate(.invitation))
     }
 
+    /// 0xfb 0xff is "+/8=" in standard base64: both swapped letters and the padding show.
+    @Test func base64URLSwapsTheTwoLettersAndDropsThePadding() throws {
+        let bytes = Data([0xfb, 0xff])
+        #expect(bytes.base64EncodedString() == "+/8=")
+        #expect(bytes.base64URLEncoded() == "-_8")
+        #expect(Data(base64URLEncoded: "-_8") == bytes)
+        #expect(Data(base64URLEncoded: "-_8=") == bytes, "padding is accepted")
+        for count in 0..<8 {
+            let data = Data((0..<count).map { UInt8(truncatingIfNeeded: $0 &* 97 &+ 251) })
+            #expect(Data(base64URLEncoded: data.base64URLEncoded()) == data)
+        }
+        #expect(Data(base64URLEncoded: "a") == nil)
+        #expect(Data(base64URLEncoded: "ab!d") == nil)
+    }
+
     @Test func theHashIsSHA256Hex() {
         // SHA-256("abc"), a published test vector.
         #expect(SecretToken.hash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
