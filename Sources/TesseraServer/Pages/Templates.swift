@@ -3,9 +3,10 @@ import Mustache
 /// The HTML of the claim page and the customer portal, as Mustache templates kept in Swift
 /// string literals (no resource bundle to find at run time), compiled once at start-up.
 ///
-/// `{{value}}` escapes HTML (`& < > " '`, by ``HTMLText``); the only unescaped insertion is
-/// `{{{content}}}` in the layout, which is the output of another template. No template has
-/// inline script or style: the Content-Security-Policy allows neither.
+/// `{{value}}` escapes HTML (`& < > " '`, by ``HTMLText``). The layout's two unescaped
+/// insertions are `{{{content}}}`, the output of another template, and `{{{brand_style}}}`, CSS
+/// made from `Branding`'s checked colour and allowed by its hash in the Content-Security-Policy.
+/// No template has script, and no other inline style: the policy allows neither.
 enum PageTemplates {
     /// Every template, by name, each escaping `{{value}}` with ``HTMLText/escape(_:)``. A
     /// template that fails to parse is a programming error caught by the first test that
