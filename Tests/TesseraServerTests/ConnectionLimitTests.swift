@@ -24,12 +24,22 @@ import TesseraStore
         try await LiveServer.run(backend, configure: {
             $0.connections.idleTimeout = .seconds(5)
         }) { live in
-            let connection = try await live.connect()
-            try await connection.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
-            let answer = try #require(await connection.response(within: Self.patience))
-            #expect(answer.hasPrefix("HTTP/1.1 200"))
-            #expect(!answer.lowercased().contains("connection: close"), "the server should keep the connection alive")
-            #expect(await connection.closed(within: Self.patience), "an idle kept-alive connection stayed open")
+            // On a machine so busy that the server reads nothing for the whole idle time (load 8.6
+            // on two cores once did it), the time-out closes the connection before the request is
+            // answered, which says nothing about a kept-alive one: then the test tries again.
+            for _ in 1...3 {
+                let connection = try await live.connect()
+                try await connection.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                guard let answer = await connection.response(within: Self.patience) else {
+                    try #require(!connection.isOpen, "no answer, and the connection is still open")
+                    continue
+                }
+                #expect(answer.hasPrefix("HTTP/1.1 200"))
+                #expect(!answer.lowercased().contains("connection: close"), "the server should keep the connection alive")
+                #expect(await connection.closed(within: Self.patience), "an idle kept-alive connection stayed open")
+                return
+            }
+            Issue.record("the idle time-out closed three connections before their requests were answered")
         }
     }
 
