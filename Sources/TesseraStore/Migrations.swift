@@ -518,14 +518,17 @@ public enum Migrations {
     /// Applies every migration not yet applied. Returns the versions it applied.
     @discardableResult
     public static func migrate(_ database: TesseraDatabase) async throws -> [Int] {
-        try await database.withConnection { session in
+        // Read once, so that starting on an up-to-date database costs two statements rather than
+        // a transaction per migration; each pending one is checked again under the lock below.
+        let recorded = try await database.withConnection { session in
             try await session.execute("""
                 CREATE TABLE IF NOT EXISTS tessera_migrations (
                     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
                 """)
+            return Set(try await session.rows("SELECT version FROM tessera_migrations") { try $0.int("version") })
         }
         var applied: [Int] = []
-        for migration in all {
+        for migration in all where !recorded.contains(migration.version) {
             let didApply = try await database.transaction { session -> Bool in
                 if session.dialect == .postgres {
                     // Released at commit; a second process waits here, then sees the version recorded.
