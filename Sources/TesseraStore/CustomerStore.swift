@@ -113,8 +113,8 @@ public struct CustomerStore: Sendable {
 
     /// A customer's columns in a query that joins it as `c`, named `c_…`: read back by
     /// `customer(row, prefix: "c_")`.
-    static let joinedColumns = ["id", "organization_id", "email", "name", "external_id", "metadata", "created_at",
-                                "modified_at"].map { "c.\($0) AS c_\($0)" }.joined(separator: ", ")
+    static let joinedColumns = ResultColumns.joinedSelectList(
+        alias: "c", ["id", "organization_id", "email", "name", "external_id", "metadata", "created_at", "modified_at"])
 
     /// A customer from its columns, named with `prefix` when a query joined them under one.
     static func customer(_ row: StoredRow, prefix: String) throws -> Customer {

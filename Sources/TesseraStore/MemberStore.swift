@@ -120,6 +120,6 @@ struct MemberColumns: Sendable {
 
     /// The select list of a member joined as `m`, in the order `MemberStore.member` reads them:
     /// `m.id AS m_id, …`. Used by the seat details and a recipient's customer-and-member read.
-    static let joinedSelectList = ["id", "organization_id", "customer_id", "email", "name", "external_id", "role",
-                                   "created_at", "modified_at"].map { "m.\($0) AS m_\($0)" }.joined(separator: ", ")
+    static let joinedSelectList = ResultColumns.joinedSelectList(
+        alias: "m", ["id", "organization_id", "customer_id", "email", "name", "external_id", "role", "created_at", "modified_at"])
 }

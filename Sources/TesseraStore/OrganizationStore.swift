@@ -60,9 +60,9 @@ public struct OrganizationStore: Sendable {
 
     /// An organization's columns in a query that joins it as `o` beside another table's `*`,
     /// named `o_…`: read back by `organization(row, prefix: "o_")`.
-    static let joinedColumns = ["id", "name", "slug", "seat_based_pricing_enabled", "member_model_enabled",
-                                "seat_invitation_emails_enabled", "display_name", "logo_url", "accent_color",
-                                "created_at", "modified_at"].map { "o.\($0) AS o_\($0)" }.joined(separator: ", ")
+    static let joinedColumns = ResultColumns.joinedSelectList(
+        alias: "o", ["id", "name", "slug", "seat_based_pricing_enabled", "member_model_enabled",
+                     "seat_invitation_emails_enabled", "display_name", "logo_url", "accent_color", "created_at", "modified_at"])
 
     static func organization(_ row: StoredRow) throws -> Organization {
         try organization(row, prefix: "")

@@ -34,3 +34,12 @@ final class ResultColumns: Sendable {
         return position
     }
 }
+
+extension ResultColumns {
+    /// The select list of a table joined as `alias` beside another table's `*`, each column named
+    /// with the alias before it (`o.id AS o_id, …`) so that no name clashes; the row's reader asks
+    /// for `o_id` and so on. One spelling for every joined table (customer, member, organization).
+    static func joinedSelectList(alias: String, _ columns: [String]) -> String {
+        columns.map { "\(alias).\($0) AS \(alias)_\($0)" }.joined(separator: ", ")
+    }
+}
