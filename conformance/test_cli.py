@@ -105,9 +105,12 @@ def test_bad_configuration_is_one_clear_error(tmp_path):
                              capture_output=True, text=True, timeout=60, env={**os.environ, **env})
         assert out.returncode != 0
         assert "--prepared-statements (or TESSERA_PREPARED_STATEMENTS) must be on or off" in out.stderr, out.stderr
-    # The pool's size is a whole number in range, from the flag or the environment.
+    # Numbers are whole numbers in range, from the flag or the environment; a mistyped variable
+    # is an error, never its default.
     for args, env, message in ((["--database-connections", "0"], {}, "--database-connections must be between 1 and 1000"),
-                               ([], {"TESSERA_DATABASE_CONNECTIONS": "many"}, "TESSERA_DATABASE_CONNECTIONS must be a whole number")):
+                               ([], {"TESSERA_DATABASE_CONNECTIONS": "many"}, "TESSERA_DATABASE_CONNECTIONS must be a whole number"),
+                               ([], {"TESSERA_PORT": "80a"}, "TESSERA_PORT must be a whole number"),
+                               ([], {"TESSERA_API_RATE": "fast"}, "TESSERA_API_RATE must be a number")):
         out = subprocess.run([str(_server_binary()), "serve", "--database-url", str(tmp_path / "db.sqlite"), *args],
                              capture_output=True, text=True, timeout=60, env={**os.environ, **env})
         assert out.returncode != 0

@@ -149,14 +149,10 @@ struct Serve: AsyncParsableCommand {
         guard ["on", "off"].contains(preparedStatements) else {
             throw ValidationError("--prepared-statements (or TESSERA_PREPARED_STATEMENTS) must be on or off")
         }
-        if let raw = Self.environment["TESSERA_DATABASE_CONNECTIONS"], Int(raw) == nil {
-            throw ValidationError("TESSERA_DATABASE_CONNECTIONS must be a whole number")
-        }
+        try requireEnvironmentNumbers(["TESSERA_PORT", "TESSERA_DATABASE_CONNECTIONS", "TESSERA_METRICS_PORT"],
+                                      in: Self.environment)
         guard (1...1000).contains(databaseConnections) else {
             throw ValidationError("--database-connections must be between 1 and 1000")
-        }
-        if let raw = Self.environment["TESSERA_METRICS_PORT"], !raw.isEmpty, Int(raw) == nil {
-            throw ValidationError("TESSERA_METRICS_PORT must be a whole number")
         }
         if let metricsPort {
             guard (0...65535).contains(metricsPort) else { throw ValidationError("--metrics-port must be between 0 and 65535") }
@@ -241,6 +237,18 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
+/// Throws when one of `names` is set in `environment` to anything but a whole number (with
+/// `fractional`, a number): a mistyped value must not fall back to its default silently. An
+/// empty value counts as unset, as the options read it. Every numeric variable of `serve`.
+func requireEnvironmentNumbers(_ names: [String], fractional: Bool = false, in environment: [String: String]) throws {
+    for name in names {
+        guard let raw = environment[name], !raw.isEmpty else { continue }
+        guard fractional ? Double(raw) != nil : Int(raw) != nil else {
+            throw ValidationError("\(name) must be \(fractional ? "a number" : "a whole number")")
+        }
+    }
+}
+
 /// Connection time-outs and caps, and per-client request rate limits, of `tessera serve`.
 struct LimitOptions: ParsableArguments {
     private static let environment = ProcessInfo.processInfo.environment
@@ -289,16 +297,9 @@ struct LimitOptions: ParsableArguments {
     var trustForwardedFor = false
 
     func validate() throws {
-        // A mistyped environment value must not fall back to a default silently.
-        let whole = ["TESSERA_IDLE_TIMEOUT", "TESSERA_REQUEST_TIMEOUT", "TESSERA_MAX_CONNECTIONS",
-                     "TESSERA_API_BURST", "TESSERA_CLAIM_BURST"]
-        for name in whole where Self.environment[name] != nil && Int(Self.environment[name] ?? "") == nil {
-            throw ValidationError("\(name) must be a whole number")
-        }
-        for name in ["TESSERA_API_RATE", "TESSERA_CLAIM_RATE"]
-        where Self.environment[name] != nil && Double(Self.environment[name] ?? "") == nil {
-            throw ValidationError("\(name) must be a number")
-        }
+        try requireEnvironmentNumbers(["TESSERA_IDLE_TIMEOUT", "TESSERA_REQUEST_TIMEOUT", "TESSERA_MAX_CONNECTIONS",
+                                       "TESSERA_API_BURST", "TESSERA_CLAIM_BURST"], in: Self.environment)
+        try requireEnvironmentNumbers(["TESSERA_API_RATE", "TESSERA_CLAIM_RATE"], fractional: true, in: Self.environment)
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be at least 1 second") }
         guard requestTimeout > 0 else { throw ValidationError("--request-timeout must be at least 1 second") }
         if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
