@@ -148,6 +148,8 @@ public struct Seat: Sendable, Equatable {
 public struct SeatDetails: Sendable, Equatable {
     public var seat: Seat
     public var member: Member?
+    /// The holder's customer's email: only ``holderEmail``'s last resort, so the store reads it
+    /// only for a seat whose own email and member's email are both missing (nil otherwise).
     public var customerEmail: String?
 
     public init(seat: Seat, member: Member?, customerEmail: String?) {

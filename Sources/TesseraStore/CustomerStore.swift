@@ -80,7 +80,7 @@ public struct CustomerStore: Sendable {
                                AND m.deleted_at IS NULL
             """) else { return (nil, nil) }
         let customer = try row.optionalString("c_id") == nil ? nil : try Self.customer(row, prefix: "c_")
-        let member = try row.optionalString(MemberColumns.joined.id) == nil ? nil : try MemberStore.member(row, columns: .joined)
+        let member = try MemberStore.joinedMember(row)
         return (customer, member)
     }
 

@@ -88,8 +88,20 @@ public struct MemberStore: Sendable {
     }
 
     static func member(_ row: StoredRow, columns: MemberColumns = .stored) throws -> Member {
+        try member(row, columns: columns, id: try row.uuid(columns.id))
+    }
+
+    /// The member a query joined as `m` (``MemberColumns/joined``), nil when the join found none.
+    /// Its id is read once, as an id: reading it as text first to test for NULL made a `String`
+    /// per row of a seat list.
+    static func joinedMember(_ row: StoredRow) throws -> Member? {
+        guard let id = try row.optionalUUID(MemberColumns.joined.id) else { return nil }
+        return try member(row, columns: .joined, id: id)
+    }
+
+    private static func member(_ row: StoredRow, columns: MemberColumns, id: UUID) throws -> Member {
         Member(
-            id: try row.uuid(columns.id), organizationId: try row.uuid(columns.organizationId),
+            id: id, organizationId: try row.uuid(columns.organizationId),
             customerId: try row.uuid(columns.customerId), email: try row.string(columns.email),
             name: try row.optionalString(columns.name), externalId: try row.optionalString(columns.externalId),
             role: try row.choice(columns.role, as: Member.Role.self), createdAt: try row.date(columns.createdAt),

@@ -65,6 +65,33 @@ import TesseraStore
         }
     }
 
+    /// `customer_email` falls back to the seat's customer last, for a stored seat with a customer
+    /// but neither an email nor a member (as rows written before the member model may be): the
+    /// list reads that email by a subquery only for such a seat, and must still find it.
+    @Test(arguments: Backend.all)
+    func aSeatWithNeitherEmailNorMemberNamesItsCustomersEmail(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            let pool = try await server.makeSubscription(org, seats: 2)
+            let bare = try await server.assign(org, pool, ["email": "bare@example.com"])
+            let kept = try await server.assign(org, pool, ["email": "kept@example.com"])
+            let customerId = try #require(bare["customer_id"]?.stringValue)
+            // The customer's address is changed too, so only the customer can be its source.
+            try await server.database.withConnection { session in
+                try await session.execute("UPDATE seats SET email = NULL, member_id = NULL WHERE id = \(bind: bare.id)")
+                try await session.execute("UPDATE customers SET email = 'customer@example.com' WHERE id = \(bind: customerId)")
+            }
+            let seats = SeatSupport.array(try await server.list(org, pool)["seats"])
+            let listed = Dictionary(uniqueKeysWithValues: seats.compactMap { seat in seat["id"]?.stringValue.map { ($0, seat) } })
+            #expect(listed[bare.id]?["customer_email"] == "customer@example.com")
+            #expect(listed[bare.id]?["member"] == .null)
+            #expect(listed[kept.id]?["customer_email"] == "kept@example.com")
+            // The revoking answer, read by the seat's id, names it too.
+            let revoked = try await server.request(.delete, "/v1/customer-seats/\(bare.id)", token: org.token)
+            #expect(revoked["customer_email"] == "customer@example.com")
+        }
+    }
+
     @Test(arguments: Backend.all)
     func theClaimSessionIsAMemberSessionOfTheBillingCustomer(backend: Backend) async throws {
         try await TestServer.run(backend) { server in
