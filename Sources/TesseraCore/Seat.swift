@@ -148,8 +148,10 @@ public struct Seat: Sendable, Equatable {
 public struct SeatDetails: Sendable, Equatable {
     public var seat: Seat
     public var member: Member?
-    /// The holder's customer's email: only ``holderEmail``'s last resort, so the store reads it
-    /// only for a seat whose own email and member's email are both missing (nil otherwise).
+    /// The holder's customer's email, only ``holderEmail``'s last resort: the store reads it only
+    /// for a seat whose own email and member's email are both missing, so a seat read back may
+    /// have nil here where the assignment that wrote it had the address. Compare the wire form,
+    /// not this field.
     public var customerEmail: String?
 
     public init(seat: Seat, member: Member?, customerEmail: String?) {
