@@ -146,18 +146,18 @@ public struct Seat: Sendable, Equatable {
 
 /// A seat with what its wire form shows alongside it: the holder's member and customer email.
 public struct SeatDetails: Sendable, Equatable {
-    public var seat: Seat
-    public var member: Member?
-    /// The holder's customer's email, only ``holderEmail``'s last resort: the store reads it only
-    /// for a seat whose own email and member's email are both missing, so a seat read back may
-    /// have nil here where the assignment that wrote it had the address. Compare the wire form,
-    /// not this field.
-    public var customerEmail: String?
+    public let seat: Seat
+    public let member: Member?
+    /// The holder's customer's email, ``holderEmail``'s last resort: kept only for a seat whose
+    /// own email and member's email are both missing, nil otherwise. The store reads it only for
+    /// such a seat, and a seat just written is built the same way, so the two compare equal.
+    public private(set) var customerEmail: String?
 
+    /// `customerEmail` is dropped when the seat or its member has an email (see the property).
     public init(seat: Seat, member: Member?, customerEmail: String?) {
         self.seat = seat
         self.member = member
-        self.customerEmail = customerEmail
+        self.customerEmail = seat.holder?.email == nil && member?.email == nil ? customerEmail : nil
     }
 
     /// The address of the seat's person, as Polar computes `customer_email`: the seat's own

@@ -79,7 +79,7 @@ public struct CustomerStore: Sendable {
             LEFT JOIN members m ON m.email_key = \(bind: key) AND m.customer_id = \(bind: memberOf.wire)
                                AND m.deleted_at IS NULL
             """) else { return (nil, nil) }
-        let customer = try row.optionalString("c_id") == nil ? nil : try Self.customer(row, prefix: "c_")
+        let customer = try Self.joinedCustomer(row)
         let member = try MemberStore.joinedMember(row)
         return (customer, member)
     }
@@ -108,18 +108,25 @@ public struct CustomerStore: Sendable {
     }
 
     static func customer(_ row: StoredRow) throws -> Customer {
-        try customer(row, prefix: "")
+        try customer(row, prefix: "", id: try row.uuid("id"))
     }
 
     /// A customer's columns in a query that joins it as `c`, named `c_…`: read back by
-    /// `customer(row, prefix: "c_")`.
+    /// ``joinedCustomer(_:)``.
     static let joinedColumns = ResultColumns.joinedSelectList(
         alias: "c", ["id", "organization_id", "email", "name", "external_id", "metadata", "created_at", "modified_at"])
 
+    /// The customer a query joined as `c` (``joinedColumns``), nil when the join found none; its
+    /// id read once, as an id, as ``MemberStore/joinedMember(_:)`` reads a member's.
+    static func joinedCustomer(_ row: StoredRow) throws -> Customer? {
+        guard let id = try row.optionalUUID("c_id") else { return nil }
+        return try customer(row, prefix: "c_", id: id)
+    }
+
     /// A customer from its columns, named with `prefix` when a query joined them under one.
-    static func customer(_ row: StoredRow, prefix: String) throws -> Customer {
+    private static func customer(_ row: StoredRow, prefix: String, id: UUID) throws -> Customer {
         Customer(
-            id: try row.uuid(prefix + "id"), organizationId: try row.uuid(prefix + "organization_id"),
+            id: id, organizationId: try row.uuid(prefix + "organization_id"),
             email: try row.string(prefix + "email"), name: try row.optionalString(prefix + "name"),
             externalId: try row.optionalString(prefix + "external_id"), metadata: try row.metadata(prefix + "metadata"),
             createdAt: try row.date(prefix + "created_at"), modifiedAt: try row.optionalDate(prefix + "modified_at"))

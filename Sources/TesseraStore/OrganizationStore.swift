@@ -59,19 +59,26 @@ public struct OrganizationStore: Sendable {
     }
 
     /// An organization's columns in a query that joins it as `o` beside another table's `*`,
-    /// named `o_…`: read back by `organization(row, prefix: "o_")`.
+    /// named `o_…`: read back by ``joinedOrganization(_:)``.
     static let joinedColumns = ResultColumns.joinedSelectList(
         alias: "o", ["id", "name", "slug", "seat_based_pricing_enabled", "member_model_enabled",
                      "seat_invitation_emails_enabled", "display_name", "logo_url", "accent_color", "created_at", "modified_at"])
 
     static func organization(_ row: StoredRow) throws -> Organization {
-        try organization(row, prefix: "")
+        try organization(row, prefix: "", id: try row.uuid("id"))
+    }
+
+    /// The organization a query joined as `o` (``joinedColumns``), nil when the join found none;
+    /// its id read once, as an id.
+    static func joinedOrganization(_ row: StoredRow) throws -> Organization? {
+        guard let id = try row.optionalUUID("o_id") else { return nil }
+        return try organization(row, prefix: "o_", id: id)
     }
 
     /// An organization from its columns, named with `prefix` when a query joined them under one.
-    static func organization(_ row: StoredRow, prefix: String) throws -> Organization {
+    private static func organization(_ row: StoredRow, prefix: String, id: UUID) throws -> Organization {
         Organization(
-            id: try row.uuid(prefix + "id"), name: try row.string(prefix + "name"), slug: try row.string(prefix + "slug"),
+            id: id, name: try row.string(prefix + "name"), slug: try row.string(prefix + "slug"),
             seatBasedPricingEnabled: try row.bool(prefix + "seat_based_pricing_enabled"),
             memberModelEnabled: try row.bool(prefix + "member_model_enabled"),
             seatInvitationEmailsEnabled: try row.bool(prefix + "seat_invitation_emails_enabled"),

@@ -80,7 +80,7 @@ public struct SeatStore: Sendable {
             try WebhookStore(session: session).remember(enabledEndpoints: try row.optionalString("endpoints"),
                                                         organizationId: organizationId)
         }
-        let billing = try row.optionalString("c_id") == nil ? nil : try CustomerStore.customer(row, prefix: "c_")
+        let billing = try CustomerStore.joinedCustomer(row)
         return (try Self.pool(row, reference: reference, statusColumn: "pool_status"), try OrganizationStore.organization(row),
                 billing, try row.optionalString("product_name"))
     }
@@ -257,10 +257,11 @@ public struct SeatStore: Sendable {
             WHERE s.invitation_token_hash = \(bind: hash)
             """) else { return nil }
         let details = try Self.details(row)
-        guard try row.optionalString("o_id") != nil, let productId = try row.optionalUUID("offered_product_id") else {
+        guard let organization = try OrganizationStore.joinedOrganization(row),
+              let productId = try row.optionalUUID("offered_product_id") else {
             return (details, nil)
         }
-        let offer = PoolOffer(organization: try OrganizationStore.organization(row, prefix: "o_"), productId: productId,
+        let offer = PoolOffer(organization: organization, productId: productId,
                               productName: try row.string("offered_product_name"))
         return (details, offer)
     }

@@ -140,3 +140,38 @@ import Testing
         #expect(throws: TesseraError.orderNotPaid) { try order.requireFreeSeat() }
     }
 }
+
+/// `SeatDetails` keeps the customer's email only where `holderEmail` falls back to it, so that a
+/// seat just assigned (built with the customer's email at hand) equals the same seat read back
+/// (the store reads that email only for a seat with neither its own nor its member's).
+@Suite struct SeatDetailsTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func seat(email: String?) -> Seat {
+        Seat.assigning(reusing: nil, id: UUID(), pool: .subscription(UUID()), organizationId: UUID(),
+                       holder: SeatHolder(customerId: UUID(), memberId: UUID(), email: email),
+                       metadata: [:], immediateClaim: true, now: now).0
+    }
+
+    func member(email: String) -> Member {
+        Member(id: UUID(), organizationId: UUID(), customerId: UUID(), email: email, name: nil, externalId: nil,
+               role: .member, createdAt: now, modifiedAt: nil)
+    }
+
+    @Test func theCustomersEmailIsKeptOnlyWhenNeitherTheSeatNorItsMemberHasOne() {
+        let withEmail = seat(email: "seat@example.com")
+        let assigned = SeatDetails(seat: withEmail, member: nil, customerEmail: "billing@example.com")
+        #expect(assigned.customerEmail == nil)
+        #expect(assigned == SeatDetails(seat: withEmail, member: nil, customerEmail: nil))
+        #expect(assigned.holderEmail == "seat@example.com")
+
+        let legacy = seat(email: nil)
+        let viaMember = SeatDetails(seat: legacy, member: member(email: "member@example.com"), customerEmail: "billing@example.com")
+        #expect(viaMember.customerEmail == nil)
+        #expect(viaMember.holderEmail == "member@example.com")
+
+        let onlyCustomer = SeatDetails(seat: legacy, member: nil, customerEmail: "billing@example.com")
+        #expect(onlyCustomer.customerEmail == "billing@example.com")
+        #expect(onlyCustomer.holderEmail == "billing@example.com")
+    }
+}

@@ -110,7 +110,7 @@ struct PortalOverview: Sendable {
             let pool = entry.pool
             let seats: [[String: Any]] = entry.seats.map { details in
                 let seat = details.seat
-                let email = details.member?.email ?? details.customerEmail ?? seat.holder?.email ?? ""
+                let email = details.holderEmail ?? ""
                 let name = details.member?.name ?? ""
                 var values: [String: Any] = [
                     "seat_id": seat.id.wire, "status": seat.status.rawValue,
