@@ -12,6 +12,10 @@ at a time from this process (loopback), reading the server's CPU time before and
                 is rendered or delivered, so the figure is the request's own work)
   claim info    GET /v1/customer-seats/claim/{token}, tokens handed back by those assigns
 
+It also reports the server's memory idle after that setup (VmRSS, and its anonymous part:
+the rest is pages of the binary's file, which depend on how that file came into the page cache;
+see BENCHMARKS.md, "Server memory by link options").
+
 With PostgreSQL it also reports the CPU time of the cluster's processes per request (in
 ticks of 10 ms, so use a few hundred requests; the cluster must run only this benchmark's
 database, which is made for each round and dropped after it). Prints min / median / max over the rounds.
@@ -48,6 +52,17 @@ def cpu_seconds(pid):
         return (int(fields[11]) + int(fields[12])) / TICK
     except OSError:
         return 0.0
+
+
+def idle_memory_mb(pid):
+    """VmRSS and RssAnon of the process, in MB."""
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "RssAnon"):
+                fields[name] = int(value.split()[0]) / 1024
+    return fields["VmRSS"], fields["RssAnon"]
 
 
 def postgres_cpu():
@@ -130,6 +145,8 @@ def measure(binary, kind, requests):
         listed, big = pool(1000), pool(100_000)
         for i in range(1000):
             api.call("POST", "/v1/customer-seats", {"subscription_id": listed, "email": f"l{i}@cpu.example"})
+        time.sleep(2)  # the invitations' emails delivered, the server idle
+        memory = idle_memory_mb(server.pid)
         figures = {}
 
         def timed(name, count, send):
@@ -151,7 +168,7 @@ def measure(binary, kind, requests):
         timed("assign", requests, assign)
         anonymous = Client(port)
         timed("claim info", requests, lambda i: anonymous.call("GET", f"/v1/customer-seats/claim/{tokens[i]}"))
-        return figures
+        return figures, memory
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -169,11 +186,13 @@ def main():
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
     binaries = [tuple(b.split("=", 1)) for b in args.bin]
-    results = {}
+    results, memory = {}, {}
     for round_ in range(args.rounds):
         for name, path in binaries:  # interleaved, so drifts in the machine's load hit every binary
-            for figure, value in measure(path, args.database.rstrip("/"), args.requests).items():
+            figures, idle = measure(path, args.database.rstrip("/"), args.requests)
+            for figure, value in figures.items():
                 results.setdefault((figure, name), []).append(value)
+            memory.setdefault(name, []).append(idle)
             print(f"round {round_ + 1}: {name} done", flush=True)
     postgres = args.database != "sqlite"
     print("\n| request | binary | server CPU ms/request (min / median / max) |"
@@ -185,6 +204,11 @@ def main():
         if postgres:
             row += f" {statistics.median(v[1] for v in values):.2f} |"
         print(row)
+    print("\n| binary | idle VmRSS MB (min / median / max) | of it anonymous (median) |\n|---|---|---|")
+    for name, values in memory.items():
+        rss = [v[0] for v in values]
+        print(f"| {name} | {min(rss):.1f} / {statistics.median(rss):.1f} / {max(rss):.1f} |"
+              f" {statistics.median(v[1] for v in values):.1f} |")
 
 
 if __name__ == "__main__":
