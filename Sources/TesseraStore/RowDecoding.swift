@@ -10,7 +10,8 @@ import SQLiteKit
 import TesseraCore
 
 /// A result row as the stores read it, column by column through its own driver: the inline
-/// SQLite driver's values directly, PostgreSQL's cells through postgres-nio's decoding.
+/// SQLite driver's values directly (in the statement, or copied out where the row is kept),
+/// PostgreSQL's cells through postgres-nio's decoding.
 /// Reading every column through `any SQLRow`'s generic `decode` asked the runtime for a type's
 /// metadata and a dynamic cast each time: a third of listing a thousand seats.
 public struct StoredRow: SQLRow {
@@ -19,6 +20,8 @@ public struct StoredRow: SQLRow {
     // releases were a sixth of listing a thousand seats on SQLite).
     private enum Source {
         case sqlite(InlineSQLiteRow)
+        /// Valid only while the statement is on this row (`SQLSession.rows(_:_:)`'s `read`).
+        case sqliteInPlace(SQLiteStatementRow)
         case postgres(PostgresCells)
     }
 
@@ -49,6 +52,11 @@ public struct StoredRow: SQLRow {
         source = .sqlite(row)
     }
 
+    /// A row read where its statement stepped to it: the caller must not keep it.
+    init(sqliteInPlace row: SQLiteStatementRow) {
+        source = .sqliteInPlace(row)
+    }
+
     /// `columns`: the names of the result's columns, shared by its rows (`PostgresRow.columnNames`).
     init(postgres row: PostgresRow, columns: ResultColumns) {
         source = .postgres(PostgresCells(row, columns: columns))
@@ -59,6 +67,7 @@ public struct StoredRow: SQLRow {
     private var row: any SQLRow {
         switch source {
         case .sqlite(let row): row
+        case .sqliteInPlace(let row): row
         case .postgres(let postgres): postgres.row.sql()
         }
     }
@@ -74,6 +83,8 @@ public struct StoredRow: SQLRow {
     private func read<T: SQLiteReadable & PostgresDecodable & Decodable>(_ column: String, as _: T.Type) throws -> T {
         switch source {
         case .sqlite(let row):
+            return try T(sqlite: try row.value(column), column: column)
+        case .sqliteInPlace(let row):
             return try T(sqlite: try row.value(column), column: column)
         case .postgres(let postgres):
             let cell = try postgres.cell(column)
@@ -94,11 +105,9 @@ public struct StoredRow: SQLRow {
     func optionalUUID(_ column: String) throws -> UUID? {
         switch source {
         case .sqlite(let row):
-            let id = try row.withText(column) { text -> UUID in
-                guard let id = UUID(wireUTF8: text) else { throw DatabaseError.unexpected("bad uuid in \(column)") }
-                return id
-            }
-            return id
+            return try Self.optionalUUID(column, in: row)
+        case .sqliteInPlace(let row):
+            return try Self.optionalUUID(column, in: row)
         case .postgres(let postgres):
             // Ids are TEXT: parsed from the cell's bytes, without a `String` first.
             let cell = try postgres.cell(column)
@@ -111,6 +120,13 @@ public struct StoredRow: SQLRow {
             return id
         }
     }
+    private static func optionalUUID(_ column: String, in row: some SQLiteColumnReading) throws -> UUID? {
+        try row.withText(column) { text -> UUID in
+            guard let id = UUID(wireUTF8: text) else { throw DatabaseError.unexpected("bad uuid in \(column)") }
+            return id
+        }
+    }
+
     func string(_ column: String) throws -> String { try read(column, as: String.self) }
     func optionalString(_ column: String) throws -> String? { try read(column, as: String?.self) }
     func int(_ column: String) throws -> Int { try read(column, as: Int.self) }

@@ -106,12 +106,19 @@ public struct SQLSession: Sendable {
         }
     }
 
+    /// The rows of `query`, to be kept (on SQLite each is copied out of its statement).
     public func rows(_ query: SQLQueryString) async throws -> [StoredRow] {
-        try await rows(query) { $0 }
+        try await rows(query, inPlace: false) { $0 }
     }
 
-    /// The rows of `query`, each read by `read` as soon as it arrives.
+    /// The rows of `query`, each read by `read` as soon as it arrives. `read` must not keep the
+    /// row: on SQLite it is read where the statement holds it, and reading it after `read`
+    /// returns throws.
     public func rows<Value>(_ query: SQLQueryString, _ read: (StoredRow) throws -> Value) async throws -> [Value] {
+        try await rows(query, inPlace: true, read)
+    }
+
+    private func rows<Value>(_ query: SQLQueryString, inPlace: Bool, _ read: (StoredRow) throws -> Value) async throws -> [Value] {
         try await sendHeldWrites()
         return try await translatingErrors {
             if let postgres {
@@ -125,7 +132,8 @@ public struct SQLSession: Sendable {
                 return values
             }
             guard let sqlite = sql as? InlineSQLiteDatabase else { throw DatabaseError.unexpected("a session of another driver") }
-            return try sqlite.rows(query) { try read(StoredRow(sqlite: $0)) }
+            if inPlace { return try sqlite.rows(query) { try read(StoredRow(sqliteInPlace: $0)) } }
+            return try sqlite.copiedRows(query).map { try read(StoredRow(sqlite: $0)) }
         }
     }
 

@@ -36,6 +36,41 @@ import TesseraCore
         }
     }
 
+    /// `rows(_:_:)` reads each row where its statement holds it, with no copy: the same values
+    /// as a kept (copied) row, and a row kept past its `read` throws when read, rather than
+    /// reading whatever row the statement has moved on to.
+    @Test func rowsReadInPlaceMatchKeptRowsAndCannotOutliveTheirRead() async throws {
+        try await withSQLite { database in
+            try await database.withConnection { session in
+                try await session.execute("CREATE TABLE sample (t TEXT, n INTEGER, b BLOB, f REAL, id TEXT)")
+                let id = UUID()
+                try await session.execute("""
+                    INSERT INTO sample VALUES (\(bind: "a\u{0}é"), 7, \(bind: [UInt8]([1, 2])), 2.5, \(bind: id.wire))
+                    """)
+                try await session.execute("INSERT INTO sample VALUES (NULL, NULL, NULL, NULL, NULL)")
+                let query: SQLQueryString = "SELECT t, n, b, f, id FROM sample ORDER BY rowid"
+                func values(_ row: StoredRow) throws -> [String] {
+                    [String(describing: try row.optionalString("t")), String(describing: try row.optionalInt("n")),
+                     String(try row.decodeNil(column: "b")), String(describing: try row.decode(column: "f", as: Double?.self)),
+                     String(describing: try row.optionalUUID("id"))]
+                }
+                let copied = try await session.rows(query).map(values)
+                var kept: [StoredRow] = []
+                let inPlace = try await session.rows(query) { row in
+                    kept.append(row)
+                    return try values(row)
+                }
+                #expect(inPlace == copied)
+                #expect(inPlace.first == [String(describing: Optional("a\u{0}é")), String(describing: Optional(7)), "false",
+                                          String(describing: Optional(2.5)), String(describing: Optional(id))])
+                #expect(inPlace.last == ["nil", "nil", "true", "nil", "nil"])
+                #expect(kept.count == 2)
+                #expect(throws: DatabaseError.self) { try kept[0].optionalString("t") }
+                #expect(throws: DatabaseError.self) { try kept[1].optionalUUID("id") }
+            }
+        }
+    }
+
     /// A bound UUID is stored as the stores write ids (lower case), so it finds them; integer
     /// text reads as a number, other text refuses to.
     @Test func uuidsBindAsTheStoresWriteThemAndTextReadsAsANumberOnlyWhenItIsOne() async throws {

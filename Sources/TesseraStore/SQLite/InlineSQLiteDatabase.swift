@@ -17,29 +17,44 @@ struct InlineSQLiteDatabase: SQLDatabase {
     var dialect: any SQLDialect { SQLiteDialect() }
     var queryLogLevel: Logger.Level? { nil }
 
+    // SQLKit may keep the rows it is handed, so they are copied out of the statement.
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        try run(query, onRow)
+        try run(query) { onRow(try $0.copy()) }
     }
 
     func execute(sql query: any SQLExpression,
                  _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
         do {
-            try run(query, onRow)
+            try run(query) { onRow(try $0.copy()) }
             return eventLoop.makeSucceededVoidFuture()
         } catch {
             return eventLoop.makeFailedFuture(error)
         }
     }
 
-    /// Runs `query` and reads each row as it is stepped to, while its values are still in the
-    /// cache: reading a thousand seat rows after all were fetched waited on memory.
-    func rows<Value>(_ query: any SQLExpression, _ read: (InlineSQLiteRow) throws -> Value) throws -> [Value] {
+    /// Runs `query` and reads each row where the statement stepped to it, while its values are
+    /// still in the cache (reading a thousand seat rows after all were fetched waited on memory).
+    /// `read` must not keep the row (``SQLiteStatementRow``).
+    func rows<Value>(_ query: any SQLExpression, _ read: (SQLiteStatementRow) throws -> Value) throws -> [Value] {
         var values: [Value] = []
         try run(query) { values.append(try read($0)) }
         return values
     }
 
-    private func run(_ query: any SQLExpression, _ onRow: (InlineSQLiteRow) throws -> Void) throws {
+    /// The rows of `query`, each copied out of the statement to be kept.
+    func copiedRows(_ query: any SQLExpression) throws -> [InlineSQLiteRow] {
+        var rows: [InlineSQLiteRow] = []
+        // Rows of one statement are alike: the last one's length is the next one's guess.
+        var lastLength = 0
+        try run(query) { row in
+            let copy = try row.copy(capacity: lastLength)
+            lastLength = copy.byteCount
+            rows.append(copy)
+        }
+        return rows
+    }
+
+    private func run(_ query: any SQLExpression, _ onRow: (SQLiteStatementRow) throws -> Void) throws {
         var serializer = SQLSerializer(database: self)
         query.serialize(to: &serializer)
         let binds = try serializer.binds.map(SQLiteValue.init(bind:))
@@ -71,40 +86,25 @@ extension SQLiteValue {
 protocol AbsentValue { var isAbsent: Bool { get } }
 extension Optional: AbsentValue { var isAbsent: Bool { self == nil } }
 
-/// One result row, copied out of its statement when it was stepped to: numbers as they are,
-/// and the bytes of every text and blob value back to back in one buffer. A row is then two
-/// allocations however many columns it has (a `String` per text value made a seat row about
-/// fifteen), and text becomes a `String` only when a store asks for one. A class, so that
-/// handing a row to each column's reader retains one reference rather than three.
-final class InlineSQLiteRow: SQLRow, Sendable {
-    /// Where one column's value is.
-    enum Cell: Sendable {
-        case null
-        case integer(Int64)
-        case real(Double)
-        /// The value's bytes in the row's buffer.
-        case text(Range<Int>)
-        case blob(Range<Int>)
-    }
+/// How the stores read a SQLite result row's columns, wherever the row is: in its statement
+/// (``SQLiteStatementRow``) or copied out (``InlineSQLiteRow``). A class each, so that handing a
+/// row to each column's reader retains one reference.
+protocol SQLiteColumnReading: SQLRow, AnyObject {
+    var columns: ResultColumns { get }
+    /// The column's value, its text made a `String`.
+    func value(_ column: String) throws -> SQLiteValue
+    /// The column's text as bytes, nil for NULL, without making a `String`: ids are read this
+    /// way. Another type throws, as `String(sqlite:)` would not (it turns numbers into text),
+    /// so callers that accept numbers read ``value(_:)`` instead.
+    func withText<Result>(_ column: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) throws -> Result?
+}
 
-    let columns: ResultColumns
-    private let cells: [Cell]
-    private let bytes: [UInt8]
-
-    init(columns: ResultColumns, cells: [Cell], bytes: [UInt8]) {
-        self.columns = columns
-        self.cells = cells
-        self.bytes = bytes
-    }
-
+extension SQLiteColumnReading {
     var allColumns: [String] { columns.names }
 
     func contains(column: String) -> Bool { columns.position(of: column) != nil }
 
-    func decodeNil(column: String) throws -> Bool {
-        if case .null = try cell(column) { return true }
-        return false
-    }
+    func decodeNil(column: String) throws -> Bool { try value(column) == .null }
 
     /// Decodes the column types the stores read, without a `Decoder` per column. The type is
     /// matched by identity: asking whether `D` conforms to a protocol was a tenth of a long list.
@@ -127,8 +127,36 @@ final class InlineSQLiteRow: SQLRow, Sendable {
         guard let typed = decoded as? D else { throw DatabaseError.unexpected("SQLite read the wrong type from \(column)") }
         return typed
     }
+}
 
-    /// The column's value, its text made a `String`.
+/// One result row, copied out of its statement to be kept: numbers as they are, and the bytes
+/// of every text and blob value back to back in one buffer. A row is then two allocations
+/// however many columns it has (a `String` per text value made a seat row about fifteen), and
+/// text becomes a `String` only when a store asks for one.
+final class InlineSQLiteRow: SQLiteColumnReading, Sendable {
+    /// Where one column's value is.
+    enum Cell: Sendable {
+        case null
+        case integer(Int64)
+        case real(Double)
+        /// The value's bytes in the row's buffer.
+        case text(Range<Int>)
+        case blob(Range<Int>)
+    }
+
+    let columns: ResultColumns
+    private let cells: [Cell]
+    private let bytes: [UInt8]
+
+    init(columns: ResultColumns, cells: [Cell], bytes: [UInt8]) {
+        self.columns = columns
+        self.cells = cells
+        self.bytes = bytes
+    }
+
+    /// The bytes its text and blob values take.
+    var byteCount: Int { bytes.count }
+
     func value(_ column: String) throws -> SQLiteValue {
         switch try cell(column) {
         case .null: .null
@@ -139,9 +167,6 @@ final class InlineSQLiteRow: SQLRow, Sendable {
         }
     }
 
-    /// The column's text as bytes, nil for NULL, without making a `String`: ids are read
-    /// this way. Another type throws, as `String(sqlite:)` would not (it turns numbers into
-    /// text), so callers that accept numbers read ``value(_:)`` instead.
     func withText<Result>(_ column: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) throws -> Result? {
         switch try cell(column) {
         case .null: return nil

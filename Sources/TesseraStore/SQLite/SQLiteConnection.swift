@@ -55,8 +55,9 @@ final class InlineSQLiteConnection: @unchecked Sendable {
 
     deinit { close() }
 
-    /// Runs one statement with its binds, handing each result row to `onRow`.
-    func run(_ sql: String, binds: [SQLiteValue], onRow: (InlineSQLiteRow) throws -> Void) throws {
+    /// Runs one statement with its binds, handing each result row to `onRow` where it lies in
+    /// the statement: the row can be read only during that call (``SQLiteStatementRow``).
+    func run(_ sql: String, binds: [SQLiteValue], onRow: (SQLiteStatementRow) throws -> Void) throws {
         guard !isClosed else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "the connection is closed") }
         let statement = try prepared(sql)
         let pointer = statement.pointer
@@ -68,53 +69,18 @@ final class InlineSQLiteConnection: @unchecked Sendable {
             try check(bind(value, at: Int32(offset + 1), in: pointer))
         }
         var columns: ResultColumns?
-        // Rows of one statement are alike: the last one's length is the next one's guess.
-        var lastRowLength = 0
         while true {
             let status = sqlite_nio_sqlite3_step(pointer)
             if status == SQLITE_DONE { return }
             guard status == SQLITE_ROW else { throw failure(status) }
             let names = columns ?? self.columns(of: statement)
             columns = names
-            let row = self.row(of: pointer, columns: names, capacity: lastRowLength)
-            lastRowLength = row.length
-            try onRow(row.row)
+            // One per row, ended when `onRow` returns: a row kept past that throws when read
+            // rather than reading whatever row the statement has moved on to.
+            let row = SQLiteStatementRow(statement: pointer, columns: names)
+            defer { row.end() }
+            try onRow(row)
         }
-    }
-
-    /// Copies the current row out of `statement`, before the next step overwrites it.
-    private func row(of statement: OpaquePointer, columns: ResultColumns, capacity: Int) -> (row: InlineSQLiteRow, length: Int) {
-        let count = Int32(columns.names.count)
-        var cells: [InlineSQLiteRow.Cell] = []
-        cells.reserveCapacity(Int(count))
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(capacity)
-        for column in 0..<count {
-            switch sqlite_nio_sqlite3_column_type(statement, column) {
-            case SQLITE_INTEGER:
-                cells.append(.integer(sqlite_nio_sqlite3_column_int64(statement, column)))
-            case SQLITE_FLOAT:
-                cells.append(.real(sqlite_nio_sqlite3_column_double(statement, column)))
-            case SQLITE_TEXT:
-                // The text first, then its length, as SQLite asks: the length is of the text as converted.
-                let text = sqlite_nio_sqlite3_column_text(statement, column)
-                let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
-                let start = bytes.count
-                if let text, length > 0 { bytes.append(contentsOf: UnsafeBufferPointer(start: text, count: length)) }
-                cells.append(.text(start..<bytes.count))
-            case SQLITE_BLOB:
-                let blob = sqlite_nio_sqlite3_column_blob(statement, column)
-                let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
-                let start = bytes.count
-                if let blob, length > 0 {
-                    bytes.append(contentsOf: UnsafeRawBufferPointer(start: blob, count: length))
-                }
-                cells.append(.blob(start..<bytes.count))
-            default:
-                cells.append(.null)
-            }
-        }
-        return (InlineSQLiteRow(columns: columns, cells: cells, bytes: bytes), bytes.count)
     }
 
     /// How many times SQLite has prepared the cached statement for `sql` again since it was
@@ -237,5 +203,99 @@ public struct SQLiteFailure: Error, CustomStringConvertible, Sendable {
     var isUniqueViolation: Bool {
         // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY, macros Swift does not import.
         code == SQLITE_CONSTRAINT | (8 << 8) || code == SQLITE_CONSTRAINT | (6 << 8)
+    }
+}
+
+/// The row a statement has just stepped to, read where it lies: a list of a thousand seats copied
+/// every row into a buffer of its own first (8% of the list's time). Valid only during the call it
+/// is handed to; reading it afterwards throws. ``copy(capacity:)`` keeps a row for later.
+///
+/// Not thread-safe: read on the thread stepping its statement, which is what makes the
+/// `@unchecked Sendable` (required of a `StoredRow`'s parts) sound.
+final class SQLiteStatementRow: SQLiteColumnReading, @unchecked Sendable {
+    private let statement: OpaquePointer
+    let columns: ResultColumns
+    private var isCurrent = true
+
+    fileprivate init(statement: OpaquePointer, columns: ResultColumns) {
+        self.statement = statement
+        self.columns = columns
+    }
+
+    fileprivate func end() { isCurrent = false }
+
+    func value(_ column: String) throws -> SQLiteValue {
+        let index = try position(column)
+        switch sqlite_nio_sqlite3_column_type(statement, index) {
+        case SQLITE_INTEGER: return .integer(sqlite_nio_sqlite3_column_int64(statement, index))
+        case SQLITE_FLOAT: return .real(sqlite_nio_sqlite3_column_double(statement, index))
+        case SQLITE_TEXT: return .text(String(decoding: text(at: index), as: UTF8.self))
+        case SQLITE_BLOB: return .blob(Array(blob(at: index)))
+        default: return .null
+        }
+    }
+
+    func withText<Result>(_ column: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) throws -> Result? {
+        let index = try position(column)
+        switch sqlite_nio_sqlite3_column_type(statement, index) {
+        case SQLITE_NULL: return nil
+        case SQLITE_TEXT: return try body(text(at: index))
+        default: throw DatabaseError.unexpected("\(column) does not hold text")
+        }
+    }
+
+    /// The row copied out of the statement, to be read after the statement moves on.
+    /// `capacity`: a guess at its text and blob bytes (the last row's length, since rows of one
+    /// statement are alike).
+    func copy(capacity: Int = 0) throws -> InlineSQLiteRow {
+        guard isCurrent else { throw Self.ended }
+        let count = Int32(columns.names.count)
+        var cells: [InlineSQLiteRow.Cell] = []
+        cells.reserveCapacity(Int(count))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(capacity)
+        for column in 0..<count {
+            switch sqlite_nio_sqlite3_column_type(statement, column) {
+            case SQLITE_INTEGER:
+                cells.append(.integer(sqlite_nio_sqlite3_column_int64(statement, column)))
+            case SQLITE_FLOAT:
+                cells.append(.real(sqlite_nio_sqlite3_column_double(statement, column)))
+            case SQLITE_TEXT:
+                let start = bytes.count
+                bytes.append(contentsOf: text(at: column))
+                cells.append(.text(start..<bytes.count))
+            case SQLITE_BLOB:
+                let start = bytes.count
+                bytes.append(contentsOf: blob(at: column))
+                cells.append(.blob(start..<bytes.count))
+            default:
+                cells.append(.null)
+            }
+        }
+        return InlineSQLiteRow(columns: columns, cells: cells, bytes: bytes)
+    }
+
+    private static let ended = DatabaseError.unexpected("a SQLite row read after its statement moved on")
+
+    private func position(_ column: String) throws -> Int32 {
+        guard isCurrent else { throw Self.ended }
+        guard let index = columns.position(of: column) else {
+            throw DatabaseError.unexpected("no column \(column) in the result")
+        }
+        return Int32(index)
+    }
+
+    /// The column's text as SQLite holds it: valid until the statement steps or converts it.
+    private func text(at index: Int32) -> UnsafeBufferPointer<UInt8> {
+        // The text first, then its length, as SQLite asks: the length is of the text as converted.
+        let text = sqlite_nio_sqlite3_column_text(statement, index)
+        let length = Int(sqlite_nio_sqlite3_column_bytes(statement, index))
+        return UnsafeBufferPointer(start: text, count: text == nil ? 0 : length)
+    }
+
+    private func blob(at index: Int32) -> UnsafeRawBufferPointer {
+        let blob = sqlite_nio_sqlite3_column_blob(statement, index)
+        let length = Int(sqlite_nio_sqlite3_column_bytes(statement, index))
+        return UnsafeRawBufferPointer(start: blob, count: blob == nil ? 0 : length)
     }
 }
