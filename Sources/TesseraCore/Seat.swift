@@ -151,7 +151,7 @@ public struct SeatDetails: Sendable, Equatable {
     /// The holder's customer's email, ``holderEmail``'s last resort: kept only for a seat whose
     /// own email and member's email are both missing, nil otherwise. The store reads it only for
     /// such a seat, and a seat just written is built the same way, so the two compare equal.
-    public private(set) var customerEmail: String?
+    public let customerEmail: String?
 
     /// `customerEmail` is dropped when the seat or its member has an email (see the property).
     public init(seat: Seat, member: Member?, customerEmail: String?) {

@@ -91,6 +91,8 @@ extension Optional: AbsentValue { var isAbsent: Bool { self == nil } }
 /// row to each column's reader retains one reference.
 protocol SQLiteColumnReading: SQLRow, AnyObject {
     var columns: ResultColumns { get }
+    /// Whether the column is NULL, without reading its value.
+    func isNull(_ column: String) throws -> Bool
     /// The column's value, its text made a `String`.
     func value(_ column: String) throws -> SQLiteValue
     /// The column's text as bytes, nil for NULL, without making a `String`: ids are read this
@@ -104,7 +106,7 @@ extension SQLiteColumnReading {
 
     func contains(column: String) -> Bool { columns.position(of: column) != nil }
 
-    func decodeNil(column: String) throws -> Bool { try value(column) == .null }
+    func decodeNil(column: String) throws -> Bool { try isNull(column) }
 
     /// Decodes the column types the stores read, without a `Decoder` per column. The type is
     /// matched by identity: asking whether `D` conforms to a protocol was a tenth of a long list.
@@ -156,6 +158,11 @@ final class InlineSQLiteRow: SQLiteColumnReading, Sendable {
 
     /// The bytes its text and blob values take.
     var byteCount: Int { bytes.count }
+
+    func isNull(_ column: String) throws -> Bool {
+        if case .null = try cell(column) { return true }
+        return false
+    }
 
     func value(_ column: String) throws -> SQLiteValue {
         switch try cell(column) {

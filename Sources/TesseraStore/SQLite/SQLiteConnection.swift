@@ -224,6 +224,10 @@ final class SQLiteStatementRow: SQLiteColumnReading, @unchecked Sendable {
 
     fileprivate func end() { isCurrent = false }
 
+    func isNull(_ column: String) throws -> Bool {
+        sqlite_nio_sqlite3_column_type(statement, try position(column)) == SQLITE_NULL
+    }
+
     func value(_ column: String) throws -> SQLiteValue {
         let index = try position(column)
         switch sqlite_nio_sqlite3_column_type(statement, index) {
