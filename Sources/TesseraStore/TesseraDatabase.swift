@@ -30,6 +30,8 @@ public final class TesseraDatabase: Service, Sendable {
     /// PostgreSQL: the statements run often enough to be prepared (see `PreparedStatementNames`);
     /// nil when the operator turned that off (a connection pooler that cannot keep them).
     private let statementNames: PreparedStatementNames?
+    /// SQLite: how long the WAL grows under steady writes before `run()` starts it over.
+    private let walRestartFrames: Int
     /// Set once `run()` has begun: postgres-nio expects no lease before its pool runs.
     private let running = RunningSignal()
 
@@ -48,7 +50,8 @@ public final class TesseraDatabase: Service, Sendable {
     }
 
     private init(dialect: DatabaseDialect, backend: Backend, logger: Logger, observer: (any DatabaseObserver)?,
-                 statementNames: PreparedStatementNames? = nil) {
+                 statementNames: PreparedStatementNames? = nil, walRestartFrames: Int = defaultWALRestartFrames) {
+        self.walRestartFrames = walRestartFrames
         self.dialect = dialect
         self.backend = backend
         self.logger = logger
@@ -65,9 +68,11 @@ public final class TesseraDatabase: Service, Sendable {
     /// `preparesStatements`: PostgreSQL prepares statements run again under a name on each
     /// connection (see `PreparedStatementNames`); false sends every statement unnamed, for a
     /// connection pooler that cannot keep prepared statements. SQLite always keeps its own.
+    /// `walRestartFrames`: see `defaultWALRestartFrames` (smaller in tests).
     public static func open(_ location: DatabaseLocation, connections: Int = defaultConnections, fixedPool: Bool = true,
                             logger: Logger, observer: (any DatabaseObserver)? = nil,
-                            preparesStatements: Bool = true) async throws -> TesseraDatabase {
+                            preparesStatements: Bool = true,
+                            walRestartFrames: Int = defaultWALRestartFrames) async throws -> TesseraDatabase {
         switch location {
         case .sqliteFile, .sqliteMemory:
             var path = ":memory:"
@@ -93,7 +98,7 @@ public final class TesseraDatabase: Service, Sendable {
             return TesseraDatabase(
                 dialect: .sqlite,
                 backend: .sqlite(writer: writers, readers: SQLiteConnectionPool(readers), checkpointer: checkpointer),
-                logger: logger, observer: observer)
+                logger: logger, observer: observer, walRestartFrames: walRestartFrames)
 
         case .postgres(let host, let port, let username, let password, let database):
             var configuration = PostgresClient.Configuration(
@@ -236,8 +241,8 @@ public final class TesseraDatabase: Service, Sendable {
     /// group, which stops last.
     public func run() async throws {
         switch backend {
-        case .sqlite(_, _, let checkpointer):
-            if let checkpointer { await checkpointWAL(checkpointer) } else { try? await gracefulShutdown() }
+        case .sqlite(let writer, _, let checkpointer):
+            if let checkpointer { await checkpointWAL(checkpointer, writer: writer) } else { try? await gracefulShutdown() }
             await closeSQLite()
         case .postgres(let client):
             // The pool itself stops on graceful shutdown.
@@ -245,18 +250,40 @@ public final class TesseraDatabase: Service, Sendable {
         }
     }
 
-    /// Copies the WAL into the database file five times a second, on a connection and a thread of
-    /// its own, until graceful shutdown. Left to SQLite, the copy (and its fsync) runs inside
-    /// whichever commit crosses the threshold, holding the one writer: profiled under a burst
-    /// of assigns, that was two thirds of the time spent in `COMMIT`. `PASSIVE` never waits
-    /// for the writer or readers; what it cannot copy now it copies next time.
-    private func checkpointWAL(_ checkpointer: InlineSQLiteConnection) async {
+    /// Copies the WAL into the database file in the background, on a connection and a thread of
+    /// its own, until graceful shutdown, so that the writer does not have to.
+    ///
+    /// Left to SQLite, the copy runs inside whichever commit finds the WAL past
+    /// `wal_autocheckpoint` frames, holding the one writer while it syncs the WAL, copies the
+    /// pages and syncs the database file: under a burst of assigns (about 46 frames each) that
+    /// was a 25–100 ms commit five times a second, a third of the writer's time. A `PASSIVE`
+    /// checkpoint copies alongside the writer, but SQLite starts the WAL over from its beginning
+    /// only when a write begins with every frame copied, which under steady writes never
+    /// happens by itself. So each round copies alongside the writer, and once the WAL is long
+    /// (`walRestartFrames`) copies what was committed meanwhile holding the writer, ahead of
+    /// the transactions waiting for it (5–20 ms, about once a second at the heaviest load), so
+    /// that the next write starts the WAL over. While the rounds run, the writer's own
+    /// checkpoint is only a backstop. Rounds follow each other closely while there are writes;
+    /// when idle, five times a second.
+    private func checkpointWAL(_ checkpointer: InlineSQLiteConnection, writer: SQLiteConnectionPool) async {
+        do {
+            try await writer.withConnection { connection in
+                try connection.run("PRAGMA wal_autocheckpoint = \(walRestartFrames * 2)", binds: []) { _ in }
+            }
+        } catch {
+            logger.warning("WAL checkpoint threshold not set", metadata: ["error": "\(loggableDescription(of: error))"])
+        }
         await cancelWhenGracefulShutdown {
+            var busy = false
             while !Task.isCancelled {
                 do {
-                    try await Task.sleep(for: .milliseconds(200))
-                    try await NIOThreadPool.singleton.runIfActive {
-                        try checkpointer.checkpointPassively()
+                    try await Task.sleep(for: .milliseconds(busy ? 20 : 200))
+                    let copied = try await NIOThreadPool.singleton.runIfActive { try checkpointer.checkpointPassively() }
+                    busy = copied.frames > 0
+                    // What a reader's snapshot keeps from being copied would only be waited for.
+                    guard copied.frames >= self.walRestartFrames, copied.uncopied <= self.walRestartFrames / 10 else { continue }
+                    _ = try await writer.withConnection(first: true) { _ in
+                        try await NIOThreadPool.singleton.runIfActive { try checkpointer.checkpointPassively() }
                     }
                 } catch is CancellationError {
                     return
@@ -266,6 +293,12 @@ public final class TesseraDatabase: Service, Sendable {
             }
         }
     }
+
+    /// How long the WAL grows (in frames, one changed page each: 40,000 is 165 MB) before the
+    /// checkpoint holds the writer to start it over. Longer means fewer such pauses, and a
+    /// larger WAL file under sustained writes; reads do not slow with it, since they search
+    /// only the frames not yet copied. `BENCHMARKS.md`, "The WAL checkpoint off the writer".
+    public static let defaultWALRestartFrames = 40_000
 
     /// Runs the PostgreSQL pool (which stops on graceful shutdown by itself), and lets
     /// connections be leased from the moment it starts. postgres-nio warns about a lease made

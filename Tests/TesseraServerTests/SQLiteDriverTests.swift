@@ -363,4 +363,56 @@ import TesseraCore
             }
         }
     }
+
+    /// Under writes that never pause (each transaction begins as the last commits), SQLite
+    /// never starts the WAL over by itself; the background checkpoint does, holding the writer
+    /// briefly once the WAL is `walRestartFrames` long, well before the writer's own threshold
+    /// (twice that) would make a commit copy the WAL. Without it the WAL grows to that threshold.
+    @Test func theBackgroundCheckpointStartsTheWALOverUnderSteadyWrites() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-wal-\(UUID().wire).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let restart = 1_000
+        let database = try await TesseraDatabase.open(.sqliteFile(path), logger: Logger(label: "tessera-test"),
+                                                      walRestartFrames: restart)
+        try await database.withConnection { try await $0.execute("CREATE TABLE filler (b BLOB NOT NULL)") }
+        let highest = try await withThrowingTaskGroup(of: (written: Int, restarts: Int, longest: Int).self) { group in
+            group.addTask { try await database.run(); return (0, 0, 0) }
+            // Two writers, so that one waits for the writer while the other holds it; each
+            // transaction writes about six pages and holds the writer 2 ms (about 3,000 frames a
+            // second), so the background rounds (every 20 ms) keep far ahead of the threshold.
+            for _ in 0..<2 {
+                group.addTask {
+                    var (written, restarts, longest, last) = (0, 0, 0, 0)
+                    for _ in 0..<400 {
+                        try await database.transaction { session in
+                            for _ in 0..<5 { try await session.execute("INSERT INTO filler VALUES (zeroblob(3000))") }
+                            try await Task.sleep(for: .milliseconds(2))
+                        }
+                        let frames = try Self.walFrames(path)
+                        if frames < last { restarts += 1; written += frames } else { written += frames - last }
+                        (last, longest) = (frames, max(longest, frames))
+                    }
+                    return (written, restarts, longest)
+                }
+            }
+            var results: [(written: Int, restarts: Int, longest: Int)] = []
+            for _ in 0..<2 { if let result = try await group.next() { results.append(result) } }
+            group.cancelAll()
+            return results
+        }
+        // Each writer saw the WAL written well past the threshold, and started over many times.
+        for result in highest {
+            #expect(result.written > restart * 4, "\(result)")
+            #expect(result.restarts >= 2, "\(result)")
+            #expect(result.longest < restart * 2, "\(result)")
+        }
+    }
+
+    /// The WAL's length in frames, as the wal-index header (the `-shm` file's first bytes, in the
+    /// machine's byte order) gives it to every connection: `mxFrame`, at offset 16.
+    private static func walFrames(_ databasePath: String) throws -> Int {
+        let header = try Data(contentsOf: URL(fileURLWithPath: databasePath + "-shm")).prefix(20)
+        guard header.count == 20 else { throw TestFailure("no wal-index header") }
+        return Int(header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 16, as: UInt32.self) })
+    }
 }

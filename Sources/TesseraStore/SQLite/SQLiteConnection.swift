@@ -101,9 +101,10 @@ final class InlineSQLiteConnection: @unchecked Sendable {
     }
 
     /// Copies what it can of the WAL into the database file without waiting for any other
-    /// connection (`PASSIVE`). Through the C call rather than `PRAGMA wal_checkpoint`, which
-    /// SQLite prepares anew on every run.
-    func checkpointPassively() throws {
+    /// connection (`PASSIVE`), and says how much of the WAL is now copied. Through the C call
+    /// rather than `PRAGMA wal_checkpoint`, which SQLite prepares anew on every run.
+    @discardableResult
+    func checkpointPassively() throws -> WALCheckpoint {
         guard !isClosed else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "the connection is closed") }
         // A connection learns that the file is in WAL mode only by reading it; until then
         // SQLite's checkpoint call does nothing. Once is enough: it keeps the WAL open after.
@@ -111,7 +112,10 @@ final class InlineSQLiteConnection: @unchecked Sendable {
             try run("PRAGMA schema_version", binds: []) { _ in }
             hasReadTheFile = true
         }
-        try check(sqlite_nio_sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil))
+        var frames: Int32 = 0
+        var copied: Int32 = 0
+        try check(sqlite_nio_sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied))
+        return WALCheckpoint(frames: Int(max(frames, 0)), copied: Int(max(copied, 0)))
     }
 
     func close() {
@@ -302,4 +306,14 @@ final class SQLiteStatementRow: SQLiteColumnReading, @unchecked Sendable {
         let length = Int(sqlite_nio_sqlite3_column_bytes(statement, index))
         return UnsafeRawBufferPointer(start: blob, count: blob == nil ? 0 : length)
     }
+}
+
+/// How far a checkpoint got: the WAL's frames (one changed page each) and how many of them are
+/// now in the database file.
+struct WALCheckpoint: Equatable {
+    let frames: Int
+    let copied: Int
+
+    /// Frames committed to the WAL but not yet copied into the database file.
+    var uncopied: Int { frames - copied }
 }

@@ -19,9 +19,11 @@ final class SQLiteConnectionPool: Sendable {
         state = NIOLockedValueBox(State(idle: connections, size: connections.count))
     }
 
-    /// Lends a connection to `body` and takes it back when `body` returns or throws.
-    func withConnection<T>(_ body: (InlineSQLiteConnection) async throws -> T) async throws -> T {
-        guard let connection = await acquire() else { throw DatabaseError.unexpected("the database is closed") }
+    /// Lends a connection to `body` and takes it back when `body` returns or throws. `first`
+    /// puts the caller ahead of those already waiting: for a short job that must not wait
+    /// behind a queue of transactions (the WAL checkpoint's last step).
+    func withConnection<T>(first: Bool = false, _ body: (InlineSQLiteConnection) async throws -> T) async throws -> T {
+        guard let connection = await acquire(first: first) else { throw DatabaseError.unexpected("the database is closed") }
         defer { release(connection) }
         return try await body(connection)
     }
@@ -42,12 +44,12 @@ final class SQLiteConnectionPool: Sendable {
         for waiter in waiters { waiter.resume(returning: nil) }
     }
 
-    private func acquire() async -> InlineSQLiteConnection? {
+    private func acquire(first: Bool = false) async -> InlineSQLiteConnection? {
         await withCheckedContinuation { (continuation: CheckedContinuation<InlineSQLiteConnection?, Never>) in
             let lent = state.withLockedValue { state -> InlineSQLiteConnection?? in
                 if state.isClosed { return .some(nil) }
                 if let connection = state.idle.popLast() { return .some(connection) }
-                state.waiters.append(continuation)
+                if first { state.waiters.insert(continuation, at: 0) } else { state.waiters.append(continuation) }
                 return nil
             }
             if let lent { continuation.resume(returning: lent) }
