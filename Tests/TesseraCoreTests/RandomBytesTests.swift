@@ -21,6 +21,16 @@ import Testing
         #expect(HexText.lowercase([UInt8]()) == "")
     }
 
+    /// Every byte value, from a buffer and from a sequence with no buffer of its own (the two
+    /// paths `lowercase` takes), against the standard library's radix formatting.
+    @Test func hexOfEveryByteMatchesRadixFormatting() {
+        let every = (0...255).map(UInt8.init)
+        let expected = every.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        #expect(HexText.lowercase(every) == expected)
+        #expect(HexText.lowercase(every.lazy.map { $0 }) == expected)
+        #expect(HexText.lowercase(every[16...]) == String(expected.dropFirst(32)))
+    }
+
     /// Tokens keep their form: the kind's prefix and 32 bytes in URL-safe base64 (43 characters).
     @Test func tokensAreThirtyTwoRandomBytes() {
         let token = SecretToken.generate(.organizationAccess).value

@@ -15,9 +15,21 @@ import TesseraCore
         for path in ["/%00", "/v1/x%00y", "%%00", "%0%00", "/a%2500%00", "/é%00"] {
             #expect(TextRules.containsEncodedNUL(path), "\(path)")
         }
-        for path in ["/", "/%0", "/%01", "/%2500", "/0%0", "%0a0", "/%%0"] {
+        for path in ["/", "/%0", "/%01", "/%2500", "/0%0", "%0a0", "/%%0", "", "%", "%0"] {
             #expect(!TextRules.containsEncodedNUL(path), "\(path)")
         }
+        // A substring sees only its own bytes, not those of the string around it.
+        let path = "/a%00/b"
+        #expect(TextRules.containsEncodedNUL(path.dropFirst(2)))
+        #expect(!TextRules.containsEncodedNUL(path.dropFirst(3)))
+        #expect(!TextRules.containsEncodedNUL(path.dropLast(5)))
+    }
+
+    @Test func aNULIsFoundInAStringOrASubstring() {
+        #expect(TextRules.containsNUL("a\u{0}b") && TextRules.containsNUL("\u{0}"))
+        #expect(!TextRules.containsNUL("ab") && !TextRules.containsNUL(""))
+        let text = "ab\u{0}cd"
+        #expect(TextRules.containsNUL(text.dropFirst(2)) && !TextRules.containsNUL(text.dropFirst(3)))
     }
 
     @Test func lengthCountsUnicodeScalarsNotDisplayedCharacters() {
