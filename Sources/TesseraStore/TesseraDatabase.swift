@@ -264,7 +264,7 @@ public final class TesseraDatabase: Service, Sendable {
     /// the transactions waiting for it (5–20 ms, about once a second at the heaviest load), so
     /// that the next write starts the WAL over. While the rounds run, the writer's own
     /// checkpoint is only a backstop. Rounds follow each other closely while there are writes;
-    /// when idle, five times a second.
+    /// when idle, five times a second, and the first idle rounds empty the WAL file.
     private func checkpointWAL(_ checkpointer: InlineSQLiteConnection, writer: SQLiteConnectionPool) async {
         do {
             try await writer.withConnection { connection in
@@ -274,12 +274,23 @@ public final class TesseraDatabase: Service, Sendable {
             logger.warning("WAL checkpoint threshold not set", metadata: ["error": "\(loggableDescription(of: error))"])
         }
         await cancelWhenGracefulShutdown {
-            var busy = false
+            // `quietRounds`: rounds in a row that found no frame written since the one before.
+            var (lastFrames, quietRounds) = (0, 0)
             while !Task.isCancelled {
                 do {
-                    try await Task.sleep(for: .milliseconds(busy ? 20 : 200))
+                    try await Task.sleep(for: .milliseconds(quietRounds == 0 ? 20 : 200))
                     let copied = try await NIOThreadPool.singleton.runIfActive { try checkpointer.checkpointPassively() }
-                    busy = copied.frames > 0
+                    quietRounds = copied.frames == lastFrames ? quietRounds + 1 : 0
+                    lastFrames = copied.frames
+                    // SQLite writes over its WAL from the start again but never shortens the
+                    // file: after a burst of writes it would keep up to 165 MB on disk beside a
+                    // database of a few. Once writes have paused for two rounds, empty it.
+                    if quietRounds >= 2, copied.frames > 0, copied.uncopied == 0 {
+                        if try await NIOThreadPool.singleton.runIfActive({ try checkpointer.truncateWALIfUnused() }) {
+                            lastFrames = 0
+                        }
+                        continue
+                    }
                     // What a reader's snapshot keeps from being copied would only be waited for.
                     guard copied.frames >= self.walRestartFrames, copied.uncopied <= self.walRestartFrames / 10 else { continue }
                     _ = try await writer.withConnection(first: true) { _ in

@@ -408,6 +408,43 @@ import TesseraCore
         }
     }
 
+    /// SQLite writes its WAL over from the start but never shortens the file, so a burst of
+    /// writes would leave it at its longest beside the database for good. Once writes pause,
+    /// the background checkpoint empties it; nothing written is lost, and writes go on after.
+    @Test func theWALFileIsEmptiedOnceWritesPause() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-wal-\(UUID().wire).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let database = try await TesseraDatabase.open(.sqliteFile(path), logger: Logger(label: "tessera-test"),
+                                                      walRestartFrames: 1_000)
+        try await database.withConnection { try await $0.execute("CREATE TABLE filler (b BLOB NOT NULL)") }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await database.run() }
+            // About 300 frames: short of the restart threshold, so only the pause empties it.
+            for _ in 0..<50 {
+                try await database.transaction { session in
+                    for _ in 0..<5 { try await session.execute("INSERT INTO filler VALUES (zeroblob(3000))") }
+                }
+            }
+            func walBytes() throws -> Int {
+                (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? -1
+            }
+            #expect(try walBytes() > 250 * 3000)
+            // Waits for it, up to 20 s: a bound on the wait, not a timing being tested.
+            var bytes = try walBytes()
+            for _ in 0..<200 where bytes != 0 {
+                try await Task.sleep(for: .milliseconds(100))
+                bytes = try walBytes()
+            }
+            #expect(bytes == 0)
+            try await database.transaction { try await $0.execute("INSERT INTO filler VALUES (zeroblob(10))") }
+            let count = try await database.read { session in
+                try await session.rows("SELECT count(*) AS n FROM filler") { try $0.int("n") }
+            }
+            #expect(count == [251])
+            group.cancelAll()
+        }
+    }
+
     /// The WAL's length in frames, as the wal-index header (the `-shm` file's first bytes, in the
     /// machine's byte order) gives it to every connection: `mxFrame`, at offset 16.
     private static func walFrames(_ databasePath: String) throws -> Int {

@@ -118,6 +118,19 @@ final class InlineSQLiteConnection: @unchecked Sendable {
         return WALCheckpoint(frames: Int(max(frames, 0)), copied: Int(max(copied, 0)))
     }
 
+    /// Empties the WAL file (`TRUNCATE`) if it is all copied, no transaction is writing and no
+    /// reader is reading from it; false, at once, if any is: without waiting for them, so that
+    /// a writer or a reader (the sqlite3 shell, a backup) never waits behind this.
+    func truncateWALIfUnused() throws -> Bool {
+        guard !isClosed else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "the connection is closed") }
+        sqlite_nio_sqlite3_busy_timeout(handle, 0)
+        defer { sqlite_nio_sqlite3_busy_timeout(handle, Self.busyTimeoutMilliseconds) }
+        let status = sqlite_nio_sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
+        if status & 0xff == SQLITE_BUSY { return false }
+        try check(status)
+        return true
+    }
+
     func close() {
         guard !isClosed else { return }
         isClosed = true
