@@ -445,6 +445,42 @@ import TesseraCore
         }
     }
 
+    /// A reader still reading from the WAL (here another connection, as the sqlite3 shell or a
+    /// backup would be) keeps it from being emptied; the checkpoint tries again, and empties it
+    /// once that reader is done.
+    @Test func theWALFileWaitsForAReaderStillUsingIt() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-wal-\(UUID().wire).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let database = try await TesseraDatabase.open(.sqliteFile(path), logger: Logger(label: "tessera-test"))
+        try await database.withConnection { try await $0.execute("CREATE TABLE filler (b BLOB NOT NULL)") }
+        for _ in 0..<20 {
+            try await database.transaction { try await $0.execute("INSERT INTO filler VALUES (zeroblob(3000))") }
+        }
+        // Its read begins before any checkpoint, so it reads from the WAL (a read that begins
+        // with every frame copied reads the database file alone and holds nothing back).
+        let reader = try InlineSQLiteConnection(path: path, readOnly: true)
+        try reader.run("BEGIN", binds: []) { _ in }
+        try reader.run("SELECT count(*) FROM filler", binds: []) { _ in }
+        func walBytes() throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? -1
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await database.run() }
+            // Several idle rounds (200 ms apart) pass while the reader holds on.
+            try await Task.sleep(for: .milliseconds(1_500))
+            #expect(try walBytes() > 20 * 3000)
+            try reader.run("COMMIT", binds: []) { _ in }
+            var bytes = try walBytes()
+            for _ in 0..<200 where bytes != 0 {
+                try await Task.sleep(for: .milliseconds(100))
+                bytes = try walBytes()
+            }
+            #expect(bytes == 0)
+            group.cancelAll()
+        }
+        reader.close()
+    }
+
     /// The WAL's length in frames, as the wal-index header (the `-shm` file's first bytes, in the
     /// machine's byte order) gives it to every connection: `mxFrame`, at offset 16.
     private static func walFrames(_ databasePath: String) throws -> Int {
