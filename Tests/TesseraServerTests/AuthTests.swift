@@ -2,10 +2,27 @@ import Foundation
 import Hummingbird
 import Testing
 import TesseraCore
+@testable import TesseraServer
 
 /// Bearer authentication and scopes, on every kind of route.
 @Suite struct AuthTests {
     private static let invalidTokenChallenge = #"Bearer realm="tessera", error="invalid_token""#
+
+    /// The scheme in any case, one or more spaces after it, spaces and tabs around the token
+    /// dropped and nothing else; any other scheme, or no token, is not a bearer token.
+    @Test func bearerTokenIsReadFromTheHeaderValue() {
+        let token = AuthenticationMiddleware.bearerToken
+        #expect(token("Bearer tsr_oat_abc") == "tsr_oat_abc")
+        #expect(token("bearer tsr_oat_abc") == "tsr_oat_abc" && token("BEARER tsr_oat_abc") == "tsr_oat_abc")
+        #expect(token("Bearer   tsr_oat_abc \t ") == "tsr_oat_abc")
+        #expect(token("Bearer \ttsr_oat_abc\t") == "tsr_oat_abc")
+        #expect(token("Bearer a b") == "a b")
+        #expect(token("Bearer tökén") == "tökén" && token("Bearer tökén ") == "tökén")
+        #expect(token("Bearer \u{00A0}") == "\u{00A0}")  // not HTTP whitespace: kept, and no token matches it
+        for value in ["Bearer", "Bearer ", "Bearer  \t ", "Basic dXNlcjpwdw==", "Bearertsr_oat_abc", "", " Bearer"] {
+            #expect(token(value) == nil, "\(value)")
+        }
+    }
 
     @Test(arguments: Backend.all)
     func unknownBearerTokenIsInvalidOnEveryRoute(backend: Backend) async throws {
