@@ -80,15 +80,18 @@ extension Wire {
 
     /// What an invitation is for (`GET /v1/customer-seats/claim/{token}`); only usable
     /// invitations get here, so `can_claim` is always true.
-    static func seatClaimInfo(_ info: SeatOperations.ClaimInfo) -> JSONValue {
-        .object([
-            "product_name": .string(info.offer.productName),
-            "product_id": JSONValue(info.offer.productId),
-            "organization_name": .string(info.offer.organization.name),
-            "organization_slug": .string(info.offer.organization.slug),
-            "customer_email": .string(info.email),
-            "can_claim": true,
-        ])
+    static func seatClaimInfo(_ info: SeatOperations.ClaimInfo) -> JSONWriter {
+        // Written straight out, keys in byte order: a tree first was 2% of a claim-info request.
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("can_claim"); json.value(true)
+        json.key("customer_email"); json.string(info.email)
+        json.key("organization_name"); json.string(info.offer.organization.name)
+        json.key("organization_slug"); json.string(info.offer.organization.slug)
+        json.key("product_id"); json.uuid(info.offer.productId)
+        json.key("product_name"); json.string(info.offer.productName)
+        json.endObject()
+        return json
     }
 
     /// The claimed seat and the portal session opened for its new holder.

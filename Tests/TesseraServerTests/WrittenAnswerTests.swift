@@ -4,9 +4,9 @@ import TesseraCore
 @testable import TesseraServer
 @testable import TesseraStore
 
-/// The access check's answer, written straight to text, is byte for byte the answer as a
-/// `JSONValue` (keys in byte order, every key present) for every kind of finding.
-@Suite struct WireAccessTests {
+/// Answers written straight to text (the access check's, claim info's) are byte for byte the
+/// same answers as `JSONValue`s serialized: keys in byte order, every key present.
+@Suite struct WrittenAnswerTests {
     private static let (benefit, product, seat, pool, customer, member, grantId) =
         (UUID(), UUID(), UUID(), UUID(), UUID(), UUID(), UUID())
 
@@ -64,5 +64,18 @@ import TesseraCore
                 #expect(written == value.serializedBytes(), "\(String(decoding: written, as: UTF8.self))")
             }
         }
+    }
+
+    @Test func claimInfoIsWrittenAsItsValue() {
+        let organization = Organization(id: UUID(), name: "Acme \"Ltd\" é", slug: "acme", seatBasedPricingEnabled: true,
+                                        memberModelEnabled: false, createdAt: Date(), modifiedAt: nil)
+        let info = SeatOperations.ClaimInfo(
+            offer: PoolOffer(organization: organization, productId: Self.product, productName: "Team\nplan"),
+            email: "alice@example.com")
+        let value: JSONValue = [
+            "product_name": "Team\nplan", "product_id": JSONValue(Self.product), "organization_name": "Acme \"Ltd\" é",
+            "organization_slug": "acme", "customer_email": "alice@example.com", "can_claim": true,
+        ]
+        #expect(Wire.seatClaimInfo(info).bytes == value.serializedBytes())
     }
 }
