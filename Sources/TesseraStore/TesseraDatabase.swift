@@ -30,8 +30,8 @@ public final class TesseraDatabase: Service, Sendable {
     /// PostgreSQL: the statements run often enough to be prepared (see `PreparedStatementNames`);
     /// nil when the operator turned that off (a connection pooler that cannot keep them).
     private let statementNames: PreparedStatementNames?
-    /// SQLite: how long the WAL grows under steady writes before `run()` starts it over.
-    private let walRestartFrames: Int
+    /// SQLite: when `run()` starts the WAL over and empties its file.
+    private let walSchedule: WALSchedule
     /// Set once `run()` has begun: postgres-nio expects no lease before its pool runs.
     private let running = RunningSignal()
 
@@ -50,8 +50,8 @@ public final class TesseraDatabase: Service, Sendable {
     }
 
     private init(dialect: DatabaseDialect, backend: Backend, logger: Logger, observer: (any DatabaseObserver)?,
-                 statementNames: PreparedStatementNames? = nil, walRestartFrames: Int = defaultWALRestartFrames) {
-        self.walRestartFrames = walRestartFrames
+                 statementNames: PreparedStatementNames? = nil, walSchedule: WALSchedule = .standard) {
+        self.walSchedule = walSchedule
         self.dialect = dialect
         self.backend = backend
         self.logger = logger
@@ -68,11 +68,11 @@ public final class TesseraDatabase: Service, Sendable {
     /// `preparesStatements`: PostgreSQL prepares statements run again under a name on each
     /// connection (see `PreparedStatementNames`); false sends every statement unnamed, for a
     /// connection pooler that cannot keep prepared statements. SQLite always keeps its own.
-    /// `walRestartFrames`: see `defaultWALRestartFrames` (smaller in tests).
+    /// `walSchedule`: see `WALSchedule` (shorter in tests).
     public static func open(_ location: DatabaseLocation, connections: Int = defaultConnections, fixedPool: Bool = true,
                             logger: Logger, observer: (any DatabaseObserver)? = nil,
                             preparesStatements: Bool = true,
-                            walRestartFrames: Int = defaultWALRestartFrames) async throws -> TesseraDatabase {
+                            walSchedule: WALSchedule = .standard) async throws -> TesseraDatabase {
         switch location {
         case .sqliteFile, .sqliteMemory:
             var path = ":memory:"
@@ -98,7 +98,7 @@ public final class TesseraDatabase: Service, Sendable {
             return TesseraDatabase(
                 dialect: .sqlite,
                 backend: .sqlite(writer: writers, readers: SQLiteConnectionPool(readers), checkpointer: checkpointer),
-                logger: logger, observer: observer, walRestartFrames: walRestartFrames)
+                logger: logger, observer: observer, walSchedule: walSchedule)
 
         case .postgres(let host, let port, let username, let password, let database):
             var configuration = PostgresClient.Configuration(
@@ -260,39 +260,40 @@ public final class TesseraDatabase: Service, Sendable {
     /// checkpoint copies alongside the writer, but SQLite starts the WAL over from its beginning
     /// only when a write begins with every frame copied, which under steady writes never
     /// happens by itself. So each round copies alongside the writer, and once the WAL is long
-    /// (`walRestartFrames`) copies what was committed meanwhile holding the writer, ahead of
+    /// (`walSchedule.restartFrames`) copies what was committed meanwhile holding the writer, ahead of
     /// the transactions waiting for it (5–20 ms, about once a second at the heaviest load), so
     /// that the next write starts the WAL over. While the rounds run, the writer's own
     /// checkpoint is only a backstop. Rounds follow each other closely while there are writes;
-    /// when idle, five times a second, and the first idle rounds empty the WAL file.
+    /// when idle, five times a second. Once writes have paused for `walSchedule.emptyAfter`,
+    /// a round empties the WAL file.
     private func checkpointWAL(_ checkpointer: InlineSQLiteConnection, writer: SQLiteConnectionPool) async {
         do {
             try await writer.withConnection { connection in
-                try connection.run("PRAGMA wal_autocheckpoint = \(walRestartFrames * 2)", binds: []) { _ in }
+                try connection.run("PRAGMA wal_autocheckpoint = \(walSchedule.restartFrames * 2)", binds: []) { _ in }
             }
         } catch {
             logger.warning("WAL checkpoint threshold not set", metadata: ["error": "\(loggableDescription(of: error))"])
         }
         await cancelWhenGracefulShutdown {
-            // `quietRounds`: rounds in a row that found no frame written since the one before.
-            var (lastFrames, quietRounds) = (0, 0)
+            let schedule = self.walSchedule
+            var lastFrames = 0
+            var lastWrite = ContinuousClock.now  // when a round last found frames written since the one before
+            var wrote = false
             while !Task.isCancelled {
                 do {
-                    try await Task.sleep(for: .milliseconds(quietRounds == 0 ? 20 : 200))
+                    try await Task.sleep(for: .milliseconds(wrote ? 20 : 200))
                     let copied = try await NIOThreadPool.singleton.runIfActive { try checkpointer.checkpointPassively() }
-                    quietRounds = copied.frames == lastFrames ? quietRounds + 1 : 0
+                    wrote = copied.frames != lastFrames
                     lastFrames = copied.frames
-                    // SQLite writes over its WAL from the start again but never shortens the
-                    // file: after a burst of writes it would keep up to 165 MB on disk beside a
-                    // database of a few. Once writes have paused for two rounds, empty it.
-                    if quietRounds >= 2, copied.frames > 0, copied.uncopied == 0 {
+                    if wrote { lastWrite = .now }
+                    if ContinuousClock.now - lastWrite >= schedule.emptyAfter, copied.frames > 0, copied.uncopied == 0 {
                         if try await NIOThreadPool.singleton.runIfActive({ try checkpointer.truncateWALIfUnused() }) {
                             lastFrames = 0
                         }
                         continue
                     }
                     // What a reader's snapshot keeps from being copied would only be waited for.
-                    guard copied.frames >= self.walRestartFrames, copied.uncopied <= self.walRestartFrames / 10 else { continue }
+                    guard copied.frames >= schedule.restartFrames, copied.uncopied <= schedule.restartFrames / 10 else { continue }
                     _ = try await writer.withConnection(first: true) { _ in
                         try await NIOThreadPool.singleton.runIfActive { try checkpointer.checkpointPassively() }
                     }
@@ -304,12 +305,6 @@ public final class TesseraDatabase: Service, Sendable {
             }
         }
     }
-
-    /// How long the WAL grows (in frames, one changed page each: 40,000 is 165 MB) before the
-    /// checkpoint holds the writer to start it over. Longer means fewer such pauses, and a
-    /// larger WAL file under sustained writes; reads do not slow with it, since they search
-    /// only the frames not yet copied. `BENCHMARKS.md`, "The WAL checkpoint off the writer".
-    public static let defaultWALRestartFrames = 40_000
 
     /// Runs the PostgreSQL pool (which stops on graceful shutdown by itself), and lets
     /// connections be leased from the moment it starts. postgres-nio warns about a lease made

@@ -373,7 +373,7 @@ import TesseraCore
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let restart = 1_000
         let database = try await TesseraDatabase.open(.sqliteFile(path), logger: Logger(label: "tessera-test"),
-                                                      walRestartFrames: restart)
+                                                      walSchedule: WALSchedule(restartFrames: restart, emptyAfter: .seconds(3600)))
         try await database.withConnection { try await $0.execute("CREATE TABLE filler (b BLOB NOT NULL)") }
         let highest = try await withThrowingTaskGroup(of: (written: Int, restarts: Int, longest: Int).self) { group in
             group.addTask { try await database.run(); return (0, 0, 0) }
@@ -409,13 +409,14 @@ import TesseraCore
     }
 
     /// SQLite writes its WAL over from the start but never shortens the file, so a burst of
-    /// writes would leave it at its longest beside the database for good. Once writes pause,
-    /// the background checkpoint empties it; nothing written is lost, and writes go on after.
+    /// writes would leave it at its longest beside the database for good. Once writes have
+    /// paused for `emptyAfter`, the background checkpoint empties it (and not before: a pause
+    /// of several rounds leaves it); nothing written is lost, and writes go on after.
     @Test func theWALFileIsEmptiedOnceWritesPause() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-wal-\(UUID().wire).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let database = try await TesseraDatabase.open(.sqliteFile(path), logger: Logger(label: "tessera-test"),
-                                                      walRestartFrames: 1_000)
+                                                      walSchedule: WALSchedule(restartFrames: 1_000, emptyAfter: .seconds(5)))
         try await database.withConnection { try await $0.execute("CREATE TABLE filler (b BLOB NOT NULL)") }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await database.run() }
@@ -428,6 +429,9 @@ import TesseraCore
             func walBytes() throws -> Int {
                 (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? -1
             }
+            #expect(try walBytes() > 250 * 3000)
+            // Several rounds (20 ms, then 200 ms apart) well within the pause: still there.
+            try await Task.sleep(for: .milliseconds(600))
             #expect(try walBytes() > 250 * 3000)
             // Waits for it, up to 20 s: a bound on the wait, not a timing being tested.
             var bytes = try walBytes()
@@ -451,7 +455,8 @@ import TesseraCore
     @Test func theWALFileWaitsForAReaderStillUsingIt() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-wal-\(UUID().wire).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let database = try await TesseraDatabase.open(.sqliteFile(path), logger: Logger(label: "tessera-test"))
+        let database = try await TesseraDatabase.open(.sqliteFile(path), logger: Logger(label: "tessera-test"),
+                                                      walSchedule: WALSchedule(restartFrames: 1_000, emptyAfter: .milliseconds(300)))
         try await database.withConnection { try await $0.execute("CREATE TABLE filler (b BLOB NOT NULL)") }
         for _ in 0..<20 {
             try await database.transaction { try await $0.execute("INSERT INTO filler VALUES (zeroblob(3000))") }
