@@ -369,12 +369,9 @@ import TesseraCore
     /// briefly once the WAL is `walRestartFrames` long, well before the writer's own threshold
     /// (twice that) would make a commit copy the WAL. Without it the WAL grows to that threshold.
     @Test func theBackgroundCheckpointStartsTheWALOverUnderSteadyWrites() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-wal-\(UUID().wire).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let restart = 1_000
-        let database = try await TesseraDatabase.open(.sqliteFile(path), logger: Logger(label: "tessera-test"),
-                                                      walSchedule: WALSchedule(restartFrames: restart, emptyAfter: .seconds(3600)))
-        try await database.withConnection { try await $0.execute("CREATE TABLE filler (b BLOB NOT NULL)") }
+        let (database, path) = try await Self.fillerDatabase(WALSchedule(restartFrames: restart, emptyAfter: .seconds(3600)))
+        defer { Self.removeDatabaseFiles(path) }
         let highest = try await withThrowingTaskGroup(of: (written: Int, restarts: Int, longest: Int).self) { group in
             group.addTask { try await database.run(); return (0, 0, 0) }
             // Two writers, so that one waits for the writer while the other holds it; each
@@ -413,11 +410,8 @@ import TesseraCore
     /// paused for `emptyAfter`, the background checkpoint empties it (and not before: a pause
     /// of several rounds leaves it); nothing written is lost, and writes go on after.
     @Test func theWALFileIsEmptiedOnceWritesPause() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-wal-\(UUID().wire).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let database = try await TesseraDatabase.open(.sqliteFile(path), logger: Logger(label: "tessera-test"),
-                                                      walSchedule: WALSchedule(restartFrames: 1_000, emptyAfter: .seconds(5)))
-        try await database.withConnection { try await $0.execute("CREATE TABLE filler (b BLOB NOT NULL)") }
+        let (database, path) = try await Self.fillerDatabase(WALSchedule(restartFrames: 1_000, emptyAfter: .seconds(5)))
+        defer { Self.removeDatabaseFiles(path) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await database.run() }
             // About 300 frames: short of the restart threshold, so only the pause empties it.
@@ -426,18 +420,15 @@ import TesseraCore
                     for _ in 0..<5 { try await session.execute("INSERT INTO filler VALUES (zeroblob(3000))") }
                 }
             }
-            func walBytes() throws -> Int {
-                (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? -1
-            }
-            #expect(try walBytes() > 250 * 3000)
+            #expect(try Self.walBytes(path) > 250 * 3000)
             // Several rounds (20 ms, then 200 ms apart) well within the pause: still there.
             try await Task.sleep(for: .milliseconds(600))
-            #expect(try walBytes() > 250 * 3000)
+            #expect(try Self.walBytes(path) > 250 * 3000)
             // Waits for it, up to 20 s: a bound on the wait, not a timing being tested.
-            var bytes = try walBytes()
+            var bytes = try Self.walBytes(path)
             for _ in 0..<200 where bytes != 0 {
                 try await Task.sleep(for: .milliseconds(100))
-                bytes = try walBytes()
+                bytes = try Self.walBytes(path)
             }
             #expect(bytes == 0)
             try await database.transaction { try await $0.execute("INSERT INTO filler VALUES (zeroblob(10))") }
@@ -453,11 +444,8 @@ import TesseraCore
     /// backup would be) keeps it from being emptied; the checkpoint tries again, and empties it
     /// once that reader is done.
     @Test func theWALFileWaitsForAReaderStillUsingIt() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-wal-\(UUID().wire).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let database = try await TesseraDatabase.open(.sqliteFile(path), logger: Logger(label: "tessera-test"),
-                                                      walSchedule: WALSchedule(restartFrames: 1_000, emptyAfter: .milliseconds(300)))
-        try await database.withConnection { try await $0.execute("CREATE TABLE filler (b BLOB NOT NULL)") }
+        let (database, path) = try await Self.fillerDatabase(WALSchedule(restartFrames: 1_000, emptyAfter: .milliseconds(300)))
+        defer { Self.removeDatabaseFiles(path) }
         for _ in 0..<20 {
             try await database.transaction { try await $0.execute("INSERT INTO filler VALUES (zeroblob(3000))") }
         }
@@ -466,24 +454,45 @@ import TesseraCore
         let reader = try InlineSQLiteConnection(path: path, readOnly: true)
         try reader.run("BEGIN", binds: []) { _ in }
         try reader.run("SELECT count(*) FROM filler", binds: []) { _ in }
-        func walBytes() throws -> Int {
-            (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? -1
-        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await database.run() }
             // Several idle rounds (200 ms apart) pass while the reader holds on.
             try await Task.sleep(for: .milliseconds(1_500))
-            #expect(try walBytes() > 20 * 3000)
+            #expect(try Self.walBytes(path) > 20 * 3000)
             try reader.run("COMMIT", binds: []) { _ in }
-            var bytes = try walBytes()
+            var bytes = try Self.walBytes(path)
             for _ in 0..<200 where bytes != 0 {
                 try await Task.sleep(for: .milliseconds(100))
-                bytes = try walBytes()
+                bytes = try Self.walBytes(path)
             }
             #expect(bytes == 0)
             group.cancelAll()
         }
         reader.close()
+    }
+
+    /// A database in a fresh file with one table, `filler`, for the WAL tests; the caller
+    /// removes its files (`removeDatabaseFiles`).
+    private static func fillerDatabase(_ schedule: WALSchedule) async throws -> (TesseraDatabase, String) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-wal-\(UUID().wire).sqlite").path
+        do {
+            let database = try await TesseraDatabase.open(.sqliteFile(path), logger: Logger(label: "tessera-test"),
+                                                          walSchedule: schedule)
+            try await database.withConnection { try await $0.execute("CREATE TABLE filler (b BLOB NOT NULL)") }
+            return (database, path)
+        } catch {
+            removeDatabaseFiles(path)
+            throw error
+        }
+    }
+
+    private static func removeDatabaseFiles(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    /// The WAL file's length in bytes.
+    private static func walBytes(_ databasePath: String) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: databasePath + "-wal")[.size] as? Int) ?? -1
     }
 
     /// The WAL's length in frames, as the wal-index header (the `-shm` file's first bytes, in the
