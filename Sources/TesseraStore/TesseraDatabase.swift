@@ -260,12 +260,12 @@ public final class TesseraDatabase: Service, Sendable {
     /// checkpoint copies alongside the writer, but SQLite starts the WAL over from its beginning
     /// only when a write begins with every frame copied, which under steady writes never
     /// happens by itself. So each round copies alongside the writer, and once the WAL is long
-    /// (`walSchedule.restartFrames`) copies what was committed meanwhile holding the writer, ahead of
-    /// the transactions waiting for it (5–20 ms, about once a second at the heaviest load), so
-    /// that the next write starts the WAL over. While the rounds run, the writer's own
-    /// checkpoint is only a backstop. Rounds follow each other closely while there are writes;
-    /// when idle, five times a second. Once writes have paused for `walSchedule.emptyAfter`,
-    /// a round empties the WAL file.
+    /// (`walSchedule.restartFrames`) copies what was committed meanwhile holding the writer,
+    /// ahead of the transactions waiting for it (5–20 ms, about once a second at the heaviest
+    /// load), so that the next write starts the WAL over. While the rounds run, the writer's
+    /// own checkpoint is only a backstop. Rounds follow each other closely while there are
+    /// writes; when idle, five times a second. Once writes have paused for
+    /// `walSchedule.emptyAfter`, a round empties the WAL file.
     private func checkpointWAL(_ checkpointer: InlineSQLiteConnection, writer: SQLiteConnectionPool) async {
         do {
             try await writer.withConnection { connection in

@@ -471,6 +471,25 @@ import TesseraCore
         reader.close()
     }
 
+    /// A connection that has not read the file yet does not know it is in WAL mode, and SQLite's
+    /// checkpoint call on it does nothing while answering success: emptying the WAL from such a
+    /// connection must still empty it (it reads the file first, as the copying round does).
+    @Test func aNewConnectionEmptiesTheWAL() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-wal-\(UUID().wire).sqlite").path
+        defer { Self.removeDatabaseFiles(path) }
+        let writer = try InlineSQLiteConnection(path: path, readOnly: false)
+        try writer.run("PRAGMA journal_mode = WAL", binds: []) { _ in }
+        try writer.run("CREATE TABLE filler (b BLOB NOT NULL)", binds: []) { _ in }
+        for _ in 0..<20 { try writer.run("INSERT INTO filler VALUES (zeroblob(3000))", binds: []) { _ in } }
+        #expect(try writer.checkpointPassively().uncopied == 0)
+        #expect(try Self.walBytes(path) > 20 * 3000)
+        let checkpointer = try InlineSQLiteConnection(path: path, readOnly: false)
+        #expect(try checkpointer.truncateWALIfUnused())
+        #expect(try Self.walBytes(path) == 0)
+        checkpointer.close()
+        writer.close()
+    }
+
     /// A database in a fresh file with one table, `filler`, for the WAL tests; the caller
     /// removes its files (`removeDatabaseFiles`).
     private static func fillerDatabase(_ schedule: WALSchedule) async throws -> (TesseraDatabase, String) {

@@ -101,10 +101,29 @@ final class InlineSQLiteConnection: @unchecked Sendable {
     }
 
     /// Copies what it can of the WAL into the database file without waiting for any other
-    /// connection (`PASSIVE`), and says how much of the WAL is now copied. Through the C call
-    /// rather than `PRAGMA wal_checkpoint`, which SQLite prepares anew on every run.
+    /// connection (`PASSIVE`), and says how much of the WAL is now copied.
     @discardableResult
     func checkpointPassively() throws -> WALCheckpoint {
+        let (status, checkpoint) = try walCheckpoint(SQLITE_CHECKPOINT_PASSIVE)
+        try check(status)
+        return checkpoint
+    }
+
+    /// Empties the WAL file (`TRUNCATE`) if it is all copied, no transaction is writing and no
+    /// reader is reading from it; false, at once, if any is: without waiting for them, so that
+    /// a writer or a reader (the sqlite3 shell, a backup) never waits behind this.
+    func truncateWALIfUnused() throws -> Bool {
+        sqlite_nio_sqlite3_busy_timeout(handle, 0)
+        defer { sqlite_nio_sqlite3_busy_timeout(handle, Self.busyTimeoutMilliseconds) }
+        let (status, _) = try walCheckpoint(SQLITE_CHECKPOINT_TRUNCATE)
+        if status & 0xff == SQLITE_BUSY { return false }
+        try check(status)
+        return true
+    }
+
+    /// One checkpoint in `mode`, through the C call rather than `PRAGMA wal_checkpoint`, which
+    /// SQLite prepares anew on every run: its status, and the WAL's frames and those copied.
+    private func walCheckpoint(_ mode: Int32) throws -> (status: Int32, checkpoint: WALCheckpoint) {
         guard !isClosed else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "the connection is closed") }
         // A connection learns that the file is in WAL mode only by reading it; until then
         // SQLite's checkpoint call does nothing. Once is enough: it keeps the WAL open after.
@@ -114,21 +133,8 @@ final class InlineSQLiteConnection: @unchecked Sendable {
         }
         var frames: Int32 = 0
         var copied: Int32 = 0
-        try check(sqlite_nio_sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied))
-        return WALCheckpoint(frames: Int(max(frames, 0)), copied: Int(max(copied, 0)))
-    }
-
-    /// Empties the WAL file (`TRUNCATE`) if it is all copied, no transaction is writing and no
-    /// reader is reading from it; false, at once, if any is: without waiting for them, so that
-    /// a writer or a reader (the sqlite3 shell, a backup) never waits behind this.
-    func truncateWALIfUnused() throws -> Bool {
-        guard !isClosed else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "the connection is closed") }
-        sqlite_nio_sqlite3_busy_timeout(handle, 0)
-        defer { sqlite_nio_sqlite3_busy_timeout(handle, Self.busyTimeoutMilliseconds) }
-        let status = sqlite_nio_sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
-        if status & 0xff == SQLITE_BUSY { return false }
-        try check(status)
-        return true
+        let status = sqlite_nio_sqlite3_wal_checkpoint_v2(handle, nil, mode, &frames, &copied)
+        return (status, WALCheckpoint(frames: Int(max(frames, 0)), copied: Int(max(copied, 0))))
     }
 
     func close() {
