@@ -61,6 +61,10 @@ public struct JSONWriter: Sendable {
         string(text)
     }
 
+    public mutating func bool(_ flag: Bool) {
+        value(.bool(flag))
+    }
+
     public mutating func int(_ number: Int) {
         value(.int(Int64(number)))
     }

@@ -10,14 +10,14 @@ import TesseraJSON
         json.beginObject()
         json.key("a"); json.beginArray()
         json.beginObject(); json.endObject()
-        json.beginArray(); json.int(1); json.string("two \"2\""); json.null(); json.endArray()
+        json.beginArray(); json.int(1); json.string("two \"2\""); json.null(); json.bool(false); json.endArray()
         json.beginObject(); json.key("x"); json.string(nil); json.key("y"); json.value(["k": [true]]); json.endObject()
         json.timestamp(Date(timeIntervalSince1970: 0))
         json.endArray()
         json.key("b"); json.timestamp(nil)
         json.endObject()
         let expected: JSONValue = [
-            "a": [[:], [1, "two \"2\"", nil], ["x": nil, "y": ["k": [true]]], "1970-01-01T00:00:00.000000Z"],
+            "a": [[:], [1, "two \"2\"", nil, false], ["x": nil, "y": ["k": [true]]], "1970-01-01T00:00:00.000000Z"],
             "b": nil,
         ]
         #expect(String(decoding: json.bytes, as: UTF8.self) == expected.serialized())

@@ -22,7 +22,7 @@ extension Wire {
         }
         var json = JSONWriter()
         json.beginObject()
-        json.key("allowed"); json.value(.bool(match != nil))
+        json.key("allowed"); json.bool(match != nil)
         json.key("benefit_id"); json.uuid(benefitId)
         json.key("customer_id"); json.uuid(match?.customerId)
         json.key("grant")

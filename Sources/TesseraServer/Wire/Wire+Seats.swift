@@ -84,7 +84,7 @@ extension Wire {
         // Written straight out, keys in byte order: a tree first was 2% of a claim-info request.
         var json = JSONWriter()
         json.beginObject()
-        json.key("can_claim"); json.value(true)
+        json.key("can_claim"); json.bool(true)
         json.key("customer_email"); json.string(info.email)
         json.key("organization_name"); json.string(info.offer.organization.name)
         json.key("organization_slug"); json.string(info.offer.organization.slug)
