@@ -159,16 +159,46 @@ public struct SeatStore: Sendable {
     }
 
     /// Every seat of the pool, revoked ones included, oldest first, in one query.
-    public func details(in pool: SeatPoolReference) async throws -> [SeatDetails] {
-        try await session.rows(Self.detailsQuery(in: pool), Self.details)
+    /// `billingCustomerId`: the pool's customer, whose members hold its seats (see ``poolDetailsFrom(billingCustomerId:)``).
+    public func details(in pool: SeatPoolReference, billingCustomerId: UUID) async throws -> [SeatDetails] {
+        try await withHoldersOutsideTheJoin(
+            try await session.rows(Self.detailsQuery(in: pool, billingCustomerId: billingCustomerId), Self.details))
     }
 
-    /// The query of ``details(in:)``; its order is an index's, so nothing is sorted.
-    static func detailsQuery(in pool: SeatPoolReference) -> SQLQueryString {
+    /// The query of ``details(in:billingCustomerId:)``; its order is an index's, so nothing is sorted.
+    static func detailsQuery(in pool: SeatPoolReference, billingCustomerId: UUID) -> SQLQueryString {
         """
-        \(unsafeRaw: Self.detailsSelect) WHERE s.\(Self.poolColumn(pool)) = \(bind: pool.id.wire)
+        \(unsafeRaw: Self.detailsColumns) \(Self.poolDetailsFrom(billingCustomerId: billingCustomerId))
+        WHERE s.\(Self.poolColumn(pool)) = \(bind: pool.id.wire)
         ORDER BY s.created_at, s.id
         """
+    }
+
+    /// A pool's seats joined with their holders, looked for among the billing customer's live
+    /// members only: every holder Tessera writes is one (a revoked seat has none). Joined by
+    /// id alone, PostgreSQL's planner read every member of the database into a hash table to
+    /// list one pool: a 1,000-seat list cost 1.2 ms more per 15,000 members of other customers.
+    /// A holder outside that set (kept from data Tessera did not write) is still shown:
+    /// ``withHoldersOutsideTheJoin(_:)`` reads it by id.
+    static func poolDetailsFrom(billingCustomerId: UUID) -> SQLQueryString {
+        """
+        FROM seats s
+        LEFT JOIN members m ON m.id = s.member_id AND m.customer_id = \(bind: billingCustomerId.wire) AND m.deleted_at IS NULL
+        """
+    }
+
+    /// `details` with the member of each seat whose holder the pool's join did not find read by
+    /// id (see ``poolDetailsFrom(billingCustomerId:)``); one more query, only when there are such seats.
+    private func withHoldersOutsideTheJoin(_ details: [SeatDetails]) async throws -> [SeatDetails] {
+        let missing = Set(details.compactMap { $0.member == nil ? $0.seat.holder?.memberId : nil })
+        guard !missing.isEmpty else { return details }
+        let members = try await session.members.findIncludingDeleted(ids: missing)
+        return details.map { details in
+            guard details.member == nil, let memberId = details.seat.holder?.memberId, let member = members[memberId] else {
+                return details
+            }
+            return SeatDetails(seat: details.seat, member: member, customerEmail: details.customerEmail)
+        }
     }
 
     /// A page of a pool's seats after `cursor`, of one status when given. Oldest first; or, with
@@ -178,8 +208,10 @@ public struct SeatStore: Sendable {
     public func details(in pool: SeatPoolReference, billingCustomerId: UUID, status: SeatStatus?, emailPrefix: String?,
                         limit: Int, after cursor: ListCursor?) async throws -> CursorPage<SeatDetails> {
         guard let emailPrefix else {
-            let query = Self.pageQuery(in: pool, status: status, limit: limit, after: cursor)
-            return CursorPage(overRead: try await session.rows(query, Self.details), limit: limit) {
+            let query = Self.pageQuery(in: pool, billingCustomerId: billingCustomerId, status: status, limit: limit,
+                                       after: cursor)
+            let rows = try await withHoldersOutsideTheJoin(try await session.rows(query, Self.details))
+            return CursorPage(overRead: rows, limit: limit) {
                 ListCursor(createdAt: $0.seat.createdAt, id: $0.seat.id)
             }
         }
@@ -192,15 +224,18 @@ public struct SeatStore: Sendable {
 
     /// The query of a page in time order: the status and the cursor narrow a walk of the pool's
     /// index in list order, so a page costs the same in any pool.
-    static func pageQuery(in pool: SeatPoolReference, status: SeatStatus?, limit: Int, after cursor: ListCursor?)
-        -> SQLQueryString
+    static func pageQuery(in pool: SeatPoolReference, billingCustomerId: UUID, status: SeatStatus?, limit: Int,
+                          after cursor: ListCursor?) -> SQLQueryString
     {
         var filter: SQLQueryString = "s.\(Self.poolColumn(pool)) = \(bind: pool.id.wire)"
         if let status { filter += " AND s.status = \(bind: status.rawValue)" }
         if let cursor {
             filter += " AND (s.created_at, s.id) > (\(bind: cursor.createdAtMicros), \(bind: cursor.id.wire))"
         }
-        return "\(unsafeRaw: Self.detailsSelect) WHERE \(filter) ORDER BY s.created_at, s.id LIMIT \(bind: limit + 1)"
+        return """
+            \(unsafeRaw: Self.detailsColumns) \(Self.poolDetailsFrom(billingCustomerId: billingCustomerId))
+            WHERE \(filter) ORDER BY s.created_at, s.id LIMIT \(bind: limit + 1)
+            """
     }
 
     /// The query of a page of an email prefix search: a walk of the billing customer's members

@@ -39,7 +39,7 @@ import TesseraCore
         try await backend.withFreshDatabase { database, _ in
             for pool in [SeatPoolReference.subscription(UUID()), .order(UUID())] {
                 let kind = pool.subscriptionId == nil ? "order" : "subscription"
-                for (query, index) in [(SeatStore.detailsQuery(in: pool), "seats_\(kind)_list"),
+                for (query, index) in [(SeatStore.detailsQuery(in: pool, billingCustomerId: UUID()), "seats_\(kind)_list"),
                                        (SeatStore.firstRevokedQuery(in: pool), "seats_\(kind) ")] {
                     let plan = try await database.transaction { session in
                         if backend == .sqlite {
@@ -51,6 +51,50 @@ import TesseraCore
                     #expect(plan.contains(index), "\(plan)")
                 }
             }
+        }
+    }
+
+    /// A pool's list looks for its holders among its billing customer's live members, by an
+    /// index on the customer: joined by member id alone, PostgreSQL's planner read every member
+    /// of the database to list one pool (here 3,000 of another customer beside the pool's 100).
+    @Test(.enabled(if: Backend.all.contains(.postgres)))
+    func aPoolsListReadsOnlyItsCustomersMembersOnPostgres() async throws {
+        try await TestServer.run(.postgres) { server in
+            let org = try await server.makeOrganization(memberModel: true)
+            let pool = try await server.makeSubscription(org, seats: 200)
+            let other = try await server.makeSubscription(org, seats: 1)
+            try await server.database.transaction { tx in
+                try await tx.execute("""
+                    INSERT INTO members (id, organization_id, customer_id, email, email_key, role, created_at)
+                    SELECT gen_random_uuid()::text, \(bind: org.id),
+                           CASE WHEN i <= 100 THEN \(bind: pool.customerId) ELSE \(bind: other.customerId) END,
+                           'm' || i || '@example.com', 'm' || i || '@example.com', 'member', i
+                    FROM generate_series(1, 3100) AS i
+                    """)
+                try await tx.execute("""
+                    INSERT INTO seats (id, organization_id, subscription_id, status, customer_id, member_id, email,
+                                       metadata, created_at)
+                    SELECT gen_random_uuid()::text, organization_id, \(bind: pool.id), 'claimed', customer_id, id, email,
+                           '{}', created_at
+                    FROM members WHERE customer_id = \(bind: pool.customerId)
+                    """)
+            }
+            try await server.database.transaction { tx in
+                try await tx.execute("ANALYZE members")
+                try await tx.execute("ANALYZE seats")
+            }
+            let reference = SeatPoolReference.subscription(try #require(UUID(uuidString: pool.id)))
+            let customer = try #require(UUID(uuidString: pool.customerId))
+            for query in [SeatStore.detailsQuery(in: reference, billingCustomerId: customer),
+                          SeatStore.pageQuery(in: reference, billingCustomerId: customer, status: nil, limit: 500, after: nil)] {
+                let plan = try await server.database.read { session in
+                    try await session.rows("EXPLAIN " + query).map { try $0.string("QUERY PLAN") }
+                }.joined(separator: "\n")
+                #expect(!plan.contains("Seq Scan on members"), "\(plan)")
+            }
+            let listed = try await server.list(org, pool)["seats"]?.arrayValue ?? []
+            #expect(listed.count == 100)
+            #expect(listed.allSatisfy { $0["member"]?["customer_id"]?.stringValue == pool.customerId })
         }
     }
 }

@@ -135,7 +135,7 @@ import TesseraCore
                 }
             }
             let column = pool.subscriptionId == nil ? "order_id" : "subscription_id"
-            let list = try await plan(SeatStore.detailsQuery(in: pool))
+            let list = try await plan(SeatStore.detailsQuery(in: pool, billingCustomerId: UUID()))
             #expect(list.contains { $0.contains("\(column)=?") }, "\(list)")
             #expect(!list.contains { $0.contains("TEMP B-TREE") }, "\(list)")
             let revoked = try await plan(SeatStore.firstRevokedQuery(in: pool))

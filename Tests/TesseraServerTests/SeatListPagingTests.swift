@@ -115,6 +115,39 @@ import TesseraCore
         }
     }
 
+    /// The list joins holders from the billing customer's live members, which is every holder
+    /// Tessera writes; a seat held by anyone else (data written by other means: here a member
+    /// moved to another customer, and one deleted under its seat) still shows its member, in
+    /// the whole list and in a page.
+    @Test(arguments: Backend.all)
+    func aHolderOutsideTheBillingCustomersLiveMembersIsStillListed(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization(memberModel: true)
+            let pool = try await server.makeSubscription(org, seats: 5)
+            let other = try await server.makeSubscription(org, seats: 1)
+            var members: [String: String] = [:]
+            for email in ["moved@example.com", "deleted@example.com", "kept@example.com"] {
+                members[email] = try #require(try await server.assign(org, pool, ["email": .string(email)])["member_id"]?.stringValue)
+            }
+            try await server.database.transaction { tx in
+                try await tx.execute("""
+                    UPDATE members SET customer_id = \(bind: other.customerId) WHERE id = \(bind: members["moved@example.com"])
+                    """)
+                try await tx.execute("UPDATE members SET deleted_at = 1 WHERE id = \(bind: members["deleted@example.com"])")
+            }
+            for query in ["", "&limit=10"] {
+                let seats = try await Self.page(server, org, pool, query)["seats"]?.arrayValue ?? []
+                #expect(seats.count == 3)
+                for seat in seats {
+                    let member = seat["member"]
+                    #expect(member?["id"] != nil && member?["id"] == seat["member_id"], "\(seat)")
+                    #expect(member?["email"] == seat["customer_email"], "\(seat)")
+                }
+                #expect(Set(seats.compactMap { $0["member"]?["email"]?.stringValue }) == Set(members.keys))
+            }
+        }
+    }
+
     /// A page of a status, or after a cursor, walks the pool's index in list order: SQLite
     /// neither scans the table nor sorts, so 100,000 seats cost what 10 do.
     @Test func aFilteredPageIsAnIndexedWalk() async throws {
@@ -124,7 +157,7 @@ import TesseraCore
                 for (status, after) in [(SeatStatus.claimed, nil), (nil, cursor), (.pending, cursor)] {
                     let plan = try await database.read { session in
                         try await session.rows("EXPLAIN QUERY PLAN " + SeatStore.pageQuery(
-                            in: pool, status: status, limit: 50, after: after))
+                            in: pool, billingCustomerId: UUID(), status: status, limit: 50, after: after))
                             .map { try $0.string("detail") }
                     }
                     #expect(!plan.contains { $0.hasPrefix("SCAN s") }, "\(plan)")

@@ -177,7 +177,8 @@ struct SeatOperations: Sendable {
 
     func list(_ reference: SeatPoolReference, scope: Scope) async throws -> (SeatPool, [SeatDetails]) {
         try await database.read { session in
-            (try await listedPool(reference, scope: scope, session), try await session.seats.details(in: reference))
+            let pool = try await listedPool(reference, scope: scope, session)
+            return (pool, try await session.seats.details(in: reference, billingCustomerId: pool.customerId))
         }
     }
 
