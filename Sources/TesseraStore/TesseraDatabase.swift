@@ -265,7 +265,8 @@ public final class TesseraDatabase: Service, Sendable {
     /// load), so that the next write starts the WAL over. While the rounds run, the writer's
     /// own checkpoint is only a backstop. Rounds follow each other closely while there are
     /// writes; when idle, five times a second. Once writes have paused for
-    /// `walSchedule.emptyAfter`, a round empties the WAL file.
+    /// `walSchedule.emptyAfter`, a round empties the WAL file. A round that keeps failing is
+    /// logged at most once a minute (`RecurringFailureLog`).
     private func checkpointWAL(_ checkpointer: InlineSQLiteConnection, writer: SQLiteConnectionPool) async {
         do {
             try await writer.withConnection { connection in
@@ -279,10 +280,14 @@ public final class TesseraDatabase: Service, Sendable {
             var lastFrames = 0
             var lastWrite = ContinuousClock.now  // when a round last found frames written since the one before
             var wrote = false
+            var failures = RecurringFailureLog()
             while !Task.isCancelled {
                 do {
                     try await Task.sleep(for: .milliseconds(wrote ? 20 : 200))
                     let copied = try await NIOThreadPool.singleton.runIfActive { try checkpointer.checkpointPassively() }
+                    if let count = failures.success() {
+                        self.logger.notice("WAL checkpoint working again", metadata: ["failed_rounds": "\(count)"])
+                    }
                     wrote = copied.frames != lastFrames
                     lastFrames = copied.frames
                     if wrote { lastWrite = .now }
@@ -300,7 +305,11 @@ public final class TesseraDatabase: Service, Sendable {
                 } catch is CancellationError {
                     return
                 } catch {
-                    self.logger.warning("WAL checkpoint failed", metadata: ["error": "\(loggableDescription(of: error))"])
+                    if let count = failures.failure() {
+                        self.logger.warning("WAL checkpoint failed", metadata: [
+                            "error": "\(loggableDescription(of: error))", "failed_rounds": "\(count)",
+                        ])
+                    }
                 }
             }
         }

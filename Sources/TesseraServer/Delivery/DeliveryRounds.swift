@@ -4,18 +4,27 @@ import ServiceLifecycle
 
 /// The rhythm shared by the delivery workers: rounds back to back while there is work, a
 /// quarter-second pause when a round finds none, and a stop on shutdown. A failed round is
-/// logged and the next one tries again, so a database hiccup never ends delivery.
+/// logged and the next one tries again, so a database hiccup never ends delivery; failures that
+/// go on are logged at most once a minute, and their end once (`RecurringFailureLog`).
 enum DeliveryRounds {
     static let idlePause: Duration = .milliseconds(250)
 
     static func run(logger: Logger, worker: String, idlePause: Duration = idlePause,
                     round: () async throws -> Int) async {
+        var failures = RecurringFailureLog()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let handled: Int
             do {
                 handled = try await round()
+                if let count = failures.success() {
+                    logger.notice("\(worker) rounds working again", metadata: ["failed_rounds": "\(count)"])
+                }
             } catch {
-                logger.error("\(worker) round failed", metadata: ["error": "\(loggableDescription(of: error))"])
+                if let count = failures.failure() {
+                    logger.error("\(worker) round failed", metadata: [
+                        "error": "\(loggableDescription(of: error))", "failed_rounds": "\(count)",
+                    ])
+                }
                 handled = 0
             }
             if handled == 0 {
