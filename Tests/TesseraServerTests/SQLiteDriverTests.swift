@@ -184,6 +184,52 @@ import TesseraCore
         }
     }
 
+    /// PostgreSQL values of every type Tessera's tables hold read back through the typed reads:
+    /// text of each kind, every integer width, booleans, floating point, NULL of any type; and a
+    /// type they hold nowhere goes by postgres-nio's rules (a `uuid` as its own spelling).
+    @Test(.enabled(if: Backend.all.contains(.postgres)))
+    func postgresRowsReadEveryTypeTheyHold() async throws {
+        try await Backend.postgres.withFreshDatabase { database, _ in
+            try await database.withConnection { session in
+                let row = try #require(try await session.first("""
+                    SELECT 'é😀'::text AS t, 'v'::varchar AS v, 'ab'::char(3) AS c, 'nm'::name AS nm, ''::text AS e,
+                           (-7)::int2 AS s, 2147483647::int4 AS i, \(bind: Int64.min)::int8 AS l, NULL::int8 AS nl,
+                           true AS yes, false AS no, NULL::boolean AS nb, NULL::text AS nt, NULL::jsonb AS nj,
+                           1.5::float8 AS d, 2.5::float4 AS f
+                    """))
+                #expect(try row.string("t") == "é😀")
+                #expect(try row.string("v") == "v")
+                #expect(try row.string("c") == "ab ")
+                #expect(try row.string("nm") == "nm")
+                #expect(try row.optionalString("e") == "")
+                #expect(try row.int("s") == -7)
+                #expect(try row.int("i") == 2_147_483_647)
+                #expect(try row.date("l") == Timestamp.date(micros: Int64.min))
+                #expect(try row.optionalInt("nl") == nil)
+                #expect(try row.optionalDate("nl") == nil)
+                #expect(try row.bool("yes") == true)
+                #expect(try row.bool("no") == false)
+                #expect(try row.decode(column: "yes", as: Bool.self) == true)
+                #expect(try row.decode(column: "d", as: Double.self) == 1.5)
+                #expect(try row.decode(column: "f", as: Double.self) == 2.5)
+                #expect(try row.optionalString("nt") == nil)
+                #expect(try row.optionalString("nj") == nil)  // NULL is NULL whatever its type
+                #expect(throws: DatabaseError.self) { try row.int("nl") }
+                #expect(throws: DatabaseError.self) { try row.bool("nb") }
+                #expect(throws: DatabaseError.self) { try row.string("nt") }
+                #expect(throws: DatabaseError.self) { try row.int("t") }
+
+                let other = try #require(try await session.first("""
+                    SELECT 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid AS u, 12.5::numeric AS num, 'x'::text AS t, 3::int8 AS n
+                    """))
+                #expect(try other.string("u") == "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11")  // postgres-nio's spelling
+                #expect(throws: DatabaseError.self) { try other.int("num") }
+                #expect(try other.string("t") == "x")
+                #expect(try other.int("n") == 3)
+            }
+        }
+    }
+
     /// A row keeps its text values' bytes side by side in one buffer: each column still reads
     /// back as its own value (empty text is not NULL), ids are read from the bytes, and text
     /// that is not an id is refused rather than read as nil.
