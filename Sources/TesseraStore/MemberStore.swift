@@ -41,13 +41,20 @@ public struct MemberStore: Sendable {
         return member
     }
 
-    /// Members by id, deleted ones included, keyed by id, in one query.
-    public func findIncludingDeleted(ids: Set<UUID>) async throws -> [UUID: Member] {
-        guard !ids.isEmpty else { return [:] }
-        let members = try await session.rows("SELECT * FROM members WHERE id IN (\(binds: ids.map(\.wire)))") {
-            try Self.member($0)
+    /// Members by id, deleted ones included, keyed by id: one query per `perQuery` ids, since
+    /// a statement takes a bounded number of parameters (32,766 on SQLite) and a pool's list can
+    /// ask for a holder per seat.
+    public func findIncludingDeleted(ids: Set<UUID>, perQuery: Int = 1_000) async throws -> [UUID: Member] {
+        let ids = Array(ids), step = max(perQuery, 1)
+        var found: [UUID: Member] = [:]
+        for start in stride(from: 0, to: ids.count, by: step) {
+            let part = ids[start..<min(start + step, ids.count)]
+            let members = try await session.rows("SELECT * FROM members WHERE id IN (\(binds: part.map(\.wire)))") {
+                try Self.member($0)
+            }
+            for member in members { found[member.id] = member }
         }
-        return Dictionary(members.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        return found
     }
 
     public func find(email: String, customerId: UUID) async throws -> Member? {

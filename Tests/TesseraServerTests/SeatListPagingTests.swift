@@ -145,6 +145,11 @@ import TesseraCore
                 }
                 #expect(Set(seats.compactMap { $0["member"]?["email"]?.stringValue }) == Set(members.keys))
             }
+            // Holders read by id come back whole when split across queries (a statement's
+            // parameters are bounded, and a pool may have thousands).
+            let ids = Set(members.values.compactMap { UUID(uuidString: $0) })
+            let found = try await server.database.read { try await $0.members.findIncludingDeleted(ids: ids, perQuery: 2) }
+            #expect(ids.count == 3 && Set(found.keys) == ids)
         }
     }
 
