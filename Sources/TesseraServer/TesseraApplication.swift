@@ -91,8 +91,9 @@ func buildRoutes(configuration: ServerConfiguration, database: TesseraDatabase,
     router.add(middleware: ObservationMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: PathScreeningMiddleware())
+    let recentTokens = RecentOrganizationTokens()
     router.add(middleware: AuthenticationMiddleware(
-        database: database, adminTokenHash: configuration.adminTokenHash, now: now))
+        database: database, adminTokenHash: configuration.adminTokenHash, recentTokens: recentTokens, now: now))
     // After authentication, so API budgets belong to the caller's token.
     if configuration.rateLimits.isEnabled {
         router.add(middleware: RateLimitMiddleware(limits: configuration.rateLimits))
@@ -115,7 +116,7 @@ func buildRoutes(configuration: ServerConfiguration, database: TesseraDatabase,
         return .json(["status": "ok"])
     }
     publicRoutes.add(.get, "/openapi.json") { _, _ in OpenAPIDocument.response }
-    OrganizationController(database: database, now: now).register(on: operatorRoutes)
+    OrganizationController(database: database, recentTokens: recentTokens, now: now).register(on: operatorRoutes)
     CustomerController(database: database, now: now).register(on: merchant)
     ProductController(database: database, now: now).register(on: merchant)
     BenefitController(database: database, now: now).register(on: merchant)

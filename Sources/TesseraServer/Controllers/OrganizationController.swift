@@ -6,6 +6,8 @@ import TesseraStore
 /// Operator routes: organizations and their access tokens.
 struct OrganizationController {
     let database: TesseraDatabase
+    /// What authentication remembers of tokens, told of each one deleted here.
+    let recentTokens: RecentOrganizationTokens
     let now: @Sendable () -> Date
 
     func register(on operatorRoutes: Routes<OperatorContext>) {
@@ -116,6 +118,7 @@ struct OrganizationController {
     @Sendable func deleteToken(_ request: Request, context: OperatorContext) async throws -> Response {
         let id = try context.pathUUID("id")
         try await operations.deleteToken(id: id)
+        recentTokens.forget(tokenId: id)
         return .noContent
     }
 }

@@ -17,6 +17,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let database: TesseraDatabase
     /// The hash of `TESSERA_ADMIN_TOKEN`, when set.
     let adminTokenHash: String?
+    /// Organization tokens read in the last second, shared with the route that deletes them.
+    let recentTokens: RecentOrganizationTokens
     let now: @Sendable () -> Date
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
@@ -52,14 +54,24 @@ struct AuthenticationMiddleware: RouterMiddleware {
         let hash = SecretToken.hash(token)
         if let adminTokenHash, hash == adminTokenHash { return (.operatorAccess, AccessLogCaller(kind: "operator", id: nil)) }
         let now = now()
-        let found = try await database.read { try await $0.accessTokens.find(hash: hash) }
-        guard let stored = found, !stored.isExpired(at: now) else { throw AuthError.invalidToken }
+        let stored: AccessToken
+        if let recent = recentTokens.token(hash: hash, at: now) {
+            stored = recent
+        } else {
+            guard let found = try await database.read({ try await $0.accessTokens.find(hash: hash) }) else {
+                throw AuthError.invalidToken
+            }
+            recentTokens.remember(found, hash: hash, readAt: now)
+            stored = found
+        }
+        guard !stored.isExpired(at: now) else { throw AuthError.invalidToken }
         // A write only when the recorded use is stale, so most requests stay off the writer.
         if stored.kind == .organization, stored.useIsStale(at: now) {
             // Bookkeeping: a write that fails (the database busy past its timeout) must not
             // refuse a request the token is valid for. The next request tries again.
             do {
                 try await database.withConnection { try await $0.accessTokens.touch(id: stored.id, at: now) }
+                recentTokens.recordedUse(hash: hash, at: now)
             } catch {
                 logger.warning("recording a token's use failed", metadata: ["error": "\(loggableDescription(of: error))"])
             }
