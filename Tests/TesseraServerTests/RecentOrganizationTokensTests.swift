@@ -10,10 +10,7 @@ import TesseraStore
 /// every time.
 @Suite struct RecentOrganizationTokensTests {
     static func statements(_ server: TestServer, _ path: String, token: String) async throws -> Int {
-        let before = server.database.statementCount
-        let response = try await server.request(.get, path, token: token)
-        #expect(response.status == .ok, "\(response.json)")
-        return server.database.statementCount - before
+        try await ScalingTests.statements(server) { try await server.request(.get, path, token: token) }
     }
 
     @Test(arguments: Backend.all)
