@@ -10,7 +10,8 @@ import TesseraStore
 /// is gone (the token store does not find those), is refused here on every route (401
 /// `invalid_token`); each route group then admits only its kind of principal, in its request
 /// context (`RouteGroups.swift`), before the handler reads anything, so authentication always
-/// comes before validation.
+/// comes before validation. An organization token is read from the database at most once a
+/// second (`RecentOrganizationTokens`), so one deleted by another process is refused within it.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = TesseraRequestContext
 
