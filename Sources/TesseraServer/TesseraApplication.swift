@@ -116,7 +116,8 @@ func buildRoutes(configuration: ServerConfiguration, database: TesseraDatabase,
         return .json(["status": "ok"])
     }
     publicRoutes.add(.get, "/openapi.json") { _, _ in OpenAPIDocument.response }
-    OrganizationController(database: database, recentTokens: recentTokens, now: now).register(on: operatorRoutes)
+    let organizations = OrganizationOperations(database: database, recentTokens: recentTokens, now: now)
+    OrganizationController(operations: organizations).register(on: operatorRoutes)
     CustomerController(database: database, now: now).register(on: merchant)
     ProductController(database: database, now: now).register(on: merchant)
     BenefitController(database: database, now: now).register(on: merchant)
@@ -134,7 +135,7 @@ func buildRoutes(configuration: ServerConfiguration, database: TesseraDatabase,
     PageController(operations: seatOperations, publicURL: configuration.publicURL, formKey: configuration.csrfKey,
                    now: now).register(on: publicRoutes)
     DashboardController(
-        operations: seatOperations,
+        operations: seatOperations, organizations: organizations,
         sessions: DashboardSessions(database: database, adminTokenHash: configuration.adminTokenHash, now: now),
         publicURL: configuration.publicURL, formKey: configuration.csrfKey,
         webhookTargetPolicy: WebhookTargetPolicy(allowsPrivateNetworks: configuration.webhookAllowPrivate), now: now

@@ -159,7 +159,7 @@ public struct SeatStore: Sendable {
     }
 
     /// Every seat of the pool, revoked ones included, oldest first, in one query.
-    /// `billingCustomerId`: the pool's customer, whose members hold its seats (see ``poolDetailsFrom(billingCustomerId:)``).
+    /// `billingCustomerId`: the pool's customer, whose members hold its seats (see ``poolDetailsSelect(billingCustomerId:)``).
     public func details(in pool: SeatPoolReference, billingCustomerId: UUID) async throws -> [SeatDetails] {
         try await withHoldersOutsideTheJoin(
             try await session.rows(Self.detailsQuery(in: pool, billingCustomerId: billingCustomerId), Self.details))
@@ -168,7 +168,7 @@ public struct SeatStore: Sendable {
     /// The query of ``details(in:billingCustomerId:)``; its order is an index's, so nothing is sorted.
     static func detailsQuery(in pool: SeatPoolReference, billingCustomerId: UUID) -> SQLQueryString {
         """
-        \(unsafeRaw: Self.detailsColumns) \(Self.poolDetailsFrom(billingCustomerId: billingCustomerId))
+        \(Self.poolDetailsSelect(billingCustomerId: billingCustomerId))
         WHERE s.\(Self.poolColumn(pool)) = \(bind: pool.id.wire)
         ORDER BY s.created_at, s.id
         """
@@ -180,15 +180,16 @@ public struct SeatStore: Sendable {
     /// list one pool: a 1,000-seat list cost 1.2 ms more per 15,000 members of other customers.
     /// A holder outside that set (kept from data Tessera did not write) is still shown:
     /// ``withHoldersOutsideTheJoin(_:)`` reads it by id.
-    static func poolDetailsFrom(billingCustomerId: UUID) -> SQLQueryString {
+    static func poolDetailsSelect(billingCustomerId: UUID) -> SQLQueryString {
         """
+        \(unsafeRaw: Self.detailsColumns)
         FROM seats s
         LEFT JOIN members m ON m.id = s.member_id AND m.customer_id = \(bind: billingCustomerId.wire) AND m.deleted_at IS NULL
         """
     }
 
     /// `details` with the member of each seat whose holder the pool's join did not find read by
-    /// id (see ``poolDetailsFrom(billingCustomerId:)``); one more query, only when there are such seats.
+    /// id (see ``poolDetailsSelect(billingCustomerId:)``); one more query, only when there are such seats.
     private func withHoldersOutsideTheJoin(_ details: [SeatDetails]) async throws -> [SeatDetails] {
         let missing = Set(details.compactMap { $0.member == nil ? $0.seat.holder?.memberId : nil })
         guard !missing.isEmpty else { return details }
@@ -233,7 +234,7 @@ public struct SeatStore: Sendable {
             filter += " AND (s.created_at, s.id) > (\(bind: cursor.createdAtMicros), \(bind: cursor.id.wire))"
         }
         return """
-            \(unsafeRaw: Self.detailsColumns) \(Self.poolDetailsFrom(billingCustomerId: billingCustomerId))
+            \(Self.poolDetailsSelect(billingCustomerId: billingCustomerId))
             WHERE \(filter) ORDER BY s.created_at, s.id LIMIT \(bind: limit + 1)
             """
     }

@@ -280,14 +280,13 @@ public final class TesseraDatabase: Service, Sendable {
             var lastFrames = 0
             var lastWrite = ContinuousClock.now  // when a round last found frames written since the one before
             var wrote = false
-            var failures = RecurringFailureLog()
+            var failures = RecurringFailureLog(logger: self.logger, level: .warning, failed: "WAL checkpoint failed",
+                                               recovered: "WAL checkpoint working again")
             while !Task.isCancelled {
                 do {
                     try await Task.sleep(for: .milliseconds(wrote ? 20 : 200))
                     let copied = try await NIOThreadPool.singleton.runIfActive { try checkpointer.checkpointPassively() }
-                    if let count = failures.success() {
-                        self.logger.notice("WAL checkpoint working again", metadata: ["failed_rounds": "\(count)"])
-                    }
+                    failures.success()
                     wrote = copied.frames != lastFrames
                     lastFrames = copied.frames
                     if wrote { lastWrite = .now }
@@ -305,11 +304,7 @@ public final class TesseraDatabase: Service, Sendable {
                 } catch is CancellationError {
                     return
                 } catch {
-                    if let count = failures.failure() {
-                        self.logger.warning("WAL checkpoint failed", metadata: [
-                            "error": "\(loggableDescription(of: error))", "failed_rounds": "\(count)",
-                        ])
-                    }
+                    failures.failure(error)
                 }
             }
         }

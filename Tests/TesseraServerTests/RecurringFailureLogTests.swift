@@ -8,20 +8,32 @@ import TesseraStore
 /// failures since, and its end once.
 @Suite struct RecurringFailureLogTests {
     @Test func failuresAreReportedOncePerIntervalWithTheirCount() {
-        var log = RecurringFailureLog(interval: .seconds(60))
+        struct Down: Error {}
+        let logs = CollectedLogs()
+        var log = RecurringFailureLog(logger: logs.logger, level: .warning, failed: "failed", recovered: "again",
+                                      interval: .seconds(60))
+        func lines() -> [String] {
+            logs.lines.map { "\($0.level) \($0.message) \($0.metadata["failed_rounds"] ?? "-")" }
+        }
         let start = ContinuousClock.now
-        #expect(log.success() == nil)
-        #expect(log.failure(at: start) == 1)
+        log.success()
+        #expect(lines().isEmpty)
+        log.failure(Down(), at: start)
         // 59 more failures within the minute: held back.
-        for second in 1...59 { #expect(log.failure(at: start + .seconds(second)) == nil) }
+        for second in 1...59 { log.failure(Down(), at: start + .seconds(second)) }
+        #expect(lines() == ["warning failed 1"])
+        #expect(logs.lines.first?.metadata["error"]?.contains("Down") == true)
         // The next line, a minute after the first, counts them all and itself.
-        #expect(log.failure(at: start + .seconds(60)) == 60)
-        #expect(log.failure(at: start + .seconds(61)) == nil)
-        // The end of the run counts every failure in it.
-        #expect(log.success() == 62)
-        #expect(log.success() == nil)
+        log.failure(Down(), at: start + .seconds(60))
+        log.failure(Down(), at: start + .seconds(61))
+        #expect(lines() == ["warning failed 1", "warning failed 60"])
+        // The end of the run counts every failure in it, once.
+        log.success()
+        log.success()
+        #expect(lines().last == "notice again 62" && lines().count == 3)
         // A new run is logged at once, whenever it starts.
-        #expect(log.failure(at: start + .seconds(62)) == 1)
+        log.failure(Down(), at: start + .seconds(62))
+        #expect(lines().last == "warning failed 1")
     }
 
     /// A delivery worker whose rounds fail 200 times in a row (a database that is down) writes

@@ -5,10 +5,8 @@ import TesseraStore
 
 /// Operator routes: organizations and their access tokens.
 struct OrganizationController {
-    let database: TesseraDatabase
-    /// What authentication remembers of tokens, told of each one deleted here.
-    let recentTokens: RecentOrganizationTokens
-    let now: @Sendable () -> Date
+    /// Organizations and their tokens (deleting one also tells authentication).
+    let operations: OrganizationOperations
 
     func register(on operatorRoutes: Routes<OperatorContext>) {
         operatorRoutes.add(.post, "/organizations", create)
@@ -17,9 +15,6 @@ struct OrganizationController {
         operatorRoutes.add(.post, "/organization-access-tokens", createToken)
         operatorRoutes.add(.delete, "/organization-access-tokens/:id", deleteToken)
     }
-
-    /// Organizations and their tokens, with this controller's database and clock.
-    var operations: OrganizationOperations { OrganizationOperations(database: database, now: now) }
 
     @Sendable func create(_ request: Request, context: OperatorContext) async throws -> Response {
         var body = try await BodyFields.read(request)
@@ -118,7 +113,6 @@ struct OrganizationController {
     @Sendable func deleteToken(_ request: Request, context: OperatorContext) async throws -> Response {
         let id = try context.pathUUID("id")
         try await operations.deleteToken(id: id)
-        recentTokens.forget(tokenId: id)
         return .noContent
     }
 }

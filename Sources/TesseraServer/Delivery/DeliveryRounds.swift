@@ -11,20 +11,15 @@ enum DeliveryRounds {
 
     static func run(logger: Logger, worker: String, idlePause: Duration = idlePause,
                     round: () async throws -> Int) async {
-        var failures = RecurringFailureLog()
+        var failures = RecurringFailureLog(logger: logger, level: .error, failed: "\(worker) round failed",
+                                           recovered: "\(worker) rounds working again")
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let handled: Int
             do {
                 handled = try await round()
-                if let count = failures.success() {
-                    logger.notice("\(worker) rounds working again", metadata: ["failed_rounds": "\(count)"])
-                }
+                failures.success()
             } catch {
-                if let count = failures.failure() {
-                    logger.error("\(worker) round failed", metadata: [
-                        "error": "\(loggableDescription(of: error))", "failed_rounds": "\(count)",
-                    ])
-                }
+                failures.failure(error)
                 handled = 0
             }
             if handled == 0 {

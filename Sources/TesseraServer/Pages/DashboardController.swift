@@ -10,6 +10,8 @@ import TesseraStore
 /// scopes of the token that opened the session deciding what the pages may change.
 struct DashboardController {
     let operations: SeatOperations
+    /// For the branding form.
+    let organizations: OrganizationOperations
     let sessions: DashboardSessions
     let publicURL: String
     let formKey: FormTokenKey
@@ -382,8 +384,7 @@ struct DashboardController {
                                  accentColor: form.trimmed(Branding.Field.accentColor.rawValue))
             return brandingPage(viewer, typed, problems: problems, status: .unprocessableContent)
         }
-        _ = try await OrganizationOperations(database: database, now: now)
-            .update(id: organization.id, with: OrganizationUpdate(branding: change))
+        _ = try await organizations.update(id: organization.id, with: OrganizationUpdate(branding: change))
         return PageRenderer.redirect(to: "/dashboard/branding?notice=\(DashboardNotice.branded.rawValue)")
     }
 

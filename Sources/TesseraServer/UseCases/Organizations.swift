@@ -6,6 +6,8 @@ import TesseraStore
 /// transaction; slugs are unique across organizations.
 struct OrganizationOperations: Sendable {
     let database: TesseraDatabase
+    /// What authentication remembers of tokens, told of each one deleted here.
+    let recentTokens: RecentOrganizationTokens
     let now: @Sendable () -> Date
 
     // MARK: Organizations
@@ -65,12 +67,14 @@ struct OrganizationOperations: Sendable {
     }
 
     /// Deletes an organization access token and ends the dashboard sessions it opened; other
-    /// kinds of token are not found here.
+    /// kinds of token are not found here. This process refuses it from then on, though it read
+    /// it less than a second ago (`RecentOrganizationTokens`).
     func deleteToken(id: UUID) async throws {
         try await database.transaction { tx in
             _ = try await tx.accessTokens.require(id: id, kind: .organization)
             try await tx.accessTokens.deleteDashboardSessions(parentTokenId: id)
             try await tx.accessTokens.delete(id: id)
         }
+        recentTokens.forget(tokenId: id)
     }
 }
