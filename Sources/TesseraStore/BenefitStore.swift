@@ -61,11 +61,17 @@ public struct BenefitStore: Sendable {
         return Dictionary(benefits.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// Benefits by id, deleted ones included (grants outlive them), keyed by id, in one query.
+    /// Benefits by id, deleted ones included (grants outlive them), keyed by id, one query per
+    /// `SQLSession.idsPerStatement` ids.
     public func findIncludingDeleted(ids: Set<UUID>) async throws -> [UUID: Benefit] {
-        guard !ids.isEmpty else { return [:] }
-        let benefits = try await session.rows("SELECT * FROM benefits WHERE id IN (\(binds: ids.map(\.wire)))", Self.benefit)
-        return Dictionary(benefits.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var found: [UUID: Benefit] = [:]
+        for part in SQLSession.parts(of: ids) {
+            for benefit in try await session.rows("SELECT * FROM benefits WHERE id IN (\(binds: part.map(\.wire)))",
+                                                  Self.benefit) {
+                found[benefit.id] = benefit
+            }
+        }
+        return found
     }
 
     /// A page of the organization's live benefits, oldest first, optionally of one type and

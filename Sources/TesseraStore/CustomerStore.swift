@@ -48,13 +48,17 @@ public struct CustomerStore: Sendable {
         return try Self.customer(row)
     }
 
-    /// Customers by id, deleted ones included, keyed by id: what a page of pools embeds, in one
-    /// query however long the page.
+    /// Customers by id, deleted ones included, keyed by id: what a page of pools embeds, one
+    /// query per `SQLSession.idsPerStatement` ids.
     public func findIncludingDeleted(ids: Set<UUID>) async throws -> [UUID: Customer] {
-        guard !ids.isEmpty else { return [:] }
-        let rows = try await session.rows("SELECT * FROM customers WHERE id IN (\(binds: ids.map(\.wire)))")
-        return try Dictionary(rows.map { let customer = try Self.customer($0); return (customer.id, customer) },
-                              uniquingKeysWith: { first, _ in first })
+        var found: [UUID: Customer] = [:]
+        for part in SQLSession.parts(of: ids) {
+            for customer in try await session.rows("SELECT * FROM customers WHERE id IN (\(binds: part.map(\.wire)))",
+                                                   Self.customer) {
+                found[customer.id] = customer
+            }
+        }
+        return found
     }
 
     public func find(email: String, organizationId: UUID) async throws -> Customer? {

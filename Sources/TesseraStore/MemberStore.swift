@@ -41,14 +41,13 @@ public struct MemberStore: Sendable {
         return member
     }
 
-    /// Members by id, deleted ones included, keyed by id: one query per `perQuery` ids, since
-    /// a statement takes a bounded number of parameters (32,766 on SQLite) and a pool's list can
-    /// ask for a holder per seat.
-    public func findIncludingDeleted(ids: Set<UUID>, perQuery: Int = 1_000) async throws -> [UUID: Member] {
-        let ids = Array(ids), step = max(perQuery, 1)
+    /// Members by id, deleted ones included, keyed by id: one query per `perStatement` ids, since
+    /// a pool's list can ask for a holder per seat.
+    public func findIncludingDeleted(ids: Set<UUID>, perStatement: Int = SQLSession.idsPerStatement) async throws
+        -> [UUID: Member]
+    {
         var found: [UUID: Member] = [:]
-        for start in stride(from: 0, to: ids.count, by: step) {
-            let part = ids[start..<min(start + step, ids.count)]
+        for part in SQLSession.parts(of: ids, perStatement: perStatement) {
             let members = try await session.rows("SELECT * FROM members WHERE id IN (\(binds: part.map(\.wire)))") {
                 try Self.member($0)
             }

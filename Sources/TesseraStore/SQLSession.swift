@@ -95,9 +95,22 @@ public struct SQLSession: Sendable {
         return result
     }
 
+    /// Ids per statement where a list of ids can be long (a revoked pool's seats, a deleted
+    /// customer's members): a statement's binds are bounded (65,535 on PostgreSQL, whose protocol
+    /// counts them in 16 bits; 250,000 in sqlite-nio's SQLite), and a statement that long is slow
+    /// to plan.
+    public static let idsPerStatement = 1_000
+
+    /// `ids` in parts of at most `perStatement`, one statement's worth each; none when there are
+    /// no ids.
+    public static func parts<Ids: Collection>(of ids: Ids, perStatement: Int = idsPerStatement) -> [[Ids.Element]] {
+        let ids = Array(ids), step = max(perStatement, 1)
+        return stride(from: 0, to: ids.count, by: step).map { Array(ids[$0..<min($0 + step, ids.count)]) }
+    }
+
     /// Runs `insert` (`INSERT INTO t (a, b) VALUES`) with `rows` (each a parenthesised list of
-    /// values), at most 500 rows a statement: a statement's binds are bounded (32,766 on SQLite,
-    /// 65,535 on PostgreSQL). `suffix` follows the rows (an `ON CONFLICT` clause).
+    /// values), at most 500 rows a statement: a statement's binds are bounded (see
+    /// `idsPerStatement`). `suffix` follows the rows (an `ON CONFLICT` clause).
     func insert(_ insert: SQLQueryString, rows: [SQLQueryString], suffix: SQLQueryString? = nil) async throws {
         for start in stride(from: 0, to: rows.count, by: 500) {
             var statement: SQLQueryString = "\(insert) \(rows[start..<min(start + 500, rows.count)].joined(separator: ", "))"

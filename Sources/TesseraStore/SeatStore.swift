@@ -267,12 +267,15 @@ public struct SeatStore: Sendable {
             """
     }
 
-    /// Several seats by id, oldest first, in one query.
+    /// Several seats by id, oldest first: one query per `SQLSession.idsPerStatement` ids (a
+    /// revoked pool's seats can be more than a statement takes).
     public func details(ids: [UUID]) async throws -> [SeatDetails] {
-        guard !ids.isEmpty else { return [] }
-        return try await session.rows("""
-            \(unsafeRaw: Self.detailsSelect) WHERE s.id IN (\(binds: ids.map(\.wire))) ORDER BY s.created_at, s.id
-            """).map(Self.details)
+        var found: [SeatDetails] = []
+        for part in SQLSession.parts(of: ids) {
+            found += try await session.rows("\(unsafeRaw: Self.detailsSelect) WHERE s.id IN (\(binds: part.map(\.wire)))",
+                                            Self.details)
+        }
+        return found.sorted { Self.isOlder($0.seat, than: $1.seat) }
     }
 
     /// The seat an invitation token's hash opens, with its holder and what its pool offers (the
@@ -312,16 +315,29 @@ public struct SeatStore: Sendable {
         return details
     }
 
-    /// Pending and claimed seats held by a customer or by any of the given members.
+    /// Pending and claimed seats held by a customer or by any of the given members, oldest
+    /// first: one query per `SQLSession.idsPerStatement` members (a customer's can be more than a
+    /// statement takes), the customer's own seats asked for with the first.
     public func activeSeats(customerId: UUID?, memberIds: [UUID]) async throws -> [Seat] {
-        var conditions: [SQLQueryString] = []
-        if let customerId { conditions.append("customer_id = \(bind: customerId.wire)") }
-        if !memberIds.isEmpty { conditions.append("member_id IN (\(binds: memberIds.map(\.wire)))") }
-        guard !conditions.isEmpty else { return [] }
-        return try await session.rows("""
-            SELECT * FROM seats WHERE status <> \(bind: SeatStatus.revoked.rawValue)
-              AND (\(conditions.joined(separator: " OR "))) ORDER BY created_at, id
-            """).map(Self.seat)
+        let parts = SQLSession.parts(of: memberIds)
+        var found: [UUID: Seat] = [:]
+        for index in 0..<max(parts.count, customerId == nil ? 0 : 1) {
+            var conditions: [SQLQueryString] = []
+            if index == 0, let customerId { conditions.append("customer_id = \(bind: customerId.wire)") }
+            if index < parts.count { conditions.append("member_id IN (\(binds: parts[index].map(\.wire)))") }
+            for seat in try await session.rows("""
+                SELECT * FROM seats WHERE status <> \(bind: SeatStatus.revoked.rawValue)
+                  AND (\(conditions.joined(separator: " OR ")))
+                """, Self.seat) {
+                found[seat.id] = seat
+            }
+        }
+        return found.values.sorted { Self.isOlder($0, than: $1) }
+    }
+
+    /// The order seats are read in where a list is not a page: by creation, then id.
+    static func isOlder(_ seat: Seat, than other: Seat) -> Bool {
+        (seat.createdAt, seat.id.wire) < (other.createdAt, other.id.wire)
     }
 
     /// Subscriptions in which the holder (a member, or in legacy mode a customer) has a claimed seat.

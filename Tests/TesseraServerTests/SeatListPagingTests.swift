@@ -148,7 +148,7 @@ import TesseraCore
             // Holders read by id come back whole when split across queries (a statement's
             // parameters are bounded, and a pool may have thousands).
             let ids = Set(members.values.compactMap { UUID(uuidString: $0) })
-            let found = try await server.database.read { try await $0.members.findIncludingDeleted(ids: ids, perQuery: 2) }
+            let found = try await server.database.read { try await $0.members.findIncludingDeleted(ids: ids, perStatement: 2) }
             #expect(ids.count == 3 && Set(found.keys) == ids)
         }
     }
