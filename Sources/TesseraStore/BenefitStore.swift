@@ -64,14 +64,7 @@ public struct BenefitStore: Sendable {
     /// Benefits by id, deleted ones included (grants outlive them), keyed by id, one query per
     /// `SQLSession.idsPerStatement` ids.
     public func findIncludingDeleted(ids: Set<UUID>) async throws -> [UUID: Benefit] {
-        var found: [UUID: Benefit] = [:]
-        for part in SQLSession.parts(of: ids) {
-            for benefit in try await session.rows("SELECT * FROM benefits WHERE id IN (\(binds: part.map(\.wire)))",
-                                                  Self.benefit) {
-                found[benefit.id] = benefit
-            }
-        }
-        return found
+        try await session.rows(of: "benefits", ids: ids, Self.benefit, id: \.id)
     }
 
     /// A page of the organization's live benefits, oldest first, optionally of one type and

@@ -51,14 +51,7 @@ public struct CustomerStore: Sendable {
     /// Customers by id, deleted ones included, keyed by id: what a page of pools embeds, one
     /// query per `SQLSession.idsPerStatement` ids.
     public func findIncludingDeleted(ids: Set<UUID>) async throws -> [UUID: Customer] {
-        var found: [UUID: Customer] = [:]
-        for part in SQLSession.parts(of: ids) {
-            for customer in try await session.rows("SELECT * FROM customers WHERE id IN (\(binds: part.map(\.wire)))",
-                                                   Self.customer) {
-                found[customer.id] = customer
-            }
-        }
-        return found
+        try await session.rows(of: "customers", ids: ids, Self.customer, id: \.id)
     }
 
     public func find(email: String, organizationId: UUID) async throws -> Customer? {

@@ -46,14 +46,7 @@ public struct MemberStore: Sendable {
     public func findIncludingDeleted(ids: Set<UUID>, perStatement: Int = SQLSession.idsPerStatement) async throws
         -> [UUID: Member]
     {
-        var found: [UUID: Member] = [:]
-        for part in SQLSession.parts(of: ids, perStatement: perStatement) {
-            let members = try await session.rows("SELECT * FROM members WHERE id IN (\(binds: part.map(\.wire)))") {
-                try Self.member($0)
-            }
-            for member in members { found[member.id] = member }
-        }
-        return found
+        try await session.rows(of: "members", ids: ids, perStatement: perStatement, { try Self.member($0) }, id: \.id)
     }
 
     public func find(email: String, customerId: UUID) async throws -> Member? {

@@ -108,6 +108,19 @@ public struct SQLSession: Sendable {
         return stride(from: 0, to: ids.count, by: step).map { Array(ids[$0..<min($0 + step, ids.count)]) }
     }
 
+    /// The rows of `table` whose id is in `ids`, deleted ones included, read by `read` and keyed
+    /// by `id`: one statement per `perStatement` ids.
+    func rows<Value>(of table: String, ids: Set<UUID>, perStatement: Int = idsPerStatement,
+                     _ read: (StoredRow) throws -> Value, id: (Value) -> UUID) async throws -> [UUID: Value] {
+        var found: [UUID: Value] = [:]
+        for part in Self.parts(of: ids, perStatement: perStatement) {
+            for value in try await rows("SELECT * FROM \(unsafeRaw: table) WHERE id IN (\(binds: part.map(\.wire)))", read) {
+                found[id(value)] = value
+            }
+        }
+        return found
+    }
+
     /// Runs `insert` (`INSERT INTO t (a, b) VALUES`) with `rows` (each a parenthesised list of
     /// values), at most 500 rows a statement: a statement's binds are bounded (see
     /// `idsPerStatement`). `suffix` follows the rows (an `ON CONFLICT` clause).
