@@ -37,14 +37,16 @@ import TesseraStore
     }
 
     /// A delivery worker whose rounds fail 200 times in a row (a database that is down) writes
-    /// one line for them, not 200, and one when its rounds work again.
+    /// one line for them, not 200, and one when its rounds work again. Its clock stands still, so
+    /// that a slow machine does not see the minute pass (a second line, rightly).
     @Test func aDeliveryWorkerLogsRepeatedFailuresOnce() async {
         struct Down: Error {}
         let logs = CollectedLogs()
         let rounds = NIOLockedValueBox(0)
+        let start = ContinuousClock.now
         // Its own task, which the 210th round cancels to end the loop.
         await Task {
-            await DeliveryRounds.run(logger: logs.logger, worker: "test", idlePause: .milliseconds(1)) {
+            await DeliveryRounds.run(logger: logs.logger, worker: "test", idlePause: .milliseconds(1), now: { start }) {
                 let round = rounds.withLockedValue { $0 += 1; return $0 }
                 if round <= 200 { throw Down() }
                 if round >= 210 { withUnsafeCurrentTask { $0?.cancel() } }

@@ -9,8 +9,9 @@ import ServiceLifecycle
 enum DeliveryRounds {
     static let idlePause: Duration = .milliseconds(250)
 
+    /// `now` tells the failure log when a round failed (tests hold it still).
     static func run(logger: Logger, worker: String, idlePause: Duration = idlePause,
-                    round: () async throws -> Int) async {
+                    now: () -> ContinuousClock.Instant = { .now }, round: () async throws -> Int) async {
         var failures = RecurringFailureLog(logger: logger, level: .error, failed: "\(worker) round failed",
                                            recovered: "\(worker) rounds working again")
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -19,7 +20,7 @@ enum DeliveryRounds {
                 handled = try await round()
                 failures.success()
             } catch {
-                failures.failure(error)
+                failures.failure(error, at: now())
                 handled = 0
             }
             if handled == 0 {
