@@ -12,23 +12,33 @@ import TesseraStore
     /// Ids of nothing, more than one PostgreSQL statement takes.
     static let absentIds = (0..<70_000).map { _ in UUID() }
 
+    /// Three seats assigned in one pool, created at `createdAt` (set here: the test clock stands
+    /// still), read back with their holders.
+    static func threeSeats(_ server: TestServer, createdAt: [Int]) async throws -> [SeatDetails] {
+        let org = try await server.makeOrganization()
+        let pool = try await server.makeSubscription(org, seats: 3)
+        var ids: [UUID] = []
+        for email in ["a@example.com", "b@example.com", "c@example.com"] {
+            ids.append(try #require(UUID(uuidString: try await server.assign(org, pool, ["email": .string(email)]).id)))
+        }
+        try await server.database.transaction { tx in
+            for (id, time) in zip(ids, createdAt) {
+                try await tx.execute("UPDATE seats SET created_at = \(bind: time) WHERE id = \(bind: id.wire)")
+            }
+        }
+        var seats: [SeatDetails] = []
+        for id in ids {
+            seats.append(try #require(try await server.database.read { try await $0.seats.details(id: id) }))
+        }
+        return seats
+    }
+
     @Test(arguments: Backend.all)
     func seatsByIdComeBackOldestFirst(backend: Backend) async throws {
         try await TestServer.run(backend) { server in
-            let org = try await server.makeOrganization()
-            let pool = try await server.makeSubscription(org, seats: 3)
-            var seatIds: [UUID] = []
-            for email in ["a@example.com", "b@example.com", "c@example.com"] {
-                seatIds.append(try #require(UUID(uuidString: try await server.assign(org, pool, ["email": .string(email)]).id)))
-            }
-            // Created (the test clock stands still: set here) in the opposite order to the
-            // assignments: the answer follows creation.
-            try await server.database.transaction { tx in
-                for (index, id) in seatIds.enumerated() {
-                    try await tx.execute("UPDATE seats SET created_at = \(bind: 1_000 * (3 - index)) WHERE id = \(bind: id.wire)")
-                }
-            }
-            let asked = ([seatIds[1]] + Self.absentIds + [seatIds[0], seatIds[2]])
+            // Created in the opposite order to the assignments: the answer follows creation.
+            let seatIds = try await Self.threeSeats(server, createdAt: [3_000, 2_000, 1_000]).map(\.seat.id)
+            let asked = [seatIds[1]] + Self.absentIds + [seatIds[0], seatIds[2]]
             let found = try await server.database.read { try await $0.seats.details(ids: asked) }
             #expect(found.map(\.seat.id) == seatIds.reversed())
             #expect(found.allSatisfy { $0.member != nil })
@@ -39,26 +49,20 @@ import TesseraStore
     @Test(arguments: Backend.all)
     func activeSeatsOfACustomerAndOfManyMembers(backend: Backend) async throws {
         try await TestServer.run(backend) { server in
-            let org = try await server.makeOrganization()
-            let pool = try await server.makeSubscription(org, seats: 3)
-            var seats: [SeatDetails] = []
-            for email in ["first@example.com", "second@example.com", "third@example.com"] {
-                let id = try #require(UUID(uuidString: try await server.assign(org, pool, ["email": .string(email)]).id))
-                seats.append(try #require(try await server.database.read { try await $0.seats.details(id: id) }))
-            }
+            let seats = try await Self.threeSeats(server, createdAt: [1_000, 2_000, 3_000])
             let holders = seats.compactMap(\.seat.holder)
             try #require(holders.count == 3)
-            // The test clock stands still: creation times set apart, so that the order is theirs.
-            try await server.database.transaction { tx in
-                for (index, seat) in seats.enumerated() {
-                    try await tx.execute("UPDATE seats SET created_at = \(bind: 1_000 * (index + 1)) WHERE id = \(bind: seat.seat.id.wire)")
-                }
+            // In legacy mode each holder is a customer of its own: the second seat is found only by
+            // its customer, the third only by its member, in the last part.
+            let byBoth = try await server.database.read {
+                try await $0.seats.activeSeats(customerId: holders[1].customerId, memberIds: Self.absentIds + [holders[2].memberId])
             }
-            let found = try await server.database.read {
-                try await $0.seats.activeSeats(customerId: holders[0].customerId,
-                                               memberIds: [holders[0].memberId] + Self.absentIds + [holders[2].memberId])
+            #expect(byBoth.map(\.id) == [seats[1].seat.id, seats[2].seat.id])
+            // Found by its customer and by its member: once.
+            let once = try await server.database.read {
+                try await $0.seats.activeSeats(customerId: holders[0].customerId, memberIds: [holders[0].memberId] + Self.absentIds)
             }
-            #expect(found.map(\.id) == [seats[0].seat.id, seats[2].seat.id])
+            #expect(once.map(\.id) == [seats[0].seat.id])
         }
     }
 
