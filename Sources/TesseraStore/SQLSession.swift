@@ -125,8 +125,8 @@ public struct SQLSession: Sendable {
     /// values), at most 500 rows a statement: a statement's binds are bounded (see
     /// `idsPerStatement`). `suffix` follows the rows (an `ON CONFLICT` clause).
     func insert(_ insert: SQLQueryString, rows: [SQLQueryString], suffix: SQLQueryString? = nil) async throws {
-        for start in stride(from: 0, to: rows.count, by: 500) {
-            var statement: SQLQueryString = "\(insert) \(rows[start..<min(start + 500, rows.count)].joined(separator: ", "))"
+        for part in Self.parts(of: rows, perStatement: 500) {
+            var statement: SQLQueryString = "\(insert) \(part.joined(separator: ", "))"
             if let suffix { statement += " \(suffix)" }
             try await execute(statement)
         }

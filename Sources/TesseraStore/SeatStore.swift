@@ -275,7 +275,8 @@ public struct SeatStore: Sendable {
             found += try await session.rows("\(unsafeRaw: Self.detailsSelect) WHERE s.id IN (\(binds: part.map(\.wire)))",
                                             Self.details)
         }
-        return found.sorted { Self.isOlder($0.seat, than: $1.seat) }
+        // In the order `ORDER BY created_at, id` gives, across the parts.
+        return found.sorted { ($0.seat.createdAt, $0.seat.id.wire) < ($1.seat.createdAt, $1.seat.id.wire) }
     }
 
     /// The seat an invitation token's hash opens, with its holder and what its pool offers (the
@@ -315,29 +316,31 @@ public struct SeatStore: Sendable {
         return details
     }
 
-    /// Pending and claimed seats held by a customer or by any of the given members, oldest
-    /// first: one query per `SQLSession.idsPerStatement` members (a customer's can be more than a
-    /// statement takes), the customer's own seats asked for with the first.
-    public func activeSeats(customerId: UUID?, memberIds: [UUID]) async throws -> [Seat] {
-        let parts = SQLSession.parts(of: memberIds)
-        var found: [UUID: Seat] = [:]
-        for index in 0..<max(parts.count, customerId == nil ? 0 : 1) {
-            var conditions: [SQLQueryString] = []
-            if index == 0, let customerId { conditions.append("customer_id = \(bind: customerId.wire)") }
-            if index < parts.count { conditions.append("member_id IN (\(binds: parts[index].map(\.wire)))") }
-            for seat in try await session.rows("""
-                SELECT * FROM seats WHERE status <> \(bind: SeatStatus.revoked.rawValue)
-                  AND (\(conditions.joined(separator: " OR ")))
-                """, Self.seat) {
-                found[seat.id] = seat
-            }
-        }
-        return found.values.sorted { Self.isOlder($0, than: $1) }
+    /// Pending and claimed seats held by the customer or by any of its live members, oldest
+    /// first: what deleting the customer revokes, in one statement however many members it has.
+    public func activeSeats(heldByCustomerOrItsMembers customerId: UUID) async throws -> [Seat] {
+        try await activeSeats(where: """
+            customer_id = \(bind: customerId.wire)
+            OR member_id IN (SELECT id FROM members WHERE customer_id = \(bind: customerId.wire) AND deleted_at IS NULL)
+            """)
     }
 
-    /// The order seats are read in where a list is not a page: by creation, then id.
-    static func isOlder(_ seat: Seat, than other: Seat) -> Bool {
-        (seat.createdAt, seat.id.wire) < (other.createdAt, other.id.wire)
+    /// Pending and claimed seats the member holds, oldest first.
+    public func activeSeats(heldByMember memberId: UUID) async throws -> [Seat] {
+        try await activeSeats(where: "member_id = \(bind: memberId.wire)")
+    }
+
+    /// Pending and claimed seats whose holder's customer is this one, oldest first (in legacy
+    /// mode, the seats the customer holds).
+    public func activeSeats(heldByCustomer customerId: UUID) async throws -> [Seat] {
+        try await activeSeats(where: "customer_id = \(bind: customerId.wire)")
+    }
+
+    private func activeSeats(where holder: SQLQueryString) async throws -> [Seat] {
+        try await session.rows("""
+            SELECT * FROM seats WHERE status <> \(bind: SeatStatus.revoked.rawValue) AND (\(holder))
+            ORDER BY created_at, id
+            """, Self.seat)
     }
 
     /// Subscriptions in which the holder (a member, or in legacy mode a customer) has a claimed seat.

@@ -75,10 +75,13 @@ struct PortalOverview: Sendable {
 
         // Claimed seats the viewer holds in pools that someone else pays for.
         let ownPools = Set(pools.map(\.pool.reference))
-        let holderSeats = viewer.member.map { member in (customerId: UUID?.none, memberIds: [member.id]) }
-            ?? (customerId: customerId, memberIds: [])
+        let viewersSeats = if let member = viewer.member {
+            try await session.seats.activeSeats(heldByMember: member.id)
+        } else {
+            try await session.seats.activeSeats(heldByCustomer: customerId)
+        }
         var held: [HeldSeat] = []
-        for seat in try await session.seats.activeSeats(customerId: holderSeats.customerId, memberIds: holderSeats.memberIds)
+        for seat in viewersSeats
         where seat.status == .claimed && !ownPools.contains(seat.pool) && seat.organizationId == organizationId {
             guard let pool = try await session.seats.pool(seat.pool, organizationId: organizationId) else { continue }
             held.append(HeldSeat(productName: try await productName(pool.productId), claimedAt: seat.claimedAt))

@@ -83,9 +83,9 @@ struct CustomerOperations: Sendable {
         let now = now()
         try await database.transaction { tx in
             let customer = try await tx.customers.require(id: id, organizationId: organizationId)
+            try await SeatRevocation(tx: tx, now: now, actor: actor)
+                .revoke(try await tx.seats.activeSeats(heldByCustomerOrItsMembers: id))
             let memberIds = try await tx.members.ids(customerId: id)
-            try await SeatRevocation(tx: tx, now: now, actor: actor).revoke(try await tx.seats.activeSeats(customerId: id,
-                                                                                             memberIds: memberIds))
             for memberId in memberIds {
                 guard let member = try await tx.members.find(id: memberId, organizationId: organizationId) else { continue }
                 try await tx.members.softDelete(id: memberId, at: now)
@@ -157,8 +157,7 @@ struct CustomerOperations: Sendable {
         let now = now()
         try await database.transaction { tx in
             let member = try await tx.members.require(id: id, customerId: customerId, organizationId: organizationId)
-            try await SeatRevocation(tx: tx, now: now, actor: actor).revoke(try await tx.seats.activeSeats(customerId: nil,
-                                                                                             memberIds: [id]))
+            try await SeatRevocation(tx: tx, now: now, actor: actor).revoke(try await tx.seats.activeSeats(heldByMember: id))
             try await tx.members.softDelete(id: id, at: now)
             try await tx.accessTokens.deleteSessions(memberId: id)
             try await WebhookEvents(tx: tx).emit(.memberDeleted, data: Wire.member(member), organizationId: organizationId, at: now)
