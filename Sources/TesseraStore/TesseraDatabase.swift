@@ -13,9 +13,9 @@ import TesseraCore
 /// The one way into the database: connections and transactions over SQLite or PostgreSQL.
 ///
 /// SQLite runs statements inline on its own connections (`InlineSQLiteConnection`): one writer,
-/// lent to one task at a time, whose transactions start with `BEGIN IMMEDIATE` (what serialises
-/// seat assignment), and, for a database file, a few read-only connections that in WAL mode
-/// read alongside it. PostgreSQL uses postgres-nio's `PostgresClient` pool for both.
+/// lent to one task at a time (`SQLiteWriter`), whose transactions start with `BEGIN IMMEDIATE`
+/// (what serialises seat assignment) and, when several wait, share a commit; and, for a database
+/// file, a few read-only connections that in WAL mode read alongside it. PostgreSQL uses postgres-nio's `PostgresClient` pool for both.
 ///
 /// The database is a `Service`: its connections live while `run()` runs. `tessera serve` runs
 /// it first in the application's service group (so it stops last); commands and tests that use
@@ -43,9 +43,9 @@ public final class TesseraDatabase: Service, Sendable {
     public var roundTripCount: Int { statements.roundTrips }
 
     private enum Backend: Sendable {
-        /// `readers` is `writer` for an in-memory database, which a second connection cannot
-        /// see, and which has no WAL to checkpoint.
-        case sqlite(writer: SQLiteConnectionPool, readers: SQLiteConnectionPool, checkpointer: InlineSQLiteConnection?)
+        /// `readers` is nil for an in-memory database, which a second connection cannot see
+        /// (the writer reads too), and which has no WAL to checkpoint.
+        case sqlite(writer: SQLiteWriter, readers: SQLiteConnectionPool?, checkpointer: InlineSQLiteConnection?)
         case postgres(PostgresClient)
     }
 
@@ -85,9 +85,9 @@ public final class TesseraDatabase: Service, Sendable {
             for pragma in ["PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA wal_autocheckpoint = 10000"] {
                 try writer.run(pragma, binds: []) { _ in }
             }
-            let writers = SQLiteConnectionPool([writer])
+            let writers = SQLiteWriter(writer, logger: logger)
             guard case .sqliteFile = location else {
-                return TesseraDatabase(dialect: .sqlite, backend: .sqlite(writer: writers, readers: writers, checkpointer: nil),
+                return TesseraDatabase(dialect: .sqlite, backend: .sqlite(writer: writers, readers: nil, checkpointer: nil),
                                        logger: logger, observer: observer)
             }
             let checkpointer = try InlineSQLiteConnection(path: path, readOnly: false)
@@ -140,7 +140,11 @@ public final class TesseraDatabase: Service, Sendable {
         if let open = Self.requestTransaction { return try await body(open) }
         switch backend {
         case .sqlite(let writer, _, _):
-            return try await session(on: writer, access: .write, body)
+            let asked = ContinuousClock.now
+            return try await writer.withConnection { connection in
+                observer?.connectionLeased(after: ContinuousClock.now - asked, for: .write)
+                return try await body(sqliteSession(on: connection))
+            }
         case .postgres(let client):
             return try await session(on: client, access: .write, body)
         }
@@ -153,6 +157,7 @@ public final class TesseraDatabase: Service, Sendable {
         if let open = Self.requestTransaction { return try await body(open) }
         switch backend {
         case .sqlite(_, let readers, _):
+            guard let readers else { return try await withConnection(body) }
             return try await session(on: readers, access: .read, body)
         case .postgres(let client):
             return try await session(on: client, access: .read, body)
@@ -164,10 +169,13 @@ public final class TesseraDatabase: Service, Sendable {
         let asked = ContinuousClock.now
         return try await pool.withConnection { connection in
             observer?.connectionLeased(after: ContinuousClock.now - asked, for: access)
-            return try await body(SQLSession(sql: InlineSQLiteDatabase(connection: connection, logger: logger),
-                                             dialect: .sqlite, counter: statements, postgres: nil,
-                                             statementNames: nil))
+            return try await body(sqliteSession(on: connection))
         }
+    }
+
+    private func sqliteSession(on connection: InlineSQLiteConnection) -> SQLSession {
+        SQLSession(sql: InlineSQLiteDatabase(connection: connection, logger: logger), dialect: .sqlite,
+                   counter: statements, postgres: nil, statementNames: nil)
     }
 
     private func session<T: Sendable>(on client: PostgresClient, access: DatabaseAccess,
@@ -202,14 +210,31 @@ public final class TesseraDatabase: Service, Sendable {
 
     /// Runs `body` in one transaction, committed when it returns and rolled back when it throws.
     /// Inside a request's transaction it is a savepoint of that transaction.
+    /// On SQLite, transactions that wait for the writer share a commit (`SQLiteWriter`).
     public func transaction<T: Sendable>(_ body: (SQLSession) async throws -> T) async throws -> T {
         if let open = Self.requestTransaction { return try await open.savepoint { try await body(open) } }
+        if case .sqlite(let writer, _, _) = backend {
+            let asked = ContinuousClock.now
+            var began = asked  // from the lease to the commit it waited for, as on PostgreSQL
+            do {
+                let result = try await writer.transaction(counter: statements) { connection in
+                    began = ContinuousClock.now
+                    observer?.connectionLeased(after: began - asked, for: .write)
+                    return try await body(sqliteSession(on: connection))
+                }
+                observer?.transactionEnded(after: ContinuousClock.now - began, committed: true)
+                return result
+            } catch {
+                observer?.transactionEnded(after: ContinuousClock.now - began, committed: false)
+                throw error
+            }
+        }
         return try await withConnection { connection in
             let session = connection.holdingWrites()
             // Timed from before `BEGIN` to the end of `COMMIT` or `ROLLBACK`: how long the
             // transaction held its connection (on SQLite, the one writer every write waits for).
             let began = ContinuousClock.now
-            try await session.execute(self.dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN")
+            try await session.execute("BEGIN")
             let result: T
             do {
                 result = try await body(session)
@@ -267,7 +292,7 @@ public final class TesseraDatabase: Service, Sendable {
     /// writes; when idle, five times a second. Once writes have paused for
     /// `walSchedule.emptyAfter`, a round empties the WAL file. A round that keeps failing is
     /// logged at most once a minute (`RecurringFailureLog`).
-    private func checkpointWAL(_ checkpointer: InlineSQLiteConnection, writer: SQLiteConnectionPool) async {
+    private func checkpointWAL(_ checkpointer: InlineSQLiteConnection, writer: SQLiteWriter) async {
         do {
             try await writer.withConnection { connection in
                 try connection.run("PRAGMA wal_autocheckpoint = \(walSchedule.restartFrames * 2)", binds: []) { _ in }
@@ -351,7 +376,7 @@ public final class TesseraDatabase: Service, Sendable {
     private func closeSQLite() async {
         guard case .sqlite(let writer, let readers, let checkpointer) = backend else { return }
         await writer.close()
-        if readers !== writer { await readers.close() }
+        await readers?.close()
         checkpointer?.close()
     }
 }

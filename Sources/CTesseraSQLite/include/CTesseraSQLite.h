@@ -10,4 +10,10 @@
 /// which Swift cannot call. Answers an SQLite result code.
 int tessera_sqlite_enable_stable_plans(sqlite3 *db);
 
+/// Keeps statement and savepoint journals in memory up to `bytes` each before they spill to a
+/// temporary file (SQLite's default is 64 KiB). Applies only if called before SQLite is first
+/// used in the process; answers `SQLITE_MISUSE`, changing nothing, after. In C because
+/// `sqlite3_config` is variadic. Answers an SQLite result code.
+int tessera_sqlite_keep_statement_journals_in_memory(int bytes);
+
 #endif

@@ -11,8 +11,8 @@ import VaporCSQLite
 /// for these small indexed statements is a few microseconds; the one writer waits at most
 /// `busy_timeout` for another process (a backup, the sqlite3 shell).
 ///
-/// Not thread-safe by itself: `SQLiteConnectionPool` lends it to one task at a time, which is
-/// what makes the `@unchecked Sendable` sound.
+/// Not thread-safe by itself: `SQLiteWriter` and `SQLiteConnectionPool` lend it to one task at a
+/// time, which is what makes the `@unchecked Sendable` sound.
 final class InlineSQLiteConnection: @unchecked Sendable {
     /// A prepared statement kept for reuse, with the names of its result columns once known.
     private final class CachedStatement {
@@ -35,6 +35,7 @@ final class InlineSQLiteConnection: @unchecked Sendable {
     /// refuses every write, so a read routed to it by mistake fails loudly. Every connection
     /// waits up to `busyTimeout` for a lock another process holds before failing.
     init(path: String, readOnly: Bool) throws {
+        _ = Self.statementJournalsInMemory
         var opened: OpaquePointer?
         let access = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         let status = sqlite_nio_sqlite3_open_v2(path, &opened, access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nil)
@@ -49,6 +50,17 @@ final class InlineSQLiteConnection: @unchecked Sendable {
         // (it was, on every run of any seat query: see CTesseraSQLite.h).
         tessera_sqlite_enable_stable_plans(handle)
     }
+
+    /// Statement and savepoint journals kept in memory up to 4 MiB, set before the process
+    /// first opens SQLite. A transaction sharing the writer's commit runs in a savepoint
+    /// (`SQLiteWriter`), whose journal keeps the first version of every page it changes: an
+    /// assign's, about 40 pages, passed SQLite's default of 64 KiB and went to a temporary file,
+    /// a sixth of the writer's CPU under load in `pwrite`. Larger journals (a bulk operation's)
+    /// still spill, so memory stays bounded. If something opened SQLite first, the call changes
+    /// nothing (`SQLITE_MISUSE`): slower, never wrong.
+    private static let statementJournalsInMemory: Void = {
+        _ = tessera_sqlite_keep_statement_journals_in_memory(4 << 20)
+    }()
 
     /// How long a statement waits for another connection's or process's lock: 5 s.
     static let busyTimeoutMilliseconds: Int32 = 5000
@@ -136,6 +148,9 @@ final class InlineSQLiteConnection: @unchecked Sendable {
         let status = sqlite_nio_sqlite3_wal_checkpoint_v2(handle, nil, mode, &frames, &copied)
         return (status, WALCheckpoint(frames: Int(max(frames, 0)), copied: Int(max(copied, 0))))
     }
+
+    /// Whether a transaction is open: false after SQLite rolled one back by itself.
+    var isInTransaction: Bool { !isClosed && sqlite_nio_sqlite3_get_autocommit(handle) == 0 }
 
     func close() {
         guard !isClosed else { return }

@@ -1,10 +1,7 @@
 import NIOConcurrencyHelpers
 
-/// SQLite connections lent to one task at a time, first come, first served.
-///
-/// The server has two: a pool of one writer, which serialises every write transaction (SQLite
-/// allows one writer; waiting here is cheaper than waiting on its file lock), and a pool of
-/// read-only connections, which in WAL mode read alongside the writer.
+/// SQLite's read-only connections, each lent to one task at a time, first come, first served:
+/// in WAL mode they read alongside the writer (`SQLiteWriter`).
 final class SQLiteConnectionPool: Sendable {
     private let state: NIOLockedValueBox<State>
 
@@ -19,11 +16,9 @@ final class SQLiteConnectionPool: Sendable {
         state = NIOLockedValueBox(State(idle: connections, size: connections.count))
     }
 
-    /// Lends a connection to `body` and takes it back when `body` returns or throws. `first`
-    /// puts the caller ahead of those already waiting: for a short job that must not wait
-    /// behind a queue of transactions (the WAL checkpoint's last step).
-    func withConnection<T>(first: Bool = false, _ body: (InlineSQLiteConnection) async throws -> T) async throws -> T {
-        guard let connection = await acquire(first: first) else { throw DatabaseError.unexpected("the database is closed") }
+    /// Lends a connection to `body` and takes it back when `body` returns or throws.
+    func withConnection<T>(_ body: (InlineSQLiteConnection) async throws -> T) async throws -> T {
+        guard let connection = await acquire() else { throw DatabaseError.unexpected("the database is closed") }
         defer { release(connection) }
         return try await body(connection)
     }
@@ -44,12 +39,12 @@ final class SQLiteConnectionPool: Sendable {
         for waiter in waiters { waiter.resume(returning: nil) }
     }
 
-    private func acquire(first: Bool = false) async -> InlineSQLiteConnection? {
+    private func acquire() async -> InlineSQLiteConnection? {
         await withCheckedContinuation { (continuation: CheckedContinuation<InlineSQLiteConnection?, Never>) in
             let lent = state.withLockedValue { state -> InlineSQLiteConnection?? in
                 if state.isClosed { return .some(nil) }
                 if let connection = state.idle.popLast() { return .some(connection) }
-                if first { state.waiters.insert(continuation, at: 0) } else { state.waiters.append(continuation) }
+                state.waiters.append(continuation)
                 return nil
             }
             if let lent { continuation.resume(returning: lent) }
