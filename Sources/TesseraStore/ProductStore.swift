@@ -27,9 +27,11 @@ public struct ProductStore: Sendable {
             """)
     }
 
-    public func find(id: UUID, organizationId: UUID) async throws -> Product? {
+    /// `locking`: held until the transaction ends (`FOR UPDATE` on PostgreSQL; SQLite's write
+    /// transactions already exclude each other), so that changes to one product take turns.
+    public func find(id: UUID, organizationId: UUID, locking: Bool = false) async throws -> Product? {
         try await session.first("""
-            SELECT * FROM products WHERE id = \(bind: id.wire) AND organization_id = \(bind: organizationId.wire)
+            SELECT * FROM products WHERE id = \(bind: id.wire) AND organization_id = \(bind: organizationId.wire)\(unsafeRaw: locking ? session.forUpdate : "")
             """).map(Self.product)
     }
 
@@ -52,8 +54,9 @@ public struct ProductStore: Sendable {
     }
 
     /// The organization's product with this id; `notFound(.product)` when there is none.
-    public func require(id: UUID, organizationId: UUID) async throws -> Product {
-        guard let product = try await find(id: id, organizationId: organizationId) else {
+    /// `locking` as for `find`.
+    public func require(id: UUID, organizationId: UUID, locking: Bool = false) async throws -> Product {
+        guard let product = try await find(id: id, organizationId: organizationId, locking: locking) else {
             throw TesseraError.notFound(.product)
         }
         return product

@@ -271,6 +271,36 @@ import TesseraCore
         }
     }
 
+    /// Requests setting one product's benefits at once take turns on the product: without that,
+    /// two writing the same benefits in opposite orders waited on each other's rows (PostgreSQL:
+    /// "deadlock detected", a 500) or ran into each other's new rows (a 409).
+    @Test(arguments: Backend.all)
+    func concurrentRequestsSettingAProductsBenefitsTakeTurns(backend: Backend) async throws {
+        try await TestServer.run(backend) { server in
+            let org = try await server.makeOrganization()
+            var ids: [String] = []
+            for name in ["One", "Two", "Three", "Four"] {
+                ids.append(try await Self.create(server, org, ["type": "custom", "description": .string(name), "properties": [:]]).id)
+            }
+            let product = try await server.makeSeatProduct(org)
+            let orders = [ids, ids.reversed()]
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for request in 0..<16 {
+                    let order = orders[request % 2]
+                    group.addTask {
+                        try await server.request(.post, "/v1/products/\(product.id)/benefits", token: org.token,
+                                                 json: ["benefits": .array(order.map { .string($0) })]).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == .ok }, "\(statuses)")
+            let fetched = try await server.request(.get, "/v1/products/\(product.id)", token: org.token)
+            let set = fetched["benefits"]?.arrayValue?.compactMap { $0["id"]?.stringValue }
+            #expect(set.map { orders.contains($0) } == true)
+        }
+    }
+
     /// Polar's subscription embeds its whole product, benefits included (an order's product has none).
     @Test(arguments: Backend.all)
     func subscriptionsEmbedTheirProductsBenefits(backend: Backend) async throws {

@@ -65,7 +65,9 @@ struct BenefitOperations: Sendable {
         let ordered = benefitIds.filter { seen.insert($0).inserted }
         let now = now()
         return try await database.transaction { tx in
-            var product = try await tx.products.require(id: productId, organizationId: organizationId)
+            // Locked first: two requests writing the same product's benefits in different orders
+            // otherwise wait on each other's rows (a deadlock on PostgreSQL).
+            var product = try await tx.products.require(id: productId, organizationId: organizationId, locking: true)
             let known = try await tx.benefits.find(ids: Set(ordered), organizationId: organizationId)
             let unknown = benefitIds.enumerated().filter { known[$0.element] == nil }
             guard unknown.isEmpty else {
