@@ -110,9 +110,7 @@ final class SQLiteWriter: Sendable {
             } catch {
                 // No savepoint left: SQLite rolled back the whole transaction, and with it
                 // the work of every member before this one.
-                if connection.isInTransaction { rollBack(execute) }
-                group.end(.failure(failure))
-                release()
+                abandon(group, failing: failure, execute)
                 throw failure
             }
             // The others' work goes on without this one's; their commit is not its outcome.
@@ -140,12 +138,18 @@ final class SQLiteWriter: Sendable {
         do {
             try execute("COMMIT")
         } catch {
-            if connection.isInTransaction { rollBack(execute) }
-            group.end(.failure(error))
-            release()
+            abandon(group, failing: error, execute)
             throw error
         }
         group.end(.success(()))
+        release()
+    }
+
+    /// Ends a lost group: what is left of its transaction rolled back, each member waiting for
+    /// the commit told `error`, the connection lent on.
+    private func abandon(_ group: CommitGroup, failing error: any Error, _ execute: (String) throws -> Void) {
+        if connection.isInTransaction { rollBack(execute) }
+        group.end(.failure(error))
         release()
     }
 
