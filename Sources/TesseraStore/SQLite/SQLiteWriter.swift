@@ -10,7 +10,7 @@ import NIOConcurrencyHelpers
 /// ends while others wait for the writer, it does not commit: it lends the connection, its
 /// transaction still open, to the next one, which runs inside a savepoint of it. The last of
 /// such a group commits for all of them, and each returns only once that commit has, so what
-/// a caller was told is done is on disk as before. Alone, a transaction begins and commits as
+/// a caller was told is done is committed, as before. Alone, a transaction begins and commits as
 /// it always did, with no wait. A group ends after `groupLimit` transactions, and ahead of any
 /// waiter that is not a transaction (a plain lease, such as the WAL checkpoint's), which so
 /// never sees another's uncommitted writes.
@@ -89,7 +89,8 @@ final class SQLiteWriter: Sendable {
             do {
                 result = try await body(connection)
             } catch {
-                rollBack(execute)
+                // Unless SQLite already rolled it back (a full disk, `INSERT OR ROLLBACK`).
+                if connection.isInTransaction { rollBack(execute) }
                 release()
                 throw error
             }
