@@ -14,8 +14,9 @@ import TesseraCore
 ///
 /// SQLite runs statements inline on its own connections (`InlineSQLiteConnection`): one writer,
 /// lent to one task at a time (`SQLiteWriter`), whose transactions start with `BEGIN IMMEDIATE`
-/// (what serialises seat assignment) and, when several wait, share a commit; and, for a database
-/// file, a few read-only connections that in WAL mode read alongside it. PostgreSQL uses postgres-nio's `PostgresClient` pool for both.
+/// (what serialises seat assignment) and, when several wait, share a commit; and, for a
+/// database file, a few read-only connections that in WAL mode read alongside it. PostgreSQL
+/// uses postgres-nio's `PostgresClient` pool for both.
 ///
 /// The database is a `Service`: its connections live while `run()` runs. `tessera serve` runs
 /// it first in the application's service group (so it stops last); commands and tests that use
@@ -229,10 +230,11 @@ public final class TesseraDatabase: Service, Sendable {
                 throw error
             }
         }
+        // PostgreSQL.
         return try await withConnection { connection in
             let session = connection.holdingWrites()
             // Timed from before `BEGIN` to the end of `COMMIT` or `ROLLBACK`: how long the
-            // transaction held its connection (on SQLite, the one writer every write waits for).
+            // transaction held its connection.
             let began = ContinuousClock.now
             try await session.execute("BEGIN")
             let result: T

@@ -89,9 +89,8 @@ final class SQLiteWriter: Sendable {
             do {
                 result = try await body(connection)
             } catch {
-                // Unless SQLite already rolled it back (a full disk, `INSERT OR ROLLBACK`).
-                if connection.isInTransaction { rollBack(execute) }
-                release()
+                // Nobody else has joined yet: the whole transaction is this one's to undo.
+                abandon(group, failing: error, execute)
                 throw error
             }
             try await passOn(group, execute)
@@ -146,8 +145,9 @@ final class SQLiteWriter: Sendable {
         release()
     }
 
-    /// Ends a lost group: what is left of its transaction rolled back, each member waiting for
-    /// the commit told `error`, the connection lent on.
+    /// Ends a lost group: what is left of its transaction rolled back (unless SQLite already
+    /// rolled it back: a full disk, `INSERT OR ROLLBACK`), each member waiting for the commit
+    /// told `error`, the connection lent on.
     private func abandon(_ group: CommitGroup, failing error: any Error, _ execute: (String) throws -> Void) {
         if connection.isInTransaction { rollBack(execute) }
         group.end(.failure(error))
