@@ -123,6 +123,7 @@ let package = Package(
             // statements through Tessera's SQLite driver to compare it with sqlite-kit.
             name: "tessera-bench-ceiling",
             dependencies: [
+                "TesseraCore",
                 "TesseraStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),

@@ -42,7 +42,7 @@ public struct BenefitGrant: Sendable, Equatable {
     /// claimed, which grants nothing.
     public static func granting(_ benefitId: UUID, through seat: Seat, at now: Date) -> BenefitGrant? {
         guard seat.status == .claimed, let holder = seat.holder else { return nil }
-        return BenefitGrant(id: UUID(), organizationId: seat.organizationId, benefitId: benefitId, seatId: seat.id,
+        return BenefitGrant(id: UUID.timeOrdered(), organizationId: seat.organizationId, benefitId: benefitId, seatId: seat.id,
                             customerId: holder.customerId, memberId: holder.memberId, pool: seat.pool, properties: [:],
                             grantedAt: now, revokedAt: nil, createdAt: now, modifiedAt: nil)
     }

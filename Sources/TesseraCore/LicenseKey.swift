@@ -52,7 +52,7 @@ public struct LicenseKey: Sendable, Equatable {
     /// A new key for a grant, by the benefit's rules: `PREFIX-` and 128 bits from the system's
     /// secure generator as upper-case hexadecimal in UUID-like groups.
     public static func issuing(for grant: BenefitGrant, rules: LicenseKeyRules, at now: Date) -> LicenseKey {
-        LicenseKey(id: UUID(), organizationId: grant.organizationId, benefitId: grant.benefitId, grantId: grant.id,
+        LicenseKey(id: UUID.timeOrdered(), organizationId: grant.organizationId, benefitId: grant.benefitId, grantId: grant.id,
                    customerId: grant.customerId, memberId: grant.memberId, key: generate(prefix: rules.prefix),
                    status: .granted, usage: 0, limitUsage: rules.limitUsage, limitActivations: rules.activations?.limit,
                    validations: 0, lastValidatedAt: nil, expiresAt: rules.expires.flatMap { $0.end(from: now) },
@@ -185,7 +185,7 @@ extension LicenseKey {
         try requireUsable(at: now)
         guard let limitActivations else { throw .licenseKeyActivationsNotSupported }
         guard existing < limitActivations else { throw .licenseKeyActivationLimitReached }
-        return LicenseKeyActivation(id: UUID(), licenseKeyId: id, label: label, meta: meta, conditions: conditions,
+        return LicenseKeyActivation(id: UUID.timeOrdered(), licenseKeyId: id, label: label, meta: meta, conditions: conditions,
                                     createdAt: now, modifiedAt: nil)
     }
 }

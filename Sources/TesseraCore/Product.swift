@@ -110,7 +110,7 @@ public struct ProductPrice: Sendable, Equatable, Codable {
 
     /// New prices of these kinds, each with a fresh id, created at `now`.
     public static func created(_ kinds: [Kind], at now: Date) -> [ProductPrice] {
-        kinds.map { ProductPrice(id: UUID(), kind: $0, createdAt: now) }
+        kinds.map { ProductPrice(id: UUID.timeOrdered(), kind: $0, createdAt: now) }
     }
 
     public var amountType: String {

@@ -26,7 +26,7 @@ public struct SeatEvent: Sendable, Equatable {
     public var holderAfter: SeatHolder?
     public var createdAt: Date
 
-    public init(id: UUID = UUID(), organizationId: UUID, seatId: UUID, pool: SeatPoolReference, kind: Kind,
+    public init(id: UUID = UUID.timeOrdered(), organizationId: UUID, seatId: UUID, pool: SeatPoolReference, kind: Kind,
                 actor: SeatActor, holderBefore: SeatHolder?, holderAfter: SeatHolder?, createdAt: Date) {
         self.id = id
         self.organizationId = organizationId

@@ -196,7 +196,7 @@ public struct WebhookStore: Sendable {
         // Events of one transaction share a clock reading; a strictly increasing stamp keeps
         // them in the order they happened, which is the order endpoints receive them.
         let order = EventClock.shared.stamp(time)
-        let eventId = UUID()
+        let eventId = UUID.timeOrdered()
         try await session.execute("""
             INSERT INTO webhook_events (id, organization_id, type, body, created_at)
             VALUES (\(bind: eventId.wire), \(bind: organizationId.wire), \(bind: type.rawValue),
@@ -212,7 +212,7 @@ public struct WebhookStore: Sendable {
     private func enqueue(eventId: UUID, endpointId: UUID, due: Date, order: Date) async throws {
         try await session.execute("""
             INSERT INTO webhook_outbox (id, event_id, endpoint_id, status, attempts, next_attempt_at, created_at)
-            VALUES (\(bind: UUID().wire), \(bind: eventId.wire), \(bind: endpointId.wire), 'pending', 0,
+            VALUES (\(bind: UUID.timeOrdered().wire), \(bind: eventId.wire), \(bind: endpointId.wire), 'pending', 0,
                     \(bind: due.micros), \(bind: order.micros))
             """)
     }

@@ -27,6 +27,7 @@ import Foundation
 import Hummingbird
 import PostgresKit
 import SQLiteKit
+import TesseraCore
 import TesseraStore
 
 // MARK: Arguments
@@ -308,7 +309,8 @@ func writeTransaction(_ db: any SQLDatabase, pool: String, postgres: Bool, seria
         ORDER BY created_at, id LIMIT 1
         """).first()
     precondition(revoked == nil)
-    let seatId = UUID().uuidString.lowercased()
+    // Record ids as Tessera makes them (time-ordered); the token's hash is random as a hash is.
+    let seatId = UUID.timeOrdered().wire
     let email = "ceiling-\(serial)-\(seatId.prefix(8))@ceiling.example"
     let tokenHash = UUID().uuidString.lowercased() + UUID().uuidString.lowercased().prefix(28)
     try await db.raw("""
@@ -322,12 +324,12 @@ func writeTransaction(_ db: any SQLDatabase, pool: String, postgres: Bool, seria
     try await db.raw("UPDATE subscriptions SET active_seats = active_seats + \(bind: 1) WHERE id = \(bind: pool)").run()
     try await db.raw("""
         INSERT INTO outbox (id, kind, payload, status, attempts, next_attempt_at, last_error, created_at, delivered_at)
-        VALUES (\(bind: UUID().uuidString.lowercased()), 'email', \(bind: outboxPayload), 'pending', \(bind: 0),
+        VALUES (\(bind: UUID.timeOrdered().wire), 'email', \(bind: outboxPayload), 'pending', \(bind: 0),
                 \(bind: now), \(bind: String?.none), \(bind: now), \(bind: Int64?.none))
         """).run()
     try await db.raw("""
         INSERT INTO webhook_events (id, organization_id, type, body, created_at)
-        VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: org), 'customer_seat.assigned',
+        VALUES (\(bind: UUID.timeOrdered().wire), \(bind: org), 'customer_seat.assigned',
                 \(bind: #"{"type":"customer_seat.assigned","data":"# + seatJSON + "}"), \(bind: now))
         """).run()
 }

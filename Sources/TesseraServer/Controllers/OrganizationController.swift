@@ -106,7 +106,7 @@ struct OrganizationController {
         try body.validate()
         // Both are present once the body is valid.
         let (token, secret) = try await operations.createToken(
-            organizationId: organizationId ?? UUID(), comment: comment ?? "", scopes: scopes, expiresIn: expiresIn)
+            organizationId: organizationId ?? UUID.timeOrdered(), comment: comment ?? "", scopes: scopes, expiresIn: expiresIn)
         return .json(Wire.organizationAccessTokenCreated(token, secret: secret), status: .created)
     }
 

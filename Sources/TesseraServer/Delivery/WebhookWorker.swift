@@ -165,7 +165,7 @@ public struct WebhookWorker: Service {
         let elapsed = ContinuousClock.now - started
         let succeeded = httpCode.map { (200..<300).contains($0) } ?? false
         let attempt = WebhookDeliveryAttempt(
-            id: UUID(), eventId: send.eventId, eventType: send.eventType, eventBody: send.body, eventCreatedAt: send.createdAt,
+            id: UUID.timeOrdered(), eventId: send.eventId, eventType: send.eventType, eventBody: send.body, eventCreatedAt: send.createdAt,
             endpointId: send.endpointId, succeeded: succeeded, httpCode: httpCode,
             error: succeeded ? nil : (error ?? "HTTP \(httpCode ?? 0)"), response: response,
             durationMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),

@@ -10,7 +10,7 @@ struct BenefitOperations: Sendable {
     func create(description: String, visibility: Benefit.Visibility, properties: Benefit.Properties,
                 metadata: [String: JSONValue], organizationId: UUID) async throws -> Benefit {
         let now = now()
-        let benefit = Benefit(id: UUID(), organizationId: organizationId, description: description, visibility: visibility,
+        let benefit = Benefit(id: UUID.timeOrdered(), organizationId: organizationId, description: description, visibility: visibility,
                               properties: properties, metadata: metadata, createdAt: now, modifiedAt: nil)
         try await database.transaction { tx in
             try await tx.benefits.insert(benefit)

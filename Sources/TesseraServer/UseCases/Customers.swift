@@ -15,7 +15,7 @@ struct CustomerOperations: Sendable {
                 organizationId: UUID) async throws -> Customer {
         let now = now()
         let customer = Customer(
-            id: UUID(), organizationId: organizationId, email: email, name: name, externalId: externalId,
+            id: UUID.timeOrdered(), organizationId: organizationId, email: email, name: name, externalId: externalId,
             metadata: metadata, createdAt: now, modifiedAt: nil)
         try await database.transaction { tx in
             try await requireUnique(customer, tx: tx)
@@ -124,7 +124,7 @@ struct CustomerOperations: Sendable {
     func createMember(email: String, name: String?, externalId: String?, role: Member.Role, customerId: UUID,
                       organizationId: UUID) async throws -> Member {
         let member = Member(
-            id: UUID(), organizationId: organizationId, customerId: customerId, email: email, name: name,
+            id: UUID.timeOrdered(), organizationId: organizationId, customerId: customerId, email: email, name: name,
             externalId: externalId, role: role, createdAt: now(), modifiedAt: nil)
         try await database.transaction { tx in
             _ = try await tx.customers.require(id: customerId, organizationId: organizationId)

@@ -54,7 +54,7 @@ struct DashboardSessions: Sendable {
                                 parentExpiry: Date?, comment: String, now: Date) -> AccessToken {
         let ownExpiry = now.addingTimeInterval(SecretLifetime.dashboardSession)
         return AccessToken(
-            id: UUID(), kind: kind, organizationId: organizationId, customerId: nil, memberId: nil,
+            id: UUID.timeOrdered(), kind: kind, organizationId: organizationId, customerId: nil, memberId: nil,
             comment: comment, scopes: scopes, expiresAt: min(ownExpiry, parentExpiry ?? ownExpiry),
             lastUsedAt: nil, createdAt: now, modifiedAt: nil, parentTokenId: parent)
     }

@@ -19,7 +19,7 @@ public enum OperatorTokens {
 
     private static func insert(_ tx: SQLSession, comment: String, now: Date) async throws -> SecretToken {
         let token = SecretToken.generate(.operatorAccess)
-        try await tx.accessTokens.insert(AccessToken.operatorAccess(id: UUID(), comment: comment, now: now),
+        try await tx.accessTokens.insert(AccessToken.operatorAccess(id: UUID.timeOrdered(), comment: comment, now: now),
                                          hash: token.hash)
         return token
     }

@@ -18,7 +18,7 @@ struct OrganizationOperations: Sendable {
         var branding = Branding()
         branding.apply(features.branding)
         let organization = Organization(
-            id: UUID(), name: name, slug: slug, seatBasedPricingEnabled: features.seatBasedPricingEnabled ?? true,
+            id: UUID.timeOrdered(), name: name, slug: slug, seatBasedPricingEnabled: features.seatBasedPricingEnabled ?? true,
             memberModelEnabled: features.memberModelEnabled ?? false,
             seatInvitationEmailsEnabled: features.seatInvitationEmailsEnabled ?? true, branding: branding,
             createdAt: now(), modifiedAt: nil)
@@ -57,7 +57,7 @@ struct OrganizationOperations: Sendable {
                      expiresIn: Int?) async throws -> (token: AccessToken, secret: SecretToken) {
         let now = now()
         let secret = SecretToken.generate(.organizationAccess)
-        let token = AccessToken.organization(id: UUID(), organizationId: organizationId, comment: comment,
+        let token = AccessToken.organization(id: UUID.timeOrdered(), organizationId: organizationId, comment: comment,
                                              scopes: scopes, expiresIn: expiresIn, now: now)
         try await database.transaction { tx in
             _ = try await tx.organizations.require(id: organizationId)

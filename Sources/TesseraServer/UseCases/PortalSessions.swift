@@ -20,7 +20,7 @@ struct PortalSessions: Sendable {
     {
         let token = SecretToken.generate(member == nil ? .customerSession : .memberSession)
         let session = AccessToken(
-            id: UUID(), kind: member == nil ? .customerSession : .memberSession, organizationId: organizationId,
+            id: UUID.timeOrdered(), kind: member == nil ? .customerSession : .memberSession, organizationId: organizationId,
             customerId: member?.customerId ?? customerId, memberId: member?.id, comment: comment, scopes: [],
             expiresAt: now.addingTimeInterval(SecretLifetime.customerSession), lastUsedAt: nil, createdAt: now,
             modifiedAt: nil)

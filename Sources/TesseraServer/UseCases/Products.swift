@@ -12,7 +12,7 @@ struct ProductOperations: Sendable {
                 prices: [ProductPrice.Kind], metadata: [String: JSONValue], organizationId: UUID) async throws -> ProductWithBenefits {
         let now = now()
         let product = Product(
-            id: UUID(), organizationId: organizationId, name: name, description: description,
+            id: UUID.timeOrdered(), organizationId: organizationId, name: name, description: description,
             recurringInterval: recurringInterval, prices: ProductPrice.created(prices, at: now),
             metadata: metadata, isArchived: false, createdAt: now, modifiedAt: nil)
         try await database.transaction { try await $0.products.insert(product) }

@@ -124,7 +124,7 @@ struct SeatOperations: Sendable {
     {
         let pool = locked.pool
         let (seat, invitation) = Seat.assigning(
-            reusing: row, id: UUID(), pool: pool.reference, organizationId: pool.organizationId, holder: recipient.holder,
+            reusing: row, id: UUID.timeOrdered(), pool: pool.reference, organizationId: pool.organizationId, holder: recipient.holder,
             metadata: assignment.metadata, immediateClaim: assignment.immediateClaim, expiresAt: assignment.expiresAt,
             now: now)
         if row == nil { try await tx.seats.insert(seat) } else { try await tx.seats.update(seat) }
@@ -335,7 +335,7 @@ struct SeatOperations: Sendable {
             productName: locked.productName ?? "your team's plan", inviterEmail: locked.billing?.email ?? organization.name,
             recipientEmail: recipientEmail, token: invitation, publicURL: publicURL)
         try await tx.outbox.enqueue(OutboxMessage(
-            id: UUID(), kind: .email, payload: email.message.payload, nextAttemptAt: now, createdAt: now,
+            id: UUID.timeOrdered(), kind: .email, payload: email.message.payload, nextAttemptAt: now, createdAt: now,
             organizationId: organization.id))
         return nil
     }

@@ -63,7 +63,7 @@ struct SubscriptionOperations: Sendable {
                                                      input: JSONValue(resolved.product.id))])
             }
             let subscription = Subscription(
-                id: UUID(), organizationId: organizationId, customerId: resolved.customer.id,
+                id: UUID.timeOrdered(), organizationId: organizationId, customerId: resolved.customer.id,
                 productId: resolved.product.id, seats: resolved.seats, amount: resolved.amount,
                 currency: resolved.currency, recurringInterval: interval, metadata: new.metadata, startingAt: now)
             try await tx.subscriptions.insert(subscription)
@@ -238,7 +238,7 @@ struct OrderOperations: Sendable {
         return try await database.transaction { tx in
             let resolved = try await ResolvedPool(new, tx: tx, organizationId: organizationId)
             let order = Order(
-                id: UUID(), organizationId: organizationId, customerId: resolved.customer.id,
+                id: UUID.timeOrdered(), organizationId: organizationId, customerId: resolved.customer.id,
                 productId: resolved.product.id, seats: resolved.seats, activeSeats: 0, status: status,
                 amount: resolved.amount, currency: resolved.currency, metadata: new.metadata, createdAt: now,
                 modifiedAt: nil)

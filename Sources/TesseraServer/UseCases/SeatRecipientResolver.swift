@@ -206,7 +206,7 @@ struct SeatRecipientResolver {
 
     private func createCustomer(email: String) async throws -> Customer {
         let customer = Customer(
-            id: UUID(), organizationId: organization.id, email: email, name: nil, externalId: nil, metadata: [:],
+            id: UUID.timeOrdered(), organizationId: organization.id, email: email, name: nil, externalId: nil, metadata: [:],
             createdAt: now, modifiedAt: nil)
         try await tx.customers.insert(customer)
         try await WebhookEvents(tx: tx).emit(.customerCreated, data: Wire.customer(customer), organizationId: organization.id, at: now)
@@ -223,7 +223,7 @@ struct SeatRecipientResolver {
 
     private func createMember(email: String, name: String?, externalId: String?) async throws -> Member {
         let member = Member(
-            id: UUID(), organizationId: organization.id, customerId: pool.customerId, email: email, name: name,
+            id: UUID.timeOrdered(), organizationId: organization.id, customerId: pool.customerId, email: email, name: name,
             externalId: externalId, role: .member, createdAt: now, modifiedAt: nil)
         try await tx.members.insert(member)
         try await WebhookEvents(tx: tx).emit(.memberCreated, data: Wire.member(member), organizationId: organization.id, at: now)

@@ -42,7 +42,7 @@ struct WebhookEndpointOperations: Sendable {
     func create(_ registration: Registration, organizationId: UUID) async throws -> WebhookEndpoint {
         let now = now()
         let endpoint = WebhookEndpoint(
-            id: UUID(), organizationId: organizationId, url: registration.url, name: registration.name,
+            id: UUID.timeOrdered(), organizationId: organizationId, url: registration.url, name: registration.name,
             secret: registration.secret ?? WebhookEndpoint.generateSecret(), events: registration.events, enabled: true,
             disabledReason: nil, failedEventsInRow: 0, createdAt: now, modifiedAt: nil)
         try await database.transaction { try await $0.webhooks.insert(endpoint) }
