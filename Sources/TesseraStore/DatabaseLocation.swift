@@ -62,12 +62,22 @@ public enum DatabaseError: Error, Equatable, CustomStringConvertible {
     case unexpected(String)
     /// A unique index refused a write: a concurrent request made the same thing first.
     case uniqueViolation
+    /// PostgreSQL ended a statement to let a concurrent transaction go on: a deadlock (`40P01`)
+    /// or a serialization failure (`40001`). The transaction is lost; the request may be retried.
+    case transactionConflict
+
+    /// A request's change lost a race with another request's: either error above. Answered as a
+    /// conflict that the caller may retry, never as a server error.
+    public var isConcurrentChange: Bool {
+        self == .uniqueViolation || self == .transactionConflict
+    }
 
     public var description: String {
         switch self {
         case .badURL(let message): "Invalid database URL: \(message)"
         case .unexpected(let message): message
         case .uniqueViolation: "A unique constraint was violated"
+        case .transactionConflict: "The transaction conflicted with a concurrent one (a deadlock or a serialization failure)"
         }
     }
 }

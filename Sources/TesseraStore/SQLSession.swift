@@ -222,13 +222,18 @@ public struct SQLSession: Sendable {
     }
 
     /// Counts the round trip and its `statements`, and turns either engine's unique-constraint
-    /// error into `DatabaseError.uniqueViolation`, so callers handle one error for both.
+    /// error into `DatabaseError.uniqueViolation`, so callers handle one error for both, and
+    /// PostgreSQL's deadlock and serialization failures into `DatabaseError.transactionConflict`.
     private func translatingErrors<T>(statements: Int = 1, _ statement: () async throws -> T) async throws -> T {
         counter.add(statements: statements)
         do {
             return try await statement()
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            throw DatabaseError.uniqueViolation
+        } catch let error as PSQLError {
+            switch error.serverInfo?[.sqlState] {
+            case "23505": throw DatabaseError.uniqueViolation
+            case "40P01", "40001": throw DatabaseError.transactionConflict
+            default: throw error
+            }
         } catch let error as SQLiteFailure where error.isUniqueViolation {
             throw DatabaseError.uniqueViolation
         }

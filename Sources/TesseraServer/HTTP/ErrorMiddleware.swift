@@ -18,6 +18,11 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error where Self.answer(for: error) != nil {
             guard let response = Self.response(for: error) else { throw error }
+            if case DatabaseError.transactionConflict = error {
+                // The client gets a 409 it may retry; a deadlock also means two paths take the
+                // same locks in different orders, which the operator should hear about.
+                context.logger.warning("transaction conflict answered 409", metadata: ["error": "\(error)"])
+            }
             return response
         } catch is NIOTooManyBytesError {
             let limit = BodyFields.maximumSize
@@ -59,7 +64,7 @@ struct ErrorMiddleware: RouterMiddleware {
             (error.http.status, ["error": .string(error.http.name), "detail": .string(error.message)])
         case let failure as ValidationFailure:
             (.unprocessableContent, Wire.validationError(failure))
-        case DatabaseError.uniqueViolation:
+        case let error as DatabaseError where error.isConcurrentChange:
             (.conflict, ["error": "Conflict", "detail": "The request conflicts with a concurrent change. Retry it."])
         default:
             nil

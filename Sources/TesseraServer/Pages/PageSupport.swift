@@ -104,7 +104,7 @@ struct PageErrorMessage {
             status = .unprocessableContent
             heading = "Please check the form"
             message = failure.issues.map(\.msg).joined(separator: " ")
-        case DatabaseError.uniqueViolation:
+        case let error as DatabaseError where error.isConcurrentChange:
             status = .conflict
             heading = "Someone else changed this at the same time"
             message = "Nothing was changed. Reload the page and try again."

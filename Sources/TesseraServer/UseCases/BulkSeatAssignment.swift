@@ -109,9 +109,10 @@ extension SeatOperations {
 
     /// The errors a row answers for itself, as its single call would: a domain refusal, a 422,
     /// or a conflict with a concurrent change. Anything else fails the whole request.
-    private static func isRowFailure(_ error: any Error) -> Bool {
+    static func isRowFailure(_ error: any Error) -> Bool {
         switch error {
-        case is TesseraError, is ValidationFailure, DatabaseError.uniqueViolation: true
+        case is TesseraError, is ValidationFailure: true
+        case let error as DatabaseError: error.isConcurrentChange
         default: false
         }
     }
