@@ -11,6 +11,7 @@ import TesseraStore
     @Test(arguments: Backend.all)
     func everyRowASeatsLifeMakesHasATimeOrderedId(backend: Backend) async throws {
         try await TestServer.run(backend) { server in
+            let started = UInt64(Date().timeIntervalSince1970 * 1000)
             let org = try await server.makeOrganization(memberModel: true)
             let pool = try await server.makeSubscription(org, seats: 2)
             let endpoint = try await server.request(.post, "/v1/webhooks/endpoints", token: org.token, json: [
@@ -22,6 +23,7 @@ import TesseraStore
             let claimed = try await server.request(.post, "/v1/customer-seats/claim", json: ["invitation_token": .string(token)])
             try #require(claimed.status == .ok, "\(claimed.json)")
 
+            let ended = UInt64(Date().timeIntervalSince1970 * 1000)
             let tables = ["organizations", "customers", "members", "products", "subscriptions", "seats", "seat_events",
                           "outbox", "webhook_endpoints", "webhook_events", "webhook_outbox"]
             for table in tables {
@@ -29,9 +31,13 @@ import TesseraStore
                     try await session.rows("SELECT id FROM \(unsafeRaw: table)").map { try $0.decode(column: "id", as: String.self) }
                 }
                 #expect(!ids.isEmpty, "no row in \(table)")
-                for id in ids {
-                    // The version digit: 7 for time-ordered ids, 4 for random ones.
-                    #expect(UUID(wire: id) != nil && Array(id)[14] == "7", "\(table): \(id)")
+                for text in ids {
+                    let id = try #require(UUID(wire: text), "\(table): \(text)")
+                    // The first 48 bits are the millisecond the row was made (random ids' would
+                    // be anywhere), and the version digit is 4, as Polar's schema declares.
+                    let made = withUnsafeBytes(of: id.uuid) { $0[0..<6].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+                    #expect((started...ended).contains(made), "\(table): \(text)")
+                    #expect(Array(text)[14] == "4", "\(table): \(text)")
                 }
             }
         }
