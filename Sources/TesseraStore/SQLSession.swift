@@ -231,7 +231,11 @@ public struct SQLSession: Sendable {
         } catch let error as PSQLError {
             switch error.serverInfo?[.sqlState] {
             case "23505": throw DatabaseError.uniqueViolation
-            case "40P01", "40001": throw DatabaseError.transactionConflict
+            case "40P01", "40001":
+                // Logged here, where every path meets it (a request, a page, a bulk row, a
+                // worker): a deadlock means two paths take the same locks in different orders.
+                sql.logger.warning("transaction conflict", metadata: ["error": "\(loggableDescription(of: error))"])
+                throw DatabaseError.transactionConflict
             default: throw error
             }
         } catch let error as SQLiteFailure where error.isUniqueViolation {

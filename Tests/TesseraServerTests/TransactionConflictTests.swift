@@ -13,10 +13,12 @@ import TesseraCore
 /// loser is answered 409 Conflict, as a unique index's refusal is, and may retry.
 @Suite struct TransactionConflictTests {
     /// Two transactions lock two rows in opposite orders: PostgreSQL ends one with `40P01`,
-    /// which reaches callers as `DatabaseError.transactionConflict`; the other commits.
+    /// which reaches callers as `DatabaseError.transactionConflict` and is logged as a warning
+    /// with PostgreSQL's code; the other commits.
     @Test(arguments: Backend.all.filter { $0 == .postgres })
     func aDeadlockEndsOneTransactionWithATransactionConflict(backend: Backend) async throws {
-        try await backend.withFreshDatabase { database, _ in
+        let logs = CollectedLogs()
+        try await backend.withFreshDatabase(logger: logs.logger) { database, _ in
             try await database.withConnection { session in
                 try await session.execute("CREATE TABLE deadlock_probe (id INT PRIMARY KEY, n INT NOT NULL)")
                 try await session.execute("INSERT INTO deadlock_probe (id, n) VALUES (1, 0), (2, 0)")
@@ -54,6 +56,9 @@ import TesseraCore
                 try await session.rows("SELECT n FROM deadlock_probe ORDER BY id").map { try $0.decode(column: "n", as: Int.self) }
             }
             #expect(counts == [1, 1])
+            let warnings = logs.lines.filter { $0.level == .warning && $0.message == "transaction conflict" }
+            #expect(warnings.count == 1, "\(logs.lines.map(\.message))")
+            #expect(warnings.first?.metadata["error"]?.contains("40P01") == true, "\(warnings)")
         }
     }
 

@@ -18,11 +18,6 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error where Self.answer(for: error) != nil {
             guard let response = Self.response(for: error) else { throw error }
-            if case DatabaseError.transactionConflict = error {
-                // The client gets a 409 it may retry; a deadlock also means two paths take the
-                // same locks in different orders, which the operator should hear about.
-                context.logger.warning("transaction conflict answered 409", metadata: ["error": "\(error)"])
-            }
             return response
         } catch is NIOTooManyBytesError {
             let limit = BodyFields.maximumSize

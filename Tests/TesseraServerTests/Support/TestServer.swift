@@ -45,13 +45,15 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     }
 
     /// Runs `body` with a fresh, migrated database, and removes the database afterwards.
-    /// `observer`: told about the database's connection waits and transactions (metrics).
+    /// `observer`: told about the database's connection waits and transactions (metrics);
+    /// `logger`: where the database logs.
     func withFreshDatabase<T: Sendable>(observer: (any DatabaseObserver)? = nil, preparesStatements: Bool = true,
+                                        logger: Logger = Logger(label: "tessera-test"),
                                         _ body: (TesseraDatabase, DatabaseLocation) async throws -> T) async throws -> T {
         let location = try await freshLocation()
         do {
-            let result = try await Self.withDatabase(location, observer: observer,
-                                                     preparesStatements: preparesStatements) { try await body($0, location) }
+            let result = try await Self.withDatabase(location, observer: observer, preparesStatements: preparesStatements,
+                                                     logger: logger) { try await body($0, location) }
             await Self.drop(location)
             return result
         } catch {
@@ -80,10 +82,10 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     /// demand, keeps them all under the test cluster's connection limit (`PostgresPoolTests`
     /// checks the server's fixed pool).
     static func withDatabase<T: Sendable>(_ location: DatabaseLocation, observer: (any DatabaseObserver)? = nil,
-                                          preparesStatements: Bool = true,
+                                          preparesStatements: Bool = true, logger: Logger = Logger(label: "tessera-test"),
                                           _ body: (TesseraDatabase) async throws -> T) async throws -> T
     {
-        try await TesseraDatabase.withDatabase(location, connections: 8, fixedPool: false, logger: Logger(label: "tessera-test"),
+        try await TesseraDatabase.withDatabase(location, connections: 8, fixedPool: false, logger: logger,
                                                observer: observer, preparesStatements: preparesStatements) {
             try await Migrations.migrate($0)
             return try await body($0)
