@@ -141,11 +141,7 @@ public final class TesseraDatabase: Service, Sendable {
         if let open = Self.requestTransaction { return try await body(open) }
         switch backend {
         case .sqlite(let writer, _, _):
-            let asked = ContinuousClock.now
-            return try await writer.withConnection { connection in
-                observer?.connectionLeased(after: ContinuousClock.now - asked, for: .write)
-                return try await body(sqliteSession(on: connection))
-            }
+            return try await session(on: writer, access: .write, body)
         case .postgres(let client):
             return try await session(on: client, access: .write, body)
         }
@@ -165,10 +161,11 @@ public final class TesseraDatabase: Service, Sendable {
         }
     }
 
-    private func session<T: Sendable>(on pool: SQLiteConnectionPool, access: DatabaseAccess,
+    /// A session on a connection of the writer or the readers, its wait for the lease observed.
+    private func session<T: Sendable>(on lender: some SQLiteConnectionLender, access: DatabaseAccess,
                                       _ body: (SQLSession) async throws -> T) async throws -> T {
         let asked = ContinuousClock.now
-        return try await pool.withConnection { connection in
+        return try await lender.withConnection { connection in
             observer?.connectionLeased(after: ContinuousClock.now - asked, for: access)
             return try await body(sqliteSession(on: connection))
         }

@@ -2,7 +2,7 @@ import NIOConcurrencyHelpers
 
 /// SQLite's read-only connections, each lent to one task at a time, first come, first served:
 /// in WAL mode they read alongside the writer (`SQLiteWriter`).
-final class SQLiteConnectionPool: Sendable {
+final class SQLiteConnectionPool: SQLiteConnectionLender {
     private let state: NIOLockedValueBox<State>
 
     private struct State {
@@ -61,4 +61,11 @@ final class SQLiteConnectionPool: Sendable {
         }
         waiter?.resume(returning: connection)
     }
+}
+
+/// What lends a connection for a while: the read-only pool, and the writer outside its
+/// transactions. `TesseraDatabase` makes its sessions on either the same way.
+protocol SQLiteConnectionLender: Sendable {
+    /// Lends a connection to `body` and takes it back when `body` returns or throws.
+    func withConnection<T>(_ body: (InlineSQLiteConnection) async throws -> T) async throws -> T
 }

@@ -20,7 +20,7 @@ import NIOConcurrencyHelpers
 /// back to its savepoint and the others go on. If the shared transaction itself is lost (its
 /// `COMMIT` fails, or an error after which SQLite rolled all of it back, such as a full disk),
 /// every member still waiting for the commit throws that error: none has answered its caller.
-final class SQLiteWriter: Sendable {
+final class SQLiteWriter: SQLiteConnectionLender {
     /// The most transactions sharing one commit: enough to write each shared page once for
     /// many transactions, few enough that the first does not wait long for the last.
     static let defaultGroupLimit = 16
@@ -60,10 +60,15 @@ final class SQLiteWriter: Sendable {
     /// Lends the connection to `body`, outside any transaction, and takes it back when `body`
     /// returns or throws. `first` puts the caller ahead of those already waiting: for a short
     /// job that must not wait behind a queue of transactions (the WAL checkpoint's last step).
-    func withConnection<T>(first: Bool = false, _ body: (InlineSQLiteConnection) async throws -> T) async throws -> T {
+    func withConnection<T>(first: Bool, _ body: (InlineSQLiteConnection) async throws -> T) async throws -> T {
         guard case .lent = await acquire(isTransaction: false, first: first) else { throw Self.closedError }
         defer { release() }
         return try await body(connection)
+    }
+
+    /// Lends the connection in turn with everyone else waiting for it.
+    func withConnection<T>(_ body: (InlineSQLiteConnection) async throws -> T) async throws -> T {
+        try await withConnection(first: false, body)
     }
 
     /// Runs `body` in a write transaction, maybe shared with others (see the type's notes):
