@@ -214,18 +214,15 @@ public final class TesseraDatabase: Service, Sendable {
         if case .sqlite(let writer, _, _) = backend {
             let asked = ContinuousClock.now
             var began = asked  // from the lease to the commit it waited for, as on PostgreSQL
-            do {
-                let result = try await writer.transaction(counter: statements) { connection in
-                    began = ContinuousClock.now
-                    observer?.connectionLeased(after: began - asked, for: .write)
-                    return try await body(sqliteSession(on: connection))
-                }
-                observer?.transactionEnded(after: ContinuousClock.now - began, committed: true)
-                return result
-            } catch {
-                observer?.transactionEnded(after: ContinuousClock.now - began, committed: false)
-                throw error
+            var committed = false
+            defer { observer?.transactionEnded(after: ContinuousClock.now - began, committed: committed) }
+            let result = try await writer.transaction(counter: statements) { connection in
+                began = ContinuousClock.now
+                observer?.connectionLeased(after: began - asked, for: .write)
+                return try await body(sqliteSession(on: connection))
             }
+            committed = true
+            return result
         }
         // PostgreSQL.
         return try await withConnection { connection in
@@ -234,6 +231,8 @@ public final class TesseraDatabase: Service, Sendable {
             // transaction held its connection.
             let began = ContinuousClock.now
             try await session.execute("BEGIN")
+            var committed = false
+            defer { self.observer?.transactionEnded(after: ContinuousClock.now - began, committed: committed) }
             let result: T
             do {
                 result = try await body(session)
@@ -245,16 +244,10 @@ public final class TesseraDatabase: Service, Sendable {
                 } catch let rollbackError {
                     self.logger.error("rollback failed", metadata: ["error": "\(loggableDescription(of: rollbackError))"])
                 }
-                self.observer?.transactionEnded(after: ContinuousClock.now - began, committed: false)
                 throw error
             }
-            do {
-                try await session.execute("COMMIT")
-            } catch {
-                self.observer?.transactionEnded(after: ContinuousClock.now - began, committed: false)
-                throw error
-            }
-            self.observer?.transactionEnded(after: ContinuousClock.now - began, committed: true)
+            try await session.execute("COMMIT")
+            committed = true
             return result
         }
     }
