@@ -26,4 +26,10 @@ extension UUID {
         }
         return UUID(uuid: id)
     }
+
+    /// The Unix time in milliseconds that ``timeOrdered(at:)`` put in this id's first 48 bits
+    /// (for a random id, a number with no meaning).
+    public var timeOrderedMilliseconds: UInt64 {
+        withUnsafeBytes(of: uuid) { bytes in bytes[0..<6].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+    }
 }

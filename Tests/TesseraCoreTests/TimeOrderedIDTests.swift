@@ -2,19 +2,15 @@ import Foundation
 import Testing
 @testable import TesseraCore
 
-extension UUID {
-    /// The Unix time in milliseconds in the first 48 bits of a ``timeOrdered(at:)`` id.
-    var milliseconds: UInt64 {
-        withUnsafeBytes(of: uuid) { bytes in bytes[0..<6].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
-    }
-}
-
 @Suite struct TimeOrderedIDTests {
     @Test func carriesTheMillisecondInItsFirstSixBytesAndSaysVersionFour() throws {
         // 2026-12-05T12:34:56.789Z, as milliseconds since 1970.
         let milliseconds: UInt64 = 1_796_474_096_789
         let id = UUID.timeOrdered(at: Date(timeIntervalSince1970: Double(milliseconds) / 1000 + 0.0004))
-        #expect(id.milliseconds == milliseconds)
+        #expect(id.timeOrderedMilliseconds == milliseconds)
+        // The same, read from the text rather than by the property under test: 12 hex digits.
+        let text = id.wire.replacingOccurrences(of: "-", with: "")
+        #expect(UInt64(text.prefix(12), radix: 16) == milliseconds)
         let bytes = withUnsafeBytes(of: id.uuid) { Array($0) }
         #expect(bytes[6] >> 4 == 4)  // the version Polar's schema declares (uuid4)
         #expect(bytes[8] >> 6 == 0b10)  // RFC 9562's variant

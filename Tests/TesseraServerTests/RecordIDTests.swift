@@ -35,8 +35,7 @@ import TesseraStore
                     let id = try #require(UUID(wire: text), "\(table): \(text)")
                     // The first 48 bits are the millisecond the row was made (random ids' would
                     // be anywhere), and the version digit is 4, as Polar's schema declares.
-                    let made = withUnsafeBytes(of: id.uuid) { $0[0..<6].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
-                    #expect((started...ended).contains(made), "\(table): \(text)")
+                    #expect((started...ended).contains(id.timeOrderedMilliseconds), "\(table): \(text)")
                     #expect(Array(text)[14] == "4", "\(table): \(text)")
                 }
             }
