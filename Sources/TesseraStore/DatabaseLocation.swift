@@ -65,6 +65,11 @@ public enum DatabaseError: Error, Equatable, CustomStringConvertible {
     /// PostgreSQL ended a statement to let a concurrent transaction go on: a deadlock (`40P01`)
     /// or a serialization failure (`40001`). The transaction is lost; the request may be retried.
     case transactionConflict
+    /// The database stayed locked by another process or transaction for longer than a
+    /// statement may wait: SQLite's busy timeout ran out (the sqlite3 shell or another program
+    /// holding a write transaction), or PostgreSQL's `lock_timeout` did (`55P03`). The statement
+    /// did nothing; the request may be retried once the lock is let go.
+    case busy
 
     /// A request's change lost a race with another request's: either error above. Answered as a
     /// conflict that the caller may retry, never as a server error.
@@ -78,6 +83,7 @@ public enum DatabaseError: Error, Equatable, CustomStringConvertible {
         case .unexpected(let message): message
         case .uniqueViolation: "A unique constraint was violated"
         case .transactionConflict: "The transaction conflicted with a concurrent one (a deadlock or a serialization failure)"
+        case .busy: "The database stayed locked by another process or transaction for longer than a statement may wait"
         }
     }
 }

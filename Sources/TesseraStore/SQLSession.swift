@@ -221,9 +221,11 @@ public struct SQLSession: Sendable {
         }
     }
 
-    /// Counts the round trip and its `statements`, and turns either engine's unique-constraint
-    /// error into `DatabaseError.uniqueViolation`, so callers handle one error for both, and
-    /// PostgreSQL's deadlock and serialization failures into `DatabaseError.transactionConflict`.
+    /// Counts the round trip and its `statements`, and turns PostgreSQL's errors that callers
+    /// handle into the `DatabaseError`s SQLite's connection already gives
+    /// (`InlineSQLiteConnection`), so callers handle one error for both: a unique violation, a
+    /// lock waited for past `lock_timeout`; and its deadlock and serialization failures into
+    /// `DatabaseError.transactionConflict`.
     private func translatingErrors<T>(statements: Int = 1, _ statement: () async throws -> T) async throws -> T {
         counter.add(statements: statements)
         do {
@@ -231,6 +233,7 @@ public struct SQLSession: Sendable {
         } catch let error as PSQLError {
             switch error.serverInfo?[.sqlState] {
             case "23505": throw DatabaseError.uniqueViolation
+            case "55P03": throw DatabaseError.busy
             case "40P01", "40001":
                 // Logged here, where every path meets it (a request, a page, a bulk row, a
                 // worker): a deadlock means two paths take the same locks in different orders.
@@ -238,8 +241,6 @@ public struct SQLSession: Sendable {
                 throw DatabaseError.transactionConflict
             default: throw error
             }
-        } catch let error as SQLiteFailure where error.isUniqueViolation {
-            throw DatabaseError.uniqueViolation
         }
     }
 

@@ -69,16 +69,19 @@ public final class TesseraDatabase: Service, Sendable {
     /// `preparesStatements`: PostgreSQL prepares statements run again under a name on each
     /// connection (see `PreparedStatementNames`); false sends every statement unnamed, for a
     /// connection pooler that cannot keep prepared statements. SQLite always keeps its own.
-    /// `walSchedule`: see `WALSchedule` (shorter in tests).
+    /// `walSchedule`: see `WALSchedule` (shorter in tests). `sqliteBusyTimeout`: how long a
+    /// SQLite statement waits for a lock another process holds before failing with
+    /// `DatabaseError.busy` (shorter in tests).
     public static func open(_ location: DatabaseLocation, connections: Int = defaultConnections, fixedPool: Bool = true,
                             logger: Logger, observer: (any DatabaseObserver)? = nil,
                             preparesStatements: Bool = true,
-                            walSchedule: WALSchedule = .standard) async throws -> TesseraDatabase {
+                            walSchedule: WALSchedule = .standard,
+                            sqliteBusyTimeout: Duration = defaultSQLiteBusyTimeout) async throws -> TesseraDatabase {
         switch location {
         case .sqliteFile, .sqliteMemory:
             var path = ":memory:"
             if case .sqliteFile(let file) = location { path = file }
-            let writer = try InlineSQLiteConnection(path: path, readOnly: false)
+            let writer = try InlineSQLiteConnection(path: path, readOnly: false, busyTimeout: sqliteBusyTimeout)
             // WAL lets the read connections (and backups, the sqlite3 shell) read alongside the writer.
             if case .sqliteFile = location { try writer.run("PRAGMA journal_mode = WAL", binds: []) { _ in } }
             // `run()` checkpoints in the background; the writer does so itself only if the WAL
@@ -91,10 +94,10 @@ public final class TesseraDatabase: Service, Sendable {
                 return TesseraDatabase(dialect: .sqlite, backend: .sqlite(writer: writers, readers: nil, checkpointer: nil),
                                        logger: logger, observer: observer)
             }
-            let checkpointer = try InlineSQLiteConnection(path: path, readOnly: false)
+            let checkpointer = try InlineSQLiteConnection(path: path, readOnly: false, busyTimeout: sqliteBusyTimeout)
             // Statements run inline, so readers beyond the cores that run them would only wait.
             let readers = try (0..<max(2, ProcessInfo.processInfo.activeProcessorCount)).map { _ in
-                try InlineSQLiteConnection(path: path, readOnly: true)
+                try InlineSQLiteConnection(path: path, readOnly: true, busyTimeout: sqliteBusyTimeout)
             }
             return TesseraDatabase(
                 dialect: .sqlite,
@@ -110,6 +113,9 @@ public final class TesseraDatabase: Service, Sendable {
                                    statementNames: preparesStatements ? PreparedStatementNames() : nil)
         }
     }
+
+    /// How long a SQLite statement waits for a lock another process holds unless told otherwise.
+    public static let defaultSQLiteBusyTimeout = Duration.seconds(5)
 
     /// The PostgreSQL pool's size unless told otherwise (`tessera serve --database-connections`).
     public static let defaultConnections = 20
@@ -343,10 +349,12 @@ public final class TesseraDatabase: Service, Sendable {
     public static func withDatabase<T: Sendable>(
         _ location: DatabaseLocation, connections: Int = defaultConnections, fixedPool: Bool = true, logger: Logger,
         observer: (any DatabaseObserver)? = nil, preparesStatements: Bool = true,
+        sqliteBusyTimeout: Duration = defaultSQLiteBusyTimeout,
         _ body: (TesseraDatabase) async throws -> T
     ) async throws -> T {
         let database = try await open(location, connections: connections, fixedPool: fixedPool, logger: logger,
-                                      observer: observer, preparesStatements: preparesStatements)
+                                      observer: observer, preparesStatements: preparesStatements,
+                                      sqliteBusyTimeout: sqliteBusyTimeout)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             if case .postgres(let client) = database.backend {
                 group.addTask { await database.runPool(client) }

@@ -17,9 +17,10 @@ import TesseraCore
         let reader: InlineSQLiteConnection
         let path: String
 
-        init(groupLimit: Int = SQLiteWriter.defaultGroupLimit) throws {
+        init(groupLimit: Int = SQLiteWriter.defaultGroupLimit,
+             busyTimeout: Duration = TesseraDatabase.defaultSQLiteBusyTimeout) throws {
             path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-commit-\(UUID().wire).sqlite").path
-            let connection = try InlineSQLiteConnection(path: path, readOnly: false)
+            let connection = try InlineSQLiteConnection(path: path, readOnly: false, busyTimeout: busyTimeout)
             try connection.run("PRAGMA journal_mode = WAL", binds: []) { _ in }
             try connection.run("CREATE TABLE sample (n INTEGER PRIMARY KEY)", binds: []) { _ in }
             writer = SQLiteWriter(connection, groupLimit: groupLimit, logger: Logger(label: "tessera-test"))
@@ -191,9 +192,9 @@ import TesseraCore
             if position == 2 { try connection.run("INSERT OR ROLLBACK INTO sample VALUES (0)", binds: []) { _ in } }
             try Fixture.insert(position, on: connection)
         }
-        #expect(throws: SQLiteFailure.self) { try first.get() }
-        #expect(throws: SQLiteFailure.self) { try outcomes[1]?.get() }
-        #expect(throws: SQLiteFailure.self) { try outcomes[2]?.get() }
+        #expect(throws: DatabaseError.uniqueViolation) { try first.get() }
+        #expect(throws: DatabaseError.uniqueViolation) { try outcomes[1]?.get() }
+        #expect(throws: DatabaseError.uniqueViolation) { try outcomes[2]?.get() }
         #expect(throws: Never.self) { try outcomes[3]?.get() }
         #expect(try fixture.committed() == [3])
         await fixture.close()
@@ -263,5 +264,51 @@ import TesseraCore
         try run("RELEASE SAVEPOINT member")
         try run("COMMIT")
         #expect(during.subtracting(before).isEmpty)
+    }
+
+    /// Another process holds the write lock (the sqlite3 shell in a transaction): the first
+    /// transaction waits the busy timeout for it and fails with `DatabaseError.busy`, and those
+    /// that queued behind it meanwhile fail with it at once, rather than each beginning and
+    /// waiting the busy timeout in turn. Once the lock is let go, transactions commit again.
+    @Test func transactionsQueuedBehindOneThatFoundTheDatabaseLockedFailWithItAtOnce() async throws {
+        let fixture = try Fixture(busyTimeout: .milliseconds(100))
+        let shell = try InlineSQLiteConnection(path: fixture.path, readOnly: false)
+        try shell.run("BEGIN IMMEDIATE", binds: []) { _ in }
+        let writer = fixture.writer
+        let counter = StatementCounter()
+        let holding = NIOLockedValueBox(false)
+        // A plain lease holds the writer until three transactions queue behind it.
+        let outcomes = try await withThrowingTaskGroup(of: Result<Void, any Error>?.self) { group in
+            group.addTask {
+                try await writer.withConnection { _ in
+                    holding.withLockedValue { $0 = true }
+                    try await SharedCommitTests.waitUntil { writer.waiting == 3 }
+                }
+                return nil
+            }
+            try await SharedCommitTests.waitUntil { holding.withLockedValue { $0 } }
+            for n in 1...3 {
+                group.addTask {
+                    do {
+                        try await writer.transaction(counter: counter) { try Fixture.insert(n, on: $0) }
+                        return .success(())
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+            }
+            var outcomes: [Result<Void, any Error>] = []
+            for try await case let outcome? in group { outcomes.append(outcome) }
+            return outcomes
+        }
+        #expect(outcomes.count == 3)
+        for outcome in outcomes { #expect(throws: DatabaseError.busy) { try outcome.get() } }
+        #expect(counter.statements == 1, "only the first began")
+
+        try shell.run("ROLLBACK", binds: []) { _ in }
+        shell.close()
+        try await writer.transaction(counter: counter) { try Fixture.insert(4, on: $0) }
+        #expect(try fixture.committed() == [4])
+        await fixture.close()
     }
 }

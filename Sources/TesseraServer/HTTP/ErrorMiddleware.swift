@@ -51,8 +51,9 @@ struct ErrorMiddleware: RouterMiddleware {
     }
 
     /// The status and body of the errors a request's own content causes: a domain refusal, a
-    /// validation failure, a conflict with a concurrent change. A bulk operation answers each
-    /// row's error with the same. Nil for any other error.
+    /// validation failure, a conflict with a concurrent change; and of a database that another
+    /// process or transaction kept locked. A bulk operation answers each row's error with the
+    /// same. Nil for any other error.
     static func answer(for error: any Error) -> (HTTPResponse.Status, JSONValue)? {
         switch error {
         case let error as TesseraError:
@@ -61,15 +62,26 @@ struct ErrorMiddleware: RouterMiddleware {
             (.unprocessableContent, Wire.validationError(failure))
         case let error as DatabaseError where error.isConcurrentChange:
             (.conflict, ["error": "Conflict", "detail": "The request conflicts with a concurrent change. Retry it."])
+        case DatabaseError.busy:
+            (.serviceUnavailable,
+             ["error": "ServiceUnavailable",
+              "detail": "The database is locked by another process or transaction. Retry the request shortly."])
         default:
             nil
         }
     }
 
-    /// The JSON answer of `answer(for:)`, as a response.
+    /// The JSON answer of `answer(for:)`, as a response; a 503 says when to retry.
     static func response(for error: any Error) -> Response? {
-        answer(for: error).map { .json($0.1, status: $0.0) }
+        guard let (status, body) = answer(for: error) else { return nil }
+        var response = Response.json(body, status: status)
+        if status == .serviceUnavailable { response.headers[.retryAfter] = String(Self.busyRetryAfterSeconds) }
+        return response
     }
+
+    /// Seconds a client is told to wait before retrying a request the locked database refused:
+    /// the lock was already waited for up to the busy timeout, so soon is enough.
+    static let busyRetryAfterSeconds = 1
 
     static func response(for error: AuthError) -> Response {
         switch error {

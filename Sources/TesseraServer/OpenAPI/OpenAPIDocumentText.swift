@@ -49,7 +49,8 @@ let openAPIDocumentText = ##"""
           "500": {
             "description": "The database did not answer (`InternalServerError`).",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-          }
+          },
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -65,7 +66,8 @@ let openAPIDocumentText = ##"""
             "content": {"application/json": {"schema": {"type": "object", "description": "An OpenAPI 3.1 document."}}}
           },
           "401": {"$ref": "#/components/responses/Unauthorized"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -93,7 +95,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "get": {
@@ -153,7 +156,8 @@ let openAPIDocumentText = ##"""
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -193,7 +197,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -220,7 +225,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -250,7 +256,8 @@ let openAPIDocumentText = ##"""
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -298,7 +305,8 @@ let openAPIDocumentText = ##"""
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -338,7 +346,8 @@ let openAPIDocumentText = ##"""
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -370,7 +379,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -407,7 +417,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -444,7 +455,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -471,7 +483,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "get": {
@@ -508,7 +521,8 @@ let openAPIDocumentText = ##"""
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -539,7 +553,8 @@ let openAPIDocumentText = ##"""
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "patch": {
@@ -573,7 +588,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "delete": {
@@ -603,7 +619,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -631,7 +648,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "get": {
@@ -665,7 +683,8 @@ let openAPIDocumentText = ##"""
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -693,7 +712,8 @@ let openAPIDocumentText = ##"""
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "patch": {
@@ -727,7 +747,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -752,7 +773,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "get": {
@@ -779,7 +801,8 @@ let openAPIDocumentText = ##"""
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -807,7 +830,8 @@ let openAPIDocumentText = ##"""
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -835,7 +859,8 @@ let openAPIDocumentText = ##"""
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -864,7 +889,8 @@ let openAPIDocumentText = ##"""
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -892,7 +918,8 @@ let openAPIDocumentText = ##"""
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "patch": {
@@ -925,7 +952,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "delete": {
@@ -952,7 +980,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -987,7 +1016,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1023,7 +1053,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1052,7 +1083,8 @@ let openAPIDocumentText = ##"""
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1077,7 +1109,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "get": {
@@ -1094,7 +1127,8 @@ let openAPIDocumentText = ##"""
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1122,7 +1156,8 @@ let openAPIDocumentText = ##"""
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "patch": {
@@ -1156,7 +1191,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1192,7 +1228,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1217,7 +1254,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "get": {
@@ -1251,7 +1289,8 @@ let openAPIDocumentText = ##"""
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1279,7 +1318,8 @@ let openAPIDocumentText = ##"""
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "patch": {
@@ -1312,7 +1352,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "delete": {
@@ -1339,7 +1380,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1390,7 +1432,8 @@ let openAPIDocumentText = ##"""
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1433,7 +1476,8 @@ let openAPIDocumentText = ##"""
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1472,7 +1516,8 @@ let openAPIDocumentText = ##"""
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1499,7 +1544,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1525,7 +1571,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1548,7 +1595,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1579,7 +1627,8 @@ let openAPIDocumentText = ##"""
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "patch": {
@@ -1613,7 +1662,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1651,7 +1701,8 @@ let openAPIDocumentText = ##"""
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1707,7 +1758,8 @@ let openAPIDocumentText = ##"""
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1732,7 +1784,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "get": {
@@ -1749,7 +1802,8 @@ let openAPIDocumentText = ##"""
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1777,7 +1831,8 @@ let openAPIDocumentText = ##"""
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "patch": {
@@ -1810,7 +1865,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "delete": {
@@ -1836,7 +1892,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1867,7 +1924,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1896,7 +1954,8 @@ let openAPIDocumentText = ##"""
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1927,7 +1986,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -1953,7 +2013,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -2012,7 +2073,8 @@ let openAPIDocumentText = ##"""
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "post": {
@@ -2037,7 +2099,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -2058,7 +2121,8 @@ let openAPIDocumentText = ##"""
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -2089,7 +2153,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -2121,7 +2186,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -2157,7 +2223,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -2187,7 +2254,8 @@ let openAPIDocumentText = ##"""
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "403": {"$ref": "#/components/responses/Forbidden"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -2215,7 +2283,8 @@ let openAPIDocumentText = ##"""
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -2242,7 +2311,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -2268,7 +2338,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -2290,7 +2361,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -2315,7 +2387,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -2343,7 +2416,8 @@ let openAPIDocumentText = ##"""
           "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       },
       "patch": {
@@ -2376,7 +2450,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -2402,7 +2477,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     },
@@ -2430,7 +2506,8 @@ let openAPIDocumentText = ##"""
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/ContentTooLarge"},
           "422": {"$ref": "#/components/responses/UnprocessableContent"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/ServiceUnavailable"}
         }
       }
     }
@@ -5000,6 +5077,11 @@ let openAPIDocumentText = ##"""
       },
       "TooManyRequests": {
         "description": "The caller's request budget is spent (`TooManyRequests`): per token or session, or per client address on the routes that take no token.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
+      },
+      "ServiceUnavailable": {
+        "description": "The database stayed locked by another process or transaction for longer than a request may wait (`ServiceUnavailable`): on SQLite another program holding its write lock past the busy timeout, on PostgreSQL a lock waited for past `lock_timeout`. Retry after `Retry-After` seconds.",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
       }

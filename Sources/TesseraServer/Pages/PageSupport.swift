@@ -108,6 +108,10 @@ struct PageErrorMessage {
             status = .conflict
             heading = "Someone else changed this at the same time"
             message = "Nothing was changed. Reload the page and try again."
+        case DatabaseError.busy:
+            status = .serviceUnavailable
+            heading = "Busy"
+            message = "The database is busy with other work. Try again in a moment."
         default:
             return nil
         }

@@ -8,8 +8,9 @@ import VaporCSQLite
 /// sqlite-nio runs every statement on its own thread pool and resumes the caller afterwards:
 /// about 60 µs of hand-off per statement, more than SQLite itself spends on a seat write (see
 /// BENCHMARKS.md). Running inline blocks the calling thread for the statement's duration, which
-/// for these small indexed statements is a few microseconds; the one writer waits at most
-/// `busy_timeout` for another process (a backup, the sqlite3 shell).
+/// for these small indexed statements is a few microseconds. A wait for a lock another process
+/// holds (a backup, the sqlite3 shell) is not run inline: `SQLiteWriter` begins without waiting
+/// and waits, if it must, on a thread of NIO's pool.
 ///
 /// Not thread-safe by itself: `SQLiteWriter` and `SQLiteConnectionPool` lend it to one task at a
 /// time, which is what makes the `@unchecked Sendable` sound.
@@ -23,6 +24,8 @@ final class InlineSQLiteConnection: @unchecked Sendable {
     }
 
     private let handle: OpaquePointer
+    /// How long a statement waits for a lock another connection or process holds, in ms.
+    private let busyTimeoutMilliseconds: Int32
     private var statements: [String: CachedStatement] = [:]
     private var isClosed = false
     /// Whether a statement has read the file yet (see `checkpointPassively`).
@@ -33,8 +36,9 @@ final class InlineSQLiteConnection: @unchecked Sendable {
 
     /// Opens `path` (`:memory:` for a private in-memory database). A read-only connection
     /// refuses every write, so a read routed to it by mistake fails loudly. Every connection
-    /// waits up to `busyTimeout` for a lock another process holds before failing.
-    init(path: String, readOnly: Bool) throws {
+    /// waits up to `busyTimeout` for a lock another process holds before failing with
+    /// `DatabaseError.busy`.
+    init(path: String, readOnly: Bool, busyTimeout: Duration = TesseraDatabase.defaultSQLiteBusyTimeout) throws {
         _ = Self.statementJournalsInMemory
         var opened: OpaquePointer?
         let access = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
@@ -45,7 +49,9 @@ final class InlineSQLiteConnection: @unchecked Sendable {
             throw SQLiteFailure(code: status, message: message)
         }
         handle = opened
-        sqlite_nio_sqlite3_busy_timeout(handle, Self.busyTimeoutMilliseconds)
+        let (seconds, attoseconds) = busyTimeout.components
+        busyTimeoutMilliseconds = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        sqlite_nio_sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
         // Plans that never depend on bound values, so a cached statement is never re-prepared
         // (it was, on every run of any seat query: see CTesseraSQLite.h).
         tessera_sqlite_enable_stable_plans(handle)
@@ -61,9 +67,6 @@ final class InlineSQLiteConnection: @unchecked Sendable {
     private static let statementJournalsInMemory: Void = {
         _ = tessera_sqlite_keep_statement_journals_in_memory(4 << 20)
     }()
-
-    /// How long a statement waits for another connection's or process's lock: 5 s.
-    static let busyTimeoutMilliseconds: Int32 = 5000
 
     deinit { close() }
 
@@ -125,12 +128,31 @@ final class InlineSQLiteConnection: @unchecked Sendable {
     /// reader is reading from it; false, at once, if any is: without waiting for them, so that
     /// a writer or a reader (the sqlite3 shell, a backup) never waits behind this.
     func truncateWALIfUnused() throws -> Bool {
+        try withoutWaiting {
+            let (status, _) = try walCheckpoint(SQLITE_CHECKPOINT_TRUNCATE)
+            if status & 0xff == SQLITE_BUSY { return false }
+            try check(status)
+            return true
+        }
+    }
+
+    /// Runs `sql`, a statement without binds or rows, unless it would have to wait for a lock
+    /// another connection or process holds: false, at once, if it would.
+    func runWithoutWaiting(_ sql: String) throws -> Bool {
+        try withoutWaiting {
+            do {
+                try run(sql, binds: []) { _ in }
+                return true
+            } catch DatabaseError.busy {
+                return false
+            }
+        }
+    }
+
+    private func withoutWaiting<T>(_ body: () throws -> T) rethrows -> T {
         sqlite_nio_sqlite3_busy_timeout(handle, 0)
-        defer { sqlite_nio_sqlite3_busy_timeout(handle, Self.busyTimeoutMilliseconds) }
-        let (status, _) = try walCheckpoint(SQLITE_CHECKPOINT_TRUNCATE)
-        if status & 0xff == SQLITE_BUSY { return false }
-        try check(status)
-        return true
+        defer { sqlite_nio_sqlite3_busy_timeout(handle, busyTimeoutMilliseconds) }
+        return try body()
     }
 
     /// One checkpoint in `mode`, through the C call rather than `PRAGMA wal_checkpoint`, which
@@ -211,9 +233,16 @@ final class InlineSQLiteConnection: @unchecked Sendable {
         guard status == SQLITE_OK else { throw failure(status) }
     }
 
-    private func failure(_ status: Int32) -> SQLiteFailure {
-        SQLiteFailure(code: sqlite_nio_sqlite3_extended_errcode(handle),
-                      message: String(cString: sqlite_nio_sqlite3_errmsg(handle)))
+    /// The error for a failed call: the one place SQLite's result codes become errors. The two
+    /// that callers handle for both engines are `DatabaseError`s, as PostgreSQL's are
+    /// (`SQLSession`): a unique violation, and a lock another process held past the busy
+    /// timeout (or at all, when told not to wait).
+    private func failure(_ status: Int32) -> any Error {
+        let failure = SQLiteFailure(code: sqlite_nio_sqlite3_extended_errcode(handle),
+                                    message: String(cString: sqlite_nio_sqlite3_errmsg(handle)))
+        if failure.isUniqueViolation { return DatabaseError.uniqueViolation }
+        if failure.code & 0xff == SQLITE_BUSY { return DatabaseError.busy }
+        return failure
     }
 }
 

@@ -1,5 +1,6 @@
 import Logging
 import NIOConcurrencyHelpers
+import NIOPosix
 
 /// The one connection that writes a SQLite database, lent to one task at a time, first come,
 /// first served; write transactions that queue for it share a commit.
@@ -20,6 +21,12 @@ import NIOConcurrencyHelpers
 /// back to its savepoint and the others go on. If the shared transaction itself is lost (its
 /// `COMMIT` fails, or an error after which SQLite rolled all of it back, such as a full disk),
 /// every member still waiting for the commit throws that error: none has answered its caller.
+///
+/// Another process may hold the database's write lock (the sqlite3 shell in a transaction). A
+/// transaction then waits for it up to the busy timeout, on a thread of NIO's pool rather than
+/// one of the few that run every request, and fails with `DatabaseError.busy`; so does every
+/// transaction that queued behind it meanwhile, at once, rather than each waiting the busy
+/// timeout in turn for a lock that was just found held.
 final class SQLiteWriter: SQLiteConnectionLender {
     /// The most transactions sharing one commit: enough to write each shared page once for
     /// many transactions, few enough that the first does not wait long for the last.
@@ -46,6 +53,8 @@ final class SQLiteWriter: SQLiteConnectionLender {
         case closed
         /// The connection, with the group's transaction open when one is passed on.
         case lent(CommitGroup?)
+        /// No connection: the transaction ahead found the database locked by another process.
+        case refused(any Error)
     }
 
     init(_ connection: InlineSQLiteConnection, groupLimit: Int = defaultGroupLimit, logger: Logger) {
@@ -61,6 +70,7 @@ final class SQLiteWriter: SQLiteConnectionLender {
     /// returns or throws. `first` puts the caller ahead of those already waiting: for a short
     /// job that must not wait behind a queue of transactions (the WAL checkpoint's last step).
     func withConnection<T>(first: Bool, _ body: (InlineSQLiteConnection) async throws -> T) async throws -> T {
+        // Only transactions are refused.
         guard case .lent = await acquire(isTransaction: false, first: first) else { throw Self.closedError }
         defer { release() }
         return try await body(connection)
@@ -75,7 +85,12 @@ final class SQLiteWriter: SQLiteConnectionLender {
     /// what it wrote is committed when this returns, and undone when it throws.
     /// `counter` counts the transaction's own statements (`BEGIN`, savepoints, `COMMIT`).
     func transaction<T>(counter: StatementCounter, _ body: (InlineSQLiteConnection) async throws -> T) async throws -> T {
-        guard case .lent(let joined) = await acquire(isTransaction: true) else { throw Self.closedError }
+        let joined: CommitGroup?
+        switch await acquire(isTransaction: true) {
+        case .closed: throw Self.closedError
+        case .refused(let error): throw error
+        case .lent(let group): joined = group
+        }
         func execute(_ sql: String) throws {
             counter.add(statements: 1)
             try connection.run(sql, binds: []) { _ in }
@@ -84,8 +99,10 @@ final class SQLiteWriter: SQLiteConnectionLender {
         guard let group = joined else {
             // The first of a group: its transaction is its own until it passes it on.
             do {
-                try execute("BEGIN IMMEDIATE")
+                counter.add(statements: 1)
+                try await beginImmediate()
             } catch {
+                if case DatabaseError.busy = error { refuseWaitingTransactions(error) }
                 release()
                 throw error
             }
@@ -124,6 +141,27 @@ final class SQLiteWriter: SQLiteConnectionLender {
         }
         try await passOn(group, execute)
         return result
+    }
+
+    /// `BEGIN IMMEDIATE`: at once, unless another process holds the write lock; then waiting
+    /// for it up to the busy timeout on a thread of NIO's pool, since SQLite's wait sleeps the
+    /// thread it runs on.
+    private func beginImmediate() async throws {
+        if try connection.runWithoutWaiting("BEGIN IMMEDIATE") { return }
+        let connection = self.connection
+        try await NIOThreadPool.singleton.runIfActive { try connection.run("BEGIN IMMEDIATE", binds: []) { _ in } }
+    }
+
+    /// Fails, with `error`, every transaction waiting for the connection (plain leases, such as
+    /// the WAL checkpoint's, still get it): the one ahead of them found the lock held for the
+    /// whole busy timeout, while they waited behind it.
+    private func refuseWaitingTransactions(_ error: any Error) {
+        let refused = state.withLockedValue { state in
+            let refused = state.waiters.filter(\.isTransaction)
+            state.waiters.removeAll { $0.isTransaction }
+            return refused
+        }
+        for waiter in refused { waiter.continuation.resume(returning: .refused(error)) }
     }
 
     /// The end of one member: lends the connection, the transaction open, to the next waiting

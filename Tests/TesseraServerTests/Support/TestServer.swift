@@ -81,12 +81,15 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     /// afterwards. Tests run side by side, each with its own pool: a small one, opened on
     /// demand, keeps them all under the test cluster's connection limit (`PostgresPoolTests`
     /// checks the server's fixed pool).
+    /// `sqliteBusyTimeout`: how long SQLite waits for another connection's lock.
     static func withDatabase<T: Sendable>(_ location: DatabaseLocation, observer: (any DatabaseObserver)? = nil,
                                           preparesStatements: Bool = true, logger: Logger = Logger(label: "tessera-test"),
+                                          sqliteBusyTimeout: Duration = TesseraDatabase.defaultSQLiteBusyTimeout,
                                           _ body: (TesseraDatabase) async throws -> T) async throws -> T
     {
         try await TesseraDatabase.withDatabase(location, connections: 8, fixedPool: false, logger: logger,
-                                               observer: observer, preparesStatements: preparesStatements) {
+                                               observer: observer, preparesStatements: preparesStatements,
+                                               sqliteBusyTimeout: sqliteBusyTimeout) {
             try await Migrations.migrate($0)
             return try await body($0)
         }
