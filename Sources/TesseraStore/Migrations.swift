@@ -4,8 +4,8 @@ import SQLKit
 
 /// Versioned schema migrations, the same schema on SQLite and PostgreSQL.
 ///
-/// Each migration runs once, in its own transaction, and is recorded in
-/// `tessera_migrations`; running `migrate` again does nothing. On PostgreSQL an advisory
+/// Each migration runs once and is recorded in `tessera_migrations`, the pending ones together
+/// in one transaction; running `migrate` again does nothing. On PostgreSQL an advisory
 /// lock keeps several starting processes from migrating at the same time.
 public enum Migrations {
     struct Migration {
@@ -542,28 +542,35 @@ public enum Migrations {
     /// The newest schema version this build knows.
     public static var latestVersion: Int { all.last?.version ?? 0 }
 
-    /// Applies every migration not yet applied. Returns the versions it applied.
+    /// Applies every migration not yet applied, all in one transaction: a database is at the
+    /// version it was or at the latest, never between, and a fresh one is made with one commit
+    /// rather than one per migration (a seventh of PostgreSQL's start on a fresh database).
+    /// Returns the versions it applied.
     @discardableResult
     public static func migrate(_ database: TesseraDatabase) async throws -> [Int] {
-        // Read once, so that starting on an up-to-date database costs two statements rather than
-        // a transaction per migration; each pending one is checked again under the lock below.
+        try await migrate(database, migrations: all)
+    }
+
+    /// `migrate(_:)` with the migrations given (tests give ones that fail).
+    static func migrate(_ database: TesseraDatabase, migrations: [Migration]) async throws -> [Int] {
+        // Read once, so that starting on an up-to-date database costs two statements and no
+        // transaction; under the lock below the pending ones are read again.
         let recorded = try await database.withConnection { session in
             try await session.execute("""
                 CREATE TABLE IF NOT EXISTS tessera_migrations (
                     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
                 """)
-            return Set(try await session.rows("SELECT version FROM tessera_migrations") { try $0.int("version") })
+            return try await recordedVersions(session)
         }
-        var applied: [Int] = []
-        for migration in all where !recorded.contains(migration.version) {
-            let didApply = try await database.transaction { session -> Bool in
-                if session.dialect == .postgres {
-                    // Released at commit; a second process waits here, then sees the version recorded.
-                    try await session.execute("SELECT pg_advisory_xact_lock(7413021)")
-                }
-                let existing = try await session.first(
-                    "SELECT version FROM tessera_migrations WHERE version = \(bind: migration.version)")
-                guard existing == nil else { return false }
+        guard migrations.contains(where: { !recorded.contains($0.version) }) else { return [] }
+        let applied = try await database.transaction { session -> [Int] in
+            if session.dialect == .postgres {
+                // Released at commit; a second process waits here, then sees the versions recorded.
+                try await session.execute("SELECT pg_advisory_xact_lock(7413021)")
+            }
+            let recorded = try await recordedVersions(session)
+            var applied: [Int] = []
+            for migration in migrations where !recorded.contains(migration.version) {
                 for statement in migration.statements(for: session.dialect) {
                     try await session.execute(SQLQueryString(statement))
                 }
@@ -571,13 +578,17 @@ public enum Migrations {
                     INSERT INTO tessera_migrations (version, name, applied_at)
                     VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Date().micros))
                     """)
-                return true
-            }
-            if didApply {
                 applied.append(migration.version)
-                database.logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
             }
+            return applied
+        }
+        for migration in migrations where applied.contains(migration.version) {
+            database.logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
         }
         return applied
+    }
+
+    private static func recordedVersions(_ session: SQLSession) async throws -> Set<Int> {
+        Set(try await session.rows("SELECT version FROM tessera_migrations") { try $0.int("version") })
     }
 }
