@@ -70,6 +70,10 @@ public enum DatabaseError: Error, Equatable, CustomStringConvertible {
     /// holding a write transaction), or PostgreSQL's `lock_timeout` did (`55P03`). The statement
     /// did nothing; the request may be retried once the lock is let go.
     case busy
+    /// PostgreSQL could not be reached or closed the connection mid-request: restarting, shut
+    /// down by an administrator, or the network between them failed. What the request wrote in
+    /// a transaction was rolled back; it may be retried once the database is back.
+    case unavailable
 
     /// A request's change lost a race with another request's: either error above. Answered as a
     /// conflict that the caller may retry, never as a server error.
@@ -84,6 +88,7 @@ public enum DatabaseError: Error, Equatable, CustomStringConvertible {
         case .uniqueViolation: "A unique constraint was violated"
         case .transactionConflict: "The transaction conflicted with a concurrent one (a deadlock or a serialization failure)"
         case .busy: "The database stayed locked by another process or transaction for longer than a statement may wait"
+        case .unavailable: "The database could not be reached or closed the connection"
         }
     }
 }

@@ -181,6 +181,12 @@ public struct SQLSession: Sendable {
     /// Sends a statement already written out by SQLKit.
     private func send(_ serializer: SQLSerializer, on connection: PostgresConnection,
                       _ each: (PostgresRow) throws -> Void) async throws {
+        // postgres-nio 1.33 never answers a statement written to a connection that has already
+        // closed (PostgreSQL restarted, or ended the session): the task is dropped with the
+        // failed write, and the request would wait for ever holding its lease. Checked here,
+        // where every statement is sent. A close between this check and the write is still
+        // missed: only postgres-nio can close that gap.
+        guard !connection.isClosed else { throw DatabaseError.unavailable }
         var bindings = PostgresBindings(capacity: serializer.binds.count)
         var types: [PostgresDataType] = []
         types.reserveCapacity(serializer.binds.count)

@@ -186,11 +186,42 @@ public final class TesseraDatabase: Service, Sendable {
                                       _ body: (SQLSession) async throws -> T) async throws -> T {
         let asked = ContinuousClock.now
         await running.wait()
-        return try await client.withConnection { connection in
-            observer?.connectionLeased(after: ContinuousClock.now - asked, for: access)
-            return try await body(SQLSession(sql: connection.sql(queryLogLevel: nil), dialect: .postgres,
-                                             counter: statements, postgres: connection,
-                                             statementNames: statementNames))
+        do {
+            return try await client.withConnection { connection in
+                observer?.connectionLeased(after: ContinuousClock.now - asked, for: access)
+                return try await body(SQLSession(sql: connection.sql(queryLogLevel: nil), dialect: .postgres,
+                                                 counter: statements, postgres: connection,
+                                                 statementNames: statementNames))
+            }
+        } catch let error where Self.isLostConnection(error) {
+            // Here rather than per statement: a lease can fail so too, before any statement.
+            logger.warning("database connection lost", metadata: ["error": "\(loggableDescription(of: error))"])
+            throw DatabaseError.unavailable
+        }
+    }
+
+    /// Whether `error` says PostgreSQL could not be reached or closed the connection (below), or
+    /// is a session's own finding that it had (`SQLSession`).
+    static func isLostConnection(_ error: any Error) -> Bool {
+        switch error {
+        case DatabaseError.unavailable: true
+        case let error as PSQLError: isLostConnection(error.code, sqlState: error.serverInfo?[.sqlState])
+        default: false
+        }
+    }
+
+    /// Whether PostgreSQL could not be reached or closed the connection: the connection failed or
+    /// was closed (by either end, or the pool shutting down), or the server said it is shutting
+    /// down or not accepting connections (SQLSTATE class 08, `57P01`–`57P03`, `53300`).
+    static func isLostConnection(_ code: PSQLError.Code, sqlState: String?) -> Bool {
+        switch code {
+        case .connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection, .poolClosed:
+            return true
+        case .server:
+            let state = sqlState ?? ""
+            return state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(state)
+        default:
+            return false
         }
     }
 

@@ -52,7 +52,7 @@ struct ErrorMiddleware: RouterMiddleware {
 
     /// The status and body of the errors a request's own content causes: a domain refusal, a
     /// validation failure, a conflict with a concurrent change; and of a database that another
-    /// process or transaction kept locked. A bulk operation answers each row's error with the
+    /// process or transaction kept locked, or that is not answering. A bulk operation answers each row's error with the
     /// same. Nil for any other error.
     static func answer(for error: any Error) -> (HTTPResponse.Status, JSONValue)? {
         switch error {
@@ -66,6 +66,9 @@ struct ErrorMiddleware: RouterMiddleware {
             (.serviceUnavailable,
              ["error": "ServiceUnavailable",
               "detail": "The database is locked by another process or transaction. Retry the request shortly."])
+        case DatabaseError.unavailable:
+            (.serviceUnavailable,
+             ["error": "ServiceUnavailable", "detail": "The database is not answering. Retry the request shortly."])
         default:
             nil
         }
@@ -79,8 +82,9 @@ struct ErrorMiddleware: RouterMiddleware {
         return response
     }
 
-    /// Seconds a client is told to wait before retrying a request the locked database refused:
-    /// the lock was already waited for up to the busy timeout, so soon is enough.
+    /// Seconds a client is told to wait before retrying a request the database refused (locked
+    /// or not answering): the lock was already waited for up to the busy timeout, and the pool
+    /// reconnects by itself, so soon is enough.
     static let busyRetryAfterSeconds = 1
 
     static func response(for error: AuthError) -> Response {

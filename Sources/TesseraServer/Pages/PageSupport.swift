@@ -108,7 +108,7 @@ struct PageErrorMessage {
             status = .conflict
             heading = "Someone else changed this at the same time"
             message = "Nothing was changed. Reload the page and try again."
-        case DatabaseError.busy:
+        case DatabaseError.busy, DatabaseError.unavailable:
             status = .serviceUnavailable
             heading = "Busy"
             message = "The database is busy with other work. Try again in a moment."
