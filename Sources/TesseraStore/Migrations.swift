@@ -563,14 +563,14 @@ public enum Migrations {
             return try await recordedVersions(session)
         }
         guard migrations.contains(where: { !recorded.contains($0.version) }) else { return [] }
-        let applied = try await database.transaction { session -> [Int] in
+        let applied = try await database.transaction { session -> [Migration] in
             if session.dialect == .postgres {
                 // Released at commit; a second process waits here, then sees the versions recorded.
                 try await session.execute("SELECT pg_advisory_xact_lock(7413021)")
             }
             let recorded = try await recordedVersions(session)
-            var applied: [Int] = []
-            for migration in migrations where !recorded.contains(migration.version) {
+            let pending = migrations.filter { !recorded.contains($0.version) }
+            for migration in pending {
                 for statement in migration.statements(for: session.dialect) {
                     try await session.execute(SQLQueryString(statement))
                 }
@@ -578,14 +578,13 @@ public enum Migrations {
                     INSERT INTO tessera_migrations (version, name, applied_at)
                     VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Date().micros))
                     """)
-                applied.append(migration.version)
             }
-            return applied
+            return pending
         }
-        for migration in migrations where applied.contains(migration.version) {
+        for migration in applied {
             database.logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
         }
-        return applied
+        return applied.map(\.version)
     }
 
     private static func recordedVersions(_ session: SQLSession) async throws -> Set<Int> {

@@ -276,6 +276,8 @@ public final class TesseraDatabase: Service, Sendable {
                 try await session.sendHeldWrites()
             } catch {
                 session.dropHeldWrites()
+                // A lost connection took the transaction with it: nothing to roll back, nor to log twice.
+                guard !Self.isLostConnection(error) else { throw error }
                 do {
                     try await session.execute("ROLLBACK")
                 } catch let rollbackError {

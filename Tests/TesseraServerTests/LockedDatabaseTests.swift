@@ -31,7 +31,7 @@ import TesseraCore
                                                            json: ["email": "locked@example.com"])
                     #expect(refused.status == .serviceUnavailable, "\(refused.json)")
                     #expect(refused.errorName == "ServiceUnavailable")
-                    #expect(refused.headers[.retryAfter] == String(ErrorMiddleware.busyRetryAfterSeconds))
+                    #expect(refused.headers[.retryAfter] == String(ErrorMiddleware.databaseRetryAfterSeconds))
                     // Reads do not wait for the writer's lock.
                     let read = try await server.request(.get, "/v1/customers/\(before.id)", token: org.token)
                     #expect(read.status == .ok)
@@ -62,7 +62,7 @@ import TesseraCore
                                                                json: ["email": "locked@example.com"])
                         #expect(refused.status == .serviceUnavailable, "\(refused.json)")
                         #expect(refused.errorName == "ServiceUnavailable")
-                        #expect(refused.headers[.retryAfter] == String(ErrorMiddleware.busyRetryAfterSeconds))
+                        #expect(refused.headers[.retryAfter] == String(ErrorMiddleware.databaseRetryAfterSeconds))
                     }
                     let retried = try await server.request(.post, "/v1/customers/", token: org.token,
                                                            json: ["email": "locked@example.com"])

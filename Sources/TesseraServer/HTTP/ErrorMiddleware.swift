@@ -52,8 +52,8 @@ struct ErrorMiddleware: RouterMiddleware {
 
     /// The status and body of the errors a request's own content causes: a domain refusal, a
     /// validation failure, a conflict with a concurrent change; and of a database that another
-    /// process or transaction kept locked, or that is not answering. A bulk operation answers each row's error with the
-    /// same. Nil for any other error.
+    /// process or transaction kept locked, or that is not answering. A bulk operation answers
+    /// each row's error with the same. Nil for any other error.
     static func answer(for error: any Error) -> (HTTPResponse.Status, JSONValue)? {
         switch error {
         case let error as TesseraError:
@@ -78,14 +78,14 @@ struct ErrorMiddleware: RouterMiddleware {
     static func response(for error: any Error) -> Response? {
         guard let (status, body) = answer(for: error) else { return nil }
         var response = Response.json(body, status: status)
-        if status == .serviceUnavailable { response.headers[.retryAfter] = String(Self.busyRetryAfterSeconds) }
+        if status == .serviceUnavailable { response.headers[.retryAfter] = String(Self.databaseRetryAfterSeconds) }
         return response
     }
 
     /// Seconds a client is told to wait before retrying a request the database refused (locked
     /// or not answering): the lock was already waited for up to the busy timeout, and the pool
     /// reconnects by itself, so soon is enough.
-    static let busyRetryAfterSeconds = 1
+    static let databaseRetryAfterSeconds = 1
 
     static func response(for error: AuthError) -> Response {
         switch error {

@@ -111,7 +111,7 @@ struct PageErrorMessage {
         case DatabaseError.busy, DatabaseError.unavailable:
             status = .serviceUnavailable
             heading = "Busy"
-            message = "The database is busy with other work. Try again in a moment."
+            message = "The server could not reach its database just now. Try again in a moment."
         default:
             return nil
         }

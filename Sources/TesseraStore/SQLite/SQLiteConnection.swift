@@ -49,8 +49,7 @@ final class InlineSQLiteConnection: @unchecked Sendable {
             throw SQLiteFailure(code: status, message: message)
         }
         handle = opened
-        let (seconds, attoseconds) = busyTimeout.components
-        busyTimeoutMilliseconds = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        busyTimeoutMilliseconds = Int32(clamping: Int(busyTimeout / .milliseconds(1)))
         sqlite_nio_sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
         // Plans that never depend on bound values, so a cached statement is never re-prepared
         // (it was, on every run of any seat query: see CTesseraSQLite.h).
