@@ -110,11 +110,31 @@ def test_bad_configuration_is_one_clear_error(tmp_path):
     for args, env, message in ((["--database-connections", "0"], {}, "--database-connections must be between 1 and 1000"),
                                ([], {"TESSERA_DATABASE_CONNECTIONS": "many"}, "TESSERA_DATABASE_CONNECTIONS must be a whole number"),
                                ([], {"TESSERA_PORT": "80a"}, "TESSERA_PORT must be a whole number"),
-                               ([], {"TESSERA_API_RATE": "fast"}, "TESSERA_API_RATE must be a number")):
+                               ([], {"TESSERA_API_RATE": "fast"}, "TESSERA_API_RATE must be a number"),
+                               ([], {"TESSERA_DATABASE_WAIT": "soon"}, "TESSERA_DATABASE_WAIT must be a whole number"),
+                               (["--database-wait", "4000"], {}, "--database-wait must be between 0 and 3600")):
         out = subprocess.run([str(_server_binary()), "serve", "--database-url", str(tmp_path / "db.sqlite"), *args],
                              capture_output=True, text=True, timeout=60, env={**os.environ, **env})
         assert out.returncode != 0
         assert message in out.stderr, out.stderr
+
+
+def test_an_unreachable_postgresql_is_named_with_the_cause_not_waited_for_in_silence():
+    # Nothing listens on a port just freed. Before, `migrate` and `serve` waited a minute for
+    # postgres-nio's pool, then said only `ConnectionPoolError(...)`.
+    port = _free_port()
+    url = f"postgres://tessera:s3cret-pw@127.0.0.1:{port}/seats"
+    out = subprocess.run([str(_server_binary()), "migrate", "--database-url", url, "--database-wait", "0"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0
+    assert f"Could not reach PostgreSQL at 127.0.0.1:{port}/seats as tessera within 0 s: connection refused" in out.stderr, out.stderr
+    # `serve` waits as long as it is told, saying so once, then names the server and the cause.
+    out = subprocess.run([str(_server_binary()), "serve", "--port", str(_free_port()), "--database-url", url],
+                         capture_output=True, text=True, timeout=60, env={**os.environ, "TESSERA_DATABASE_WAIT": "1"})
+    assert out.returncode != 0
+    assert out.stderr.count("waiting for PostgreSQL") == 1, out.stderr
+    assert f"Could not reach PostgreSQL at 127.0.0.1:{port}/seats as tessera within 1 s: connection refused" in out.stderr, out.stderr
+    assert "s3cret-pw" not in out.stdout + out.stderr
 
 
 def _backup(db, to):

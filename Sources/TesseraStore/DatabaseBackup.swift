@@ -55,10 +55,14 @@ public enum DatabaseBackup {
             try publish(partial, as: destination)
         } catch {
             try? FileManager.default.removeItem(atPath: partial)
-            if let failure = error as? SQLiteFailure {
+            switch error {
+            case let failure as SQLiteFailure:
                 throw DatabaseBackupError.failed("copying \(source) to \(destination): \(failure)")
+            case DatabaseError.storageFull:
+                throw DatabaseBackupError.failed("copying \(source) to \(destination): no space left for the copy")
+            default:
+                throw error
             }
-            throw error
         }
         // The new name on disk too. Best effort: some file systems refuse to sync a directory.
         try? syncFile(atPath: URL(fileURLWithPath: destination).deletingLastPathComponent().path)

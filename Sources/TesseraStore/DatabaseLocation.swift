@@ -74,6 +74,13 @@ public enum DatabaseError: Error, Equatable, CustomStringConvertible {
     /// down by an administrator, or the network between them failed. What the request wrote in
     /// a transaction was rolled back; it may be retried once the database is back.
     case unavailable
+    /// The database has no room for a write: SQLite's disk (or its `max_page_count`) is full
+    /// (`SQLITE_FULL`), or PostgreSQL's is (`53100`). The write did nothing; reads go on. Only an
+    /// operator freeing space ends it, so it is logged as an error (`TesseraDatabase`).
+    case storageFull
+    /// PostgreSQL refused the first connection (a wrong user, password or database name), or did
+    /// not answer in the time given to it: the message names the server and the cause.
+    case cannotConnect(String)
 
     /// A request's change lost a race with another request's: either error above. Answered as a
     /// conflict that the caller may retry, never as a server error.
@@ -89,6 +96,8 @@ public enum DatabaseError: Error, Equatable, CustomStringConvertible {
         case .transactionConflict: "The transaction conflicted with a concurrent one (a deadlock or a serialization failure)"
         case .busy: "The database stayed locked by another process or transaction for longer than a statement may wait"
         case .unavailable: "The database could not be reached or closed the connection"
+        case .storageFull: "The database's storage is full: writes are refused until space is freed"
+        case .cannotConnect(let message): message
         }
     }
 }

@@ -8,7 +8,9 @@ import PostgresNIO
 import SQLKit
 import ServiceLifecycle
 import SQLiteKit
+import Synchronization
 import TesseraCore
+import _ConnectionPoolModule
 
 /// The one way into the database: connections and transactions over SQLite or PostgreSQL.
 ///
@@ -35,6 +37,13 @@ public final class TesseraDatabase: Service, Sendable {
     private let walSchedule: WALSchedule
     /// Set once `run()` has begun: postgres-nio expects no lease before its pool runs.
     private let running = RunningSignal()
+    /// A full disk (`DatabaseError.storageFull`): only an operator can end it, so it is logged as
+    /// an error, the first time at once and then at most once a minute with the count, whichever
+    /// request, page or worker met it; and once when a write commits again.
+    private let storageFullLog: NIOLockedValueBox<RecurringFailureLog>
+    /// Whether the last write that failed or committed found the disk full: one relaxed load per
+    /// commit, so that `storageFullLog` is locked only while there is something to log.
+    private let storageIsFull = Atomic<Bool>(false)
 
     /// How many SQL statements this database has run: lets tests prove that an operation's
     /// cost does not grow with the data (for example, listing a pool of 1,000 seats).
@@ -58,6 +67,9 @@ public final class TesseraDatabase: Service, Sendable {
         self.logger = logger
         self.observer = observer
         self.statementNames = statementNames
+        storageFullLog = NIOLockedValueBox(RecurringFailureLog(
+            logger: logger, level: .error, failed: "database storage full: writes are refused until space is freed",
+            recovered: "database storage no longer full"))
     }
 
     /// Opens the database, run by the caller (see the type's notes); `withDatabase` does both.
@@ -71,12 +83,15 @@ public final class TesseraDatabase: Service, Sendable {
     /// connection pooler that cannot keep prepared statements. SQLite always keeps its own.
     /// `walSchedule`: see `WALSchedule` (shorter in tests). `sqliteBusyTimeout`: how long a
     /// SQLite statement waits for a lock another process holds before failing with
-    /// `DatabaseError.busy` (shorter in tests).
+    /// `DatabaseError.busy` (shorter in tests). `postgresWait`: how long PostgreSQL may take to
+    /// accept a first connection (`PostgresStartupCheck`) before this throws
+    /// `DatabaseError.cannotConnect`; a refused user, password or database throws at once.
     public static func open(_ location: DatabaseLocation, connections: Int = defaultConnections, fixedPool: Bool = true,
                             logger: Logger, observer: (any DatabaseObserver)? = nil,
                             preparesStatements: Bool = true,
                             walSchedule: WALSchedule = .standard,
-                            sqliteBusyTimeout: Duration = defaultSQLiteBusyTimeout) async throws -> TesseraDatabase {
+                            sqliteBusyTimeout: Duration = defaultSQLiteBusyTimeout,
+                            postgresWait: Duration = defaultPostgresWait) async throws -> TesseraDatabase {
         switch location {
         case .sqliteFile, .sqliteMemory:
             var path = ":memory:"
@@ -105,6 +120,10 @@ public final class TesseraDatabase: Service, Sendable {
                 logger: logger, observer: observer, walSchedule: walSchedule)
 
         case .postgres(let host, let port, let username, let password, let database):
+            try await PostgresStartupCheck.waitForServer(
+                PostgresConnection.Configuration(host: host, port: port, username: username, password: password,
+                                                 database: database, tls: .disable),
+                address: "\(host):\(port)/\(database) as \(username)", within: postgresWait, logger: logger)
             var configuration = PostgresClient.Configuration(
                 host: host, port: port, username: username, password: password, database: database, tls: .disable)
             configuration.options = postgresPoolOptions(connections: connections, fixed: fixedPool)
@@ -116,6 +135,10 @@ public final class TesseraDatabase: Service, Sendable {
 
     /// How long a SQLite statement waits for a lock another process holds unless told otherwise.
     public static let defaultSQLiteBusyTimeout = Duration.seconds(5)
+
+    /// How long opening a PostgreSQL database waits for the server to accept a connection unless
+    /// told otherwise (`tessera serve --database-wait`): long enough for a server starting beside it.
+    public static let defaultPostgresWait = Duration.seconds(30)
 
     /// The PostgreSQL pool's size unless told otherwise (`tessera serve --database-connections`).
     public static let defaultConnections = 20
@@ -171,10 +194,29 @@ public final class TesseraDatabase: Service, Sendable {
     private func session<T: Sendable>(on lender: some SQLiteConnectionLender, access: DatabaseAccess,
                                       _ body: (SQLSession) async throws -> T) async throws -> T {
         let asked = ContinuousClock.now
-        return try await lender.withConnection { connection in
-            observer?.connectionLeased(after: ContinuousClock.now - asked, for: access)
-            return try await body(sqliteSession(on: connection))
+        do {
+            return try await lender.withConnection { connection in
+                observer?.connectionLeased(after: ContinuousClock.now - asked, for: access)
+                return try await body(sqliteSession(on: connection))
+            }
+        } catch {
+            throw noting(error)
         }
+    }
+
+    /// `error`, logged first if it is a full disk (`storageFullLog`).
+    private func noting(_ error: any Error) -> any Error {
+        if case DatabaseError.storageFull = error {
+            storageIsFull.store(true, ordering: .relaxed)
+            storageFullLog.withLockedValue { $0.failure(error) }
+        }
+        return error
+    }
+
+    /// A transaction committed: if the disk was full, it no longer is.
+    private func noteCommitted() {
+        guard storageIsFull.load(ordering: .relaxed), storageIsFull.exchange(false, ordering: .relaxed) else { return }
+        storageFullLog.withLockedValue { $0.success() }
     }
 
     private func sqliteSession(on connection: InlineSQLiteConnection) -> SQLSession {
@@ -197,15 +239,21 @@ public final class TesseraDatabase: Service, Sendable {
             // Here rather than per statement: a lease can fail so too, before any statement.
             logger.warning("database connection lost", metadata: ["error": "\(loggableDescription(of: error))"])
             throw DatabaseError.unavailable
+        } catch {
+            throw noting(error)
         }
     }
 
     /// Whether `error` says PostgreSQL could not be reached or closed the connection (below), or
-    /// is a session's own finding that it had (`SQLSession`).
+    /// is a session's own finding that it had (`SQLSession`), or is the pool's giving up on
+    /// connecting: once no connection could be made for a minute (postgres-nio's circuit
+    /// breaker, not configurable through `PostgresClient`), it fails every lease at once until
+    /// one can.
     static func isLostConnection(_ error: any Error) -> Bool {
         switch error {
         case DatabaseError.unavailable: true
         case let error as PSQLError: isLostConnection(error.code, sqlState: error.serverInfo?[.sqlState])
+        case let error as _ConnectionPoolModule.ConnectionPoolError: error == .connectionCreationCircuitBreakerTripped
         default: false
         }
     }
@@ -253,12 +301,18 @@ public final class TesseraDatabase: Service, Sendable {
             var began = asked  // from the lease to the commit it waited for, as on PostgreSQL
             var committed = false
             defer { observer?.transactionEnded(after: ContinuousClock.now - began, committed: committed) }
-            let result = try await writer.transaction(counter: statements) { connection in
-                began = ContinuousClock.now
-                observer?.connectionLeased(after: began - asked, for: .write)
-                return try await body(sqliteSession(on: connection))
+            let result: T
+            do {
+                result = try await writer.transaction(counter: statements) { connection in
+                    began = ContinuousClock.now
+                    observer?.connectionLeased(after: began - asked, for: .write)
+                    return try await body(sqliteSession(on: connection))
+                }
+            } catch {
+                throw noting(error)
             }
             committed = true
+            noteCommitted()
             return result
         }
         // PostgreSQL.
@@ -287,6 +341,7 @@ public final class TesseraDatabase: Service, Sendable {
             }
             try await session.execute("COMMIT")
             committed = true
+            noteCommitted()
             return result
         }
     }
@@ -382,12 +437,12 @@ public final class TesseraDatabase: Service, Sendable {
     public static func withDatabase<T: Sendable>(
         _ location: DatabaseLocation, connections: Int = defaultConnections, fixedPool: Bool = true, logger: Logger,
         observer: (any DatabaseObserver)? = nil, preparesStatements: Bool = true,
-        sqliteBusyTimeout: Duration = defaultSQLiteBusyTimeout,
+        sqliteBusyTimeout: Duration = defaultSQLiteBusyTimeout, postgresWait: Duration = defaultPostgresWait,
         _ body: (TesseraDatabase) async throws -> T
     ) async throws -> T {
         let database = try await open(location, connections: connections, fixedPool: fixedPool, logger: logger,
                                       observer: observer, preparesStatements: preparesStatements,
-                                      sqliteBusyTimeout: sqliteBusyTimeout)
+                                      sqliteBusyTimeout: sqliteBusyTimeout, postgresWait: postgresWait)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             if case .postgres(let client) = database.backend {
                 group.addTask { await database.runPool(client) }

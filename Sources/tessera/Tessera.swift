@@ -35,7 +35,22 @@ struct DatabaseOptions: ParsableArguments {
             help: "A SQLite file path, or postgres://user:pass@host:port/db (env TESSERA_DATABASE_URL).")
     var databaseURL: String = ProcessInfo.processInfo.environment["TESSERA_DATABASE_URL"] ?? "tessera.sqlite"
 
+    @Option(name: .customLong("database-wait"), help: """
+        Seconds to wait at start for PostgreSQL to accept a connection, for a server starting \
+        beside this one (env TESSERA_DATABASE_WAIT; default 30). A wrong user, password or \
+        database fails at once. Ignored on SQLite.
+        """)
+    var databaseWait: Int = ProcessInfo.processInfo.environment["TESSERA_DATABASE_WAIT"].flatMap { Int($0) }
+        ?? Int(TesseraDatabase.defaultPostgresWait / .seconds(1))
+
+    func validate() throws {
+        try requireEnvironmentNumbers(["TESSERA_DATABASE_WAIT"], in: ProcessInfo.processInfo.environment)
+        guard (0...3600).contains(databaseWait) else { throw ValidationError("--database-wait must be between 0 and 3600") }
+    }
+
     func location() throws -> DatabaseLocation { try DatabaseLocation(url: databaseURL) }
+
+    var postgresWait: Duration { .seconds(databaseWait) }
 }
 
 extension Logger {
@@ -51,7 +66,8 @@ extension Logger {
 func withDatabase<T: Sendable>(_ options: DatabaseOptions, logger: Logger, _ body: (TesseraDatabase) async throws -> T)
     async throws -> T
 {
-    try await TesseraDatabase.withDatabase(try options.location(), connections: 1, logger: logger, body)
+    try await TesseraDatabase.withDatabase(try options.location(), connections: 1, logger: logger,
+                                           postgresWait: options.postgresWait, body)
 }
 
 struct Serve: AsyncParsableCommand {
@@ -230,7 +246,8 @@ struct Serve: AsyncParsableCommand {
         }
         let db = try await TesseraDatabase.open(try database.location(), connections: databaseConnections,
                                                 logger: logger, observer: metrics,
-                                                preparesStatements: preparedStatements == "on")
+                                                preparesStatements: preparedStatements == "on",
+                                                postgresWait: database.postgresWait)
         let app = buildApplication(configuration: configuration, database: db, mail: transport, logger: logger,
                                    metrics: metrics, runsDatabase: true)
         try await app.runService()

@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import Testing
 import TesseraCore
+import _ConnectionPoolModule
 @testable import TesseraServer
 @testable import TesseraStore
 
@@ -59,6 +60,10 @@ import TesseraCore
             #expect(!TesseraDatabase.isLostConnection(.server, sqlState: state), "\(state)")
         }
         #expect(!TesseraDatabase.isLostConnection(.queryCancelled, sqlState: nil))
+        // The pool giving up after a minute without a connection (its circuit breaker); not a
+        // lease the caller cancelled.
+        #expect(TesseraDatabase.isLostConnection(_ConnectionPoolModule.ConnectionPoolError.connectionCreationCircuitBreakerTripped))
+        #expect(!TesseraDatabase.isLostConnection(_ConnectionPoolModule.ConnectionPoolError.requestCancelled))
     }
 
     /// The API answers 503 with `Retry-After`, as for a locked database; the pages say so.

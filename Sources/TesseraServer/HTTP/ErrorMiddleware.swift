@@ -69,6 +69,10 @@ struct ErrorMiddleware: RouterMiddleware {
         case DatabaseError.unavailable:
             (.serviceUnavailable,
              ["error": "ServiceUnavailable", "detail": "The database is not answering. Retry the request shortly."])
+        case DatabaseError.storageFull:
+            (.serviceUnavailable,
+             ["error": "ServiceUnavailable",
+              "detail": "The server's database has no space left for this change; nothing was changed. Reads still work. Retry once an operator has freed space."])
         default:
             nil
         }
@@ -78,7 +82,10 @@ struct ErrorMiddleware: RouterMiddleware {
     static func response(for error: any Error) -> Response? {
         guard let (status, body) = answer(for: error) else { return nil }
         var response = Response.json(body, status: status)
-        if status == .serviceUnavailable { response.headers[.retryAfter] = String(Self.databaseRetryAfterSeconds) }
+        if status == .serviceUnavailable {
+            let seconds = error as? DatabaseError == .storageFull ? storageFullRetryAfterSeconds : databaseRetryAfterSeconds
+            response.headers[.retryAfter] = String(seconds)
+        }
         return response
     }
 
@@ -86,6 +93,9 @@ struct ErrorMiddleware: RouterMiddleware {
     /// or not answering): the lock was already waited for up to the busy timeout, and the pool
     /// reconnects by itself, so soon is enough.
     static let databaseRetryAfterSeconds = 1
+    /// The same for a full disk, which lasts until an operator frees space: retrying every
+    /// second would only add load to a server that needs a person.
+    static let storageFullRetryAfterSeconds = 60
 
     static func response(for error: AuthError) -> Response {
         switch error {

@@ -112,6 +112,10 @@ struct PageErrorMessage {
             status = .serviceUnavailable
             heading = "Busy"
             message = "The server could not reach its database just now. Try again in a moment."
+        case DatabaseError.storageFull:
+            status = .serviceUnavailable
+            heading = "Nothing was changed"
+            message = "The server has no space left to save this. Try again later."
         default:
             return nil
         }

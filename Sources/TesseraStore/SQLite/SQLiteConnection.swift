@@ -232,15 +232,16 @@ final class InlineSQLiteConnection: @unchecked Sendable {
         guard status == SQLITE_OK else { throw failure(status) }
     }
 
-    /// The error for a failed call: the one place SQLite's result codes become errors. The two
+    /// The error for a failed call: the one place SQLite's result codes become errors. Those
     /// that callers handle for both engines are `DatabaseError`s, as PostgreSQL's are
-    /// (`SQLSession`): a unique violation, and a lock another process held past the busy
-    /// timeout (or at all, when told not to wait).
+    /// (`SQLSession`): a unique violation, a lock another process held past the busy timeout
+    /// (or at all, when told not to wait), and a full disk.
     private func failure(_ status: Int32) -> any Error {
         let failure = SQLiteFailure(code: sqlite_nio_sqlite3_extended_errcode(handle),
                                     message: String(cString: sqlite_nio_sqlite3_errmsg(handle)))
         if failure.isUniqueViolation { return DatabaseError.uniqueViolation }
         if failure.code & 0xff == SQLITE_BUSY { return DatabaseError.busy }
+        if failure.code & 0xff == SQLITE_FULL { return DatabaseError.storageFull }
         return failure
     }
 }
