@@ -88,6 +88,19 @@ def test_migrate_is_safe_to_run_twice(tmp_path):
     assert "up to date" in second.stdout
 
 
+def test_a_database_a_newer_release_migrated_is_named_as_such(tmp_path):
+    # A binary rolled back after a newer one migrated: said, not "up to date", and not refused.
+    db = tmp_path / "newer.sqlite"
+    subprocess.run([str(_server_binary()), "migrate", "--database-url", str(db)], capture_output=True, text=True, check=True)
+    with sqlite3.connect(db) as connection:
+        latest = connection.execute("SELECT max(version) FROM tessera_migrations").fetchone()[0]
+        connection.execute("INSERT INTO tessera_migrations VALUES (?, 'from a newer release', 0)", (latest + 1,))
+    out = subprocess.run([str(_server_binary()), "migrate", "--database-url", str(db)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert f"The schema is at version {latest + 1}, newer than this release's {latest}" in out.stdout, out.stdout
+    assert "database schema is newer than this release" in out.stderr
+
+
 def test_sigterm_stops_the_server_cleanly(tmp_path):
     proc, base, _ = _start(tmp_path, tmp_path / "stop.sqlite", {"TESSERA_ADMIN_TOKEN": "t"})
     assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}

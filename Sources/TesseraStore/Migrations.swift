@@ -562,6 +562,15 @@ public enum Migrations {
                 """)
             return try await recordedVersions(session)
         }
+        let known = Set(migrations.map(\.version))
+        if let newest = recorded.max(), !known.contains(newest) {
+            // Rolled back to an older release after a newer one migrated: append-only migrations
+            // leave the older code working (as while several processes upgrade one by one), but
+            // it does not know what the newer release added. Not refused, for those rollouts.
+            database.logger.warning("database schema is newer than this release", metadata: [
+                "database_version": "\(newest)", "release_version": "\(known.max() ?? 0)",
+            ])
+        }
         guard migrations.contains(where: { !recorded.contains($0.version) }) else { return [] }
         let applied = try await database.transaction { session -> [Migration] in
             if session.dialect == .postgres {
@@ -585,6 +594,12 @@ public enum Migrations {
             database.logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
         }
         return applied.map(\.version)
+    }
+
+    /// The newest schema version recorded in the database: `latestVersion` once migrated by this
+    /// release, more if a newer release migrated it.
+    public static func recordedVersion(_ database: TesseraDatabase) async throws -> Int {
+        try await database.read { try await recordedVersions($0).max() ?? 0 }
     }
 
     private static func recordedVersions(_ session: SQLSession) async throws -> Set<Int> {

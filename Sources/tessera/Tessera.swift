@@ -360,9 +360,18 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let applied = try await withDatabase(database, logger: .tessera(level: .warning)) { try await Migrations.migrate($0) }
-        print(applied.isEmpty ? "Schema is up to date (version \(Migrations.latestVersion))."
-                              : "Applied migrations: \(applied.map(String.init).joined(separator: ", ")).")
+        let (applied, version) = try await withDatabase(database, logger: .tessera(level: .warning)) { db in
+            (try await Migrations.migrate(db), try await Migrations.recordedVersion(db))
+        }
+        if version > Migrations.latestVersion {
+            print("""
+                The schema is at version \(version), newer than this release's \(Migrations.latestVersion): a newer \
+                release of tessera migrated it. Nothing was applied.
+                """)
+        } else {
+            print(applied.isEmpty ? "Schema is up to date (version \(version))."
+                                  : "Applied migrations: \(applied.map(String.init).joined(separator: ", ")).")
+        }
     }
 }
 

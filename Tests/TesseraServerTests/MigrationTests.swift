@@ -18,11 +18,12 @@ import TesseraCore
 
     /// Runs `body` on a fresh database that nothing has migrated, then removes it.
     private func withUnmigratedDatabase(_ backend: Backend, observer: (any DatabaseObserver)? = nil,
+                                        logger: Logger = Logger(label: "tessera-test"),
                                         _ body: (TesseraDatabase) async throws -> Void) async throws {
         let location = try await backend.freshLocation()
         do {
             try await TesseraDatabase.withDatabase(location, connections: 2, fixedPool: false,
-                                                   logger: Logger(label: "tessera-test"), observer: observer, body)
+                                                   logger: logger, observer: observer, body)
             await Backend.drop(location)
         } catch {
             await Backend.drop(location)
@@ -69,6 +70,29 @@ import TesseraCore
             let fixed = Migrations.Migration(version: 2, name: "fixed", statements: ["INSERT INTO migration_probe (id) VALUES (1)"])
             #expect(try await Migrations.migrate(database, migrations: [first, fixed]) == [1, 2])
             #expect(try await Migrations.migrate(database, migrations: [first, fixed]).isEmpty)
+        }
+    }
+
+    /// A database a newer release migrated, opened by this one (a binary rolled back): it starts,
+    /// since migrations only add, but warns that the schema is newer, and says which version it is.
+    @Test(arguments: Backend.all)
+    func aSchemaNewerThanThisReleaseIsWarnedOfNotRefused(backend: Backend) async throws {
+        let logs = CollectedLogs()
+        try await withUnmigratedDatabase(backend, logger: logs.logger) { database in
+            try await Migrations.migrate(database)
+            #expect(!logs.lines.contains { $0.level >= .warning })
+            let newer = Migrations.latestVersion + 1
+            try await database.withConnection { session in
+                try await session.execute("""
+                    INSERT INTO tessera_migrations (version, name, applied_at) VALUES (\(bind: newer), 'from a newer release', 0)
+                    """)
+            }
+            #expect(try await Migrations.migrate(database).isEmpty)
+            #expect(try await Migrations.recordedVersion(database) == newer)
+            let warnings = logs.lines.filter { $0.level >= .warning }
+            #expect(warnings.map(\.message) == ["database schema is newer than this release"])
+            #expect(warnings.first?.metadata["database_version"] == "\(newer)")
+            #expect(warnings.first?.metadata["release_version"] == "\(Migrations.latestVersion)")
         }
     }
 }
