@@ -70,6 +70,9 @@ public enum DatabaseError: Error, Equatable, CustomStringConvertible {
     /// holding a write transaction), or PostgreSQL's `lock_timeout` did (`55P03`). The statement
     /// did nothing; the request may be retried once the lock is let go.
     case busy
+    /// PostgreSQL cancelled a statement that ran past the operator's `statement_timeout`, or that
+    /// an administrator cancelled (`57014`). The transaction is lost; the request may be retried.
+    case statementTimeout
     /// PostgreSQL could not be reached or closed the connection mid-request: restarting, shut
     /// down by an administrator, or the network between them failed. What the request wrote in
     /// a transaction was rolled back; it may be retried once the database is back.
@@ -96,6 +99,7 @@ public enum DatabaseError: Error, Equatable, CustomStringConvertible {
         case .transactionConflict: "The transaction conflicted with a concurrent one (a deadlock or a serialization failure)"
         case .busy: "The database stayed locked by another process or transaction for longer than a statement may wait"
         case .unavailable: "The database could not be reached or closed the connection"
+        case .statementTimeout: "The database cancelled a statement: it ran past statement_timeout, or was cancelled by an administrator"
         case .storageFull: "The database's storage is full: writes are refused until space is freed"
         case .cannotConnect(let message): message
         }

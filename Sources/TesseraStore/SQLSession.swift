@@ -230,8 +230,9 @@ public struct SQLSession: Sendable {
     /// Counts the round trip and its `statements`, and turns PostgreSQL's errors that callers
     /// handle into the `DatabaseError`s SQLite's connection already gives
     /// (`InlineSQLiteConnection`), so callers handle one error for both: a unique violation, a
-    /// lock waited for past `lock_timeout`, a full disk; and its deadlock and serialization
-    /// failures into `DatabaseError.transactionConflict`.
+    /// lock waited for past `lock_timeout`, a full disk; and its own: a statement past
+    /// `statement_timeout` (or cancelled) into `DatabaseError.statementTimeout`, deadlock and
+    /// serialization failures into `DatabaseError.transactionConflict`.
     private func translatingErrors<T>(statements: Int = 1, _ statement: () async throws -> T) async throws -> T {
         counter.add(statements: statements)
         do {
@@ -241,6 +242,7 @@ public struct SQLSession: Sendable {
             case "23505": throw DatabaseError.uniqueViolation
             case "55P03": throw DatabaseError.busy
             case "53100": throw DatabaseError.storageFull
+            case "57014": throw DatabaseError.statementTimeout
             case "40P01", "40001":
                 // Logged here, where every path meets it (a request, a page, a bulk row, a
                 // worker): a deadlock means two paths take the same locks in different orders.

@@ -72,6 +72,34 @@ import TesseraCore
         }
     }
 
+    /// An operator's `statement_timeout` cancels a statement that runs past it (`57014`), here
+    /// one waiting for a lock: the same 503, and the request succeeds once the lock is let go.
+    @Test func aStatementPastPostgreSQLsStatementTimeoutIsAnswered503() async throws {
+        guard Backend.all.contains(.postgres) else { return }
+        try await Backend.postgres.withFreshDatabase { holder, location in
+            guard case .postgres(_, _, _, _, let name) = location else { throw TestFailure("not PostgreSQL") }
+            // Long enough that no other statement of the test comes near it on a busy machine.
+            try await holder.withConnection { try await $0.execute("ALTER DATABASE \(unsafeRaw: name) SET statement_timeout = '2s'") }
+            try await Backend.withDatabase(location) { database in
+                try await TestServer.run(database: database, backend: .postgres) { server in
+                    let org = try await server.makeOrganization()
+                    try await holder.transaction { tx in
+                        try await tx.execute("SET LOCAL statement_timeout = 0")
+                        try await tx.execute("LOCK TABLE customers IN ACCESS EXCLUSIVE MODE")
+                        let refused = try await server.request(.post, "/v1/customers/", token: org.token,
+                                                               json: ["email": "slow@example.com"])
+                        #expect(refused.status == .serviceUnavailable, "\(refused.json)")
+                        #expect(refused.errorName == "ServiceUnavailable")
+                        #expect(refused.headers[.retryAfter] == String(ErrorMiddleware.databaseRetryAfterSeconds))
+                    }
+                    let retried = try await server.request(.post, "/v1/customers/", token: org.token,
+                                                           json: ["email": "slow@example.com"])
+                    #expect(retried.status == .created, "\(retried.json)")
+                }
+            }
+        }
+    }
+
     /// The pages say so in words, with the same status; a bulk assignment fails whole rather
     /// than row by row, since every row would wait for the same lock.
     @Test func aBusyDatabaseIsAnswered503OnThePagesAndFailsABulkAssignmentWhole() {
@@ -79,6 +107,8 @@ import TesseraCore
         #expect(page?.status == .serviceUnavailable)
         #expect(page?.heading == "Busy")
         #expect(!SeatOperations.isRowFailure(DatabaseError.busy))
+        #expect(PageErrorMessage(DatabaseError.statementTimeout)?.status == .serviceUnavailable)
+        #expect(!SeatOperations.isRowFailure(DatabaseError.statementTimeout))
     }
 
     /// SQLite's own error for a lock held past the busy timeout is the one `DatabaseError`, as

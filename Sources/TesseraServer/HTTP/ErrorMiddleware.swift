@@ -69,6 +69,10 @@ struct ErrorMiddleware: RouterMiddleware {
         case DatabaseError.unavailable:
             (.serviceUnavailable,
              ["error": "ServiceUnavailable", "detail": "The database is not answering. Retry the request shortly."])
+        case DatabaseError.statementTimeout:
+            (.serviceUnavailable,
+             ["error": "ServiceUnavailable",
+              "detail": "The database cancelled the request's statement: it ran past the database's statement timeout. Nothing was changed. Retry the request shortly."])
         case DatabaseError.storageFull:
             (.serviceUnavailable,
              ["error": "ServiceUnavailable",
@@ -89,9 +93,9 @@ struct ErrorMiddleware: RouterMiddleware {
         return response
     }
 
-    /// Seconds a client is told to wait before retrying a request the database refused (locked
-    /// or not answering): the lock was already waited for up to the busy timeout, and the pool
-    /// reconnects by itself, so soon is enough.
+    /// Seconds a client is told to wait before retrying a request the database refused (locked,
+    /// past its statement timeout, or not answering): the lock was already waited for up to the
+    /// busy timeout, and the pool reconnects by itself, so soon is enough.
     static let databaseRetryAfterSeconds = 1
     /// The same for a full disk, which lasts until an operator frees space: retrying every
     /// second would only add load to a server that needs a person.

@@ -5081,7 +5081,7 @@ let openAPIDocumentText = ##"""
         "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
       },
       "ServiceUnavailable": {
-        "description": "The database stayed locked by another process or transaction for longer than a request may wait (`ServiceUnavailable`): on SQLite another program holding its write lock past the busy timeout, on PostgreSQL a lock waited for past `lock_timeout`; or PostgreSQL is not answering (its connection was lost); or the database has no room for the write (a full disk: nothing was changed, and `Retry-After` is 60). Retry after `Retry-After` seconds.",
+        "description": "The database stayed locked by another process or transaction for longer than a request may wait (`ServiceUnavailable`): on SQLite another program holding its write lock past the busy timeout, on PostgreSQL a lock waited for past `lock_timeout`; or PostgreSQL cancelled a statement past `statement_timeout`; or PostgreSQL is not answering (its connection was lost); or the database has no room for the write (a full disk: nothing was changed, and `Retry-After` is 60). Retry after `Retry-After` seconds.",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
       }

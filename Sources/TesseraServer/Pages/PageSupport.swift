@@ -108,10 +108,10 @@ struct PageErrorMessage {
             status = .conflict
             heading = "Someone else changed this at the same time"
             message = "Nothing was changed. Reload the page and try again."
-        case DatabaseError.busy, DatabaseError.unavailable:
+        case DatabaseError.busy, DatabaseError.unavailable, DatabaseError.statementTimeout:
             status = .serviceUnavailable
             heading = "Busy"
-            message = "The server could not reach its database just now. Try again in a moment."
+            message = "The server's database could not answer just now. Nothing was changed. Try again in a moment."
         case DatabaseError.storageFull:
             status = .serviceUnavailable
             heading = "Nothing was changed"
