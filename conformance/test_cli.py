@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import threading
 import time
+import uuid
 
 import httpx
+import pytest
 
 from conftest import _free_port, _server_binary, _wait_healthy
 from support import Server
@@ -148,6 +151,36 @@ def test_an_unreachable_postgresql_is_named_with_the_cause_not_waited_for_in_sil
     assert out.stderr.count("waiting for PostgreSQL") == 1, out.stderr
     assert f"Could not reach PostgreSQL at 127.0.0.1:{port}/seats as tessera within 1 s: connection refused" in out.stderr, out.stderr
     assert "s3cret-pw" not in out.stdout + out.stderr
+
+
+def test_a_database_that_cannot_be_opened_is_named_with_the_cause(tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database, only words. " * 40)
+    for url, message in ((str(text), f"{text} is not a SQLite database"),
+                         (str(tmp_path / "no-such-folder" / "seats.sqlite"), "does its folder exist")):
+        out = subprocess.run([str(_server_binary()), "migrate", "--database-url", url],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode != 0
+        assert message in out.stderr, out.stderr
+
+
+def test_a_postgresql_error_prints_its_sqlstate_and_message():
+    # A migration PostgreSQL refuses: a table of the schema already there. postgres-nio's own
+    # description of the error is a fixed sentence naming neither.
+    url = os.environ.get("TESSERA_TEST_POSTGRES_URL")
+    if not url or not shutil.which("psql"):
+        pytest.skip("needs TESSERA_TEST_POSTGRES_URL and psql")
+    name = f"tessera_cli_{uuid.uuid4().hex[:12]}"
+    base = url.rsplit("/", 1)[0]
+    subprocess.run(["psql", url, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    try:
+        subprocess.run(["psql", f"{base}/{name}", "-qc", "CREATE TABLE customers (id int)"], check=True, capture_output=True)
+        out = subprocess.run([str(_server_binary()), "migrate", "--database-url", f"{base}/{name}"],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode != 0
+        assert 'PostgreSQL 42P07: relation "customers" already exists' in out.stderr, out.stderr
+    finally:
+        subprocess.run(["psql", url, "-qc", f"DROP DATABASE IF EXISTS {name}"], capture_output=True)
 
 
 def _backup(db, to):

@@ -45,6 +45,13 @@ public enum DatabaseLocation: Sendable, Equatable {
     }
 }
 
+/// `error` as a command line prints it: a PostgreSQL error as its SQLSTATE and message (its own
+/// description is a fixed sentence that says neither); any other error as it is.
+public func printableError(_ error: any Error) -> any Error {
+    guard error is PSQLError else { return error }
+    return DatabaseError.unexpected(loggableDescription(of: error))
+}
+
 /// A log-safe description of any error: for PostgreSQL, the server's SQLSTATE and message
 /// (PSQLError prints only a generic text, and its debug form includes bound values, which
 /// may hold secrets).
@@ -81,9 +88,10 @@ public enum DatabaseError: Error, Equatable, CustomStringConvertible {
     /// (`SQLITE_FULL`), or PostgreSQL's is (`53100`). The write did nothing; reads go on. Only an
     /// operator freeing space ends it, so it is logged as an error (`TesseraDatabase`).
     case storageFull
-    /// PostgreSQL refused the first connection (a wrong user, password or database name), or did
-    /// not answer in the time given to it: the message names the server and the cause.
-    case cannotConnect(String)
+    /// The database could not be opened: PostgreSQL refused the first connection (a wrong user,
+    /// password or database name) or did not answer in the time given to it, or a SQLite file
+    /// could not be opened or is not a database. The message names the database and the cause.
+    case cannotOpen(String)
 
     /// A request's change lost a race with another request's: either error above. Answered as a
     /// conflict that the caller may retry, never as a server error.
@@ -101,7 +109,7 @@ public enum DatabaseError: Error, Equatable, CustomStringConvertible {
         case .unavailable: "The database could not be reached or closed the connection"
         case .statementTimeout: "The database cancelled a statement: it ran past statement_timeout, or was cancelled by an administrator"
         case .storageFull: "The database's storage is full: writes are refused until space is freed"
-        case .cannotConnect(let message): message
+        case .cannotOpen(let message): message
         }
     }
 }

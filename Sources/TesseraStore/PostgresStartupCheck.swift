@@ -15,7 +15,7 @@ import PostgresNIO
 /// passed, with one warning, and then named with the cause. The password is never in a message.
 enum PostgresStartupCheck {
     /// Returns once PostgreSQL at `configuration` accepts a connection; throws
-    /// `DatabaseError.cannotConnect` when it refuses, or does not answer within `wait`.
+    /// `DatabaseError.cannotOpen` when it refuses, or does not answer within `wait`.
     static func waitForServer(_ configuration: PostgresConnection.Configuration, address: String,
                               within wait: Duration, logger: Logger) async throws {
         let deadline = ContinuousClock.now + wait
@@ -31,10 +31,10 @@ enum PostgresStartupCheck {
             } catch {
                 let cause = Self.cause(of: error)
                 guard Self.isWorthWaiting(error) else {
-                    throw DatabaseError.cannotConnect("PostgreSQL at \(address) refused the connection: \(cause)")
+                    throw DatabaseError.cannotOpen("PostgreSQL at \(address) refused the connection: \(cause)")
                 }
                 guard ContinuousClock.now < deadline else {
-                    throw DatabaseError.cannotConnect("Could not reach PostgreSQL at \(address) within \(Self.seconds(wait)): \(cause)")
+                    throw DatabaseError.cannotOpen("Could not reach PostgreSQL at \(address) within \(Self.seconds(wait)): \(cause)")
                 }
                 if !warned {
                     logger.warning("waiting for PostgreSQL", metadata: [

@@ -85,7 +85,7 @@ public final class TesseraDatabase: Service, Sendable {
     /// SQLite statement waits for a lock another process holds before failing with
     /// `DatabaseError.busy` (shorter in tests). `postgresWait`: how long PostgreSQL may take to
     /// accept a first connection (`PostgresStartupCheck`) before this throws
-    /// `DatabaseError.cannotConnect`; a refused user, password or database throws at once.
+    /// `DatabaseError.cannotOpen`; a refused user, password or database throws at once.
     public static func open(_ location: DatabaseLocation, connections: Int = defaultConnections, fixedPool: Bool = true,
                             logger: Logger, observer: (any DatabaseObserver)? = nil,
                             preparesStatements: Bool = true,
@@ -96,9 +96,15 @@ public final class TesseraDatabase: Service, Sendable {
         case .sqliteFile, .sqliteMemory:
             var path = ":memory:"
             if case .sqliteFile(let file) = location { path = file }
-            let writer = try InlineSQLiteConnection(path: path, readOnly: false, busyTimeout: sqliteBusyTimeout)
-            // WAL lets the read connections (and backups, the sqlite3 shell) read alongside the writer.
-            if case .sqliteFile = location { try writer.run("PRAGMA journal_mode = WAL", binds: []) { _ in } }
+            let writer: InlineSQLiteConnection
+            do {
+                writer = try InlineSQLiteConnection(path: path, readOnly: false, busyTimeout: sqliteBusyTimeout)
+                // WAL lets the read connections (and backups, the sqlite3 shell) read alongside the
+                // writer. The first statement to read the file: where a file that is not a database shows.
+                if case .sqliteFile = location { try writer.run("PRAGMA journal_mode = WAL", binds: []) { _ in } }
+            } catch let failure as SQLiteFailure {
+                throw DatabaseError.cannotOpen(failure.openingDescription(path: path))
+            }
             // `run()` checkpoints in the background; the writer does so itself only if the WAL
             // reaches 10,000 pages (40 MB), as when the database is used without `run()`.
             for pragma in ["PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA wal_autocheckpoint = 10000"] {

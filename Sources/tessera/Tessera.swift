@@ -27,6 +27,22 @@ struct Tessera: AsyncParsableCommand {
         subcommands: [Serve.self, Migrate.self, Backup.self, Admin.self,
                       OrganizationsCommand.self, TokensCommand.self, CustomersCommand.self, ProductsCommand.self,
                       SubscriptionsCommand.self, OrdersCommand.self, SeatsCommand.self, AccessCommand.self])
+
+    /// ArgumentParser's own `main`, except that a PostgreSQL error reaching the command line (a
+    /// migration the role may not run, say) is printed with its SQLSTATE and message: postgres-nio's
+    /// own description of it is a fixed sentence that says neither.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: printableError(error))
+        }
+    }
 }
 
 /// Where the database is: shared by every command that opens it.

@@ -266,6 +266,18 @@ public struct SQLiteFailure: Error, CustomStringConvertible, Sendable {
 
     public var description: String { "SQLite error \(code): \(message)" }
 
+    /// What this failure, met opening the database file at `path`, means to the person who named it.
+    func openingDescription(path: String) -> String {
+        switch code & 0xff {
+        case SQLITE_CANTOPEN:
+            "Cannot open the SQLite database \(path): \(message) (does its folder exist, and may this user write there?)"
+        case SQLITE_NOTADB:
+            "\(path) is not a SQLite database (\(message))"
+        default:
+            "Cannot open the SQLite database \(path): \(message)"
+        }
+    }
+
     /// A `UNIQUE` or primary-key constraint refused the write.
     var isUniqueViolation: Bool {
         // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY, macros Swift does not import.

@@ -7,11 +7,12 @@ import Testing
 import TesseraCore
 @testable import TesseraStore
 
-/// Opening a PostgreSQL database makes one connection first (`PostgresStartupCheck`): a server
-/// that does not answer is waited for up to the given time, with one warning, and then named
-/// with the cause; a refusal that waiting cannot mend fails at once, in PostgreSQL's words. The
-/// password never shows.
-@Suite struct PostgresStartupTests {
+/// A database that cannot be opened says which and why. PostgreSQL: one connection is made first
+/// (`PostgresStartupCheck`): a server that does not answer is waited for up to the given time,
+/// with one warning, and then named with the cause; a refusal that waiting cannot mend fails at
+/// once, in PostgreSQL's words; the password never shows. SQLite: a file that cannot be opened,
+/// or is not a database, is named.
+@Suite struct DatabaseOpeningTests {
     @Test func aServerThatDoesNotAnswerIsNamedWithTheCauseAndNeverThePassword() async throws {
         let port = try await Self.portWithNothingListening()
         let logs = CollectedLogs()
@@ -74,6 +75,41 @@ import TesseraCore
             #expect(message.contains("refused the connection: \(words)"), "\(message)")
             #expect(!logs.lines.contains { $0.message == "waiting for PostgreSQL" })
         }
+    }
+
+    @Test func aSQLiteFileThatCannotBeOpenedOrIsNotADatabaseIsNamed() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-open-\(UUID().wire)")
+        let missing = folder.appendingPathComponent("no-such-folder/seats.sqlite").path
+        let opened = await #expect(throws: DatabaseError.self) {
+            _ = try await TesseraDatabase.open(.sqliteFile(missing), logger: Logger(label: "tessera-test"))
+        }
+        #expect(opened == .cannotOpen(
+            "Cannot open the SQLite database \(missing): unable to open database file (does its folder exist, and may this user write there?)"))
+
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let text = folder.appendingPathComponent("notes.txt").path
+        try Data(String(repeating: "not a database, only words. ", count: 40).utf8).write(to: URL(fileURLWithPath: text))
+        let read = await #expect(throws: DatabaseError.self) {
+            _ = try await TesseraDatabase.open(.sqliteFile(text), logger: Logger(label: "tessera-test"))
+        }
+        #expect(read == .cannotOpen("\(text) is not a SQLite database (file is not a database)"))
+    }
+
+    /// A PostgreSQL error that reaches the command line prints its SQLSTATE and message, not
+    /// postgres-nio's fixed sentence.
+    @Test func aPostgreSQLErrorPrintsItsStateAndMessage() async throws {
+        guard Backend.all.contains(.postgres) else { return }
+        _ = try await Backend.postgres.withFreshDatabase { database, _ in
+            do {
+                try await database.read { try await $0.execute("SELECT * FROM no_such_table") }
+                Issue.record("the statement ran")
+            } catch {
+                #expect("\(error)".contains("Generic description"), "postgres-nio's own words, which say nothing")
+                #expect("\(printableError(error))" == #"PostgreSQL 42P01: relation "no_such_table" does not exist"#)
+            }
+        }
+        #expect("\(printableError(DatabaseError.busy))" == "\(DatabaseError.busy)")
     }
 
     private static func portWithNothingListening() async throws -> Int {
