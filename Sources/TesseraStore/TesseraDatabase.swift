@@ -85,13 +85,15 @@ public final class TesseraDatabase: Service, Sendable {
     /// SQLite statement waits for a lock another process holds before failing with
     /// `DatabaseError.busy` (shorter in tests). `postgresWait`: how long PostgreSQL may take to
     /// accept a first connection (`PostgresStartupCheck`) before this throws
-    /// `DatabaseError.cannotOpen`; a refused user, password or database throws at once.
+    /// `DatabaseError.cannotOpen`; a refused user, password or database throws at once. Nil makes
+    /// no first connection: for a server this process reached a moment ago (`serve` migrates
+    /// first), which would only pay for it again (about 4 ms).
     public static func open(_ location: DatabaseLocation, connections: Int = defaultConnections, fixedPool: Bool = true,
                             logger: Logger, observer: (any DatabaseObserver)? = nil,
                             preparesStatements: Bool = true,
                             walSchedule: WALSchedule = .standard,
                             sqliteBusyTimeout: Duration = defaultSQLiteBusyTimeout,
-                            postgresWait: Duration = defaultPostgresWait) async throws -> TesseraDatabase {
+                            postgresWait: Duration? = defaultPostgresWait) async throws -> TesseraDatabase {
         switch location {
         case .sqliteFile, .sqliteMemory:
             var path = ":memory:"
@@ -126,10 +128,12 @@ public final class TesseraDatabase: Service, Sendable {
                 logger: logger, observer: observer, walSchedule: walSchedule)
 
         case .postgres(let host, let port, let username, let password, let database):
-            try await PostgresStartupCheck.waitForServer(
-                PostgresConnection.Configuration(host: host, port: port, username: username, password: password,
-                                                 database: database, tls: .disable),
-                address: "\(host):\(port)/\(database) as \(username)", within: postgresWait, logger: logger)
+            if let postgresWait {
+                try await PostgresStartupCheck.waitForServer(
+                    PostgresConnection.Configuration(host: host, port: port, username: username, password: password,
+                                                     database: database, tls: .disable),
+                    address: "\(host):\(port)/\(database) as \(username)", within: postgresWait, logger: logger)
+            }
             var configuration = PostgresClient.Configuration(
                 host: host, port: port, username: username, password: password, database: database, tls: .disable)
             configuration.options = postgresPoolOptions(connections: connections, fixed: fixedPool)

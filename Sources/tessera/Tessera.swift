@@ -263,7 +263,7 @@ struct Serve: AsyncParsableCommand {
         let db = try await TesseraDatabase.open(try database.location(), connections: databaseConnections,
                                                 logger: logger, observer: metrics,
                                                 preparesStatements: preparedStatements == "on",
-                                                postgresWait: database.postgresWait)
+                                                postgresWait: nil)  // reached just now, by the migrations
         let app = buildApplication(configuration: configuration, database: db, mail: transport, logger: logger,
                                    metrics: metrics, runsDatabase: true)
         try await app.runService()

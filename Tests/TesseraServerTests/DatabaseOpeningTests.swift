@@ -52,6 +52,17 @@ import TesseraCore
         #expect(!logs.lines.contains { $0.text.contains("secret-password-x") })
     }
 
+    /// `serve` opens its pool right after migrating on the same server: no first connection then.
+    @Test func noWaitGivenMakesNoFirstConnection() async throws {
+        let port = try await Self.portWithNothingListening()
+        let logs = CollectedLogs()
+        let database = try await TesseraDatabase.open(
+            .postgres(host: "127.0.0.1", port: port, username: "u", password: nil, database: "d"),
+            logger: logs.logger, postgresWait: nil)
+        #expect(database.dialect == .postgres)
+        #expect(!logs.lines.contains { $0.level >= .warning })
+    }
+
     /// A wrong user or database is not worth waiting for: the default wait (30 s) is not used,
     /// and nothing warns of waiting.
     @Test func aWrongUserOrDatabaseFailsAtOnceInPostgreSQLsWords() async throws {
