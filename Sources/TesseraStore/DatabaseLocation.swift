@@ -93,8 +93,8 @@ public enum DatabaseError: Error, Equatable, CustomStringConvertible {
     /// could not be opened or is not a database. The message names the database and the cause.
     case cannotOpen(String)
 
-    /// A request's change lost a race with another request's: either error above. Answered as a
-    /// conflict that the caller may retry, never as a server error.
+    /// A request's change lost a race with another request's: a unique violation or a transaction
+    /// conflict. Answered as a conflict that the caller may retry, never as a server error.
     public var isConcurrentChange: Bool {
         self == .uniqueViolation || self == .transactionConflict
     }

@@ -52,8 +52,9 @@ struct ErrorMiddleware: RouterMiddleware {
 
     /// The status and body of the errors a request's own content causes: a domain refusal, a
     /// validation failure, a conflict with a concurrent change; and of a database that another
-    /// process or transaction kept locked, or that is not answering. A bulk operation answers
-    /// each row's error with the same. Nil for any other error.
+    /// process or transaction kept locked, that cancelled a statement past its timeout, that is
+    /// full, or that is not answering. A bulk operation answers each row's error with the same.
+    /// Nil for any other error.
     static func answer(for error: any Error) -> (HTTPResponse.Status, JSONValue)? {
         switch error {
         case let error as TesseraError:
