@@ -47,19 +47,12 @@ enum PostgresStartupCheck {
         }
     }
 
-    /// Whether trying again may succeed: the server did not answer, closed the connection while
-    /// starting or stopping, said it is starting up (`57P03`), or had no connection to spare
-    /// (`53300`). A refusal of the user, the password or the database is final.
+    /// Whether trying again may succeed: what counts as a lost connection while serving
+    /// (`TesseraDatabase.isLostConnection`: no answer, the connection closed while the server
+    /// starts or stops, "starting up", no connection to spare), or an error not PostgreSQL's own.
+    /// A refusal of the user, the password or the database is final.
     static func isWorthWaiting(_ error: any Error) -> Bool {
-        guard let error = error as? PSQLError else { return true }
-        switch error.code {
-        case .connectionError, .serverClosedConnection, .uncleanShutdown:
-            return true
-        case .server:
-            return ["57P03", "53300"].contains(error.serverInfo?[.sqlState] ?? "")
-        default:
-            return false
-        }
+        !(error is PSQLError) || TesseraDatabase.isLostConnection(error)
     }
 
     /// What went wrong, for a person: PostgreSQL's message and SQLSTATE, or what the network said.
@@ -88,10 +81,8 @@ enum PostgresStartupCheck {
         }
     }
 
-    private static func seconds(_ duration: Duration) -> String {
-        let seconds = Double(duration / .milliseconds(1)) / 1000
-        return seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
-    }
+    /// `--database-wait` is whole seconds.
+    private static func seconds(_ duration: Duration) -> String { "\(duration.components.seconds) s" }
 
     /// postgres-nio logs each failed attempt itself; the warning above says it once.
     private static let quiet = Logger(label: "tessera-postgres-startup", factory: { _ in SwiftLogNoOpLogHandler() })

@@ -56,28 +56,16 @@ struct ErrorMiddleware: RouterMiddleware {
     /// full, or that is not answering. A bulk operation answers each row's error with the same.
     /// Nil for any other error.
     static func answer(for error: any Error) -> (HTTPResponse.Status, JSONValue)? {
-        switch error {
+        if let (detail, _) = unavailability(of: error) {
+            return (.serviceUnavailable, ["error": "ServiceUnavailable", "detail": .string(detail)])
+        }
+        return switch error {
         case let error as TesseraError:
             (error.http.status, ["error": .string(error.http.name), "detail": .string(error.message)])
         case let failure as ValidationFailure:
             (.unprocessableContent, Wire.validationError(failure))
         case let error as DatabaseError where error.isConcurrentChange:
             (.conflict, ["error": "Conflict", "detail": "The request conflicts with a concurrent change. Retry it."])
-        case DatabaseError.busy:
-            (.serviceUnavailable,
-             ["error": "ServiceUnavailable",
-              "detail": "The database is locked by another process or transaction. Retry the request shortly."])
-        case DatabaseError.unavailable:
-            (.serviceUnavailable,
-             ["error": "ServiceUnavailable", "detail": "The database is not answering. Retry the request shortly."])
-        case DatabaseError.statementTimeout:
-            (.serviceUnavailable,
-             ["error": "ServiceUnavailable",
-              "detail": "The database cancelled the request's statement: it ran past the database's statement timeout. Nothing was changed. Retry the request shortly."])
-        case DatabaseError.storageFull:
-            (.serviceUnavailable,
-             ["error": "ServiceUnavailable",
-              "detail": "The server's database has no space left for this change; nothing was changed. Reads still work. Retry once an operator has freed space."])
         default:
             nil
         }
@@ -87,11 +75,28 @@ struct ErrorMiddleware: RouterMiddleware {
     static func response(for error: any Error) -> Response? {
         guard let (status, body) = answer(for: error) else { return nil }
         var response = Response.json(body, status: status)
-        if status == .serviceUnavailable {
-            let seconds = error as? DatabaseError == .storageFull ? storageFullRetryAfterSeconds : databaseRetryAfterSeconds
-            response.headers[.retryAfter] = String(seconds)
-        }
+        if let (_, retryAfter) = unavailability(of: error) { response.headers[.retryAfter] = String(retryAfter) }
         return response
+    }
+
+    /// What a 503 says of a database that cannot take the request now, and the seconds after
+    /// which to retry it; nil for any other error.
+    private static func unavailability(of error: any Error) -> (detail: String, retryAfter: Int)? {
+        switch error as? DatabaseError {
+        case .busy?:
+            ("The database is locked by another process or transaction. Retry the request shortly.",
+             databaseRetryAfterSeconds)
+        case .statementTimeout?:
+            ("The database cancelled the request's statement: it ran past the database's statement timeout. Nothing was changed. Retry the request shortly.",
+             databaseRetryAfterSeconds)
+        case .unavailable?:
+            ("The database is not answering. Retry the request shortly.", databaseRetryAfterSeconds)
+        case .storageFull?:
+            ("The server's database has no space left for this change; nothing was changed. Reads still work. Retry once an operator has freed space.",
+             storageFullRetryAfterSeconds)
+        default:
+            nil
+        }
     }
 
     /// Seconds a client is told to wait before retrying a request the database refused (locked,
